@@ -1,0 +1,207 @@
+"""The library entry points: what the CLI and the tests both call.
+
+``run(RunOptions)`` evaluates every project of a fiscal year against a
+ruleset and writes the reports; ``validate``, ``explain_project`` and the
+loaders below are the same stages, exposed one by one.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .check import check_project
+from .errors import EvalrunError, EvalrunErrors, Source, UsageError
+from .evaluate import evaluate_project
+from .load import load_file
+from .model import Project, ProjectResult, Ruleset
+from .render import render_template
+from .resolve import build_project, build_ruleset
+from .validate import check_schema
+from .write import Staging, safe_name
+
+FORMATS = ("md",)
+_RULESET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything a run needs, spelled out once."""
+
+    ruleset: str
+    workspace: Path = Path(".")
+    formats: tuple = FORMATS
+    write_reports: bool = True
+    output: Path | None = None
+    projects: tuple = ()  # only these project names or file stems; all when empty
+
+    @property
+    def output_dir(self) -> Path:
+        return self.output or self.workspace / "reports" / "out"
+
+
+@dataclass
+class RunResult:
+    ruleset: Ruleset
+    results: list = field(default_factory=list)
+    failures: list = field(default_factory=list)  # (project file, EvalrunError)
+    outputs: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not any(r.has_errors for r in self.results)
+
+
+def display(path: Path, workspace: Path) -> str:
+    """A path as the user knows it: relative to the workspace, with / separators."""
+    try:
+        return path.resolve().relative_to(workspace.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def ruleset_file(workspace: Path, name: str) -> Path:
+    if not _RULESET_NAME.match(name or "") or ".." in name:
+        raise UsageError(f"--ruleset `{name}` is not a ruleset name; use a folder name under rulesets/, such as 2025")
+    path = workspace / "rulesets" / name / "ruleset.yaml"
+    if not path.is_file():
+        known = sorted(p.name for p in (workspace / "rulesets").glob("*") if (p / "ruleset.yaml").is_file())
+        raise UsageError(
+            f"no ruleset `{name}`: {display(path, workspace)} does not exist"
+            + (f"; rulesets here: {', '.join(known)}" if known else f"; is {workspace} an evalrun workspace?")
+        )
+    return path
+
+
+def load_ruleset(workspace: Path, name: str) -> Ruleset:
+    path = ruleset_file(workspace, name)
+    shown = display(path, workspace)
+    data = load_file(path, shown)
+    check_schema(data, "ruleset", shown)
+    return build_ruleset(data, shown)
+
+
+def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
+    """projects/<fiscal year>/<department>/*.yaml, in a stable order."""
+    root = workspace / "projects" / str(ruleset.fiscal_year)
+    if not root.is_dir():
+        return []
+    files = [p for p in root.glob("*/*.yaml") if p.is_file() and not p.is_symlink()]
+    return sorted(files, key=lambda p: (p.parent.name, p.name))
+
+
+def load_project(path: Path, ruleset: Ruleset, workspace: Path) -> Project:
+    shown = display(path, workspace)
+    data = load_file(path, shown)
+    check_schema(data, "project", shown)
+    return build_project(data, shown, ruleset)
+
+
+def evaluate(ruleset: Ruleset, project: Project) -> ProjectResult:
+    rate, budget_row, rows, groups, total, max_total, grade = evaluate_project(ruleset, project)
+    findings = check_project(ruleset, project, rows, budget_row, total)
+    return ProjectResult(project, ruleset, rate, budget_row, rows, groups, total, max_total, grade, findings)
+
+
+def _selected(path: Path, project: Project, wanted: Iterable[str]) -> bool:
+    wanted = tuple(wanted)
+    return not wanted or project.name in wanted or path.stem in wanted
+
+
+def iter_results(options: RunOptions, ruleset: Ruleset, on_project: Callable | None = None):
+    """(path, ProjectResult or EvalrunError) for each project, one at a time."""
+    for path in project_files(options.workspace, ruleset):
+        try:
+            project = load_project(path, ruleset, options.workspace)
+            if not _selected(path, project, options.projects):
+                continue
+            outcome = evaluate(ruleset, project)
+        except EvalrunError as exc:
+            if options.projects and path.stem not in options.projects:
+                continue
+            outcome = exc
+        if on_project:
+            on_project(path, outcome)
+        yield path, outcome
+
+
+def report_path(options: RunOptions, path: Path, result: ProjectResult, extension: str) -> Path:
+    return Path(safe_name(result.project.department)) / f"{safe_name(path.stem)}.{extension}"
+
+
+def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
+    """Evaluate every project of the ruleset's year and write the reports."""
+    ruleset = load_ruleset(options.workspace, options.ruleset)
+    outcome = RunResult(ruleset)
+    target = options.output_dir / safe_name(options.ruleset)
+    if not options.write_reports:
+        for path, result in iter_results(options, ruleset, on_project):
+            _collect(outcome, path, result)
+        return outcome
+    with Staging(target) as staging:
+        for path, result in iter_results(options, ruleset, on_project):
+            if _collect(outcome, path, result):
+                try:
+                    for fmt in options.formats:
+                        text = render_template(options.workspace, "report.md.j2", result)
+                        staging.write(report_path(options, path, result, fmt), text)
+                except EvalrunError as exc:
+                    outcome.results.pop()
+                    outcome.failures.append((path, exc))
+        outcome.outputs = staging.commit()
+    return outcome
+
+
+def _collect(outcome: RunResult, path: Path, result) -> bool:
+    if isinstance(result, EvalrunError):
+        outcome.failures.append((path, result))
+        return False
+    outcome.results.append(result)
+    return True
+
+
+def validate(workspace: Path, ruleset_name: str) -> tuple[Ruleset | None, list[EvalrunError]]:
+    """Check the ruleset and every project file; every problem, sorted by place."""
+    try:
+        ruleset = load_ruleset(workspace, ruleset_name)
+    except EvalrunErrors as exc:
+        return None, list(exc.errors)
+    except EvalrunError as exc:
+        return None, [exc]
+    errors: list[EvalrunError] = []
+    for path in project_files(workspace, ruleset):
+        try:
+            result = evaluate(ruleset, load_project(path, ruleset, workspace))
+        except EvalrunErrors as exc:
+            errors.extend(exc.errors)
+            continue
+        except EvalrunError as exc:
+            errors.append(exc)
+            continue
+        errors.extend(
+            EvalrunError(f"{f.message} [{f.check}]", f.source) for f in result.findings if f.severity == "error"
+        )
+    return ruleset, sorted(errors, key=EvalrunError.sort_key)
+
+
+def find_project(workspace: Path, ruleset: Ruleset, name: str) -> ProjectResult:
+    """The evaluated project whose name or file name is ``name``."""
+    candidates = []
+    for path in project_files(workspace, ruleset):
+        project = load_project(path, ruleset, workspace)
+        candidates.append(project.name)
+        if name in (project.name, path.stem, display(path, workspace)):
+            return evaluate(ruleset, project)
+    from .errors import did_you_mean
+
+    raise UsageError(
+        f"no project `{name}` for fiscal year {ruleset.fiscal_year}{did_you_mean(name, candidates)}"
+        + (f"; projects: {', '.join(candidates)}" if candidates else "")
+    )
+
+
+__all__ = [
+    "RunOptions", "RunResult", "run", "validate", "load_ruleset", "load_project", "evaluate",
+    "find_project", "project_files", "Source",
+]

@@ -1,0 +1,328 @@
+"""evaluate: Ruleset x Project -> scores, each with a trace of how it was computed.
+
+Which method scores a row follows from its target's form (``method_for`` in
+the ruleset) unless the row names one. Whether a target was met is decided
+here, by the target grammar, so that formulas only say how much a row earns.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .errors import EvalrunError, Source, did_you_mean
+from .formulas import evaluate as run_formula
+from .model import Formula, GroupScore, Indicator, Input, Method, Project, Ruleset, Score, Trace
+from .targets import DATE, GROWTH, QUANTITY, Measure, bound_within, compare, convert, format_number, normalize
+
+ZERO = Decimal(0)
+# Stands in for a quantitative method when a numeric target is scored by levels.
+_QUANTITATIVE_PROBE = Method("probe", "", "quantitative", Formula("0", Source()))
+HUNDRED = Decimal(100)
+
+
+class Judgement:
+    """Whether a target was met, the numbers a formula sees, and why."""
+
+    def __init__(self, met, target=None, actual=None, reason="", level=None):
+        self.met, self.target, self.actual, self.reason, self.level = met, target, actual, reason, level
+
+
+def evaluate_project(ruleset: Ruleset, project: Project):
+    """Score every row; returns (rate, budget_row, rows, groups, total, max_total, grade)."""
+    rate, budget_row = score_budget(ruleset, project)
+    allotted = allotted_weights(ruleset, project.indicators)
+    rows = tuple(score_indicator(ruleset, ind, allotted.get(id(ind), ind.weight)) for ind in project.indicators)
+    groups = []
+    for group in ruleset.groups:
+        scores = [r.score for r in rows if r.level1 == group.name and r.score is not None]
+        groups.append(GroupScore(group.name, group.weight, sum(scores, ZERO)))
+    earned = budget_row.score + sum((g.score for g in groups), ZERO)
+    possible = budget_row.weight + sum((r.allotted for r in rows if r.applicable), ZERO)
+    if ruleset.not_applicable == "rescale" and possible:
+        total = ruleset.rounding.apply(earned * HUNDRED / possible)
+        max_total = HUNDRED
+    else:
+        total = ruleset.rounding.apply(earned)
+        max_total = possible
+    return rate, budget_row, rows, tuple(groups), total, max_total, grade_for(ruleset, total)
+
+
+def grade_for(ruleset: Ruleset, total: Decimal) -> str:
+    for band in ruleset.grades:
+        if total >= band.minimum:
+            return band.grade
+    return ruleset.grades[-1].grade
+
+
+def allotted_weights(ruleset: Ruleset, indicators) -> dict:
+    """Each applicable row's weight after the ruleset's not-applicable rule."""
+    allotted = {id(i): (i.weight if i.applicable else ZERO) for i in indicators}
+    if ruleset.not_applicable != "redistribute":
+        return allotted
+    for group in ruleset.groups:
+        members = [i for i in indicators if i.level1 == group.name]
+        freed = sum((i.weight for i in members if not i.applicable), ZERO)
+        kept = [i for i in members if i.applicable]
+        base = sum((i.weight for i in kept), ZERO)
+        if freed and base:
+            for i in kept:
+                allotted[id(i)] = i.weight + freed * i.weight / base
+    return allotted
+
+
+# ---------------------------------------------------------------- budget row
+
+
+def score_budget(ruleset: Ruleset, project: Project):
+    rule, budget = ruleset.budget, project.budget
+    src = budget.sources
+    names = {
+        "initial": budget.initial, "full_year": budget.full_year,
+        "adjusted": budget.adjusted if budget.adjusted is not None else budget.full_year,
+        "executed": budget.executed,
+    }
+    where = budget.source
+    rate = _run(rule.rate, names, f"{rule.name}: the execution rate formula", where)
+    names.update(weight=rule.weight, rate=rate)
+    raw = _run(rule.score, names, f"{rule.name}: the execution score formula", where)
+    raw, steps = _within(raw, rule.weight)
+    rounded = ruleset.rounding.apply(raw)
+    inputs = tuple(
+        Input(n, names[n], src.get(n, src.get("full_year", where)) if n != "weight" else rule.source,
+              "调整后预算数未填，取全年预算数" if n == "adjusted" and budget.adjusted is None else "")
+        for n in sorted(rule.rate.names | rule.score.names) if n != "rate"
+    ) + (Input("rate", rate, rule.rate.source, f"执行率 = {rule.rate.text}"),)
+    trace = Trace(
+        method="budget_execution", label=f"{rule.name}：执行率 = {rule.rate.text}", formula=rule.score,
+        inputs=inputs, met=None, reason=f"执行率 {percent(rate, ruleset)}", raw=raw, rounded=rounded,
+        rounding=ruleset.rounding.describe(), steps=steps,
+    )
+    row = Score(
+        level1="", level2="", name=rule.name, weight=rule.weight, target="100%",
+        actual=percent(rate, ruleset), applicable=True, score=rounded, trace=trace,
+        source=where, allotted=rule.weight,
+    )
+    return rate, row
+
+
+def percent(rate: Decimal, ruleset: Ruleset) -> str:
+    return f"{ruleset.rounding.apply(rate * HUNDRED)}%"
+
+
+# ---------------------------------------------------------------- indicator rows
+
+
+def score_indicator(ruleset: Ruleset, ind: Indicator, allotted: Decimal) -> Score:
+    common = dict(
+        level1=ind.level1, level2=ind.level2, name=ind.name, weight=ind.weight,
+        target=ind.target.text if ind.target else "", actual=ind.actual.text if ind.actual else "",
+        reported_score=ind.reported_score, explanation=ind.explanation, note=ind.note,
+        source=ind.source, allotted=allotted,
+    )
+    if not ind.applicable:
+        return Score(applicable=False, score=None, trace=None, **common)
+    method = choose_method(ruleset, ind)
+    judgement = judge(ruleset, method, ind)
+    names = {"weight": allotted, "met": judgement.met}
+    inputs = [Input("weight", allotted, ind.sources.get("weight", ind.source),
+                    "" if allotted == ind.weight else f"分值 {format_number(ind.weight)}，按不适用规则调整")]
+    if method.kind == "quantitative":
+        names.update(target=judgement.target, actual=judgement.actual)
+        inputs += [
+            Input("target", judgement.target, ind.sources.get("target", ind.source), f"年度指标值“{ind.target.text}”"),
+            Input("actual", judgement.actual, ind.sources.get("actual", ind.source), f"实际完成值“{ind.actual.text}”"),
+        ]
+        steps: tuple = ()
+    else:
+        point, how = pick_point(method, judgement.level, ind, allotted)
+        names["point"] = point
+        inputs.append(Input("point", point, judgement.level.source, how))
+        steps = ()
+    inputs.append(Input("met", judgement.met, ind.sources.get("actual", ind.source), judgement.reason))
+    used = [i for i in inputs if i.name in method.formula.names or i.name in ("met",)]
+    raw = _run(method.formula, names, f"`{ind.label}`: the formula of `{method.name}`", ind.source)
+    raw, clamp_steps = _within(raw, allotted)
+    rounded = ruleset.rounding.apply(raw)
+    trace = Trace(
+        method=method.name, label=method.label, formula=method.formula, inputs=tuple(used),
+        met=judgement.met, reason=judgement.reason, raw=raw, rounded=rounded,
+        rounding=ruleset.rounding.describe(), steps=steps + clamp_steps,
+    )
+    return Score(applicable=True, score=rounded, trace=trace, **common)
+
+
+def choose_method(ruleset: Ruleset, ind: Indicator) -> Method:
+    if ind.method:
+        return ruleset.methods[ind.method]
+    key = "qualitative" if ind.target.is_qualitative else _comparator(ruleset, ind.target)
+    name = ruleset.method_for.get(key)
+    if name is None:
+        raise EvalrunError(
+            f"`{ind.label}`: the ruleset names no method for targets of the form `{key}` (method_for); "
+            "add one or give the indicator a `method`",
+            ind.sources.get("target", ind.source),
+        )
+    return ruleset.methods[name]
+
+
+def _comparator(ruleset: Ruleset, target: Measure) -> str:
+    comparator = target.comparator or ruleset.targets.bare_comparator
+    if comparator == "=" and ruleset.targets.equal_as != "=":
+        comparator = ruleset.targets.equal_as
+    return comparator
+
+
+def judge(ruleset: Ruleset, method: Method, ind: Indicator) -> Judgement:
+    target, actual = ind.target, ind.actual
+    where = ind.sources.get("actual", ind.source)
+    words = ruleset.targets
+    actual_flat = normalize(actual.text)
+    if target.is_qualitative or method.kind == "qualitative":
+        return _judge_level(ruleset, method, ind, where)
+    comparator = _comparator(ruleset, target)
+    if actual.is_qualitative:
+        if actual_flat in map(normalize, words.achieved_words):
+            return Judgement(True, target.value, target.value,
+                             f"实际完成值“{actual.text}”表示已达到目标，按实际值 = 目标值计")
+        raise EvalrunError(
+            f"`{ind.label}`: the actual value `{actual.text}` gives no number to compare with the target "
+            f"`{target.text}`; write the value reached (for example `{format_number(target.value)}{target.unit}`)",
+            where,
+        )
+    value = _actual_in_target_terms(ind, target, actual, where)
+    if actual.comparator and actual.comparator != "=":
+        met = bound_within(actual.comparator, value, comparator, target.value)
+        reason = (f"实际“{actual.describe()}”{'落在' if met else '未落在'}目标“"
+                  f"{_with(target, comparator)}”之内")
+    else:
+        met = compare(value, comparator, target.value)
+        reason = (f"{format_number(value)}{target.unit} {'满足' if met else '未满足'} "
+                  f"{_with(target, comparator)}")
+    return Judgement(met, target.value, value, reason)
+
+
+def _with(target: Measure, comparator: str) -> str:
+    return Measure(target.text, target.kind, comparator, target.value, target.unit).describe()
+
+
+def _actual_in_target_terms(ind: Indicator, target: Measure, actual: Measure, where: Source) -> Decimal:
+    kind = actual.kind
+    if target.kind == GROWTH and kind == QUANTITY and actual.unit in ("%", ""):
+        kind = GROWTH  # `32.6%` against `增长 5.5% 以上` is the growth rate
+    if kind != target.kind:
+        words = {QUANTITY: "an amount", GROWTH: "a growth rate", DATE: "a date"}
+        raise EvalrunError(
+            f"`{ind.label}`: the target `{target.text}` is {words[target.kind]} but the actual value "
+            f"`{actual.text}` is {words[kind]}; write both the same way",
+            where,
+        )
+    unit = actual.unit or target.unit
+    value = convert(actual.value, unit, target.unit)
+    if value is None:
+        raise EvalrunError(
+            f"`{ind.label}`: the actual value `{actual.text}` is in {unit} but the target `{target.text}` "
+            f"is in {target.unit}; use the target's unit",
+            where,
+        )
+    return value
+
+
+def _judge_level(ruleset: Ruleset, method: Method, ind: Indicator, where: Source) -> Judgement:
+    if method.kind != "qualitative":
+        raise EvalrunError(
+            f"`{ind.label}`: the target `{ind.target.text}` is qualitative, but the method `{method.name}` "
+            "is quantitative; use a qualitative method",
+            ind.sources.get("method", ind.sources.get("target", ind.source)),
+        )
+    levels = method.levels
+    if ind.level:
+        for level in levels:
+            if level.name == ind.level:
+                return Judgement(level is levels[0], reason=f"自评选定档次“{level.name}”", level=level)
+        raise EvalrunError(
+            f"`{ind.label}`: the level `{ind.level}` is not a level of `{method.name}`"
+            f"{did_you_mean(ind.level, [lv.name for lv in levels])}; "
+            f"expected one of: {', '.join(lv.name for lv in levels)}",
+            ind.sources.get("level", ind.source),
+        )
+    if not ind.target.is_qualitative:
+        # A numeric target scored by levels: reaching it is the top level.
+        numeric = judge(ruleset, _QUANTITATIVE_PROBE, ind)
+        if numeric.met:
+            top = levels[0]
+            return Judgement(True, numeric.target, numeric.actual, f"{numeric.reason}，属于“{top.name}”", top)
+        raise EvalrunError(
+            f"`{ind.label}`: the target `{ind.target.text}` was not reached ({numeric.reason}); "
+            f"add `level:` with one of: {', '.join(lv.name for lv in levels)}",
+            where,
+        )
+    return _level_from_words(ruleset, method, ind, where)
+
+
+def _level_from_words(ruleset: Ruleset, method: Method, ind: Indicator, where: Source) -> Judgement:
+    target, actual = ind.target, ind.actual
+    flat = normalize(actual.text)
+    top, bottom = method.levels[0], method.levels[-1]
+    for level in method.levels:
+        if flat in map(normalize, level.words):
+            return Judgement(level is top, reason=f"实际“{actual.text}”属于“{level.name}”", level=level)
+    if flat in map(normalize, ruleset.targets.missed_words):
+        return Judgement(False, reason=f"实际“{actual.text}”表示未达成，属于“{bottom.name}”", level=bottom)
+    if flat in map(normalize, ruleset.targets.achieved_words):
+        return Judgement(True, reason=f"实际“{actual.text}”表示已达成，属于“{top.name}”", level=top)
+    if not actual.is_qualitative:
+        raise EvalrunError(
+            f"`{ind.label}`: the target `{target.text}` has no number, so it is read as qualitative, "
+            f"but the actual value `{actual.text}` is a number; write the target with digits (`≥500 人次`) "
+            "or the actual value in words",
+            ind.sources.get("target", ind.source),
+        )
+    if flat == normalize(target.text):
+        return Judgement(True, reason=f"实际完成值与年度指标值一致（“{actual.text}”），属于“{top.name}”", level=top)
+    raise EvalrunError(
+        f"`{ind.label}`: cannot tell which level the actual value `{actual.text}` reaches for the target "
+        f"`{target.text}`; write the target's words when it was reached, or add `level:` with one of: "
+        f"{', '.join(lv.name for lv in method.levels)}",
+        where,
+    )
+
+
+def pick_point(method: Method, level, ind: Indicator, weight: Decimal):
+    """The fraction of the weight a qualitative row earns inside its level's band."""
+    if ind.reported_score is not None and weight:
+        fraction = ind.reported_score / weight
+        if level.low <= fraction <= level.high:
+            return fraction, f"“{level.name}”档（{level.low}–{level.high}），取自评得分 {format_number(ind.reported_score)} 所在点"
+    point = {"top": level.high, "bottom": level.low, "middle": (level.low + level.high) / 2}[method.point]
+    where = {"top": "上限", "bottom": "下限", "middle": "中点"}[method.point]
+    return point, f"“{level.name}”档（{level.low}–{level.high}），取{where}"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _run(formula: Formula, names: dict, what: str, where: Source) -> Decimal:
+    try:
+        value = run_formula(formula, names)
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        shown = ", ".join(f"{k}={_show(v)}" for k, v in names.items() if k in formula.names)
+        reason = "division by zero" if isinstance(exc, ZeroDivisionError) or "Division" in type(exc).__name__ else str(exc) or type(exc).__name__
+        raise EvalrunError(f"{what} `{formula.text}` failed: {reason} (with {shown})", where) from None
+    except Exception as exc:  # simpleeval's own refusals, e.g. NumberTooHigh
+        raise EvalrunError(f"{what} `{formula.text}` failed: {exc}", where) from None
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise EvalrunError(f"{what} `{formula.text}` gave {value!r}, not a number", where)
+    return value
+
+
+def _show(value) -> str:
+    if isinstance(value, Decimal):
+        return format_number(value)
+    return str(value)
+
+
+def _within(raw: Decimal, weight: Decimal):
+    if raw < ZERO:
+        return ZERO, (f"公式结果 {format_number(raw)} 低于 0，按 0 计",)
+    if raw > weight:
+        return weight, (f"公式结果 {format_number(raw)} 超过分值，按分值 {format_number(weight)} 计",)
+    return raw, ()

@@ -1,0 +1,254 @@
+"""load: YAML text -> plain data that remembers where every value came from.
+
+Built on PyYAML's safe loader (libyaml's C parser where installed). Mappings
+and lists come back as ``LDict``/``LList``: ordinary dicts and lists that
+also carry the ``Source`` of themselves, of each key and of each value.
+Duplicate keys, non-finite numbers, alias bombs, huge files and files that
+are not UTF-8 are refused here with the file and line.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import EvalrunError, Source
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_EXPANDED_NODES = 200_000
+MAX_DEPTH = 64
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LDict(dict):
+    """A mapping read from a file; ``source`` is where it starts."""
+
+    source: Source
+    key_sources: dict
+    value_sources: dict
+
+    def source_of(self, key) -> Source:
+        return self.value_sources.get(key, self.source)
+
+    def key_source(self, key) -> Source:
+        return self.key_sources.get(key, self.source)
+
+
+class LList(list):
+    """A list read from a file; ``item_sources[i]`` is where item i starts."""
+
+    source: Source
+    item_sources: list
+
+    def source_of(self, index: int) -> Source:
+        if 0 <= index < len(self.item_sources):
+            return self.item_sources[index]
+        return self.source
+
+
+def source_of(data: Any, path, fallback: Source | None = None) -> Source:
+    """The most precise known place of ``data[path[0]][path[1]]...``."""
+    best = getattr(data, "source", fallback or Source())
+    node = data
+    for part in path:
+        if isinstance(node, LDict) and part in node:
+            best = node.source_of(part)
+            node = node[part]
+        elif isinstance(node, LList) and isinstance(part, int) and part < len(node):
+            best = node.source_of(part)
+            node = node[part]
+        else:
+            break
+    return best
+
+
+def _source(filename: str, node: yaml.Node, path: tuple) -> Source:
+    mark = node.start_mark
+    return Source(filename, mark.line + 1, mark.column + 1, path)
+
+
+class _PositionLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that builds LDict/LList, keeps positions, refuses duplicates."""
+
+    filename = ""
+
+    def construct_document(self, node):
+        _check_expansion(node, self.filename)
+        return super().construct_document(node)
+
+
+def _construct_mapping(loader: _PositionLoader, node: yaml.MappingNode):
+    result = LDict()
+    result.source = _source(loader.filename, node, ())
+    result.key_sources = {}
+    result.value_sources = {}
+    yield result
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            raise EvalrunError(
+                f"a key must be text, got {key!r}", _source(loader.filename, key_node, ())
+            )
+        key = str(key)
+        if key in result:
+            first = result.key_sources[key]
+            raise EvalrunError(
+                f"duplicate key `{key}` (first given on line {first.line}); "
+                "each key may appear once in a mapping",
+                _source(loader.filename, key_node, ()),
+            )
+        result.key_sources[key] = _source(loader.filename, key_node, ())
+        result.value_sources[key] = _source(loader.filename, value_node, ())
+        result[key] = loader.construct_object(value_node, deep=True)
+
+
+def _construct_sequence(loader: _PositionLoader, node: yaml.SequenceNode):
+    result = LList()
+    result.source = _source(loader.filename, node, ())
+    result.item_sources = [_source(loader.filename, child, ()) for child in node.value]
+    yield result
+    result.extend(loader.construct_object(child, deep=True) for child in node.value)
+
+
+def _construct_decimal(loader: _PositionLoader, node: yaml.ScalarNode):
+    """Floats become Decimal from their written digits: 547.6879 stays exact."""
+    text = str(loader.construct_scalar(node)).replace("_", "").lower()
+    where = _source(loader.filename, node, ())
+    if text.lstrip("+-") in (".inf", ".nan"):
+        raise EvalrunError(
+            f"`{node.value}` is not a finite number; write an ordinary number", where
+        )
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise EvalrunError(f"`{node.value}` is not a number", where) from None
+    return value
+
+
+def _construct_text(loader: _PositionLoader, node: yaml.ScalarNode):
+    """Dates and times stay text as written; the schema decides what they mean."""
+    return str(loader.construct_scalar(node))
+
+
+_PositionLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_PositionLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_PositionLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_PositionLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
+_PositionLoader.add_constructor("tag:yaml.org,2002:binary", _construct_text)
+
+
+def _check_expansion(root: yaml.Node, filename: str) -> None:
+    """Refuse documents whose aliases expand to a huge tree (a 'billion laughs')."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise EvalrunError(
+                f"the document nests deeper than {MAX_DEPTH} levels; "
+                "a ruleset or project file needs only a few",
+                _source(filename, node, ()),
+            )
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # a recursive alias counts once, then stops
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                total += size(key, depth + 1) + size(value, depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                total += size(child, depth + 1)
+        if total > MAX_EXPANDED_NODES:
+            raise EvalrunError(
+                f"the document's aliases (*name) expand to more than {MAX_EXPANDED_NODES:,} "
+                "values; refusing it (an 'alias bomb')",
+                _source(filename, node, ()),
+            )
+        sizes[id(node)] = total
+        return total
+
+    if root is not None:
+        size(root, 0)
+
+
+def decode(raw: bytes, filename: str) -> str:
+    """UTF-8 text (a BOM is accepted); anything else is refused with a hint."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        hint = ""
+        try:
+            raw.decode("gb18030")
+            hint = (
+                "; it looks like GBK/GB18030 text saved by a Windows tool: "
+                "save it again with the encoding UTF-8"
+            )
+        except UnicodeDecodeError:
+            pass
+        raise EvalrunError(
+            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read){hint}",
+            Source(filename, line),
+        ) from None
+
+
+def load_text(text: str, filename: str) -> Any:
+    """Parse YAML text; errors carry filename and line."""
+    loader = _PositionLoader(text)
+    loader.filename = filename
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc, filename) from None
+    except yaml.YAMLError as exc:
+        raise EvalrunError(f"cannot read YAML: {exc}", Source(filename)) from None
+    except RecursionError:
+        raise EvalrunError(
+            "the document nests too deeply to read", Source(filename)
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def load_file(path: Path, display_name: str | None = None) -> Any:
+    """Read one YAML file into LDict/LList/scalars, refusing what is unsafe."""
+    name = display_name or str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise EvalrunError(f"cannot read the file: {exc.strerror}", Source(name)) from None
+    if size > MAX_FILE_BYTES:
+        raise EvalrunError(
+            f"the file is {size / 1024 / 1024:.1f} MB; evalrun reads YAML files of at most "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB",
+            Source(name),
+        )
+    text = decode(path.read_bytes(), name)
+    data = load_text(text, name)
+    if data is None:
+        raise EvalrunError("the file is empty; expected a YAML mapping (key: value lines)", Source(name, 1))
+    return data
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, filename: str) -> EvalrunError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 0
+    column = mark.column + 1 if mark else 0
+    problem = exc.problem or "cannot read YAML"
+    if "'\\t'" in problem or "\\t" in problem or "tab" in problem.lower():
+        message = "a tab character is used for indentation; YAML needs spaces"
+    else:
+        message = f"YAML syntax error: {problem}"
+        if exc.context:
+            message += f" ({exc.context}"
+            if exc.context_mark and exc.context_mark is not mark:
+                message += f" on line {exc.context_mark.line + 1}"
+            message += ")"
+    return EvalrunError(message, Source(filename, line, column))

@@ -1,0 +1,290 @@
+"""The domain nouns: rulesets, projects, indicators, scores and results.
+
+Frozen dataclasses. Raw YAML stops at ``resolve``; everything past it works
+on these. Every node keeps the ``Source`` it was read from.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from typing import Mapping
+
+from .errors import Source
+from .targets import Measure
+
+ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "truncate": ROUND_DOWN, "half_even": ROUND_HALF_EVEN}
+ROUNDING_LABELS = {"half_up": "四舍五入", "truncate": "截断", "half_even": "银行家舍入"}
+
+
+# ---------------------------------------------------------------- ruleset
+
+
+@dataclass(frozen=True)
+class Formula:
+    """An expression checked and parsed once, when the ruleset is loaded."""
+
+    text: str
+    source: Source
+    names: frozenset = frozenset()
+    tree: ast.AST | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Level:
+    """A qualitative level: a band of the weight, as fractions from..to."""
+
+    name: str
+    low: Decimal
+    high: Decimal
+    words: tuple = ()
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    label: str
+    kind: str  # "quantitative" | "qualitative"
+    formula: Formula
+    levels: tuple = ()
+    point: str = "top"  # which point of a level's band a rule score takes
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class Rounding:
+    places: int = 2
+    mode: str = "half_up"
+
+    def apply(self, value: Decimal) -> Decimal:
+        quantum = Decimal(1).scaleb(-self.places)
+        return value.quantize(quantum, rounding=ROUNDING_MODES[self.mode])
+
+    def describe(self) -> str:
+        return f"{ROUNDING_LABELS[self.mode]}保留 {self.places} 位小数"
+
+
+@dataclass(frozen=True)
+class GradeBand:
+    grade: str
+    minimum: Decimal
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class Group:
+    """A first-level indicator group (一级指标) with its second-level groups."""
+
+    name: str
+    weight: Decimal
+    subgroups: tuple
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class BudgetRule:
+    """How the execution rate (预算执行率) row is computed and scored."""
+
+    name: str
+    weight: Decimal
+    rate: Formula
+    score: Formula
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class TargetRules:
+    bare_comparator: str = ">="
+    equal_as: str = ">="  # "=" for an exact match
+    achieved_words: tuple = ()
+    missed_words: tuple = ()
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    id: str
+    title: str
+    fiscal_year: int
+    version: str
+    sha256: str
+    file: str
+    rounding: Rounding
+    grades: tuple
+    budget: BudgetRule
+    groups: tuple
+    methods: Mapping[str, Method]
+    method_for: Mapping[str, str]
+    targets: TargetRules
+    not_applicable: str
+    checks: Mapping[str, str]
+    source: Source = Source()
+
+    def group(self, name: str) -> Group | None:
+        return next((g for g in self.groups if g.name == name), None)
+
+    @property
+    def ref(self) -> dict:
+        return {"id": self.id, "version": self.version, "sha256": self.sha256}
+
+
+# ---------------------------------------------------------------- project
+
+
+@dataclass(frozen=True)
+class Budget:
+    unit: str
+    initial: Decimal
+    full_year: Decimal
+    executed: Decimal
+    adjusted: Decimal | None = None
+    current_appropriation: Decimal | None = None
+    carried_over: Decimal | None = None
+    other: Decimal | None = None
+    sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class SpendingLine:
+    item: str
+    amount: Decimal
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class Goal:
+    expected: str
+    achieved: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    level1: str
+    level2: str
+    name: str
+    weight: Decimal
+    target: Measure | None
+    actual: Measure | None
+    applicable: bool = True
+    note: str = ""
+    method: str | None = None
+    level: str | None = None
+    reported_score: Decimal | None = None
+    explanation: str = ""
+    sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
+    source: Source = Source()
+
+    @property
+    def label(self) -> str:
+        return self.name or self.note or self.level2
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    department: str
+    fiscal_year: int
+    implementing_unit: str
+    budget: Budget
+    spending: tuple
+    goals: tuple
+    indicators: tuple
+    narrative: Mapping
+    report: Mapping
+    file: str
+    reported_total: Decimal | None = None
+    source: Source = Source()
+
+    @property
+    def slug(self) -> str:
+        return self.name
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Input:
+    """One value a formula used, and where it came from."""
+
+    name: str
+    value: object
+    source: Source = Source()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Trace:
+    """How one score was computed: method, formula, inputs, raw and rounded result."""
+
+    method: str
+    label: str
+    formula: Formula
+    inputs: tuple
+    met: bool | None
+    reason: str
+    raw: Decimal
+    rounded: Decimal
+    rounding: str
+    steps: tuple = ()
+
+
+@dataclass(frozen=True)
+class Score:
+    """The result for one row of the table (a third-level indicator or 预算执行率)."""
+
+    level1: str
+    level2: str
+    name: str
+    weight: Decimal
+    target: str
+    actual: str
+    applicable: bool
+    score: Decimal | None
+    trace: Trace | None
+    reported_score: Decimal | None = None
+    explanation: str = ""
+    note: str = ""
+    source: Source = Source()
+    allotted: Decimal | None = None  # the weight after not-applicable rules
+
+
+@dataclass(frozen=True)
+class GroupScore:
+    name: str
+    weight: Decimal
+    score: Decimal
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    severity: str  # "warning" | "error"
+    message: str
+    source: Source = Source()
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.severity}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ProjectResult:
+    project: Project
+    ruleset: Ruleset
+    execution_rate: Decimal
+    budget_row: Score
+    rows: tuple
+    groups: tuple
+    total: Decimal
+    max_total: Decimal
+    grade: str
+    findings: tuple = ()
+
+    @property
+    def all_rows(self) -> tuple:
+        return (self.budget_row,) + self.rows
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)

@@ -1,0 +1,298 @@
+"""resolve: validated plain data -> frozen Ruleset and Project objects.
+
+Semantic checks live here, next to the code that needs them: formulas parse
+and name only known variables, methods and groups referred to exist, grade
+bands and qualitative levels are ordered, targets are readable. Every
+problem found is reported, not only the first.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+from .errors import EvalrunError, Source, did_you_mean, raise_all
+from .formulas import compile_formula
+from .load import LDict, LList
+from .model import (
+    Budget, BudgetRule, Goal, GradeBand, Group, Indicator, Level, Method, Project,
+    Rounding, Ruleset, SpendingLine, TargetRules,
+)
+from .targets import TargetError, parse_measure
+
+QUANTITATIVE_NAMES = ("weight", "target", "actual", "met")
+QUALITATIVE_NAMES = ("weight", "met", "point")
+BUDGET_RATE_NAMES = ("initial", "full_year", "adjusted", "executed")
+BUDGET_SCORE_NAMES = BUDGET_RATE_NAMES + ("weight", "rate")
+DEFAULT_CHECKS = {
+    "spending_total": "warning", "group_weights": "error", "total_weight": "error",
+    "execution_over_budget": "error", "reported_score": "warning", "reported_total": "warning",
+}
+
+
+def _dec(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def _src(node: Any, key: Any = None) -> Source:
+    if key is not None and isinstance(node, (LDict, LList)):
+        return node.source_of(key)
+    return getattr(node, "source", Source())
+
+
+def plain(data: Any) -> Any:
+    """LDict/LList/Decimal -> JSON-ready builtins, for hashing and diffs."""
+    if isinstance(data, dict):
+        return {str(k): plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [plain(v) for v in data]
+    if isinstance(data, Decimal):
+        return format(data.normalize(), "f") if data == data.to_integral() else str(data)
+    return data
+
+
+def content_hash(data: Any) -> str:
+    canonical = json.dumps(plain(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- ruleset
+
+
+def build_ruleset(data: LDict, filename: str) -> Ruleset:
+    """Turn a schema-valid ruleset mapping into a Ruleset, checking its meaning."""
+    errors: list[EvalrunError] = []
+
+    def attempt(make, *args):
+        try:
+            return make(*args)
+        except EvalrunError as exc:
+            errors.append(exc)
+            return None
+
+    methods = {}
+    for name, spec in data["methods"].items():
+        method = attempt(_build_method, name, spec, data["methods"].source_of(name))
+        if method:
+            methods[name] = method
+
+    method_for = dict(data["method_for"])
+    for key, name in method_for.items():
+        where = data["method_for"].source_of(key)
+        if name not in data["methods"]:
+            errors.append(EvalrunError(
+                f"method_for `{key}` names the method `{name}`, which is not defined"
+                f"{did_you_mean(name, list(data['methods']))}; defined methods: {', '.join(data['methods'])}",
+                where,
+            ))
+        elif name in methods:
+            wanted = "qualitative" if key == "qualitative" else "quantitative"
+            if methods[name].kind != wanted:
+                errors.append(EvalrunError(
+                    f"method_for `{key}` needs a {wanted} method, but `{name}` is {methods[name].kind}", where
+                ))
+
+    budget_spec = data["budget_execution"]
+    budget = None
+    rate = attempt(compile_formula, budget_spec["rate"], budget_spec.source_of("rate"),
+                   BUDGET_RATE_NAMES, "execution rate formula")
+    score = attempt(compile_formula, budget_spec["score"], budget_spec.source_of("score"),
+                    BUDGET_SCORE_NAMES, "execution score formula")
+    if rate and score:
+        budget = BudgetRule(budget_spec["name"], _dec(budget_spec["weight"]), rate, score, budget_spec.source)
+
+    grades = attempt(_build_grades, data["grades"])
+    groups = []
+    seen_groups: dict[str, Source] = {}
+    for index, spec in enumerate(data["framework"]):
+        where = data["framework"].source_of(index)
+        if spec["name"] in seen_groups:
+            errors.append(EvalrunError(
+                f"the group `{spec['name']}` is defined twice (first on line {seen_groups[spec['name']].line})", where
+            ))
+        seen_groups[spec["name"]] = where
+        groups.append(Group(spec["name"], _dec(spec["weight"]), tuple(spec["subgroups"]), where))
+
+    target_spec = data.get("targets", {})
+    targets = TargetRules(
+        bare_comparator=target_spec.get("bare_comparator", ">="),
+        equal_as=target_spec.get("equal_as", ">="),
+        achieved_words=tuple(target_spec.get("achieved_words", ())),
+        missed_words=tuple(target_spec.get("missed_words", ())),
+    )
+    for comparator in (targets.bare_comparator, targets.equal_as):
+        if comparator not in method_for and comparator != "=":
+            errors.append(EvalrunError(
+                f"targets use the comparison `{comparator}`, but method_for names no method for it",
+                data["method_for"].source,
+            ))
+
+    raise_all(errors)
+    checks = dict(DEFAULT_CHECKS)
+    checks.update(data.get("checks", {}))
+    return Ruleset(
+        id=data["id"], title=data["title"], fiscal_year=int(data["fiscal_year"]),
+        version=str(data["version"]), sha256=content_hash(data), file=filename,
+        rounding=Rounding(int(data["rounding"]["places"]), data["rounding"]["mode"]),
+        grades=grades, budget=budget, groups=tuple(groups), methods=methods,
+        method_for=method_for, targets=targets, not_applicable=data["not_applicable"],
+        checks=checks, source=data.source,
+    )
+
+
+def _build_method(name: str, spec: LDict, where: Source) -> Method:
+    kind = spec["kind"]
+    known = QUALITATIVE_NAMES if kind == "qualitative" else QUANTITATIVE_NAMES
+    formula = compile_formula(spec["formula"], spec.source_of("formula"), known, f"formula of `{name}`")
+    levels = ()
+    if kind == "qualitative":
+        if "levels" not in spec:
+            raise EvalrunError(f"the qualitative method `{name}` has no `levels`; list its bands from best to worst", where)
+        levels = _build_levels(name, spec["levels"])
+    elif "levels" in spec:
+        raise EvalrunError(f"the method `{name}` is quantitative; `levels` belong to qualitative methods", spec.key_source("levels"))
+    return Method(name, spec["label"], kind, formula, levels, spec.get("point", "top"), where)
+
+
+def _build_levels(method: str, specs: LList) -> tuple:
+    levels = []
+    for index, spec in enumerate(specs):
+        where = specs.source_of(index)
+        low, high = _dec(spec["from"]), _dec(spec["to"])
+        if low > high:
+            raise EvalrunError(f"the level `{spec['name']}` of `{method}` runs from {low} to {high}; `from` must not exceed `to`", where)
+        if levels and high > levels[-1].low:
+            raise EvalrunError(
+                f"the level `{spec['name']}` of `{method}` overlaps the level above it "
+                f"(it reaches {high}, the one above starts at {levels[-1].low}); list levels from best to worst",
+                where,
+            )
+        if levels and high < levels[-1].low:
+            raise EvalrunError(
+                f"between the level `{spec['name']}` (up to {high}) and the one above (from {levels[-1].low}) "
+                "there is a gap", where,
+            )
+        levels.append(Level(spec["name"], low, high, tuple(spec.get("words", ())), where))
+    return tuple(levels)
+
+
+def _build_grades(specs: LList) -> tuple:
+    bands = []
+    for index, spec in enumerate(specs):
+        where = specs.source_of(index)
+        minimum = _dec(spec["min"])
+        if bands and minimum >= bands[-1].minimum:
+            raise EvalrunError(
+                f"the grade `{spec['grade']}` starts at {minimum}, not below the grade above it "
+                f"({bands[-1].grade} at {bands[-1].minimum}); list grades from best to worst", where,
+            )
+        bands.append(GradeBand(spec["grade"], minimum, where))
+    if bands[-1].minimum != 0:
+        raise EvalrunError(
+            f"the lowest grade `{bands[-1].grade}` starts at {bands[-1].minimum}; it must start at 0 "
+            "so that every total gets a grade", specs.source_of(len(specs) - 1),
+        )
+    return tuple(bands)
+
+
+# ---------------------------------------------------------------- project
+
+
+def build_project(data: LDict, filename: str, ruleset: Ruleset) -> Project:
+    """Turn a schema-valid project mapping into a Project, reading every target."""
+    errors: list[EvalrunError] = []
+    if int(data["fiscal_year"]) != ruleset.fiscal_year:
+        errors.append(EvalrunError(
+            f"the project is for fiscal year {data['fiscal_year']}, the ruleset `{ruleset.id}` for {ruleset.fiscal_year}",
+            data.source_of("fiscal_year"),
+        ))
+    budget_data = data["budget"]
+    budget = Budget(
+        unit=budget_data.get("unit", "万元"),
+        initial=_dec(budget_data["initial"]), full_year=_dec(budget_data["full_year"]),
+        executed=_dec(budget_data["executed"]),
+        adjusted=_opt(budget_data.get("adjusted")),
+        current_appropriation=_opt(budget_data.get("current_appropriation")),
+        carried_over=_opt(budget_data.get("carried_over")), other=_opt(budget_data.get("other")),
+        sources={k: budget_data.source_of(k) for k in budget_data}, source=budget_data.source,
+    )
+    spending_data = data.get("spending", LList())
+    spending = tuple(
+        SpendingLine(line["item"], _dec(line["amount"]), _src(spending_data, i))
+        for i, line in enumerate(spending_data)
+    )
+    goals = tuple(Goal(g["expected"], g.get("achieved", "")) for g in data.get("goals", ()))
+    indicators = []
+    for index, spec in enumerate(data["indicators"]):
+        try:
+            indicators.append(_build_indicator(spec, data["indicators"].source_of(index), ruleset))
+        except EvalrunError as exc:
+            errors.extend(getattr(exc, "errors", [exc]))
+    raise_all(errors)
+    return Project(
+        name=data["project"], department=data["department"], fiscal_year=int(data["fiscal_year"]),
+        implementing_unit=data.get("implementing_unit", ""), budget=budget, spending=spending,
+        goals=goals, indicators=tuple(indicators), narrative=plain(data.get("narrative", {})),
+        report=plain(data.get("report", {})), file=filename,
+        reported_total=_opt(data.get("reported_total")), source=data.source,
+    )
+
+
+def _opt(value: Any) -> Decimal | None:
+    return None if value is None else _dec(value)
+
+
+def _build_indicator(spec: LDict, where: Source, ruleset: Ruleset) -> Indicator:
+    errors: list[EvalrunError] = []
+    group = ruleset.group(spec["level1"])
+    if group is None:
+        names = [g.name for g in ruleset.groups]
+        errors.append(EvalrunError(
+            f"the first-level indicator `{spec['level1']}` is not in the ruleset's framework"
+            f"{did_you_mean(spec['level1'], names)}; expected one of: {', '.join(names)}",
+            spec.source_of("level1"),
+        ))
+    elif spec["level2"] not in group.subgroups:
+        errors.append(EvalrunError(
+            f"`{spec['level2']}` is not a second-level indicator of {group.name}"
+            f"{did_you_mean(spec['level2'], group.subgroups)}; expected one of: {', '.join(group.subgroups)}",
+            spec.source_of("level2"),
+        ))
+    applicable = spec.get("applicable", True)
+    target = actual = None
+    if applicable:
+        for key in ("name", "weight", "target", "actual"):
+            if key not in spec:
+                errors.append(EvalrunError(
+                    f"the indicator `{spec.get('name', spec['level2'])}` is missing `{key}`; "
+                    "an applicable indicator needs name, weight, target and actual "
+                    "(or `applicable: false` for 不适用)",
+                    where,
+                ))
+        for key in ("target", "actual"):
+            if key in spec:
+                try:
+                    measure = parse_measure(spec[key], spec.source_of(key), key)
+                except TargetError as exc:
+                    errors.append(exc)
+                    continue
+                if key == "target":
+                    target = measure
+                else:
+                    actual = measure
+    method = spec.get("method")
+    if method is not None and method not in ruleset.methods:
+        errors.append(EvalrunError(
+            f"the indicator names the method `{method}`, which the ruleset does not define"
+            f"{did_you_mean(method, list(ruleset.methods))}; defined: {', '.join(ruleset.methods)}",
+            spec.source_of("method"),
+        ))
+    raise_all(errors)
+    return Indicator(
+        level1=spec["level1"], level2=spec["level2"], name=spec.get("name", ""),
+        weight=_dec(spec.get("weight", 0)), target=target, actual=actual, applicable=applicable,
+        note=spec.get("note", ""), method=method, level=spec.get("level"),
+        reported_score=_opt(spec.get("reported_score")), explanation=spec.get("explanation", ""),
+        sources={k: spec.source_of(k) for k in spec}, source=where,
+    )

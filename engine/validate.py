@@ -1,0 +1,134 @@
+"""validate: JSON Schema checks with file:line messages a non-programmer can act on.
+
+Each schema's validator is built once per process. Every error in a file is
+reported, sorted by line; unknown keys get a did-you-mean.
+"""
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator
+
+from .errors import EvalrunError, Source, did_you_mean, raise_all
+from .load import LDict, source_of
+from .resources import data_path
+
+_TYPE_WORDS = {
+    "object": "a mapping (key: value lines)", "array": "a list (lines starting with `- `)",
+    "string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false",
+    "null": "nothing",
+}
+
+
+@lru_cache(maxsize=None)
+def validator(name: str) -> Draft202012Validator:
+    schema = json.loads(data_path("schemas", f"{name}.schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def schema_errors(data: Any, schema_name: str, filename: str) -> list[EvalrunError]:
+    """Every schema violation in ``data`` as an EvalrunError with file and line."""
+    if not isinstance(data, dict):
+        return [EvalrunError(
+            f"expected a YAML mapping (key: value lines) at the top of the file, got {_describe(data)}",
+            getattr(data, "source", Source(filename, 1)),
+        )]
+    errors = []
+    for error in validator(schema_name).iter_errors(data):
+        errors.extend(_translate(error, data, filename))
+    return errors
+
+
+def check_schema(data: Any, schema_name: str, filename: str) -> None:
+    raise_all(schema_errors(data, schema_name, filename))
+
+
+def _path_text(path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "the file"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, (int, Decimal)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text `{value}`" if value else "empty text"
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _translate(error: jsonschema.ValidationError, root: Any, filename: str) -> list[EvalrunError]:
+    path = list(error.absolute_path)
+    where = source_of(root, path, Source(filename, 1))
+    field = _path_text(path)
+    instance = error.instance
+    kind = error.validator
+    schema = error.schema if isinstance(error.schema, dict) else {}
+
+    if kind == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        extras = [k for k in instance if k not in allowed]
+        results = []
+        for key in extras:
+            key_where = instance.key_source(key) if isinstance(instance, LDict) else where
+            results.append(EvalrunError(
+                f"unknown key `{key}` in {field}{did_you_mean(key, allowed)}; "
+                f"expected one of: {', '.join(allowed)}",
+                key_where,
+            ))
+        return results
+    if kind == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        key = missing[0] if missing else error.message
+        return [EvalrunError(f"{field} is missing the required key `{key}`", where)]
+    if kind == "type":
+        wanted = error.validator_value
+        wanted_list = wanted if isinstance(wanted, list) else [wanted]
+        words = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted_list)
+        hint = ""
+        if "number" in wanted_list or "integer" in wanted_list:
+            hint = _number_hint(instance)
+        return [EvalrunError(f"{field} should be {words}, got {_describe(instance)}{hint}", where)]
+    if kind == "enum":
+        options = [str(o) for o in error.validator_value]
+        return [EvalrunError(
+            f"{field} is {_describe(instance)}{did_you_mean(str(instance), options)}; "
+            f"expected one of: {', '.join(options)}",
+            where,
+        )]
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        bound = {"minimum": "at least", "maximum": "at most",
+                 "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}[kind]
+        return [EvalrunError(f"{field} must be {bound} {error.validator_value}, got {instance}", where)]
+    if kind in ("minLength", "minItems", "minProperties"):
+        return [EvalrunError(f"{field} must not be empty", where)]
+    if kind == "pattern" or (kind == "propertyNames"):
+        return [EvalrunError(f"{field}: {_describe(instance)} is not allowed here ({error.message})", where)]
+    return [EvalrunError(f"{field}: {error.message}", where)]
+
+
+def _number_hint(value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", value.strip()):
+        return "; write numbers without thousands separators (1000, not 1,000)"
+    if re.search(r"[０-９．]", value):
+        return "; write the number with ASCII digits (0-9), not full-width ones"
+    if re.fullmatch(r"[+-]?\d+(\.\d+)?\s*\S+", value.strip()):
+        return "; write the number alone, without its unit (the unit has its own key)"
+    return ""

@@ -1,0 +1,45 @@
+"""Shared fixtures: the repository as the example workspace, copies of it, the CLI."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCE_PROJECT = "开放型经济发展与三产业发展引导资金"
+REFERENCE_FILE = REPO / "projects" / "2025" / "益阳市商务局" / f"{REFERENCE_PROJECT}.yaml"
+
+
+def copy_workspace(target: Path, years=("2025",), projects=True) -> Path:
+    """A private copy of the example workspace (rulesets, projects, templates)."""
+    shutil.copytree(REPO / "rulesets", target / "rulesets")
+    (target / "reports").mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "reports" / "templates", target / "reports" / "templates")
+    if projects:
+        for year in years:
+            source = REPO / "projects" / year
+            if source.is_dir():
+                shutil.copytree(source, target / "projects" / year)
+    return target
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Path:
+    return copy_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def run_cli():
+    """Run evalrun through click's runner; returns the click Result."""
+
+    def invoke(*args, workspace: Path | None = None):
+        argv = list(args)
+        if workspace is not None:  # last, so it goes to the subcommand when there is one
+            argv += ["--workspace", str(workspace)]
+        return CliRunner().invoke(cli, argv, catch_exceptions=False)
+
+    return invoke
