@@ -16,12 +16,11 @@ from .errors import EvalrunError, EvalrunErrors, Source, UsageError
 from .evaluate import evaluate_project
 from .load import load_file
 from .model import Project, ProjectResult, Ruleset
-from .render import render_template
+from .outputs import DEFAULT_FORMATS, FORMATS
 from .resolve import build_project, build_ruleset
 from .validate import check_schema
 from .write import Staging, safe_name
 
-FORMATS = ("md",)
 _RULESET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -31,7 +30,7 @@ class RunOptions:
 
     ruleset: str
     workspace: Path = Path(".")
-    formats: tuple = FORMATS
+    formats: tuple = DEFAULT_FORMATS
     write_reports: bool = True
     output: Path | None = None
     projects: tuple = ()  # only these project names or file stems; all when empty
@@ -143,9 +142,10 @@ def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
         for path, result in iter_results(options, ruleset, on_project):
             if _collect(outcome, path, result):
                 try:
-                    for fmt in options.formats:
-                        text = render_template(options.workspace, "report.md.j2", result)
-                        staging.write(report_path(options, path, result, fmt), text)
+                    rendered = [(FORMATS[name], FORMATS[name].render(options.workspace, result))
+                                for name in options.formats]
+                    for output, content in rendered:
+                        staging.write(report_path(options, path, result, output.extension), content)
                 except EvalrunError as exc:
                     outcome.results.pop()
                     outcome.failures.append((path, exc))
