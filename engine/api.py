@@ -6,22 +6,21 @@ loaders below are the same stages, exposed one by one.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .check import check_project
-from .errors import EvalrunError, EvalrunErrors, Source, UsageError
+from .errors import EvalrunError, Source, UsageError, did_you_mean
 from .evaluate import evaluate_project
 from .load import load_file
 from .model import Project, ProjectResult, Ruleset
 from .outputs import DEFAULT_FORMATS, FORMATS
-from .resolve import build_project, build_ruleset
+from .resolve import build_project
+from .rulesets import RulesetCache, display, load_ruleset, ruleset_file  # noqa: F401 - re-exported
 from .validate import check_schema
 from .write import Staging, safe_name
 
-_RULESET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -52,35 +51,6 @@ class RunResult:
         return not self.failures and not any(r.has_errors for r in self.results)
 
 
-def display(path: Path, workspace: Path) -> str:
-    """A path as the user knows it: relative to the workspace, with / separators."""
-    try:
-        return path.resolve().relative_to(workspace.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def ruleset_file(workspace: Path, name: str) -> Path:
-    if not _RULESET_NAME.match(name or "") or ".." in name:
-        raise UsageError(f"--ruleset `{name}` is not a ruleset name; use a folder name under rulesets/, such as 2025")
-    path = workspace / "rulesets" / name / "ruleset.yaml"
-    if not path.is_file():
-        known = sorted(p.name for p in (workspace / "rulesets").glob("*") if (p / "ruleset.yaml").is_file())
-        raise UsageError(
-            f"no ruleset `{name}`: {display(path, workspace)} does not exist"
-            + (f"; rulesets here: {', '.join(known)}" if known else f"; is {workspace} an evalrun workspace?")
-        )
-    return path
-
-
-def load_ruleset(workspace: Path, name: str) -> Ruleset:
-    path = ruleset_file(workspace, name)
-    shown = display(path, workspace)
-    data = load_file(path, shown)
-    check_schema(data, "ruleset", shown)
-    return build_ruleset(data, shown)
-
-
 def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
     """projects/<fiscal year>/<department>/*.yaml, in a stable order."""
     root = workspace / "projects" / str(ruleset.fiscal_year)
@@ -108,10 +78,15 @@ def _selected(path: Path, project: Project, wanted: Iterable[str]) -> bool:
     return not wanted or project.name in wanted or path.stem in wanted
 
 
-def iter_results(options: RunOptions, ruleset: Ruleset, on_project: Callable | None = None):
-    """(path, ProjectResult or EvalrunError) for each project, one at a time."""
-    for path in project_files(options.workspace, ruleset):
+def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callable | None = None):
+    """(path, ProjectResult or EvalrunError) for each project, one at a time.
+
+    Each project is scored by its department's ruleset: the year's, or the
+    department's variant under rulesets/<name>/departments/.
+    """
+    for path in project_files(options.workspace, rulesets.base):
         try:
+            ruleset = rulesets.for_department(path.parent.name)
             project = load_project(path, ruleset, options.workspace)
             if not _selected(path, project, options.projects):
                 continue
@@ -131,15 +106,15 @@ def report_path(options: RunOptions, path: Path, result: ProjectResult, extensio
 
 def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
     """Evaluate every project of the ruleset's year and write the reports."""
-    ruleset = load_ruleset(options.workspace, options.ruleset)
-    outcome = RunResult(ruleset)
+    rulesets = RulesetCache(options.workspace, options.ruleset)
+    outcome = RunResult(rulesets.base)
     target = options.output_dir / safe_name(options.ruleset)
     if not options.write_reports:
-        for path, result in iter_results(options, ruleset, on_project):
+        for path, result in iter_results(options, rulesets, on_project):
             _collect(outcome, path, result)
         return outcome
     with Staging(target) as staging:
-        for path, result in iter_results(options, ruleset, on_project):
+        for path, result in iter_results(options, rulesets, on_project):
             if _collect(outcome, path, result):
                 try:
                     rendered = [(FORMATS[name], FORMATS[name].render(options.workspace, result))
@@ -164,39 +139,33 @@ def _collect(outcome: RunResult, path: Path, result) -> bool:
 def validate(workspace: Path, ruleset_name: str) -> tuple[Ruleset | None, list[EvalrunError]]:
     """Check the ruleset and every project file; every problem, sorted by place."""
     try:
-        ruleset = load_ruleset(workspace, ruleset_name)
-    except EvalrunErrors as exc:
-        return None, list(exc.errors)
+        rulesets = RulesetCache(workspace, ruleset_name)
     except EvalrunError as exc:
-        return None, [exc]
+        return None, list(getattr(exc, "errors", [exc]))
     errors: list[EvalrunError] = []
-    for path in project_files(workspace, ruleset):
-        try:
-            result = evaluate(ruleset, load_project(path, ruleset, workspace))
-        except EvalrunErrors as exc:
-            errors.extend(exc.errors)
-            continue
-        except EvalrunError as exc:
-            errors.append(exc)
+    options = RunOptions(ruleset=ruleset_name, workspace=workspace, write_reports=False)
+    for _, result in iter_results(options, rulesets):
+        if isinstance(result, EvalrunError):
+            errors.extend(getattr(result, "errors", [result]))
             continue
         errors.extend(
             EvalrunError(f"{f.message} [{f.check}]", f.source) for f in result.findings if f.severity == "error"
         )
-    return ruleset, sorted(errors, key=EvalrunError.sort_key)
+    return rulesets.base, sorted(errors, key=EvalrunError.sort_key)
 
 
-def find_project(workspace: Path, ruleset: Ruleset, name: str) -> ProjectResult:
+def find_project(workspace: Path, ruleset_name: str, name: str) -> ProjectResult:
     """The evaluated project whose name or file name is ``name``."""
+    rulesets = RulesetCache(workspace, ruleset_name)
     candidates = []
-    for path in project_files(workspace, ruleset):
+    for path in project_files(workspace, rulesets.base):
+        ruleset = rulesets.for_department(path.parent.name)
         project = load_project(path, ruleset, workspace)
         candidates.append(project.name)
         if name in (project.name, path.stem, display(path, workspace)):
             return evaluate(ruleset, project)
-    from .errors import did_you_mean
-
     raise UsageError(
-        f"no project `{name}` for fiscal year {ruleset.fiscal_year}{did_you_mean(name, candidates)}"
+        f"no project `{name}` for fiscal year {rulesets.base.fiscal_year}{did_you_mean(name, candidates)}"
         + (f"; projects: {', '.join(candidates)}" if candidates else "")
     )
 

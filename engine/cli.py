@@ -186,8 +186,7 @@ def validate(ruleset, workspace):
 @handle_errors
 def explain(ruleset, workspace, project, indicator):
     """Show how each score of a project was computed: method, formula, inputs and their sources."""
-    loaded = api.load_ruleset(workspace, _need(ruleset))
-    result = api.find_project(workspace, loaded, project)
+    result = api.find_project(workspace, _need(ruleset), project)
     text = explain_text(result, indicator)
     if indicator and len(text.strip().splitlines()) <= 3:
         names = [r.name or r.note for r in result.all_rows]

@@ -153,7 +153,13 @@ def score_indicator(ruleset: Ruleset, ind: Indicator, allotted: Decimal) -> Scor
 def choose_method(ruleset: Ruleset, ind: Indicator) -> Method:
     if ind.method:
         return ruleset.methods[ind.method]
-    key = "qualitative" if ind.target.is_qualitative else _comparator(ruleset, ind.target)
+    if ind.target.is_qualitative:
+        key = "qualitative"
+    elif ind.target.kind == DATE:
+        # A deadline has no meaningful ratio: met is the top level, missed needs a level.
+        key = "date" if "date" in ruleset.method_for else "qualitative"
+    else:
+        key = _comparator(ruleset, ind.target)
     name = ruleset.method_for.get(key)
     if name is None:
         raise EvalrunError(
@@ -288,6 +294,8 @@ def _level_from_words(ruleset: Ruleset, method: Method, ind: Indicator, where: S
 
 def pick_point(method: Method, level, ind: Indicator, weight: Decimal):
     """The fraction of the weight a qualitative row earns inside its level's band."""
+    if level.fixed is not None:
+        return level.fixed, f"“{level.name}”档，固定取 {format_number(level.fixed)}"
     if ind.reported_score is not None and weight:
         fraction = ind.reported_score / weight
         if level.low <= fraction <= level.high:

@@ -15,7 +15,7 @@ def _value(value) -> str:
     return str(value)
 
 
-def explain_row(row: Score) -> list[str]:
+def explain_row(row: Score, ruleset) -> list[str]:
     title = row.name or row.note
     head = f"{title}" + (f"  [{row.level1} / {row.level2}]" if row.level1 else "")
     lines = [head, f"  来源 {row.source}"]
@@ -26,10 +26,10 @@ def explain_row(row: Score) -> list[str]:
     if row.target:
         lines.append(f"  年度指标值 “{row.target}”   实际完成值 “{row.actual}”")
     lines.append(f"  方法 {trace.method}：{trace.label}")
-    lines.append(f"  公式 {trace.formula.text}   ({trace.formula.source})")
+    lines.append(f"  公式 {trace.formula.text}   ({ruleset.provenance(trace.formula.source)})")
     for item in trace.inputs:
         note = f"  {item.note}" if item.note else ""
-        lines.append(f"    {item.name} = {_value(item.value)}{note}   ({item.source})")
+        lines.append(f"    {item.name} = {_value(item.value)}{note}   ({ruleset.provenance(item.source)})")
     if trace.reason:
         lines.append(f"  判定 {trace.reason}")
     for step in trace.steps:
@@ -50,19 +50,26 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
         rows = tuple(r for r in rows if indicator in (r.name, r.note))
     out = [
         f"{project.department} / {project.name}  ({project.file})",
-        f"规则 {ruleset.id} {ruleset.version}  sha256 {ruleset.sha256}  ({ruleset.file})",
+        f"规则 {ruleset.id} {ruleset.version}" + (f"（{ruleset.variant} 的变体）" if ruleset.variant else "")
+        + f"  sha256 {ruleset.sha256}  ({ruleset.file})",
         "",
     ]
     for row in rows:
-        out.extend(explain_row(row))
+        out.extend(explain_row(row, ruleset))
         out.append("")
     if not indicator:
         parts = " + ".join(
             [f"{result.budget_row.name} {_value(result.budget_row.score)}"]
             + [f"{g.name} {_value(g.score)}" for g in result.groups]
         )
-        rule = "不适用指标按比例折算为百分制" if ruleset.not_applicable == "rescale" else "各项得分相加"
-        out.append(f"总分 = {parts} = {_value(result.total)}（{rule}）")
+        earned = result.budget_row.score + sum(g.score for g in result.groups)
+        if ruleset.not_applicable == "rescale":
+            possible = result.budget_row.weight + sum(r.allotted for r in result.rows if r.applicable)
+            out.append(f"总分 = ({parts}) × 100 / {_value(possible)} = {_value(result.total)}"
+                       f"（不适用指标剔除后按百分制折算，{ruleset.rounding.describe()}）")
+        else:
+            out.append(f"总分 = {parts} = {_value(earned)}（各项得分相加）")
         band = next(b for b in ruleset.grades if result.total >= b.minimum)
-        out.append(f"等级 {result.grade}：总分 {_value(result.total)} ≥ {_value(band.minimum)}   ({band.source})")
+        out.append(f"等级 {result.grade}：总分 {_value(result.total)} ≥ {_value(band.minimum)}   "
+                   f"({ruleset.provenance(band.source)})")
     return "\n".join(out) + "\n"

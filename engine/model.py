@@ -39,6 +39,7 @@ class Level:
     high: Decimal
     words: tuple = ()
     source: Source = Source()
+    fixed: Decimal | None = None  # a fixed point of the band, when the ruleset sets one
 
 
 @dataclass(frozen=True)
@@ -119,13 +120,23 @@ class Ruleset:
     not_applicable: str
     checks: Mapping[str, str]
     source: Source = Source()
+    overrides: Mapping = field(default_factory=dict, compare=False, repr=False)
+    variant: str = ""  # the department whose overrides this is, if any
 
     def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.name == name), None)
 
     @property
     def ref(self) -> dict:
-        return {"id": self.id, "version": self.version, "sha256": self.sha256}
+        ref = {"id": self.id, "version": self.version, "sha256": self.sha256}
+        if self.variant:
+            ref["variant"] = self.variant
+        return ref
+
+    def provenance(self, source: Source) -> str:
+        """'file:line', plus the inherited value it replaced when it is an override."""
+        override = self.overrides.get(source)
+        return f"{source}, overriding {override.old}" if override else str(source)
 
 
 # ---------------------------------------------------------------- project

@@ -88,7 +88,7 @@ def build_ruleset(data: LDict, filename: str) -> Ruleset:
             ))
         elif name in methods:
             wanted = "qualitative" if key == "qualitative" else "quantitative"
-            if methods[name].kind != wanted:
+            if key != "date" and methods[name].kind != wanted:
                 errors.append(EvalrunError(
                     f"method_for `{key}` needs a {wanted} method, but `{name}` is {methods[name].kind}", where
                 ))
@@ -100,7 +100,8 @@ def build_ruleset(data: LDict, filename: str) -> Ruleset:
     score = attempt(compile_formula, budget_spec["score"], budget_spec.source_of("score"),
                     BUDGET_SCORE_NAMES, "execution score formula")
     if rate and score:
-        budget = BudgetRule(budget_spec["name"], _dec(budget_spec["weight"]), rate, score, budget_spec.source)
+        budget = BudgetRule(budget_spec["name"], _dec(budget_spec["weight"]), rate, score,
+                            budget_spec.source_of("weight"))
 
     grades = attempt(_build_grades, data["grades"])
     groups = []
@@ -112,7 +113,7 @@ def build_ruleset(data: LDict, filename: str) -> Ruleset:
                 f"the group `{spec['name']}` is defined twice (first on line {seen_groups[spec['name']].line})", where
             ))
         seen_groups[spec["name"]] = where
-        groups.append(Group(spec["name"], _dec(spec["weight"]), tuple(spec["subgroups"]), where))
+        groups.append(Group(spec["name"], _dec(spec["weight"]), tuple(spec["subgroups"]), spec.source_of("weight")))
 
     target_spec = data.get("targets", {})
     targets = TargetRules(
@@ -173,7 +174,12 @@ def _build_levels(method: str, specs: LList) -> tuple:
                 f"between the level `{spec['name']}` (up to {high}) and the one above (from {levels[-1].low}) "
                 "there is a gap", where,
             )
-        levels.append(Level(spec["name"], low, high, tuple(spec.get("words", ())), where))
+        fixed = _opt(spec.get("point"))
+        if fixed is not None and not low <= fixed <= high:
+            raise EvalrunError(
+                f"the level `{spec['name']}` of `{method}` has the point {fixed} outside its band {low}–{high}",
+                spec.source_of("point"))
+        levels.append(Level(spec["name"], low, high, tuple(spec.get("words", ())), where, fixed))
     return tuple(levels)
 
 
@@ -187,7 +193,7 @@ def _build_grades(specs: LList) -> tuple:
                 f"the grade `{spec['grade']}` starts at {minimum}, not below the grade above it "
                 f"({bands[-1].grade} at {bands[-1].minimum}); list grades from best to worst", where,
             )
-        bands.append(GradeBand(spec["grade"], minimum, where))
+        bands.append(GradeBand(spec["grade"], minimum, spec.source_of("min")))
     if bands[-1].minimum != 0:
         raise EvalrunError(
             f"the lowest grade `{bands[-1].grade}` starts at {bands[-1].minimum}; it must start at 0 "
@@ -199,10 +205,15 @@ def _build_grades(specs: LList) -> tuple:
 # ---------------------------------------------------------------- project
 
 
-def build_project(data: LDict, filename: str, ruleset: Ruleset) -> Project:
-    """Turn a schema-valid project mapping into a Project, reading every target."""
+def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bool = False) -> Project:
+    """Turn a schema-valid project mapping into a Project, reading every target.
+
+    ``compare_mode`` scores a project under another year's ruleset (for
+    ``diff --impact``): the fiscal year is not checked, and a row whose
+    group that ruleset arranges differently is moved to where it belongs.
+    """
     errors: list[EvalrunError] = []
-    if int(data["fiscal_year"]) != ruleset.fiscal_year:
+    if not compare_mode and int(data["fiscal_year"]) != ruleset.fiscal_year:
         errors.append(EvalrunError(
             f"the project is for fiscal year {data['fiscal_year']}, the ruleset `{ruleset.id}` for {ruleset.fiscal_year}",
             data.source_of("fiscal_year"),
@@ -226,6 +237,8 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset) -> Project:
     indicators = []
     for index, spec in enumerate(data["indicators"]):
         try:
+            if compare_mode:
+                spec = regroup(spec, ruleset)
             indicators.append(_build_indicator(spec, data["indicators"].source_of(index), ruleset))
         except EvalrunError as exc:
             errors.extend(getattr(exc, "errors", [exc]))
@@ -241,6 +254,35 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset) -> Project:
 
 def _opt(value: Any) -> Decimal | None:
     return None if value is None else _dec(value)
+
+
+def regroup(spec: LDict, ruleset: Ruleset) -> LDict:
+    """The row moved to the group this ruleset keeps its second-level group in.
+
+    成本指标 is a second-level group of 产出指标 in some years and a
+    first-level group of its own in others; a row keeps its meaning.
+    """
+    group = ruleset.group(spec["level1"])
+    if group is not None and spec["level2"] in group.subgroups:
+        return spec
+    holders = [g for g in ruleset.groups if spec["level2"] in g.subgroups]
+    own = ruleset.group(spec["level2"])
+    if len(holders) == 1:
+        level1, level2 = holders[0].name, spec["level2"]
+    elif own is not None:
+        level1, level2 = own.name, own.subgroups[0]
+    elif group is None:
+        holders = [g for g in ruleset.groups if spec["level1"] in g.subgroups]
+        if len(holders) != 1:
+            return spec
+        level1, level2 = holders[0].name, spec["level1"]
+    else:
+        return spec
+    moved = LDict(spec)
+    for attr in ("source", "key_sources", "value_sources"):
+        setattr(moved, attr, getattr(spec, attr))
+    moved["level1"], moved["level2"] = level1, level2
+    return moved
 
 
 def _build_indicator(spec: LDict, where: Source, ruleset: Ruleset) -> Indicator:

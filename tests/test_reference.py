@@ -79,7 +79,7 @@ def test_json_output_holds_every_reference_number(run_cli, workspace):
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data["ruleset"]) == {"id", "version", "sha256"}
-    (project,) = data["projects"]
+    (project,) = [p for p in data["projects"] if p["project"] == REFERENCE_PROJECT]
     assert project["total"] == 95.53 and project["grade"] == "优"
     rows = {r["name"]: r for r in project["indicators"]}
     assert rows["预算执行率"]["score"] == 5.53 and rows["预算执行率"]["actual"] == "55.32%"

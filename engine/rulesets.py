@@ -1,0 +1,180 @@
+"""Finding rulesets by name and resolving them: ``extends`` chains and department variants.
+
+``rulesets/<name>/ruleset.yaml`` is a ruleset; it may name the ruleset it
+builds on with ``extends``. ``rulesets/<name>/departments/<department>.yaml``
+is a department's variant: the year's ruleset with that department's
+overrides (it extends ``<name>`` unless it says otherwise). The resolved
+data is what is validated, hashed and evaluated.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from .errors import EvalrunError, Source, UsageError
+from .inherit import merge
+from .load import LDict, load_file
+from .model import Ruleset
+from .resolve import build_ruleset
+from .validate import check_schema
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+MAX_CHAIN = 20
+
+
+def display(path: Path, workspace: Path) -> str:
+    """A path as the user knows it: relative to the workspace, with / separators."""
+    try:
+        return path.resolve().relative_to(workspace.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def known_rulesets(workspace: Path) -> list[str]:
+    root = workspace / "rulesets"
+    return sorted(p.name for p in root.glob("*") if (p / "ruleset.yaml").is_file()) if root.is_dir() else []
+
+
+def ruleset_file(workspace: Path, name: str) -> Path:
+    if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
+        raise UsageError(f"`{name}` is not a ruleset name; use a folder name under rulesets/, such as 2025")
+    path = workspace / "rulesets" / name / "ruleset.yaml"
+    if not path.is_file():
+        known = known_rulesets(workspace)
+        raise UsageError(
+            f"no ruleset `{name}`: {display(path, workspace)} does not exist"
+            + (f"; rulesets here: {', '.join(known)}" if known else f"; is {workspace} an evalrun workspace?")
+        )
+    return path
+
+
+def _read(workspace: Path, path: Path) -> LDict:
+    shown = display(path, workspace)
+    data = load_file(path, shown)
+    if not isinstance(data, dict):
+        check_schema(data, "ruleset", shown)  # raises the "expected a mapping" error
+    return data
+
+
+def _parent(workspace: Path, child: LDict, chain: list[str]) -> tuple[LDict, list]:
+    """The resolved parent named by ``child['extends']``, refusing cycles and unknown names."""
+    parent_name = child["extends"]
+    where = child.source_of("extends")
+    if not isinstance(parent_name, str) or not _NAME.match(parent_name):
+        raise EvalrunError(f"`extends` must name a ruleset folder such as 2025, got `{parent_name}`", where)
+    if parent_name in chain:
+        cycle = " → ".join(chain + [parent_name])
+        raise EvalrunError(f"`extends: {parent_name}` makes a cycle ({cycle}); a ruleset cannot build on itself", where)
+    if len(chain) > MAX_CHAIN:
+        raise EvalrunError(f"the chain of `extends` is longer than {MAX_CHAIN} rulesets", where)
+    try:
+        path = ruleset_file(workspace, parent_name)
+    except UsageError:
+        known = ", ".join(known_rulesets(workspace))
+        raise EvalrunError(
+            f"`extends: {parent_name}` names a ruleset that does not exist "
+            f"(no rulesets/{parent_name}/ruleset.yaml); rulesets here: {known}", where) from None
+    return _resolve_data(workspace, path, chain + [parent_name])
+
+
+def _resolve_data(workspace: Path, path: Path, chain: list[str]) -> tuple[LDict, list]:
+    data = _read(workspace, path)
+    if "extends" not in data:
+        return data, []
+    parent, overrides = _parent(workspace, data, chain)
+    merged = merge(parent, data, (), overrides)
+    return merged, overrides
+
+
+def resolve_data(workspace: Path, name: str) -> tuple[LDict, list, str]:
+    """The merged data of ruleset ``name``, its overrides, and its file as shown."""
+    path = ruleset_file(workspace, name)
+    data, overrides = _resolve_data(workspace, path, [name])
+    return data, overrides, display(path, workspace)
+
+
+def build_resolved(data: LDict, overrides: list, shown: str) -> Ruleset:
+    check_schema(data, "ruleset", shown)
+    ruleset = build_ruleset(data, shown)
+    return replace(ruleset, overrides={o.new: o for o in overrides})
+
+
+def load_ruleset(workspace: Path, name: str) -> Ruleset:
+    data, overrides, shown = resolve_data(workspace, name)
+    return build_resolved(data, overrides, shown)
+
+
+def variant_file(workspace: Path, name: str, department: str) -> Path | None:
+    folder = workspace / "rulesets" / name / "departments"
+    path = folder / f"{department}.yaml"
+    if department and path.is_file() and path.resolve().parent == folder.resolve():
+        return path
+    return None
+
+
+def load_variant(workspace: Path, name: str, department: str, base: Ruleset | None = None) -> Ruleset:
+    """The ruleset a department's projects use: its variant if it has one, else the year's."""
+    path = variant_file(workspace, name, department)
+    if path is None:
+        return base or load_ruleset(workspace, name)
+    child = _read(workspace, path)
+    shown = display(path, workspace)
+    if "extends" in child:
+        parent, overrides = _parent(workspace, child, [f"{name}/departments/{department}"])
+    else:
+        parent, overrides, _ = resolve_data(workspace, name)
+    merged = merge(parent, child, (), overrides)
+    return replace(build_resolved(merged, overrides, shown), variant=department)
+
+
+class RulesetCache:
+    """Resolves each department's ruleset once per run."""
+
+    def __init__(self, workspace: Path, name: str):
+        self.workspace, self.name = workspace, name
+        self.base = load_ruleset(workspace, name)
+        self._variants: dict[str, Ruleset] = {}
+
+    def for_department(self, department: str) -> Ruleset:
+        if department not in self._variants:
+            self._variants[department] = load_variant(self.workspace, self.name, department, self.base)
+        return self._variants[department]
+
+
+__all__ = ["load_ruleset", "load_variant", "resolve_data", "ruleset_file", "RulesetCache", "Source"]
+
+
+def new_ruleset(workspace: Path, name: str, parent_name: str) -> Path:
+    """Start ruleset ``name`` as a small file that extends ``parent_name``."""
+    parent = load_ruleset(workspace, parent_name)
+    if not _NAME.match(name or "") or ".." in name:
+        raise UsageError(f"`{name}` is not a ruleset name; use a folder name such as 2026")
+    path = workspace / "rulesets" / name / "ruleset.yaml"
+    if path.exists():
+        raise UsageError(f"{display(path, workspace)} already exists; edit it, or choose another name")
+    year = int(name) if name.isdigit() and len(name) == 4 else parent.fiscal_year + 1
+    title = parent.title.replace(str(parent.fiscal_year), str(year))
+    text = (
+        f"# {title}\n"
+        f"#\n"
+        f"# Builds on the {parent_name} ruleset: everything not written here is inherited\n"
+        f"# from rulesets/{parent_name}/ruleset.yaml. Add only what changes, for example:\n"
+        f"#\n"
+        f"#   framework:\n"
+        f"#     - {{name: {parent.groups[0].name}, weight: {parent.groups[0].weight}}}\n"
+        f"#   grades:\n"
+        f"#     - {{grade: {parent.grades[0].grade}, min: {parent.grades[0].minimum}}}\n"
+        f"#\n"
+        f"# `evalrun diff {parent_name} {name} --impact` shows what the changes do to scores.\n"
+        f"extends: \"{parent_name}\"\n"
+        f"title: {title}\n"
+        f"fiscal_year: {year}\n"
+        f"version: \"{year}.1\"\n"
+    )
+    path.parent.mkdir(parents=True, exist_ok=False)
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    load_ruleset(workspace, name)  # the new file must resolve
+    return path
