@@ -89,14 +89,15 @@ def print_summary(outcome: api.RunResult, workspace: Path) -> None:
     for result in outcome.results:
         findings = len(result.findings)
         note = f"{findings} 条提示" if findings else ""
+        rules = result.ruleset.version + (" 部门变体" if result.ruleset.variant else "")
         rows.append([result.project.department, result.project.name,
-                     format_number(result.total), result.grade, note])
+                     format_number(result.total), result.grade, rules, note])
     for path, _ in outcome.failures:
-        rows.append([path.parent.name, path.stem, "-", "-", "失败 (see errors)"])
+        rows.append([path.parent.name, path.stem, "-", "-", "-", "失败 (see errors)"])
     ruleset = outcome.ruleset
     click.echo(f"规则 {ruleset.id} {ruleset.version} (sha256 {ruleset.sha256[:12]})")
     if rows:
-        click.echo(_table(["部门", "项目", "总分", "等级", "审核"], rows))
+        click.echo(_table(["部门", "项目", "总分", "等级", "规则", "审核"], rows))
     else:
         click.echo(f"no project files under projects/{ruleset.fiscal_year}/<department>/")
     for result in outcome.results:
@@ -202,3 +203,82 @@ def main() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@cli.command(name="test", epilog=EXIT_CODES_HELP)
+@ruleset_option
+@workspace_option
+@handle_errors
+def test_command(ruleset, workspace):
+    """Run the ruleset's rule tests (rulesets/NAME/tests/*.yaml); print pass/fail per case."""
+    from .ruletests import case_files, run_cases
+
+    name = _need(ruleset)
+    results = run_cases(workspace, name)
+    if not case_files(workspace, name):
+        click.echo(f"no rule tests: add cases under rulesets/{name}/tests/*.yaml", err=True)
+    for case in results:
+        click.echo(f"{'PASS' if case.passed else 'FAIL'}  {case.name}  ({case.source})")
+        for difference in case.differences:
+            click.echo(f"      {difference}")
+    failed = sum(not c.passed for c in results)
+    click.echo(f"rule tests: {len(results) - failed} passed, {failed} failed")
+    sys.exit(EXIT_USER if failed else EXIT_OK)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("old")
+@click.argument("new")
+@workspace_option
+@click.option("--impact", is_flag=True, help="Also score the projects under both rulesets and show each move and its cause.")
+@click.option("--year", type=int, default=None, metavar="YEAR",
+              help="Whose projects --impact scores [default: NEW's fiscal year, else OLD's].")
+@handle_errors
+def diff(old, new, workspace, impact, year):
+    """What changed between two rulesets (after extends), with the file and line of each side."""
+    from .diff import diff_data
+    from .impact import impact as score_impact
+    from .rulesets import resolve_data
+
+    old_data, _, _ = resolve_data(workspace, old)
+    new_data, _, _ = resolve_data(workspace, new)
+    api.load_ruleset(workspace, old), api.load_ruleset(workspace, new)  # both must be valid
+    changes = diff_data(old_data, new_data)
+    click.echo(f"{old} → {new}: {len(changes)} 处变化" if changes else f"{old} → {new}: 没有变化")
+    for change in changes:
+        click.echo(f"  {change.describe()}")
+        click.echo(f"      {change.where()}")
+    if not impact:
+        return
+    _, impacts = score_impact(workspace, old, new, year)
+    click.echo("")
+    click.echo(f"影响：同一批项目分别按 {old} 与 {new} 评分" if impacts else "影响：没有可评分的项目")
+    for item in impacts:
+        click.echo(f"{item.department} / {item.project}  ({item.file})")
+        if item.failure:
+            click.echo(f"  无法在两套规则下都评分：{item.failure}")
+            continue
+        if not item.moves:
+            click.echo("  得分与等级不变")
+        for move in item.moves:
+            click.echo(f"  {move.what}: {move.old} → {move.new}")
+            for cause in move.causes:
+                click.echo(f"      原因：{cause.describe()}  ({cause.where()})")
+            if not move.causes:
+                click.echo("      原因：多处变化共同作用（单独任何一处都不改变它）")
+        for side, message in item.findings:
+            click.echo(f"  仅在 {side} 下的提示：{message}")
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("name")
+@click.option("--from", "parent", required=True, metavar="PARENT", help="The ruleset the new one extends, e.g. 2025.")
+@workspace_option
+@handle_errors
+def new(name, parent, workspace):
+    """Start ruleset NAME as a small file that extends PARENT (e.g. new 2026 --from 2025)."""
+    from .rulesets import new_ruleset
+
+    path = new_ruleset(workspace, name, parent)
+    click.echo(f"wrote {api.display(path, workspace)}: extends {parent}; add only what changes, "
+               f"then `evalrun diff {parent} {name}`")

@@ -120,10 +120,37 @@ _FIELD = {
     ("rounding", "places"): "得分保留小数位数", ("rounding", "mode"): "舍入方式",
     ("budget_execution", "weight"): "预算执行率 分值", ("budget_execution", "rate"): "预算执行率 执行率公式",
     ("budget_execution", "score"): "预算执行率 得分公式", ("budget_execution", "name"): "预算执行率 名称",
-    ("not_applicable",): "不适用指标的分值处理",
+    ("not_applicable",): "不适用指标的分值处理", ("budget_execution", "description"): "预算执行率 说明",
     ("targets", "bare_comparator"): "未写比较符的目标按", ("targets", "equal_as"): "“=”目标按",
     ("targets", "achieved_words"): "表示已达成的词语", ("targets", "missed_words"): "表示未达成的词语",
 }
+
+
+_METHOD_FIELDS = {"formula": "公式", "label": "说明", "kind": "类型", "point": "档内取点", "levels": "档次",
+                  "description": "说明"}
+_LEVEL_FIELDS = {"from": "下限", "to": "上限", "words": "对应词语", "point": "固定取点"}
+
+
+def _subject(path: tuple) -> str:
+    """What an added or removed entry is, in words."""
+    head, last = path[0], path[-1]
+    if head == "methods":
+        if len(path) == 2:
+            return f"计分方法 {last}"
+        if len(path) == 3:
+            return f"计分方法 {path[1]} 的{_METHOD_FIELDS.get(last, last)}"
+        if len(path) == 4:
+            return f"计分方法 {path[1]} 的档次 {last}"
+        return f"计分方法 {path[1]} 的档次 {path[3]} 的{_LEVEL_FIELDS.get(last, last)}"
+    if head == "framework":
+        return f"一级指标 {path[1]}" if len(path) == 2 else f"一级指标 {path[1]} 的 {last}"
+    if head == "grades":
+        return f"等级 {last}"
+    if head == "method_for":
+        return f"“{last}”目标的计分方法"
+    if head == "checks":
+        return f"检查 {last}"
+    return _FIELD.get(path, "．".join(map(str, path)))
 
 
 def describe(change: Change) -> str:
@@ -132,13 +159,7 @@ def describe(change: Change) -> str:
     if change.kind != "changed":
         verb = "新增" if change.kind == "added" else "删除"
         value = new if change.kind == "added" else old
-        what = {
-            "framework": f"一级指标 {path[-1]}", "grades": f"等级 {path[-1]}", "methods": f"计分方法 {path[-1]}",
-            "method_for": f"“{path[-1]}”目标的计分方法", "checks": f"检查 {path[-1]}",
-        }.get(head, "．".join(map(str, path)))
-        if head == "methods" and len(path) > 3:
-            what = f"计分方法 {path[1]} 的档次 {path[-1]}"
-        return f"{verb}{what}（{_v(value)}）"
+        return f"{verb}{_subject(path)}（{_v(value)}）"
     if path in _FIELD:
         if isinstance(old, list) and isinstance(new, list):
             return f"{_FIELD[path]}：{_list_change(old, new)}"
@@ -155,11 +176,9 @@ def describe(change: Change) -> str:
     if head == "grades":
         return f"等级 {path[1]} 的最低分：{_v(old)} → {_v(new)}"
     if head == "methods":
-        field = {"formula": "公式", "label": "说明", "kind": "类型", "point": "档内取点"}.get(path[-1], path[-1])
         if len(path) > 3:  # a level of a qualitative method
-            bound = {"from": "下限", "to": "上限", "words": "对应词语"}.get(path[-1], path[-1])
-            return f"计分方法 {path[1]} 的档次 {path[3]} {bound}：{_v(old)} → {_v(new)}"
-        return f"计分方法 {path[1]} 的{field}：{_v(old)} → {_v(new)}"
+            return f"计分方法 {path[1]} 的档次 {path[3]} {_LEVEL_FIELDS.get(path[-1], path[-1])}：{_v(old)} → {_v(new)}"
+        return f"计分方法 {path[1]} 的{_METHOD_FIELDS.get(path[-1], path[-1])}：{_v(old)} → {_v(new)}"
     if head == "method_for":
         return f"“{path[1]}”目标的计分方法：{_v(old)} → {_v(new)}"
     if head == "checks":

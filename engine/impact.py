@@ -111,12 +111,20 @@ def impact(workspace: Path, old_name: str, new_name: str, year: int | None = Non
     old_rules = build_resolved(old_data, [], old_file)
     new_rules = build_resolved(new_data, [], new_file)
     changes = diff_data(old_data, new_data)
+    additions = [c for c in changes if c.kind == "added"]
     singles = []
     for change in changes:
-        try:
-            singles.append((change, build_resolved(apply_change(old_data, change), [], old_file)))
-        except (EvalrunError, KeyError, StopIteration, ValueError):
-            continue  # this change cannot stand alone (it needs another one)
+        # A change that names something the new ruleset adds (a method_for
+        # pointing at a new method) is tried together with the additions.
+        for bundle in ([change], [change] + [a for a in additions if a is not change]):
+            try:
+                data = old_data
+                for part in bundle:
+                    data = apply_change(data, part)
+                singles.append((change, build_resolved(data, [], old_file)))
+                break
+            except (EvalrunError, KeyError, StopIteration, ValueError):
+                continue
     from .api import project_files  # api imports the stages; import it late to keep them independent
 
     year = year or new_rules.fiscal_year
