@@ -282,3 +282,34 @@ def new(name, parent, workspace):
     path = new_ruleset(workspace, name, parent)
     click.echo(f"wrote {api.display(path, workspace)}: extends {parent}; add only what changes, "
                f"then `evalrun diff {parent} {name}`")
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@ruleset_option
+@workspace_option
+@handle_errors
+def review(ruleset, workspace):
+    """Compare what each project reported with its rule scores; list every finding per department and project."""
+    options = api.RunOptions(ruleset=_need(ruleset), workspace=workspace, write_reports=False)
+    outcome = api.run(options)
+    by_department: dict[str, list] = {}
+    for result in outcome.results:
+        by_department.setdefault(result.project.department, []).append(result)
+    errors = warnings = 0
+    for department in sorted(by_department):
+        results = by_department[department]
+        count = sum(len(r.findings) for r in results)
+        click.echo(f"{department}：{len(results)} 个项目，{count} 条审核意见")
+        for result in results:
+            reported = format_number(result.project.reported_total) if result.project.reported_total is not None else "-"
+            click.echo(f"  {result.project.name}：自评 {reported}，按规则 {format_number(result.total)}（{result.grade}）")
+            for finding in result.findings:
+                click.echo(f"    {finding.severity}: {finding.message}  ({finding.source}) [{finding.check}]")
+                errors += finding.severity == "error"
+                warnings += finding.severity == "warning"
+            if not result.findings:
+                click.echo("    自评得分与规则一致，无审核意见")
+    for path, error in outcome.failures:
+        _print_errors(error)
+    click.echo(f"review: {errors} error(s), {warnings} warning(s) in {len(outcome.results)} project(s)")
+    sys.exit(EXIT_USER if errors or outcome.failures else EXIT_OK)

@@ -33,16 +33,17 @@ def evaluate_project(ruleset: Ruleset, project: Project):
     rows = tuple(score_indicator(ruleset, ind, allotted.get(id(ind), ind.weight)) for ind in project.indicators)
     groups = []
     for group in ruleset.groups:
-        scores = [r.score for r in rows if r.level1 == group.name and r.score is not None]
-        groups.append(GroupScore(group.name, group.weight, sum(scores, ZERO)))
+        members = [r for r in rows if r.level1 == group.name]
+        weight = group.weight if group.weight is not None else sum((r.weight for r in members), ZERO)
+        groups.append(GroupScore(group.name, weight, sum((r.score for r in members if r.score is not None), ZERO)))
     earned = budget_row.score + sum((g.score for g in groups), ZERO)
     possible = budget_row.weight + sum((r.allotted for r in rows if r.applicable), ZERO)
     if ruleset.not_applicable == "rescale" and possible:
-        total = ruleset.rounding.apply(earned * HUNDRED / possible)
-        max_total = HUNDRED
+        base, max_total = earned * HUNDRED / possible, HUNDRED
     else:
-        total = ruleset.rounding.apply(earned)
-        max_total = possible
+        base, max_total = earned, possible
+    deducted = sum((d.points for d in project.deductions), ZERO)
+    total = ruleset.rounding.apply(max(ZERO, base - deducted))  # deductions never take a total below 0
     return rate, budget_row, rows, tuple(groups), total, max_total, grade_for(ruleset, total)
 
 
@@ -132,22 +133,42 @@ def score_indicator(ruleset: Ruleset, ind: Indicator, allotted: Decimal) -> Scor
             Input("actual", judgement.actual, ind.sources.get("actual", ind.source), f"实际完成值“{ind.actual.text}”"),
         ]
         steps: tuple = ()
+        band = None
     else:
         point, how = pick_point(method, judgement.level, ind, allotted)
         names["point"] = point
         inputs.append(Input("point", point, judgement.level.source, how))
         steps = ()
+        level = judgement.level
+        band = (level.fixed, level.fixed, level.name) if level.fixed is not None else (level.low, level.high, level.name)
     inputs.append(Input("met", judgement.met, ind.sources.get("actual", ind.source), judgement.reason))
     used = [i for i in inputs if i.name in method.formula.names or i.name in ("met",)]
-    raw = _run(method.formula, names, f"`{ind.label}`: the formula of `{method.name}`", ind.source)
+    formula = method.formula
+    if method.table is not None:
+        formula, row_step = _table_row(method, names, ind)
+        used = [i for i in inputs if i.name in method.formula.names | formula.names or i.name == "met"]
+        steps = steps + (row_step,)
+    raw = _run(formula, names, f"`{ind.label}`: the formula of `{method.name}`", ind.source)
     raw, clamp_steps = _within(raw, allotted)
     rounded = ruleset.rounding.apply(raw)
     trace = Trace(
-        method=method.name, label=method.label, formula=method.formula, inputs=tuple(used),
+        method=method.name, label=method.label, formula=formula, inputs=tuple(used),
         met=judgement.met, reason=judgement.reason, raw=raw, rounded=rounded,
-        rounding=ruleset.rounding.describe(), steps=steps + clamp_steps,
+        rounding=ruleset.rounding.describe(), steps=steps + clamp_steps, band=band,
     )
     return Score(applicable=True, score=rounded, trace=trace, **common)
+
+
+def _table_row(method: Method, names: dict, ind: Indicator):
+    """The score formula of the first table row whose range holds the input, and the step that says so."""
+    table = method.table
+    value = _run(table.input, names, f"`{ind.label}`: the table input of `{method.name}`", ind.source)
+    for index, row in enumerate(table.rows, start=1):
+        if (row.low is None or value >= row.low) and (row.high is None or value <= row.high):
+            return row.score, (f"查表：{table.input.text} = {format_number(value)}，"
+                               f"落在第 {index} 行 {row.describe()}（{row.source}），得分 {row.score.text}")
+    raise EvalrunError(  # pragma: no cover - tables are checked for gaps at load
+        f"`{ind.label}`: no row of the table of `{method.name}` holds {format_number(value)}", ind.source)
 
 
 def choose_method(ruleset: Ruleset, ind: Indicator) -> Method:

@@ -63,12 +63,16 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
             + [f"{g.name} {_value(g.score)}" for g in result.groups]
         )
         earned = result.budget_row.score + sum(g.score for g in result.groups)
+        deductions = "".join(f" − {_value(d.points)}（扣分：{d.reason}）" for d in project.deductions)
+        floor = "，不低于 0" if deductions else ""
         if ruleset.not_applicable == "rescale":
             possible = result.budget_row.weight + sum(r.allotted for r in result.rows if r.applicable)
-            out.append(f"总分 = ({parts}) × 100 / {_value(possible)} = {_value(result.total)}"
-                       f"（不适用指标剔除后按百分制折算，{ruleset.rounding.describe()}）")
+            out.append(f"总分 = ({parts}) × 100 / {_value(possible)}{deductions} = {_value(result.total)}"
+                       f"（不适用指标剔除后按百分制折算{floor}，{ruleset.rounding.describe()}）")
         else:
-            out.append(f"总分 = {parts} = {_value(earned)}（各项得分相加）")
+            out.append(f"总分 = {parts}{deductions} = {_value(result.total)}（各项得分相加{floor}）")
+        for finding in result.findings:
+            out.append(f"审核 {finding.severity}: {finding.message}   ({finding.source})")
         band = next(b for b in ruleset.grades if result.total >= b.minimum)
         out.append(f"等级 {result.grade}：总分 {_value(result.total)} ≥ {_value(band.minimum)}   "
                    f"({ruleset.provenance(band.source)})")

@@ -9,6 +9,7 @@ that published scores round exactly.
 from __future__ import annotations
 
 import ast
+import math
 from decimal import Decimal
 from typing import Mapping
 
@@ -32,7 +33,15 @@ def _safe_power(base, exponent):
     return base ** exponent
 
 
-FUNCTIONS = {"min": min, "max": max, "abs": abs, "clamp": _clamp}
+def _floor(value):
+    return Decimal(math.floor(value))
+
+
+def _ceil(value):
+    return Decimal(math.ceil(value))
+
+
+FUNCTIONS = {"min": min, "max": max, "abs": abs, "clamp": _clamp, "floor": _floor, "ceil": _ceil}
 
 _BINARY = {
     ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Mod: "%", ast.Pow: "**",

@@ -11,6 +11,9 @@ The merge rules (the README repeats them for policy staff):
 3. Anything else (numbers, text, plain lists such as ``subgroups``)
    replaces the parent's value whole.
 4. A key set to ``null`` removes the inherited key (e.g. a method).
+5. Keys that say one thing two ways (a group's ``weight`` or
+   ``weight_range``, a method's ``formula`` or ``table``): giving one drops
+   the inherited other.
 
 Overriding or removing a named item or key the parent does not have, when
 the child gives only part of it, is an error with the child's file and
@@ -30,11 +33,27 @@ NAME_KEYS = ("name", "grade")
 # A new entry missing these is taken as an override of something the parent
 # does not have, which is almost always a misspelt name.
 REQUIRED = {
-    ("framework",): ("name", "weight", "subgroups"),
+    ("framework",): ("name", "subgroups"),
     ("grades",): ("grade", "min"),
-    ("methods",): ("label", "kind", "formula"),
+    ("methods",): ("label", "kind"),
     ("methods", "*", "levels"): ("name", "from", "to"),
 }
+
+
+# Keys that say the same thing two ways: giving one drops the inherited other.
+ALTERNATIVES = {
+    ("framework", "*"): (("weight", "weight_range"),),
+    ("methods", "*"): (("formula", "table"),),
+}
+
+
+def _alternative(path: tuple, key: str) -> str | None:
+    for pattern, pairs in ALTERNATIVES.items():
+        if len(pattern) == len(path) and all(p in ("*", q) for p, q in zip(pattern, path)):
+            for a, b in pairs:
+                if key in (a, b):
+                    return b if key == a else a
+    return None
 
 
 @dataclass(frozen=True)
@@ -122,6 +141,10 @@ def _merge_dicts(parent: LDict, child: LDict, path: tuple, overrides: list) -> L
         out.value_sources[key] = where
         if isinstance(child, LDict):
             out.key_sources[key] = child.key_source(key)
+        other = _alternative(path, key)
+        if other and other in out and other not in child:
+            overrides.append(Override(path + (other,), where, _where(out, other)))
+            del out[other]
     return out
 
 

@@ -43,14 +43,38 @@ class Level:
 
 
 @dataclass(frozen=True)
+class TableRow:
+    """One row of a decision table: inputs from..to (inclusive; None = unbounded) score this."""
+
+    low: Decimal | None
+    high: Decimal | None
+    score: Formula
+    source: Source = Source()
+
+    def describe(self) -> str:
+        from .targets import format_number
+
+        low = "−∞" if self.low is None else format_number(self.low)
+        high = "+∞" if self.high is None else format_number(self.high)
+        return f"[{low}, {high}]"
+
+
+@dataclass(frozen=True)
+class DecisionTable:
+    input: Formula
+    rows: tuple
+
+
+@dataclass(frozen=True)
 class Method:
     name: str
     label: str
     kind: str  # "quantitative" | "qualitative"
-    formula: Formula
+    formula: Formula  # for a table method: its input formula
     levels: tuple = ()
     point: str = "top"  # which point of a level's band a rule score takes
     source: Source = Source()
+    table: DecisionTable | None = None
 
 
 @dataclass(frozen=True)
@@ -75,12 +99,34 @@ class GradeBand:
 
 @dataclass(frozen=True)
 class Group:
-    """A first-level indicator group (一级指标) with its second-level groups."""
+    """A first-level indicator group (一级指标) with its second-level groups.
+
+    ``weight`` is None when the department sets it within ``weight_range``.
+    """
 
     name: str
-    weight: Decimal
+    weight: Decimal | None
     subgroups: tuple
     source: Source = Source()
+    weight_range: tuple | None = None  # (min, max)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Groups whose weights together make a fixed number of points."""
+
+    groups: tuple
+    weight: Decimal
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class ReviewRules:
+    """When a deviation explanation (偏差原因分析及改进措施) is required."""
+
+    explain_missed_target: bool = False
+    explain_execution_below: Decimal | None = None
+    explain_over_target: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +168,8 @@ class Ruleset:
     source: Source = Source()
     overrides: Mapping = field(default_factory=dict, compare=False, repr=False)
     variant: str = ""  # the department whose overrides this is, if any
+    blocks: tuple = ()
+    review: ReviewRules = ReviewRules()
 
     def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -153,6 +201,15 @@ class Budget:
     carried_over: Decimal | None = None
     other: Decimal | None = None
     sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
+    source: Source = Source()
+    explanation: str = ""
+    reported_score: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Deduction:
+    reason: str
+    points: Decimal
     source: Source = Source()
 
 
@@ -206,6 +263,9 @@ class Project:
     file: str
     reported_total: Decimal | None = None
     source: Source = Source()
+    stated_weights: Mapping = field(default_factory=dict)
+    stated_sources: Mapping = field(default_factory=dict, compare=False)
+    deductions: tuple = ()
 
     @property
     def slug(self) -> str:
@@ -239,6 +299,7 @@ class Trace:
     rounded: Decimal
     rounding: str
     steps: tuple = ()
+    band: tuple | None = None  # (low, high, level name) of a qualitative row's level
 
 
 @dataclass(frozen=True)
@@ -291,6 +352,7 @@ class ProjectResult:
     max_total: Decimal
     grade: str
     findings: tuple = ()
+    earned: Decimal | None = None  # the rows' sum before rescaling and deductions
 
     @property
     def all_rows(self) -> tuple:

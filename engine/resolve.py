@@ -16,8 +16,8 @@ from .errors import EvalrunError, Source, did_you_mean, raise_all
 from .formulas import compile_formula
 from .load import LDict, LList
 from .model import (
-    Budget, BudgetRule, Goal, GradeBand, Group, Indicator, Level, Method, Project,
-    Rounding, Ruleset, SpendingLine, TargetRules,
+    Block, Budget, BudgetRule, DecisionTable, Deduction, Goal, GradeBand, Group, Indicator, Level, Method,
+    Project, ReviewRules, Rounding, Ruleset, SpendingLine, TableRow, TargetRules,
 )
 from .targets import TargetError, parse_measure
 
@@ -28,6 +28,8 @@ BUDGET_SCORE_NAMES = BUDGET_RATE_NAMES + ("weight", "rate")
 DEFAULT_CHECKS = {
     "spending_total": "warning", "group_weights": "error", "total_weight": "error",
     "execution_over_budget": "error", "reported_score": "warning", "reported_total": "warning",
+    "qualitative_band": "warning", "reported_rows_sum": "warning", "stated_weights": "warning",
+    "explanation_required": "warning",
 }
 
 
@@ -113,7 +115,24 @@ def build_ruleset(data: LDict, filename: str) -> Ruleset:
                 f"the group `{spec['name']}` is defined twice (first on line {seen_groups[spec['name']].line})", where
             ))
         seen_groups[spec["name"]] = where
-        groups.append(Group(spec["name"], _dec(spec["weight"]), tuple(spec["subgroups"]), spec.source_of("weight")))
+        group = attempt(_build_group, spec, where)
+        if group:
+            groups.append(group)
+    blocks = []
+    for index, spec in enumerate(data.get("blocks", ())):
+        where = data["blocks"].source_of(index)
+        unknown = [g for g in spec["groups"] if g not in seen_groups]
+        if unknown:
+            errors.append(EvalrunError(
+                f"the block names `{unknown[0]}`, which is not a group of the framework"
+                f"{did_you_mean(unknown[0], list(seen_groups))}", where))
+        blocks.append(Block(tuple(spec["groups"]), _dec(spec["weight"]), where))
+    review_spec = data.get("review", {})
+    review = ReviewRules(
+        explain_missed_target=bool(review_spec.get("explain_missed_target", False)),
+        explain_execution_below=_opt(review_spec.get("explain_execution_below")),
+        explain_over_target=_opt(review_spec.get("explain_over_target")),
+    )
 
     target_spec = data.get("targets", {})
     targets = TargetRules(
@@ -138,14 +157,73 @@ def build_ruleset(data: LDict, filename: str) -> Ruleset:
         rounding=Rounding(int(data["rounding"]["places"]), data["rounding"]["mode"]),
         grades=grades, budget=budget, groups=tuple(groups), methods=methods,
         method_for=method_for, targets=targets, not_applicable=data["not_applicable"],
-        checks=checks, source=data.source,
+        checks=checks, source=data.source, blocks=tuple(blocks), review=review,
     )
+
+
+def _build_group(spec: LDict, where: Source) -> Group:
+    has_weight, has_range = "weight" in spec, "weight_range" in spec
+    if has_weight == has_range:
+        raise EvalrunError(
+            f"the group `{spec['name']}` needs either `weight` (fixed points) or `weight_range` "
+            "(the department sets them within a range), not " + ("both" if has_weight else "neither"), where)
+    if has_range:
+        low, high = _dec(spec["weight_range"]["min"]), _dec(spec["weight_range"]["max"])
+        if low > high:
+            raise EvalrunError(f"the weight_range of `{spec['name']}` runs from {low} to {high}; min must not exceed max",
+                               spec.source_of("weight_range"))
+        return Group(spec["name"], None, tuple(spec["subgroups"]), spec.source_of("weight_range"), (low, high))
+    return Group(spec["name"], _dec(spec["weight"]), tuple(spec["subgroups"]), spec.source_of("weight"))
+
+
+def _build_table(name: str, spec: LDict, known) -> DecisionTable:
+    """A decision table, checked for gaps and overlaps between its rows."""
+    what = f"table of `{name}`"
+    source = spec.source_of("input")
+    input_formula = compile_formula(spec["input"], source, known, f"input of the {what}")
+    rows = []
+    for index, row in enumerate(spec["rows"]):
+        where = spec["rows"].source_of(index)
+        low, high = _opt(row.get("from")), _opt(row.get("to"))
+        if low is not None and high is not None and low > high:
+            raise EvalrunError(f"row {index + 1} of the {what} runs from {low} to {high}; `from` must not exceed `to`", where)
+        score = row["score"]
+        text = score if isinstance(score, str) else format(score, "f") if isinstance(score, Decimal) else str(score)
+        formula = compile_formula(text, row.source_of("score"), known, f"score of row {index + 1} of the {what}")
+        rows.append(TableRow(low, high, formula, where))
+    ordered = sorted(rows, key=lambda r: (r.low is not None, r.low if r.low is not None else 0))
+    if ordered[0].low is not None:
+        raise EvalrunError(
+            f"the {what} has no row for inputs below {ordered[0].low}; leave out `from` in its lowest row "
+            "(or add a row for them)", ordered[0].source)
+    if ordered[-1].high is not None and not any(r.high is None for r in rows):
+        raise EvalrunError(
+            f"the {what} has no row for inputs above {max(r.high for r in rows)}; leave out `to` in its highest row",
+            max(rows, key=lambda r: r.high).source)
+    for below, above in zip(ordered, ordered[1:]):
+        if below.high is None or (above.low is not None and below.high > above.low):
+            raise EvalrunError(
+                f"rows {below.describe()} and {above.describe()} of the {what} overlap; "
+                "rows may share only their boundary (the first listed row takes it)", above.source)
+        if below.high < above.low:
+            raise EvalrunError(
+                f"the {what} has a gap between {below.describe()} and {above.describe()}: "
+                f"no row scores inputs between them", above.source)
+    return DecisionTable(input_formula, tuple(rows))
 
 
 def _build_method(name: str, spec: LDict, where: Source) -> Method:
     kind = spec["kind"]
     known = QUALITATIVE_NAMES if kind == "qualitative" else QUANTITATIVE_NAMES
-    formula = compile_formula(spec["formula"], spec.source_of("formula"), known, f"formula of `{name}`")
+    table = None
+    if ("formula" in spec) == ("table" in spec) or (kind == "qualitative" and "table" in spec):
+        raise EvalrunError(
+            f"the method `{name}` needs either a `formula` or (for a quantitative method) a decision `table`", where)
+    if "table" in spec:
+        table = _build_table(name, spec["table"], known)
+        formula = table.input
+    else:
+        formula = compile_formula(spec["formula"], spec.source_of("formula"), known, f"formula of `{name}`")
     levels = ()
     if kind == "qualitative":
         if "levels" not in spec:
@@ -153,7 +231,7 @@ def _build_method(name: str, spec: LDict, where: Source) -> Method:
         levels = _build_levels(name, spec["levels"])
     elif "levels" in spec:
         raise EvalrunError(f"the method `{name}` is quantitative; `levels` belong to qualitative methods", spec.key_source("levels"))
-    return Method(name, spec["label"], kind, formula, levels, spec.get("point", "top"), where)
+    return Method(name, spec["label"], kind, formula, levels, spec.get("point", "top"), where, table)
 
 
 def _build_levels(method: str, specs: LList) -> tuple:
@@ -227,6 +305,7 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bo
         current_appropriation=_opt(budget_data.get("current_appropriation")),
         carried_over=_opt(budget_data.get("carried_over")), other=_opt(budget_data.get("other")),
         sources={k: budget_data.source_of(k) for k in budget_data}, source=budget_data.source,
+        explanation=budget_data.get("explanation", ""), reported_score=_opt(budget_data.get("reported_score")),
     )
     spending_data = data.get("spending", LList())
     spending = tuple(
@@ -249,6 +328,10 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bo
         goals=goals, indicators=tuple(indicators), narrative=plain(data.get("narrative", {})),
         report=plain(data.get("report", {})), file=filename,
         reported_total=_opt(data.get("reported_total")), source=data.source,
+        stated_weights={k: _dec(v) for k, v in data.get("stated_weights", {}).items()},
+        stated_sources={k: data["stated_weights"].source_of(k) for k in data.get("stated_weights", {})},
+        deductions=tuple(Deduction(d["reason"], _dec(d["points"]), _src(data["deductions"], i))
+                         for i, d in enumerate(data.get("deductions", ()))),
     )
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from .errors import EvalrunError, Source, UsageError
+from .errors import EvalrunError, Source, UsageError, did_you_mean
 from .inherit import merge
 from .load import LDict, load_file
 from .model import Ruleset
@@ -20,6 +20,7 @@ from .resolve import build_ruleset
 from .validate import check_schema
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_LIBRARY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*$")
 MAX_CHAIN = 20
 
 
@@ -78,13 +79,47 @@ def _parent(workspace: Path, child: LDict, chain: list[str]) -> tuple[LDict, lis
     return _resolve_data(workspace, path, chain + [parent_name])
 
 
+def _empty(like: LDict) -> LDict:
+    empty = LDict()
+    empty.source, empty.key_sources, empty.value_sources = like.source, {}, {}
+    return empty
+
+
+def _with_library(workspace: Path, base: LDict, child: LDict, overrides: list) -> LDict:
+    """``base`` with the library blocks the child names in ``use``, in order."""
+    names = child.get("use") or []
+    if not isinstance(names, list):
+        return base  # the schema reports it
+    for index, name in enumerate(names):
+        where = child["use"].source_of(index)
+        if not isinstance(name, str) or not _LIBRARY_NAME.match(name) or ".." in name:
+            raise EvalrunError(f"`use` names `{name}`; expected a library block such as methods/ratio", where)
+        path = workspace / "rulesets" / "library" / f"{name}.yaml"
+        if not path.is_file():
+            library = workspace / "rulesets" / "library"
+            known = sorted(p.relative_to(library).with_suffix("").as_posix() for p in library.rglob("*.yaml")
+                           if "tests" not in p.relative_to(library).parts)
+            raise EvalrunError(
+                f"`use` names the library block `{name}`, which does not exist (no rulesets/library/{name}.yaml)"
+                f"{did_you_mean(name, known)}", where)
+        block = _read(workspace, path)
+        for key in ("use", "extends"):
+            if key in block:
+                raise EvalrunError(f"a library block cannot `{key}` others; list them in the ruleset's `use`",
+                                   block.key_source(key))
+        base = merge(base, block, (), overrides)
+    return base
+
+
 def _resolve_data(workspace: Path, path: Path, chain: list[str]) -> tuple[LDict, list]:
     data = _read(workspace, path)
-    if "extends" not in data:
-        return data, []
-    parent, overrides = _parent(workspace, data, chain)
-    merged = merge(parent, data, (), overrides)
-    return merged, overrides
+    overrides: list = []
+    if "extends" in data:
+        base, overrides = _parent(workspace, data, chain)
+    else:
+        base = _empty(data)
+    base = _with_library(workspace, base, data, overrides)
+    return merge(base, data, (), overrides), overrides
 
 
 def resolve_data(workspace: Path, name: str) -> tuple[LDict, list, str]:
@@ -124,8 +159,16 @@ def load_variant(workspace: Path, name: str, department: str, base: Ruleset | No
         parent, overrides = _parent(workspace, child, [f"{name}/departments/{department}"])
     else:
         parent, overrides, _ = resolve_data(workspace, name)
+    parent = _with_library(workspace, parent, child, overrides)
     merged = merge(parent, child, (), overrides)
     return replace(build_resolved(merged, overrides, shown), variant=department)
+
+
+def derive(workspace: Path, name: str, fragment: LDict, shown: str) -> Ruleset:
+    """Ruleset ``name`` with a fragment (its ``use`` blocks, then its keys) merged on top."""
+    base, overrides, _ = resolve_data(workspace, name)
+    base = _with_library(workspace, base, fragment, overrides)
+    return build_resolved(merge(base, fragment, (), overrides), overrides, shown)
 
 
 class RulesetCache:

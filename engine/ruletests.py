@@ -16,7 +16,7 @@ from .inherit import merge
 from .load import LDict, load_file
 from .model import ProjectResult
 from .resolve import build_project
-from .rulesets import RulesetCache, display
+from .rulesets import RulesetCache, derive, display
 from .targets import format_number
 from .validate import check_schema
 
@@ -80,13 +80,26 @@ def _check(result: ProjectResult, expect: LDict) -> list[str]:
         used = row.trace.method if row is not None and row.trace else None
         if used != method:
             differences.append(f"{name}: expected the method {method}, got {used}")
-    for check in expect.get("findings") or []:
-        if check not in [f.check for f in result.findings]:
-            differences.append(f"expected a `{check}` finding; got {[f.check for f in result.findings] or 'none'}")
+    if "findings" in expect:
+        wanted = sorted(expect["findings"] or [])
+        got = sorted(f.check for f in result.findings)
+        if wanted != got:
+            detail = "; ".join(f"{f.check}: {f.message}" for f in result.findings) or "none"
+            differences.append(f"findings: expected {wanted or 'none'}, got {got or 'none'} ({detail})")
     return differences
 
 
-def run_case(case: LDict, workspace: Path, rulesets: RulesetCache, shown: str) -> CaseResult:
+class _Fixed:
+    """Stands in for a RulesetCache when a test file derives one ruleset for all its cases."""
+
+    def __init__(self, ruleset):
+        self.base = ruleset
+
+    def for_department(self, department: str):
+        return self.base
+
+
+def run_case(case: LDict, workspace: Path, rulesets, shown: str) -> CaseResult:
     outcome = CaseResult(str(case["name"]), case.source)
     from .api import evaluate  # the run's own path from project data to a result
 
@@ -116,6 +129,7 @@ def run_cases(workspace: Path, ruleset_name: str) -> list[CaseResult]:
         shown = display(path, workspace)
         data = load_file(path, shown)
         check_schema(data, "ruletest", shown)
+        file_rulesets = _Fixed(derive(workspace, ruleset_name, data["ruleset"], shown)) if "ruleset" in data else rulesets
         for case in data["cases"]:
-            results.append(run_case(case, workspace, rulesets, shown))
+            results.append(run_case(case, workspace, file_rulesets, shown))
     return results

@@ -15,6 +15,7 @@ from engine.errors import EvalrunError
 from engine.inherit import merge
 from engine.load import load_text
 from engine.ruletests import case_files, run_cases
+from engine.rulesets import known_rulesets
 from conftest import REFERENCE_PROJECT, REPO, copy_workspace
 
 
@@ -196,7 +197,7 @@ def test_diff_2024_2025_impact_on_the_bundled_projects(run_cli):
 # ---------------------------------------------------------------- rule tests as data
 
 
-RULE_CASES = [(name, case) for name in ("2024", "2025") for case in run_cases(REPO, name)]
+RULE_CASES = [(name, case) for name in known_rulesets(REPO) for case in run_cases(REPO, name)]
 
 
 @pytest.mark.parametrize("ruleset,case", RULE_CASES, ids=[f"{n}:{c.name}" for n, c in RULE_CASES])
@@ -205,7 +206,8 @@ def test_bundled_rule_tests_pass(ruleset, case):
 
 
 def test_every_bundled_ruleset_has_rule_tests():
-    assert case_files(REPO, "2025") and case_files(REPO, "2024")
+    assert set(known_rulesets(REPO)) >= {"2024", "2025", "library-demo"}
+    assert all(case_files(REPO, name) for name in known_rulesets(REPO))
 
 
 def test_a_wrong_expected_score_fails_with_a_readable_difference(tmp_path, run_cli):
