@@ -14,8 +14,6 @@ from .model import Formula, GroupScore, Indicator, Input, Method, Project, Rules
 from .targets import DATE, GROWTH, QUANTITY, Measure, bound_within, compare, convert, format_number, normalize
 
 ZERO = Decimal(0)
-# Stands in for a quantitative method when a numeric target is scored by levels.
-_QUANTITATIVE_PROBE = Method("probe", "", "quantitative", Formula("0", Source()))
 HUNDRED = Decimal(100)
 
 
@@ -199,15 +197,18 @@ def _comparator(ruleset: Ruleset, target: Measure) -> str:
 
 
 def judge(ruleset: Ruleset, method: Method, ind: Indicator) -> Judgement:
-    target, actual = ind.target, ind.actual
     where = ind.sources.get("actual", ind.source)
-    words = ruleset.targets
-    actual_flat = normalize(actual.text)
-    if target.is_qualitative or method.kind == "qualitative":
+    if ind.target.is_qualitative or method.kind == "qualitative":
         return _judge_level(ruleset, method, ind, where)
+    return _judge_numeric(ruleset, ind, where)
+
+
+def _judge_numeric(ruleset: Ruleset, ind: Indicator, where: Source) -> Judgement:
+    """Compare a numeric actual with a numeric target by the target's comparison."""
+    target, actual = ind.target, ind.actual
     comparator = _comparator(ruleset, target)
     if actual.is_qualitative:
-        if actual_flat in map(normalize, words.achieved_words):
+        if normalize(actual.text) in map(normalize, ruleset.targets.achieved_words):
             return Judgement(True, target.value, target.value,
                              f"实际完成值“{actual.text}”表示已达到目标，按实际值 = 目标值计")
         raise EvalrunError(
@@ -273,7 +274,7 @@ def _judge_level(ruleset: Ruleset, method: Method, ind: Indicator, where: Source
         )
     if not ind.target.is_qualitative:
         # A numeric target scored by levels: reaching it is the top level.
-        numeric = judge(ruleset, _QUANTITATIVE_PROBE, ind)
+        numeric = _judge_numeric(ruleset, ind, where)
         if numeric.met:
             top = levels[0]
             return Judgement(True, numeric.target, numeric.actual, f"{numeric.reason}，属于“{top.name}”", top)
