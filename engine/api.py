@@ -16,8 +16,9 @@ from .errors import EvalrunError, EvalrunErrors, Source, UsageError
 from .evaluate import evaluate_project
 from .load import load_file
 from .model import Project, ProjectResult, Ruleset
-from .outputs import DEFAULT_FORMATS, FORMATS
+from .outputs import DEFAULT_FORMATS, FORMATS, summary_files
 from .resolve import build_project, build_ruleset
+from .summary import YearSummary
 from .validate import check_schema
 from .write import Staging, safe_name
 
@@ -139,6 +140,7 @@ def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
             _collect(outcome, path, result)
         return outcome
     with Staging(target) as staging:
+        collected = YearSummary(ruleset)
         for path, result in iter_results(options, ruleset, on_project):
             if _collect(outcome, path, result):
                 try:
@@ -149,6 +151,13 @@ def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
                 except EvalrunError as exc:
                     outcome.results.pop()
                     outcome.failures.append((path, exc))
+                    result = exc
+            report = None if isinstance(result, EvalrunError) else report_path(options, path, result, "x").with_suffix("")
+            collected.add(path, result, report)
+        # A run of some projects must not replace the whole year's 汇总; a run that made no report writes none.
+        if not options.projects and outcome.results:
+            for name, content in summary_files(options.workspace, options.formats, collected):
+                staging.write(Path(name), content)
         outcome.outputs = staging.commit()
     return outcome
 
