@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from typing import Callable, Iterator
 
 import click
@@ -17,6 +18,6 @@ def progress(options: api.RunOptions, enabled: bool) -> Iterator[Callable | None
         return
     ruleset = api.load_ruleset(options.workspace, options.ruleset)
     total = len(options.projects) or len(api.project_files(options.workspace, ruleset))
-    with click.progressbar(length=total, label="评价中", file=click.get_text_stream("stderr"),
+    with click.progressbar(length=total, label="评价中", file=sys.stderr,
                            item_show_func=lambda name: name or "") as bar:
         yield lambda path, outcome: bar.update(1, path.stem)

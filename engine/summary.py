@@ -54,6 +54,7 @@ class YearSummary:
         if failed:
             distribution.append({"grade": FAILED, "min": "", "count": failed})
         for band in distribution:
+            band["fraction"] = Decimal(band["count"]) / len(rows) if rows else None
             band["share"] = _percent(band["count"], len(rows))
         return {
             "fiscal_year": ruleset.fiscal_year,

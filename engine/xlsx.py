@@ -37,11 +37,12 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
 
 from .targets import format_number
 
 COLUMNS = "ABCDEFGHI"
-WIDTHS = {"A": 8, "B": 13, "C": 13, "D": 24, "E": 13, "F": 13, "G": 8, "H": 10, "I": 20}
+WIDTHS = {"A": 10, "B": 13, "C": 13, "D": 24, "E": 13, "F": 13, "G": 8, "H": 10, "I": 20}
 
 TITLE_ROW = 1
 NAME_ROW = 2
@@ -92,6 +93,7 @@ def write_table(ws, view: dict) -> None:
 
     _put(ws, f"A{TITLE_ROW}", f"{project['fiscal_year']} 年度项目支出绩效自评表", merge_to="I",
          font=Font(name=FONT, size=16, bold=True))
+    ws.row_dimensions[TITLE_ROW].height = 30
     _put(ws, f"A{NAME_ROW}", "项目支出名称")
     _put(ws, f"B{NAME_ROW}", project["name"], merge_to="I")
     _put(ws, f"A{DEPARTMENT_ROW}", "主管部门")
@@ -121,7 +123,6 @@ def write_table(ws, view: dict) -> None:
     achieved = "\n".join(f"{i}.{g['achieved']}" for i, g in enumerate(project["goals"], 1))
     _put(ws, f"B{GOALS_ROW}", expected, merge_to="E", align=_LEFT)
     _put(ws, f"F{GOALS_ROW}", achieved, merge_to="I", align=_LEFT)
-    ws.row_dimensions[GOALS_ROW].height = _height(ws, [(expected, "BCDE"), (achieved, "FGHI")])
 
     _put(ws, f"A{INDICATOR_HEADER_ROW}", "绩效指标", merge_to=f"A{max(last - 1, INDICATOR_HEADER_ROW)}")
     for key, column in INDICATOR_COLUMNS.items():
@@ -137,14 +138,13 @@ def write_table(ws, view: dict) -> None:
         _put(ws, f"G{row}", number(item["weight"]), fmt=WEIGHT)
         _put(ws, f"H{row}", number(item["score"]), fmt=SCORE)
         _put(ws, f"I{row}", item["explanation"], align=_LEFT)
-        ws.row_dimensions[row].height = _height(ws, [(item["label"], "D"), (item["target"], "E"),
-                                                     (item["actual"], "F"), (item["explanation"], "I")])
 
     _put(ws, f"A{last}", "总分", merge_to="F")
     _put(ws, f"G{last}", number(view["max_total"]), fmt=WEIGHT)
     _put(ws, f"H{last}", number(view["total"]), fmt=SCORE)
     _put(ws, f"I{last}", "")
     _borders(ws, f"A{NAME_ROW}:I{last}")
+    _fit_rows(ws, NAME_ROW, last)
 
     ruleset = view["ruleset"]
     notes = [f"评价等级：{view['grade']}",
@@ -186,7 +186,7 @@ SUMMARY_HEADERS = {"index": "序号", "department": "部门", "project": "项目
                    "executed": "全年执行数", "rate": "执行率", "total": "总分", "grade": "等级",
                    "findings": "审核提示"}
 SUMMARY_FORMATS = {"initial": AMOUNT, "executed": AMOUNT, "rate": RATE, "total": SCORE}
-SUMMARY_WIDTHS = {"A": 6, "B": 18, "C": 34, "D": 12, "E": 12, "F": 10, "G": 9, "H": 7, "I": 40}
+SUMMARY_WIDTHS = {"A": 6, "B": 18, "C": 38, "D": 12, "E": 12, "F": 10, "G": 9, "H": 7, "I": 40}
 
 
 def year_workbook(summary: dict, views: list[dict]) -> bytes:
@@ -217,14 +217,17 @@ def write_summary(ws, summary: dict) -> None:
             fmt = SUMMARY_FORMATS.get(key)
             _put(ws, f"{column}{row}", number(value) if fmt else value, fmt=fmt,
                  align=_LEFT if key in ("project", "findings") else _CENTER)
-        ws.row_dimensions[row].height = _height(ws, [(values["findings"], "I"), (item["project"], "C")])
     _borders(ws, f"A{SUMMARY_HEADER_ROW}:I{row}")
+    _fit_rows(ws, SUMMARY_HEADER_ROW, row)
     row += 2
-    _put(ws, f"A{row}", "等级分布", merge_to="C")
+    _put(ws, f"A{row}", "等级分布", merge_to="B")
+    _put(ws, f"C{row}", "项目数")
+    _put(ws, f"D{row}", "占比")
     for offset, band in enumerate(summary["distribution"], 1):
         _put(ws, f"A{row + offset}", band["grade"], merge_to="B")
         _put(ws, f"C{row + offset}", band["count"])
-    _borders(ws, f"A{row}:C{row + len(summary['distribution'])}")
+        _put(ws, f"D{row + offset}", band["fraction"], fmt="0.0%")
+    _borders(ws, f"A{row}:D{row + len(summary['distribution'])}")
     _page_setup(ws, f"A1:I{row + len(summary['distribution'])}", landscape=True)
 
 
@@ -256,14 +259,23 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def _height(ws, texts: list) -> float:
-    """A row height that shows wrapped text whole (Excel never sizes merged cells itself)."""
-    lines = 1
-    for text, columns in texts:
-        width = sum(ws.column_dimensions[c].width for c in columns) - 1
-        if text:
-            lines = max(lines, sum(max(1, math.ceil(_width(p) / max(width, 1))) for p in str(text).split("\n")))
-    return round(lines * _LINE_HEIGHT + 4, 1)
+def _fit_rows(ws, first: int, last: int) -> None:
+    """Row heights that show wrapped text whole: Excel never sizes rows with merged cells itself."""
+    spans = {}
+    for merged in ws.merged_cells.ranges:
+        spans[(merged.min_row, merged.min_col)] = merged
+    for row in range(first, last + 1):
+        lines = 1
+        for cell in ws[row]:
+            if not isinstance(cell.value, str) or not cell.value:
+                continue
+            merged = spans.get((row, cell.column))
+            if merged is not None and merged.max_row > row:
+                continue  # spread over several rows, which have room enough
+            columns = range(cell.column, (merged.max_col if merged else cell.column) + 1)
+            width = sum(ws.column_dimensions[get_column_letter(c)].width for c in columns) - 1
+            lines = max(lines, sum(max(1, math.ceil(_width(p) / max(width, 1))) for p in cell.value.split("\n")))
+        ws.row_dimensions[row].height = round(lines * _LINE_HEIGHT + 4, 1)
 
 
 def _set_widths(ws, widths: dict) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -27,7 +27,7 @@ BODY_FONT, HEADING_FONT, TABLE_FONT = "仿宋", "宋体", "宋体"
 N = "project.narrative"
 KIND = 'project.report.kind | default("部门评价")'
 # 自评表 column widths in cm (A..I), 15.6 cm in all: the text width of the page.
-WIDTHS = [1.3, 1.7, 1.8, 3.0, 1.7, 1.7, 1.1, 1.3, 2.0]
+WIDTHS = [1.2, 1.6, 1.6, 2.7, 1.7, 1.9, 1.1, 1.6, 2.2]
 
 
 def set_font(target, name: str, size: float | None = None, bold: bool | None = None) -> None:
@@ -69,10 +69,10 @@ def styles(doc) -> None:
                 border.getparent().remove(border)
     table_text = doc.styles.add_style("表格文字", 1)  # 1: paragraph style
     table_text.base_style = normal
-    set_font(table_text, TABLE_FONT, 10.5)
+    set_font(table_text, TABLE_FONT, 9)  # 小五, as dense forms are set
     fmt = table_text.paragraph_format
     fmt.first_line_indent = Pt(0)
-    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.SINGLE, None
+    fmt.line_spacing = 1.0  # single, not Normal's fixed 28 pt
     fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
@@ -201,6 +201,11 @@ def self_evaluation_table(doc) -> None:
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    for row in table.rows:  # a row is never split across two pages, and has room to breathe
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        row.height_rule, row.height = WD_ROW_HEIGHT_RULE.AT_LEAST, Cm(0.55)
+    for width, column in zip(WIDTHS, table.columns):
+        column.width = Cm(width)  # the grid Word lays the table out on
     for row in table.rows:
         for width, c in zip(WIDTHS, row.cells):
             c.width = Cm(width)
