@@ -111,10 +111,11 @@ def render_docx(workspace: Path, result: ProjectResult) -> bytes:
 
 
 def _error(template: _Template, shown: str, message: str, line: int | None) -> EvalrunError:
-    """An error at the paragraph that failed, quoting that paragraph's text."""
+    """An error at the paragraph that failed (counted through the document, tables too), quoting it."""
+    paragraph = max((line or 0) - 1, 0)  # the first Jinja line is what precedes the first paragraph
     text = template.text_of_line(line or 0)
-    where = f" (paragraph {line - 1}: “{text[:80]}”)" if text else ""
-    return EvalrunError(f"{message}{where}", Source(shown, line or 0))
+    where = f" (paragraph {paragraph}: “{text[:80]}”)" if text else ""
+    return EvalrunError(f"{message}{where}", Source(shown, paragraph))
 
 
 def _line(exc: BaseException) -> int:

@@ -203,7 +203,7 @@ def self_evaluation_table(doc) -> None:
     table.autofit = False
     for row in table.rows:  # a row is never split across two pages, and has room to breathe
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-        row.height_rule, row.height = WD_ROW_HEIGHT_RULE.AT_LEAST, Cm(0.55)
+        row.height_rule, row.height = WD_ROW_HEIGHT_RULE.AT_LEAST, Cm(0.5)
     for width, column in zip(WIDTHS, table.columns):
         column.width = Cm(width)  # the grid Word lays the table out on
     for row in table.rows:
