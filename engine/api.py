@@ -15,9 +15,10 @@ from .errors import EvalrunError, Source, UsageError, did_you_mean
 from .evaluate import evaluate_project
 from .load import load_file
 from .model import Project, ProjectResult, Ruleset
-from .outputs import DEFAULT_FORMATS, FORMATS
+from .outputs import DEFAULT_FORMATS, FORMATS, summary_files
 from .resolve import build_project
 from .rulesets import RulesetCache, display, load_ruleset, ruleset_file  # noqa: F401 - re-exported
+from .summary import YearSummary
 from .validate import check_schema
 from .write import Staging, safe_name
 
@@ -114,6 +115,7 @@ def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
             _collect(outcome, path, result)
         return outcome
     with Staging(target) as staging:
+        collected = YearSummary(rulesets.base)
         for path, result in iter_results(options, rulesets, on_project):
             if _collect(outcome, path, result):
                 try:
@@ -124,6 +126,13 @@ def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
                 except EvalrunError as exc:
                     outcome.results.pop()
                     outcome.failures.append((path, exc))
+                    result = exc
+            report = None if isinstance(result, EvalrunError) else report_path(options, path, result, "x").with_suffix("")
+            collected.add(path, result, report)
+        # A run of some projects must not replace the whole year's 汇总; a run that made no report writes none.
+        if not options.projects and outcome.results:
+            for name, content in summary_files(options.workspace, options.formats, collected):
+                staging.write(Path(name), content)
         outcome.outputs = staging.commit()
     return outcome
 

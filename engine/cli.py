@@ -17,6 +17,8 @@ import click
 from . import api
 from .errors import EvalrunError, EvalrunErrors, UsageError
 from .explain import explain as explain_text
+from .outputs import FORMATS, parse_formats
+from .progress import progress
 from .targets import format_number
 from .view import result_json
 
@@ -129,10 +131,13 @@ def _need(ruleset: str | None) -> str:
 @click.option("--project", "projects", multiple=True, metavar="NAME", help="Only this project (name or file name); repeatable.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where reports go [default: WORKSPACE/reports/out].")
+@click.option("--format", "formats", metavar="LIST", default=None,
+              help=f"Outputs to write, comma-separated, from {','.join(FORMATS)} [default: all].")
+@click.option("--quiet", is_flag=True, help="No progress bar (there is none either when output is not a terminal).")
 @click.version_option(package_name="evalrun")
 @click.pass_context
 @handle_errors
-def cli(ctx, ruleset, workspace, as_json, projects, output):
+def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet):
     """Score projects against a ruleset and write their evaluation reports.
 
     \b
@@ -145,9 +150,10 @@ def cli(ctx, ruleset, workspace, as_json, projects, output):
         return
     options = api.RunOptions(
         ruleset=_need(ruleset), workspace=workspace, write_reports=not as_json,
-        output=output, projects=tuple(projects),
+        output=output, projects=tuple(projects), formats=parse_formats(formats),
     )
-    outcome = api.run(options)
+    with progress(options, enabled=not (quiet or as_json) and sys.stdout.isatty()) as on_project:
+        outcome = api.run(options, on_project=on_project)
     if as_json:
         payload = {"ruleset": outcome.ruleset.ref, "projects": [result_json(r) for r in outcome.results],
                    "failures": [{"file": api.display(p, workspace), "errors": _messages(e)} for p, e in outcome.failures]}

@@ -41,9 +41,30 @@ def table_groups(result: ProjectResult) -> list[dict]:
     return groups
 
 
+def table_rows(groups: list[dict]) -> list[dict]:
+    """The indicator rows flat, in table order, each saying which merged cells it starts.
+
+    ``group_span``/``subgroup_span`` are the rows a first-/second-level cell
+    spans on the row that starts it, 0 on the rows it covers (HTML rowspan,
+    Word vMerge and Excel merges are all drawn from these).
+    """
+    flat = []
+    for group in groups:
+        for index, sub in enumerate(group["subgroups"]):
+            for position, row in enumerate(sub["rows"]):
+                starts_group = index == 0 and position == 0
+                flat.append({
+                    **row, "group": group["label"], "subgroup": sub["name"],
+                    "group_span": len(group["rows"]) if starts_group else 0,
+                    "subgroup_span": len(sub["rows"]) if position == 0 else 0,
+                })
+    return flat
+
+
 def report_view(result: ProjectResult) -> dict:
     project, ruleset = result.project, result.ruleset
     budget = project.budget
+    groups = table_groups(result)
     return {
         "project": {
             "name": project.name, "department": project.department,
@@ -62,9 +83,12 @@ def report_view(result: ProjectResult) -> dict:
         "execution": {
             "name": result.budget_row.name, "weight": result.budget_row.weight,
             "rate": result.execution_rate, "rate_text": result.budget_row.actual,
+            # the rate as published (55.32% -> 0.5532), for spreadsheets
+            "rate_shown": ruleset.rounding.apply(result.execution_rate * 100) / 100,
             "score": result.budget_row.score,
         },
-        "groups": table_groups(result),
+        "groups": groups,
+        "table_rows": table_rows(groups),
         "total": result.total, "max_total": result.max_total, "grade": result.grade,
         "findings": [
             {"check": f.check, "severity": f.severity, "message": f.message, "where": str(f.source)}

@@ -14,12 +14,19 @@ REFERENCE_PROJECT = "开放型经济发展与三产业发展引导资金"
 REFERENCE_FILE = REPO / "projects" / "2025" / "益阳市商务局" / f"{REFERENCE_PROJECT}.yaml"
 
 
-def copy_workspace(target: Path, years=("2025",), projects=True) -> Path:
-    """A private copy of the example workspace (rulesets, projects, templates)."""
+def copy_workspace(target: Path, years=("2025",), projects=True, reference_only=False) -> Path:
+    """A private copy of the example workspace (rulesets, projects, templates).
+
+    ``reference_only`` keeps just the reference project, for tests that count outputs.
+    """
     shutil.copytree(REPO / "rulesets", target / "rulesets")
     (target / "reports").mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / "reports" / "templates", target / "reports" / "templates")
-    if projects:
+    if reference_only:
+        department = target / "projects" / "2025" / REFERENCE_FILE.parent.name
+        department.mkdir(parents=True)
+        shutil.copy(REFERENCE_FILE, department / REFERENCE_FILE.name)
+    elif projects:
         for year in years:
             source = REPO / "projects" / year
             if source.is_dir():
@@ -30,6 +37,12 @@ def copy_workspace(target: Path, years=("2025",), projects=True) -> Path:
 @pytest.fixture
 def workspace(tmp_path) -> Path:
     return copy_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def reference_workspace(tmp_path) -> Path:
+    """A workspace whose only project is the reference project."""
+    return copy_workspace(tmp_path / "ws", reference_only=True)
 
 
 @pytest.fixture

@@ -1,0 +1,136 @@
+"""word: the report as a Word document, from a .docx template with Jinja tags (docxtpl).
+
+The template (``reports/templates/report.docx``, or the department's own in
+``reports/templates/<department>/``) is an ordinary Word file that staff edit
+in Word or WPS. It takes docxtpl's tags (``{{ }}``, ``{%p %}``, ``{%tr %}``,
+...) and one of ours for the merged cells of the 自评表:
+``{% vmerge EXPR %}`` in a table cell makes the cell start a vertically
+merged block on the rows where EXPR is true and continue the block above on
+the others (docxtpl's own ``{% vm %}`` only follows the innermost loop, and
+a first-level group spans several second-level groups).
+
+The tags run in Jinja's sandbox with XML autoescaping; the data is inserted,
+never run as a template.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import jinja2
+from docx.opc.exceptions import PackageNotFoundError
+from docxtpl import DocxTemplate
+from jinja2.sandbox import SandboxedEnvironment
+
+
+from .errors import EvalrunError, Source
+from .model import ProjectResult
+from .ooxml import reproducible
+from .render import number, template_dirs
+from .view import report_view
+
+TEMPLATE = "report.docx"
+
+_VMERGE_CELL = re.compile(r"<w:tc[ >](?:(?!<w:tc[ >]).)*?{%\s*vmerge\s.*?</w:tc>", re.DOTALL)
+_VMERGE_TAG = re.compile(r"(<w:t(?: [^>]*)?>)((?:(?!<w:t[ >]).)*?){%\s*vmerge\s+(.*?)\s*%}(.*?)(</w:t>)", re.DOTALL)
+# Where w:vMerge may go in w:tcPr: after w:tcW and w:gridSpan (the schema's order).
+_TCPR_HEAD = re.compile(r"<w:tcPr>(?:<w:tcW [^>]*/>)?(?:<w:gridSpan [^>]*/>)?|<w:tcPr/>")
+
+
+def _vmerge(match: re.Match) -> str:
+    cell = re.sub(r"<w:vMerge(?: [^>]*)?/>", "", match.group(0))
+    tag = _VMERGE_TAG.search(cell)
+    condition = tag.group(3)
+    cell = _VMERGE_TAG.sub(
+        lambda m: f"{m.group(1)}{{% if {condition} %}}{m.group(2)}{m.group(4)}{{% endif %}}{m.group(5)}", cell, count=1)
+    flag = f'<w:vMerge w:val="{{% if {condition} %}}restart{{% else %}}continue{{% endif %}}"/>'
+    if "<w:tcPr" not in cell:
+        return re.sub(r"(<w:tc[ >][^>]*?>|<w:tc>)", rf"\1<w:tcPr>{flag}</w:tcPr>", cell, count=1)
+    return _TCPR_HEAD.sub(lambda m: (m.group(0).replace("<w:tcPr/>", "<w:tcPr>") + flag
+                                     + ("</w:tcPr>" if m.group(0) == "<w:tcPr/>" else "")), cell, count=1)
+
+
+class _Template(DocxTemplate):
+    """docxtpl with the ``{% vmerge %}`` cell tag, remembering the XML it rendered (for error messages)."""
+
+    source_lines: list = []
+
+    def patch_xml(self, src_xml: str) -> str:
+        return _VMERGE_CELL.sub(_vmerge, super().patch_xml(src_xml))
+
+    def render_xml_part(self, src_xml, part, context, jinja_env=None):
+        # docxtpl puts each paragraph on its own line, so a Jinja line is a paragraph.
+        self.source_lines = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml).splitlines()
+        return super().render_xml_part(src_xml, part, context, jinja_env)
+
+    def text_of_line(self, line: int) -> str:
+        if not 0 < line <= len(self.source_lines):
+            return ""
+        return re.sub(r"<[^>]+>", "", self.source_lines[line - 1]).strip()
+
+
+def find_template(workspace: Path, department: str | None, name: str = TEMPLATE) -> Path:
+    """The department's own template if it has one, else the workspace's, else evalrun's."""
+    dirs = template_dirs(workspace, department)
+    for folder in dirs:
+        if (folder / name).is_file():
+            return folder / name
+    raise EvalrunError(f"the Word template `{name}` was not found in {', '.join(map(str, dirs))}", Source(name))
+
+
+def environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True)
+    env.filters["num"] = number
+    return env
+
+
+def render_docx(workspace: Path, result: ProjectResult) -> bytes:
+    path = find_template(workspace, result.project.department)
+    shown = _shown(path, workspace)
+    template = _Template(str(path))
+    try:
+        template.init_docx()
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, OSError) as exc:
+        raise EvalrunError(f"cannot read the Word template (is it a .docx saved by Word or WPS?): {exc}",
+                           Source(shown)) from None
+    try:
+        template.render(report_view(result), jinja_env=environment())
+    except jinja2.TemplateSyntaxError as exc:
+        raise _error(template, shown, f"template syntax error: {exc.message}", exc.lineno) from None
+    except jinja2.UndefinedError as exc:
+        raise _error(template, shown, f"the template uses an undefined name: {exc.message}", _line(exc)) from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise _error(template, shown, f"the template tried something the sandbox refuses: {exc}", _line(exc)) from None
+    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        if not _line(exc):  # not raised by a template: a bug, for the CLI to report as one
+            raise
+        raise _error(template, shown, f"the template failed: {exc}", _line(exc)) from None
+    buffer = io.BytesIO()
+    template.save(buffer)
+    return reproducible(buffer.getvalue())
+
+
+def _error(template: _Template, shown: str, message: str, line: int | None) -> EvalrunError:
+    """An error at the paragraph that failed (counted through the document, tables too), quoting it."""
+    paragraph = max((line or 0) - 1, 0)  # the first Jinja line is what precedes the first paragraph
+    text = template.text_of_line(line or 0)
+    where = f" (paragraph {paragraph}: “{text[:80]}”)" if text else ""
+    return EvalrunError(f"{message}{where}", Source(shown, paragraph))
+
+
+def _line(exc: BaseException) -> int:
+    tb, line = exc.__traceback__, 0
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _shown(path: Path, workspace: Path) -> str:
+    try:
+        return path.resolve().relative_to(workspace.resolve()).as_posix()
+    except ValueError:
+        return str(path)
