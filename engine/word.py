@@ -24,7 +24,6 @@ from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
 
-
 from .errors import EvalrunError, Source
 from .model import ProjectResult
 from .ooxml import reproducible
