@@ -140,7 +140,8 @@ def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
         return outcome
     with Staging(target) as staging:
         for path, result in iter_results(options, ruleset, on_project):
-            if _collect(outcome, path, result):
+            # A project with an error finding is listed but not written: its earlier report stays.
+            if _collect(outcome, path, result) and not result.has_errors:
                 try:
                     rendered = [(FORMATS[name], FORMATS[name].render(options.workspace, result))
                                 for name in options.formats]

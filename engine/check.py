@@ -41,7 +41,7 @@ def check_project(ruleset: Ruleset, project: Project, rows, budget_row: Score, t
             f"the ruleset's weights ({ruleset.budget.name} {fmt(ruleset.budget.weight)} + "
             + " + ".join(f"{g.name} {fmt(g.weight)}" for g in ruleset.groups)
             + f") add up to {fmt(framework_total)}, not 100",
-            ruleset.source)
+            ruleset.groups[0].source if ruleset.groups else ruleset.source)
     for group in ruleset.groups:
         members = [i for i in project.indicators if i.level1 == group.name]
         if not members:

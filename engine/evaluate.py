@@ -6,6 +6,7 @@ here, by the target grammar, so that formulas only say how much a row earns.
 """
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 
 from .errors import EvalrunError, Source, did_you_mean
@@ -305,13 +306,26 @@ def _run(formula: Formula, names: dict, what: str, where: Source) -> Decimal:
         value = run_formula(formula, names)
     except (ArithmeticError, TypeError, ValueError) as exc:
         shown = ", ".join(f"{k}={_show(v)}" for k, v in names.items() if k in formula.names)
-        reason = "division by zero" if isinstance(exc, ZeroDivisionError) or "Division" in type(exc).__name__ else str(exc) or type(exc).__name__
-        raise EvalrunError(f"{what} `{formula.text}` failed: {reason} (with {shown})", where) from None
+        hint = ""
+        if _divides_by_zero(exc):
+            reason = "division by zero"
+            hint = (f"; correct the value that is 0, or guard the division in the ruleset "
+                    f"({formula.source}), e.g. `a / b if b > 0 else 0`")
+        else:
+            reason = str(exc) or type(exc).__name__
+        raise EvalrunError(f"{what} `{formula.text}` failed: {reason} (with {shown}){hint}", where) from None
     except Exception as exc:  # simpleeval's own refusals, e.g. NumberTooHigh
         raise EvalrunError(f"{what} `{formula.text}` failed: {exc}", where) from None
     if not isinstance(value, Decimal) or not value.is_finite():
         raise EvalrunError(f"{what} `{formula.text}` gave {value!r}, not a number", where)
     return value
+
+
+def _divides_by_zero(exc: Exception) -> bool:
+    # The C decimal module raises InvalidOperation([DivisionUndefined]) for 0 / 0.
+    kinds = (ZeroDivisionError, decimal.DivisionByZero, decimal.DivisionUndefined)
+    causes = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
+    return isinstance(exc, kinds) or any(isinstance(c, type) and issubclass(c, kinds) for c in causes)
 
 
 def _show(value) -> str:

@@ -176,10 +176,32 @@ def _check_expansion(root: yaml.Node, filename: str) -> None:
         size(root, 0)
 
 
+# Files that are not YAML text at all, by their first bytes.
+_NOT_TEXT = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word (.doc) file"),
+    (b"%PDF", "a PDF file"),
+)
+_UTF16_32 = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
 def decode(raw: bytes, filename: str) -> str:
     """UTF-8 text (a BOM is accepted); anything else is refused with a hint."""
+    for magic, what in _NOT_TEXT:
+        if raw.startswith(magic):
+            raise EvalrunError(
+                f"this is {what}, not YAML text; save the data as a .yaml text file (UTF-8)", Source(filename, 1)
+            )
+    if raw.startswith(_UTF16_32):
+        raise EvalrunError(
+            "the file is saved as UTF-16 (Notepad calls it 'Unicode'); save it again with the encoding UTF-8",
+            Source(filename, 1),
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise EvalrunError("the file contains NUL bytes, so it is not YAML text; is it a binary file?", Source(filename, line))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -230,25 +252,58 @@ def load_file(path: Path, display_name: str | None = None) -> Any:
             f"{MAX_FILE_BYTES // 1024 // 1024} MB",
             Source(name),
         )
-    text = decode(path.read_bytes(), name)
+    with path.open("rb") as handle:  # read at most the limit, even if the file grew since stat
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise EvalrunError(f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB", Source(name))
+    text = decode(raw, name)
     data = load_text(text, name)
     if data is None:
         raise EvalrunError("the file is empty; expected a YAML mapping (key: value lines)", Source(name, 1))
     return data
 
 
+# PyYAML's wording of common mistakes -> what a non-programmer can act on.
+# "opened" problems point at where the unclosed thing starts (the context mark).
+_YAML_HINTS = (
+    ("mapping values are not allowed", False,
+     "a `key: value` is not allowed here; check this line's indentation against the lines above, "
+     "or put a value that contains `: ` in quotes"),
+    ("did not find expected key", False,
+     "expected a `key: value` line here; check the indentation, and that a `- ` list line "
+     "is not mixed into a mapping"),
+    ("could not find expected ':'", False, "expected `key: value` here; a line is missing its `:`"),
+    ("did not find expected ',' or '}'", True, "a `{` opened here is never closed with `}` (or its items lack commas)"),
+    ("did not find expected ',' or ']'", True, "a `[` opened here is never closed with `]` (or its items lack commas)"),
+    ("found unexpected end of stream", True, "a quote opened here is never closed"),
+    ("but found another document", False,
+     "a second YAML document starts here (a `---` line); a file holds one document: remove the line"),
+    ("found undefined alias", False, "an alias `*name` refers to no anchor `&name`"),
+    ("found duplicate anchor", False, "the anchor `&name` is defined twice"),
+    ("cannot start any token", False,
+     "a value cannot start with this character (`@`, `` ` `` or `%`); put the value in quotes"),
+)
+
+
 def _yaml_error(exc: yaml.MarkedYAMLError, filename: str) -> EvalrunError:
-    mark = exc.problem_mark or exc.context_mark
-    line = mark.line + 1 if mark else 0
-    column = mark.column + 1 if mark else 0
     problem = exc.problem or "cannot read YAML"
+    mark = exc.problem_mark or exc.context_mark
     if "'\\t'" in problem or "\\t" in problem or "tab" in problem.lower():
         message = "a tab character is used for indentation; YAML needs spaces"
+    elif "could not determine a constructor" in problem:
+        tag = problem.rsplit(" ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
+        message = f"the tag `{tag}` is not allowed; evalrun reads plain data only (text, numbers, lists, mappings)"
     else:
-        message = f"YAML syntax error: {problem}"
-        if exc.context:
-            message += f" ({exc.context}"
-            if exc.context_mark and exc.context_mark is not mark:
-                message += f" on line {exc.context_mark.line + 1}"
-            message += ")"
+        for words, at_opening, hint in _YAML_HINTS:
+            if words in problem or words in (exc.context or ""):
+                message = f"YAML syntax error: {hint}"
+                if at_opening and exc.context_mark:
+                    mark = exc.context_mark
+                break
+        else:
+            message = f"YAML syntax error: {problem}"
+            if exc.context:
+                message += f" ({exc.context})"
+    line = mark.line + 1 if mark else 0
+    column = mark.column + 1 if mark else 0
     return EvalrunError(message, Source(filename, line, column))
