@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 from .check import check_project
 from .errors import EvalrunError, EvalrunErrors, Source, UsageError
 from .evaluate import evaluate_project
+from .lock import RunLock
 from .load import load_file
 from .model import Project, ProjectResult, Ruleset
 from .outputs import DEFAULT_FORMATS, FORMATS
@@ -138,7 +139,7 @@ def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
         for path, result in iter_results(options, ruleset, on_project):
             _collect(outcome, path, result)
         return outcome
-    with Staging(target) as staging:
+    with RunLock(options.output_dir, display(options.output_dir, options.workspace)), Staging(target) as staging:
         for path, result in iter_results(options, ruleset, on_project):
             # A project with an error finding is listed but not written: its earlier report stays.
             if _collect(outcome, path, result) and not result.has_errors:
