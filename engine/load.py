@@ -17,7 +17,8 @@ import yaml
 from .errors import EvalrunError, Source
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_EXPANDED_NODES = 200_000
+MAX_VALUES = 50_000  # scalars, mappings and lists as written; real files hold a few thousand
+MAX_EXPANDED_NODES = 200_000  # the same, after aliases (*name) are expanded
 MAX_DEPTH = 64
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -221,11 +222,38 @@ def decode(raw: bytes, filename: str) -> str:
         ) from None
 
 
+def _check_shape(text: str, filename: str) -> None:
+    """Count values and depth from the parser's events before building anything.
+
+    Streaming events keeps memory flat, so a file of a million tiny values is
+    refused without first building a million nodes.
+    """
+    count = depth = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise EvalrunError(
+                    f"the document nests deeper than {MAX_DEPTH} levels; a ruleset or project file needs only a few",
+                    Source(filename, event.start_mark.line + 1, event.start_mark.column + 1),
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            count += 1
+            if count > MAX_VALUES:
+                raise EvalrunError(
+                    f"the file holds more than {MAX_VALUES:,} values; a ruleset or project file needs "
+                    "far fewer: split it", Source(filename, event.start_mark.line + 1),
+                )
+
+
 def load_text(text: str, filename: str) -> Any:
     """Parse YAML text; errors carry filename and line."""
     loader = _PositionLoader(text)
     loader.filename = filename
     try:
+        _check_shape(text, filename)
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, filename) from None
