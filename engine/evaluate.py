@@ -65,9 +65,23 @@ def allotted_weights(ruleset: Ruleset, indicators) -> dict:
         kept = [i for i in members if i.applicable]
         base = sum((i.weight for i in kept), ZERO)
         if freed and base:
-            for i in kept:
-                allotted[id(i)] = i.weight + freed * i.weight / base
+            shares = [i.weight + freed * i.weight / base for i in kept]
+            for i, share in zip(kept, _round_to_sum(shares, freed + base, ruleset.rounding.places)):
+                allotted[id(i)] = share
     return allotted
+
+
+def _round_to_sum(values: list, total: Decimal, places: int) -> list:
+    """Round shares down to the published places, then give the units left to the largest
+    remainders: the row weights still add up to ``total``, and a rounded score never
+    exceeds its row's weight (12.857… would otherwise score 12.86)."""
+    unit = Decimal(1).scaleb(-places)
+    floors = [v.quantize(unit, rounding=decimal.ROUND_DOWN) for v in values]
+    left = int((total - sum(floors, ZERO)) / unit)
+    by_remainder = sorted(range(len(values)), key=lambda k: values[k] - floors[k], reverse=True)
+    for k in by_remainder[:left]:
+        floors[k] += unit
+    return floors
 
 
 # ---------------------------------------------------------------- budget row
