@@ -195,3 +195,15 @@ def test_text_in_the_data_is_never_run_as_a_template(workspace, run_cli):
     assert run_cli("--ruleset", "2025", workspace=workspace).exit_code == 0
     (report,) = (workspace / "reports" / "out").rglob("*.md")
     assert "{{ ''.__class__.__mro__ }}{% raw %}" in report.read_text(encoding="utf-8")
+
+
+def test_the_readme_states_the_limits_the_code_uses():
+    from conftest import REPO
+    from engine import load
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## What evalrun refuses, and why"):readme.index("## For developers")]
+    assert f"Files over {load.MAX_FILE_BYTES // MB} MB" in section
+    assert f"more than {load.MAX_VALUES:,} values" in section
+    assert f"deeper than {load.MAX_DEPTH} levels" in section
+    assert f"past {load.MAX_EXPANDED_NODES:,}" in section
