@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from .errors import WorkspaceBusy
+from .write import cannot_write
 
 LOCK_NAME = ".evalrun.lock"
 
@@ -57,9 +58,12 @@ class RunLock:
         self._fd: int | None = None
 
     def __enter__(self) -> "RunLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         for _ in range(10):  # retries only when another run removed the file under us
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise cannot_write(self.shown, exc) from None
             if not _try_lock(fd):
                 holder = _read(fd)
                 os.close(fd)

@@ -46,14 +46,17 @@ def inside(root: Path, path: Path) -> bool:
         return False
 
 
+_held = False
+
+
 def _hold_for_tests() -> None:
     """Test-only: with EVALRUN_TEST_HOLD=FILE set, pause after the first staged file.
 
     Creates FILE, then waits until a test deletes it (or kills the process),
     so that tests can interrupt a run halfway without guessing at timing.
     """
-    marker = os.environ.get("EVALRUN_TEST_HOLD")
     global _held
+    marker = os.environ.get("EVALRUN_TEST_HOLD")
     if not marker or _held:
         return
     _held = True
@@ -62,10 +65,7 @@ def _hold_for_tests() -> None:
         time.sleep(0.02)
 
 
-_held = False
-
-
-def _cannot_write(path: Path, exc: OSError) -> EvalrunError:
+def cannot_write(path, exc: OSError) -> EvalrunError:
     return EvalrunError(f"cannot write the reports here: {exc.strerror or exc}", Source(str(path)))
 
 
@@ -89,7 +89,7 @@ class Staging:
                 shutil.rmtree(leftover, ignore_errors=True)
             self._dir = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.target))
         except OSError as exc:
-            raise _cannot_write(self.target, exc) from None
+            raise cannot_write(self.target, exc) from None
         return self
 
     def __exit__(self, *exc) -> None:
@@ -114,7 +114,7 @@ class Staging:
             staged.parent.mkdir(parents=True, exist_ok=True)
             staged.write_bytes(content)
         except OSError as exc:
-            raise _cannot_write(self.target / relative, exc) from None
+            raise cannot_write(self.target / relative, exc) from None
         self.files.append(relative)
         self._names.add(key)
         _hold_for_tests()
@@ -130,6 +130,6 @@ class Staging:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(self._dir / relative, final)
             except OSError as exc:
-                raise _cannot_write(final, exc) from None
+                raise cannot_write(final, exc) from None
             done.append(final)
         return done

@@ -95,3 +95,11 @@ def test_a_run_with_only_broken_projects_writes_nothing(tmp_path, run_cli):
     assert result.exit_code == 1
     out = workspace / "reports" / "out"
     assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]
+
+
+def test_an_output_folder_that_is_a_file_is_a_clear_error_not_a_bug(workspace, run_cli):
+    (workspace / "reports" / "out").write_text("not a folder", encoding="utf-8")
+    result = run_cli("--ruleset", "2025", workspace=workspace)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("reports/out: cannot write the reports here: ")
+    assert (workspace / "reports" / "out").read_text(encoding="utf-8") == "not a folder"
