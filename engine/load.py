@@ -8,6 +8,7 @@ are not UTF-8 are refused here with the file and line.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_VALUES = 50_000  # scalars, mappings and lists as written; real files hold a few thousand
 MAX_EXPANDED_NODES = 200_000  # the same, after aliases (*name) are expanded
 MAX_DEPTH = 64
+MAX_DIGITS = 15  # before the decimal point: 10^15 元 is beyond any budget
+MAX_PLACES = 10
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -121,13 +124,40 @@ def _construct_decimal(loader: _PositionLoader, node: yaml.ScalarNode):
     where = _source(loader.filename, node, ())
     if text.lstrip("+-") in (".inf", ".nan"):
         raise EvalrunError(
-            f"`{node.value}` is not a finite number; write an ordinary number", where
+            f"`{_short(node.value)}` is not a finite number; write an ordinary number", where
         )
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise EvalrunError(f"`{node.value}` is not a number", where) from None
+        raise EvalrunError(f"`{_short(node.value)}` is not a number", where) from None
+    return _bounded(value, node, where)
+
+
+def _construct_int(loader: _PositionLoader, node: yaml.ScalarNode):
+    """Whole numbers in plain digits; YAML 1.1's hex and base-60 readings are refused."""
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    where = _source(loader.filename, node, ())
+    if not re.fullmatch(r"[-+]?[0-9]+", text):
+        raise EvalrunError(
+            f"`{_short(node.value)}` is read by YAML as a number in another base (hexadecimal or base 60); "
+            "write the number in plain digits, or put text such as a time in quotes", where)
+    if len(text.lstrip("+-")) > MAX_DIGITS:  # before int(): Python refuses very long ones
+        raise EvalrunError(f"`{_short(node.value)}` is too large; numbers have at most {MAX_DIGITS} digits", where)
+    return int(text)  # 010 is ten, as the user meant, not YAML 1.1's octal eight
+
+
+def _bounded(value: Decimal, node: yaml.ScalarNode, where: Source) -> Decimal:
+    """Numbers a budget can hold: huge exponents would print as a billion digits."""
+    if value and value.adjusted() >= MAX_DIGITS:
+        raise EvalrunError(
+            f"`{_short(node.value)}` is too large; numbers have at most {MAX_DIGITS} digits before the decimal point", where)
+    if value.as_tuple().exponent < -MAX_PLACES:
+        raise EvalrunError(f"`{_short(node.value)}` has more than {MAX_PLACES} decimal places", where)
     return value
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _construct_text(loader: _PositionLoader, node: yaml.ScalarNode):
@@ -138,6 +168,7 @@ def _construct_text(loader: _PositionLoader, node: yaml.ScalarNode):
 _PositionLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _PositionLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _PositionLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_PositionLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _PositionLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
 _PositionLoader.add_constructor("tag:yaml.org,2002:binary", _construct_text)
 

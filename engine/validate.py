@@ -113,6 +113,8 @@ def _translate(error: jsonschema.ValidationError, root: Any, filename: str) -> l
         hint = ""
         if "number" in wanted_list or "integer" in wanted_list:
             hint = _number_hint(instance)
+        if isinstance(instance, bool) and "string" in wanted_list:
+            hint = "; YAML reads yes, no, on, off, true and false as true/false: put the text in quotes"
         return [EvalrunError(f"{field} should be {words}, got {_describe(instance)}{hint}", where)]
     if kind == "enum":
         options = [str(o) for o in error.validator_value]
