@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 from .check import check_project
 from .errors import EvalrunError, Source, UsageError, did_you_mean
 from .evaluate import evaluate_project
+from .lock import RunLock
 from .load import load_file
 from .model import Project, ProjectResult, Ruleset
 from .outputs import DEFAULT_FORMATS, FORMATS, summary_files
@@ -114,23 +115,25 @@ def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
         for path, result in iter_results(options, rulesets, on_project):
             _collect(outcome, path, result)
         return outcome
-    with Staging(target) as staging:
+    with RunLock(options.output_dir, display(options.output_dir, options.workspace)), Staging(target) as staging:
         collected = YearSummary(rulesets.base)
         for path, result in iter_results(options, rulesets, on_project):
-            if _collect(outcome, path, result):
+            report = None
+            # A project with an error finding is listed but not written: its earlier report stays.
+            if _collect(outcome, path, result) and not result.has_errors:
                 try:
                     rendered = [(FORMATS[name], FORMATS[name].render(options.workspace, result))
                                 for name in options.formats]
                     for output, content in rendered:
                         staging.write(report_path(options, path, result, output.extension), content)
+                    report = report_path(options, path, result, "x").with_suffix("")
                 except EvalrunError as exc:
                     outcome.results.pop()
                     outcome.failures.append((path, exc))
                     result = exc
-            report = None if isinstance(result, EvalrunError) else report_path(options, path, result, "x").with_suffix("")
             collected.add(path, result, report)
         # A run of some projects must not replace the whole year's 汇总; a run that made no report writes none.
-        if not options.projects and outcome.results:
+        if not options.projects and staging.files:
             for name, content in summary_files(options.workspace, options.formats, collected):
                 staging.write(Path(name), content)
         outcome.outputs = staging.commit()

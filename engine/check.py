@@ -81,7 +81,8 @@ def _weights(found: _Findings, ruleset: Ruleset, project: Project, budget_row: S
         found.add("total_weight",
                   f"the weights ({budget_row.name} {fmt(budget_row.weight)} + "
                   + " + ".join(f"{name} {fmt(w)}" for name, w in weights.items())
-                  + f") add up to {fmt(total_weight)}, not 100", ruleset.source)
+                  + f") add up to {fmt(total_weight)}, not 100",
+                  ruleset.groups[0].source if ruleset.groups else ruleset.source)
     for name, stated in project.stated_weights.items():
         where = project.stated_sources.get(name, project.source)
         if name not in weights:

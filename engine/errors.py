@@ -80,6 +80,10 @@ class UsageError(Exception):
     """The command line itself is wrong (exit code 2)."""
 
 
+class WorkspaceBusy(UsageError):
+    """Another evalrun run holds the output folder's lock (exit code 2)."""
+
+
 class InternalError(Exception):
     """A bug in evalrun, not in the user's files."""
 

@@ -6,6 +6,7 @@ here, by the target grammar, so that formulas only say how much a row earns.
 """
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 
 from .errors import EvalrunError, Source, did_you_mean
@@ -63,9 +64,23 @@ def allotted_weights(ruleset: Ruleset, indicators) -> dict:
         kept = [i for i in members if i.applicable]
         base = sum((i.weight for i in kept), ZERO)
         if freed and base:
-            for i in kept:
-                allotted[id(i)] = i.weight + freed * i.weight / base
+            shares = [i.weight + freed * i.weight / base for i in kept]
+            for i, share in zip(kept, _round_to_sum(shares, freed + base, ruleset.rounding.places)):
+                allotted[id(i)] = share
     return allotted
+
+
+def _round_to_sum(values: list, total: Decimal, places: int) -> list:
+    """Round shares down to the published places, then give the units left to the largest
+    remainders: the row weights still add up to ``total``, and a rounded score never
+    exceeds its row's weight (12.857… would otherwise score 12.86)."""
+    unit = Decimal(1).scaleb(-places)
+    floors = [v.quantize(unit, rounding=decimal.ROUND_DOWN) for v in values]
+    left = int((total - sum(floors, ZERO)) / unit)
+    by_remainder = sorted(range(len(values)), key=lambda k: values[k] - floors[k], reverse=True)
+    for k in by_remainder[:left]:
+        floors[k] += unit
+    return floors
 
 
 # ---------------------------------------------------------------- budget row
@@ -335,13 +350,26 @@ def _run(formula: Formula, names: dict, what: str, where: Source) -> Decimal:
         value = run_formula(formula, names)
     except (ArithmeticError, TypeError, ValueError) as exc:
         shown = ", ".join(f"{k}={_show(v)}" for k, v in names.items() if k in formula.names)
-        reason = "division by zero" if isinstance(exc, ZeroDivisionError) or "Division" in type(exc).__name__ else str(exc) or type(exc).__name__
-        raise EvalrunError(f"{what} `{formula.text}` failed: {reason} (with {shown})", where) from None
+        hint = ""
+        if _divides_by_zero(exc):
+            reason = "division by zero"
+            hint = (f"; correct the value that is 0, or guard the division in the ruleset "
+                    f"({formula.source}), e.g. `a / b if b > 0 else 0`")
+        else:
+            reason = str(exc) or type(exc).__name__
+        raise EvalrunError(f"{what} `{formula.text}` failed: {reason} (with {shown}){hint}", where) from None
     except Exception as exc:  # simpleeval's own refusals, e.g. NumberTooHigh
         raise EvalrunError(f"{what} `{formula.text}` failed: {exc}", where) from None
     if not isinstance(value, Decimal) or not value.is_finite():
         raise EvalrunError(f"{what} `{formula.text}` gave {value!r}, not a number", where)
     return value
+
+
+def _divides_by_zero(exc: Exception) -> bool:
+    # The C decimal module raises InvalidOperation([DivisionUndefined]) for 0 / 0.
+    kinds = (ZeroDivisionError, decimal.DivisionByZero, decimal.DivisionUndefined)
+    causes = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
+    return isinstance(exc, kinds) or any(isinstance(c, type) and issubclass(c, kinds) for c in causes)
 
 
 def _show(value) -> str:

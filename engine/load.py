@@ -8,6 +8,7 @@ are not UTF-8 are refused here with the file and line.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,11 @@ import yaml
 from .errors import EvalrunError, Source
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_EXPANDED_NODES = 200_000
+MAX_VALUES = 50_000  # scalars, mappings and lists as written; real files hold a few thousand
+MAX_EXPANDED_NODES = 200_000  # the same, after aliases (*name) are expanded
 MAX_DEPTH = 64
+MAX_DIGITS = 15  # before the decimal point: 10^15 元 is beyond any budget
+MAX_PLACES = 10
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -120,13 +124,40 @@ def _construct_decimal(loader: _PositionLoader, node: yaml.ScalarNode):
     where = _source(loader.filename, node, ())
     if text.lstrip("+-") in (".inf", ".nan"):
         raise EvalrunError(
-            f"`{node.value}` is not a finite number; write an ordinary number", where
+            f"`{_short(node.value)}` is not a finite number; write an ordinary number", where
         )
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise EvalrunError(f"`{node.value}` is not a number", where) from None
+        raise EvalrunError(f"`{_short(node.value)}` is not a number", where) from None
+    return _bounded(value, node, where)
+
+
+def _construct_int(loader: _PositionLoader, node: yaml.ScalarNode):
+    """Whole numbers in plain digits; YAML 1.1's hex and base-60 readings are refused."""
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    where = _source(loader.filename, node, ())
+    if not re.fullmatch(r"[-+]?[0-9]+", text):
+        raise EvalrunError(
+            f"`{_short(node.value)}` is read by YAML as a number in another base (hexadecimal or base 60); "
+            "write the number in plain digits, or put text such as a time in quotes", where)
+    if len(text.lstrip("+-")) > MAX_DIGITS:  # before int(): Python refuses very long ones
+        raise EvalrunError(f"`{_short(node.value)}` is too large; numbers have at most {MAX_DIGITS} digits", where)
+    return int(text)  # 010 is ten, as the user meant, not YAML 1.1's octal eight
+
+
+def _bounded(value: Decimal, node: yaml.ScalarNode, where: Source) -> Decimal:
+    """Numbers a budget can hold: huge exponents would print as a billion digits."""
+    if value and value.adjusted() >= MAX_DIGITS:
+        raise EvalrunError(
+            f"`{_short(node.value)}` is too large; numbers have at most {MAX_DIGITS} digits before the decimal point", where)
+    if value.as_tuple().exponent < -MAX_PLACES:
+        raise EvalrunError(f"`{_short(node.value)}` has more than {MAX_PLACES} decimal places", where)
     return value
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _construct_text(loader: _PositionLoader, node: yaml.ScalarNode):
@@ -137,6 +168,7 @@ def _construct_text(loader: _PositionLoader, node: yaml.ScalarNode):
 _PositionLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _PositionLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _PositionLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_PositionLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _PositionLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
 _PositionLoader.add_constructor("tag:yaml.org,2002:binary", _construct_text)
 
@@ -176,10 +208,32 @@ def _check_expansion(root: yaml.Node, filename: str) -> None:
         size(root, 0)
 
 
+# Files that are not YAML text at all, by their first bytes.
+_NOT_TEXT = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word (.doc) file"),
+    (b"%PDF", "a PDF file"),
+)
+_UTF16_32 = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
 def decode(raw: bytes, filename: str) -> str:
     """UTF-8 text (a BOM is accepted); anything else is refused with a hint."""
+    for magic, what in _NOT_TEXT:
+        if raw.startswith(magic):
+            raise EvalrunError(
+                f"this is {what}, not YAML text; save the data as a .yaml text file (UTF-8)", Source(filename, 1)
+            )
+    if raw.startswith(_UTF16_32):
+        raise EvalrunError(
+            "the file is saved as UTF-16 (Notepad calls it 'Unicode'); save it again with the encoding UTF-8",
+            Source(filename, 1),
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise EvalrunError("the file contains NUL bytes, so it is not YAML text; is it a binary file?", Source(filename, line))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -199,11 +253,38 @@ def decode(raw: bytes, filename: str) -> str:
         ) from None
 
 
+def _check_shape(text: str, filename: str) -> None:
+    """Count values and depth from the parser's events before building anything.
+
+    Streaming events keeps memory flat, so a file of a million tiny values is
+    refused without first building a million nodes.
+    """
+    count = depth = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise EvalrunError(
+                    f"the document nests deeper than {MAX_DEPTH} levels; a ruleset or project file needs only a few",
+                    Source(filename, event.start_mark.line + 1, event.start_mark.column + 1),
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            count += 1
+            if count > MAX_VALUES:
+                raise EvalrunError(
+                    f"the file holds more than {MAX_VALUES:,} values; a ruleset or project file needs "
+                    "far fewer: split it", Source(filename, event.start_mark.line + 1),
+                )
+
+
 def load_text(text: str, filename: str) -> Any:
     """Parse YAML text; errors carry filename and line."""
     loader = _PositionLoader(text)
     loader.filename = filename
     try:
+        _check_shape(text, filename)
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, filename) from None
@@ -230,25 +311,58 @@ def load_file(path: Path, display_name: str | None = None) -> Any:
             f"{MAX_FILE_BYTES // 1024 // 1024} MB",
             Source(name),
         )
-    text = decode(path.read_bytes(), name)
+    with path.open("rb") as handle:  # read at most the limit, even if the file grew since stat
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise EvalrunError(f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB", Source(name))
+    text = decode(raw, name)
     data = load_text(text, name)
     if data is None:
         raise EvalrunError("the file is empty; expected a YAML mapping (key: value lines)", Source(name, 1))
     return data
 
 
+# PyYAML's wording of common mistakes -> what a non-programmer can act on.
+# "opened" problems point at where the unclosed thing starts (the context mark).
+_YAML_HINTS = (
+    ("mapping values are not allowed", False,
+     "a `key: value` is not allowed here; check this line's indentation against the lines above, "
+     "or put a value that contains `: ` in quotes"),
+    ("did not find expected key", False,
+     "expected a `key: value` line here; check the indentation, and that a `- ` list line "
+     "is not mixed into a mapping"),
+    ("could not find expected ':'", False, "expected `key: value` here; a line is missing its `:`"),
+    ("did not find expected ',' or '}'", True, "a `{` opened here is never closed with `}` (or its items lack commas)"),
+    ("did not find expected ',' or ']'", True, "a `[` opened here is never closed with `]` (or its items lack commas)"),
+    ("found unexpected end of stream", True, "a quote opened here is never closed"),
+    ("but found another document", False,
+     "a second YAML document starts here (a `---` line); a file holds one document: remove the line"),
+    ("found undefined alias", False, "an alias `*name` refers to no anchor `&name`"),
+    ("found duplicate anchor", False, "the anchor `&name` is defined twice"),
+    ("cannot start any token", False,
+     "a value cannot start with this character (`@`, `` ` `` or `%`); put the value in quotes"),
+)
+
+
 def _yaml_error(exc: yaml.MarkedYAMLError, filename: str) -> EvalrunError:
-    mark = exc.problem_mark or exc.context_mark
-    line = mark.line + 1 if mark else 0
-    column = mark.column + 1 if mark else 0
     problem = exc.problem or "cannot read YAML"
+    mark = exc.problem_mark or exc.context_mark
     if "'\\t'" in problem or "\\t" in problem or "tab" in problem.lower():
         message = "a tab character is used for indentation; YAML needs spaces"
+    elif "could not determine a constructor" in problem:
+        tag = problem.rsplit(" ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
+        message = f"the tag `{tag}` is not allowed; evalrun reads plain data only (text, numbers, lists, mappings)"
     else:
-        message = f"YAML syntax error: {problem}"
-        if exc.context:
-            message += f" ({exc.context}"
-            if exc.context_mark and exc.context_mark is not mark:
-                message += f" on line {exc.context_mark.line + 1}"
-            message += ")"
+        for words, at_opening, hint in _YAML_HINTS:
+            if words in problem or words in (exc.context or ""):
+                message = f"YAML syntax error: {hint}"
+                if at_opening and exc.context_mark:
+                    mark = exc.context_mark
+                break
+        else:
+            message = f"YAML syntax error: {problem}"
+            if exc.context:
+                message += f" ({exc.context})"
+    line = mark.line + 1 if mark else 0
+    column = mark.column + 1 if mark else 0
     return EvalrunError(message, Source(filename, line, column))

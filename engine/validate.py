@@ -42,7 +42,16 @@ def schema_errors(data: Any, schema_name: str, filename: str) -> list[EvalrunErr
     errors = []
     for error in validator(schema_name).iter_errors(data):
         errors.extend(_translate(error, data, filename))
-    return errors
+    return _without_echoes(errors)
+
+
+def _without_echoes(errors: list[EvalrunError]) -> list[EvalrunError]:
+    """Drop 'missing `budget`' when 'unknown key `budjet` (did you mean `budget`?)' says it already."""
+    suggested = {(e.source.path, m) for e in errors for m in re.findall(r"did you mean `([^`]+)`\?", e.message)
+                 if e.message.startswith("unknown key")}
+    return [e for e in errors if not any(
+        e.message.endswith(f"is missing the required key `{name}`") and path == e.source.path
+        for path, name in suggested)]
 
 
 def check_schema(data: Any, schema_name: str, filename: str) -> None:
@@ -88,14 +97,15 @@ def _translate(error: jsonschema.ValidationError, root: Any, filename: str) -> l
             key_where = instance.key_source(key) if isinstance(instance, LDict) else where
             results.append(EvalrunError(
                 f"unknown key `{key}` in {field}{did_you_mean(key, allowed)}; "
-                f"expected one of: {', '.join(allowed)}",
-                key_where,
+                f"expected one of: {', '.join(allowed)}{_split_number_hint(key)}",
+                Source(key_where.file, key_where.line, key_where.column, tuple(path)),
             ))
         return results
     if kind == "required":
         missing = re.findall(r"'([^']+)' is a required property", error.message)
         key = missing[0] if missing else error.message
-        return [EvalrunError(f"{field} is missing the required key `{key}`", where)]
+        return [EvalrunError(f"{field} is missing the required key `{key}`",
+                             Source(where.file, where.line, where.column, tuple(path)))]
     if kind == "type":
         wanted = error.validator_value
         wanted_list = wanted if isinstance(wanted, list) else [wanted]
@@ -103,6 +113,8 @@ def _translate(error: jsonschema.ValidationError, root: Any, filename: str) -> l
         hint = ""
         if "number" in wanted_list or "integer" in wanted_list:
             hint = _number_hint(instance)
+        if isinstance(instance, bool) and "string" in wanted_list:
+            hint = "; YAML reads yes, no, on, off, true and false as true/false: put the text in quotes"
         return [EvalrunError(f"{field} should be {words}, got {_describe(instance)}{hint}", where)]
     if kind == "enum":
         options = [str(o) for o in error.validator_value]
@@ -120,6 +132,14 @@ def _translate(error: jsonschema.ValidationError, root: Any, filename: str) -> l
     if kind == "pattern" or (kind == "propertyNames"):
         return [EvalrunError(f"{field}: {_describe(instance)} is not allowed here ({error.message})", where)]
     return [EvalrunError(f"{field}: {error.message}", where)]
+
+
+def _split_number_hint(key: str) -> str:
+    """`{full_year: 1,000}` reads as full_year 1 and a key 000 (YAML reads it as 0)."""
+    if re.fullmatch(r"\d+", key):
+        return ("; a number written with a thousands separator (1,000) inside `{ }` is read as two "
+                "entries: write 1000")
+    return ""
 
 
 def _number_hint(value: Any) -> str:

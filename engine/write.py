@@ -10,23 +10,32 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from .errors import EvalrunError, Source
 
 # Characters Windows refuses in file names, and names it reserves.
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = {
+    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+    *(f"{port}{n}" for port in ("COM", "LPT") for n in [*"123456789", "¹", "²", "³"]),
+}
+MAX_NAME_BYTES = 200  # UTF-8 bytes; leaves room for an extension under the usual 255
+STAGING_PREFIX = ".evalrun-staging-"
 
 
 def safe_name(name: str) -> str:
     """A file or folder name that stays inside its folder on every system."""
-    cleaned = _UNSAFE.sub("_", str(name)).strip().rstrip(". ")
-    if not cleaned or cleaned in (".", "..") or set(cleaned) <= {"."}:
+    cleaned = _UNSAFE.sub("_", str(name)).strip()
+    cleaned = re.sub(r"^\.", "_", cleaned)  # no hidden names, no `.` or `..`
+    cleaned = cleaned.encode("utf-8")[:MAX_NAME_BYTES - 1].decode("utf-8", "ignore")
+    cleaned = cleaned.rstrip(". ")  # Windows drops trailing dots and spaces
+    if not cleaned:
         cleaned = "_"
-    if cleaned.split(".")[0].upper() in _RESERVED:
+    if cleaned.split(".")[0].rstrip(" ").upper() in _RESERVED:
         cleaned = "_" + cleaned
-    return cleaned[:120]
+    return cleaned
 
 
 def inside(root: Path, path: Path) -> bool:
@@ -37,17 +46,50 @@ def inside(root: Path, path: Path) -> bool:
         return False
 
 
+_held = False
+
+
+def _hold_for_tests() -> None:
+    """Test-only: with EVALRUN_TEST_HOLD=FILE set, pause after the first staged file.
+
+    Creates FILE, then waits until a test deletes it (or kills the process),
+    so that tests can interrupt a run halfway without guessing at timing.
+    """
+    global _held
+    marker = os.environ.get("EVALRUN_TEST_HOLD")
+    if not marker or _held:
+        return
+    _held = True
+    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+    while os.path.exists(marker):
+        time.sleep(0.02)
+
+
+def cannot_write(path, exc: OSError) -> EvalrunError:
+    return EvalrunError(f"cannot write the reports here: {exc.strerror or exc}", Source(str(path)))
+
+
 class Staging:
-    """Collects a run's outputs, then moves them into ``target`` in one step."""
+    """Collects a run's outputs, then moves them into ``target`` in one step.
+
+    Use it while holding the output folder's RunLock: entering removes the
+    staging folders that killed runs left behind.
+    """
 
     def __init__(self, target: Path):
         self.target = target
         self.files: list[Path] = []
+        self._names: set[str] = set()  # casefolded: Windows and macOS ignore case
         self._dir: Path | None = None
 
     def __enter__(self) -> "Staging":
-        self.target.mkdir(parents=True, exist_ok=True)
-        self._dir = Path(tempfile.mkdtemp(prefix=".evalrun-staging-", dir=self.target))
+        try:
+            self.target.mkdir(parents=True, exist_ok=True)
+            for leftover in self.target.glob(STAGING_PREFIX + "*"):
+                shutil.rmtree(leftover, ignore_errors=True)
+            self._dir = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.target))
+        except OSError as exc:
+            raise cannot_write(self.target, exc) from None
         return self
 
     def __exit__(self, *exc) -> None:
@@ -59,13 +101,23 @@ class Staging:
         """Stage one output file; ``relative`` is under the target folder."""
         assert self._dir is not None, "use Staging as a context manager"
         staged = self._dir / relative
-        if not inside(self._dir, staged):
+        if not inside(self._dir, staged) or relative.is_absolute():
             raise EvalrunError(f"refusing to write outside the output folder: {relative}", Source(str(relative)))
-        staged.parent.mkdir(parents=True, exist_ok=True)
+        key = relative.as_posix().casefold()
+        if key in self._names:
+            raise EvalrunError(
+                f"two projects would write the same report {relative.as_posix()}; "
+                "give them different file or department names", Source(str(relative)))
         if isinstance(content, str):
             content = content.encode("utf-8")
-        staged.write_bytes(content)
+        try:
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(content)
+        except OSError as exc:
+            raise cannot_write(self.target / relative, exc) from None
         self.files.append(relative)
+        self._names.add(key)
+        _hold_for_tests()
         return self.target / relative
 
     def commit(self) -> list[Path]:
@@ -74,7 +126,10 @@ class Staging:
         done = []
         for relative in self.files:
             final = self.target / relative
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self._dir / relative, final)
+            try:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self._dir / relative, final)
+            except OSError as exc:
+                raise cannot_write(final, exc) from None
             done.append(final)
         return done

@@ -1,4 +1,9 @@
-"""Broken inputs: each gives one line with file and line, exit code 1, no traceback, nothing written."""
+"""Broken inputs: each gives one line with file and line, exit code 1, no traceback, nothing written.
+
+Every case is one file or folder in tests/bad_inputs/, listed in cases.yaml
+with the file, line and message it must produce. Files are copied byte for
+byte, so a case may be GBK, UTF-16, binary or have a BOM.
+"""
 from __future__ import annotations
 
 import re
@@ -12,34 +17,67 @@ from conftest import REFERENCE_FILE, copy_workspace
 
 HERE = Path(__file__).parent / "bad_inputs"
 CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
+KINDS = ("project", "ruleset", "template", "workspace")
+TEMPLATE = "reports/templates/report.md.j2"
 
 
-def place_case(tmp_path: Path, name: str, kind: str) -> tuple[Path, str]:
-    """A workspace whose only broken file is the case; returns it and the file as shown."""
+def _add_reference_project(workspace: Path) -> None:
+    department = workspace / "projects" / "2025" / "益阳市商务局"
+    department.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REFERENCE_FILE, department / REFERENCE_FILE.name)
+
+
+def place_case(tmp_path: Path, name: str, case: dict) -> tuple[Path, str]:
+    """A workspace whose only broken file is the case; returns it and the file as shown.
+
+    project: the case is the only project of 2025; ruleset: it is
+    rulesets/2025/ruleset.yaml; template: it is the report template;
+    workspace: a folder laid over the example workspace (without projects).
+    """
     workspace = copy_workspace(tmp_path / "ws", projects=False)
-    if kind == "ruleset":
-        target = workspace / "rulesets" / "2025" / "ruleset.yaml"
-        department = workspace / "projects" / "2025" / "益阳市商务局"
-        department.mkdir(parents=True)
-        shutil.copy(REFERENCE_FILE, department / REFERENCE_FILE.name)
-        shown = "rulesets/2025/ruleset.yaml"
-    else:
-        target = workspace / "projects" / "2025" / "测试单位" / name
-        target.parent.mkdir(parents=True)
+    kind = case["kind"]
+    if kind == "project":
         shown = f"projects/2025/测试单位/{name}"
+    elif kind == "ruleset":
+        shown = "rulesets/2025/ruleset.yaml"
+    elif kind == "template":
+        shown = TEMPLATE
+    else:
+        shutil.copytree(HERE / name, workspace, dirs_exist_ok=True)
+        return workspace, case["file"]
+    if kind in ("ruleset", "template"):
+        _add_reference_project(workspace)
+    target = workspace / shown
+    target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(HERE / name, target)
-    return workspace, shown
+    return workspace, case.get("file", shown)
+
+
+def written_files(workspace: Path) -> list[Path]:
+    out = workspace / "reports" / "out"
+    return sorted(p for p in out.rglob("*") if p.is_file()) if out.exists() else []
 
 
 def test_every_case_file_is_listed():
-    files = {p.name for p in HERE.iterdir() if not p.name.startswith("_") and p.name != "cases.yaml"}
+    files = {p.name for p in HERE.iterdir() if not p.name.startswith(("_", ".")) and p.name != "cases.yaml"}
     assert files == set(CASES)
+
+
+def test_every_case_is_well_formed():
+    assert len(CASES) >= 40
+    for name, case in CASES.items():
+        assert case["kind"] in KINDS, name
+        assert isinstance(case["line"], int) and case["line"] > 0, name
+        assert case["message"], name
+        assert (HERE / name).is_dir() == (case["kind"] == "workspace"), name
+        if case["kind"] == "workspace":
+            assert (HERE / name / case["file"]).is_file(), name
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_input_gives_one_clear_line(tmp_path, run_cli, name):
     case = CASES[name]
-    workspace, shown = place_case(tmp_path, name, case["kind"])
+    workspace, shown = place_case(tmp_path, name, case)
     result = run_cli("--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
@@ -47,14 +85,16 @@ def test_bad_input_gives_one_clear_line(tmp_path, run_cli, name):
     assert len(errors) == 1, errors
     pattern = rf"^{re.escape(shown)}:{case['line']}(:\d+)?: .*{re.escape(case['message'])}"
     assert re.search(pattern, errors[0]), errors[0]
-    out = workspace / "reports" / "out"
-    written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
-    assert written == []
+    assert written_files(workspace) == []
 
 
-@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c["kind"] == "ruleset"))
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c["kind"] != "template"))
 def test_validate_reports_the_same_line(tmp_path, run_cli, name):
-    workspace, shown = place_case(tmp_path, name, "ruleset")
+    case = CASES[name]
+    workspace, shown = place_case(tmp_path, name, case)
     result = run_cli("validate", "--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 1
-    assert f"{shown}:{CASES[name]['line']}" in result.stderr
+    assert "Traceback" not in result.output
+    assert f"{shown}:{case['line']}" in result.stderr
+    assert case["message"].removeprefix("error: ") in result.stderr  # findings carry no prefix here
+    assert written_files(workspace) == []

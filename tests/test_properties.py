@@ -1,0 +1,197 @@
+"""Properties that hold for every input, checked with hypothesis.
+
+The target grammar only ever raises its own TargetError; scores stay within
+[0, weight] and totals within [0, 100]; a higher-is-better score never falls
+when the actual value rises (nor a lower-is-better one rises); rounding is
+half-up, exactly.
+"""
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO
+from engine import api
+from engine.errors import EvalrunError
+from engine.evaluate import score_indicator
+from engine.model import Budget, Indicator, Project, Rounding
+from engine.targets import TargetError, parse_measure
+
+RULESET = api.load_ruleset(REPO, "2025")
+UNITS = ("家", "万元", "%", "人次", "个", "亿元", "")
+COMPARATORS = ("≥", "≤", ">", "<", "=", "", "不低于", "不超过", "≧", "≦")
+SUFFIXES = ("", "以上", "以下", "以内", "及以上")
+PROPERTY = settings(max_examples=300, deadline=None)
+
+amounts = st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
+positive = st.decimals(min_value=Decimal("0.01"), max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
+weights = st.decimals(min_value=0, max_value=100, places=1, allow_nan=False, allow_infinity=False)
+
+
+def number_text(value: Decimal) -> str:
+    return format(value, "f")
+
+
+# ---------------------------------------------------------------- target grammar
+
+target_like = st.builds(
+    lambda cmp, growth, number, unit, suffix: f"{cmp}{growth}{number}{unit}{suffix}",
+    st.sampled_from(COMPARATORS + ("≥≤", "=>", "<<")),
+    st.sampled_from(("", "增长", "同比下降", "提高")),
+    st.one_of(amounts.map(number_text), st.sampled_from(("1,000", "１２", "5.5.5", "-3", "+7", "1,00", "٣"))),
+    st.sampled_from(UNITS + ("万美元", "元/亩", "月", "年底", "$$", "分钟/次/人")),
+    st.sampled_from(SUFFIXES + ("前", "之内", "内外")),
+)
+
+
+@PROPERTY
+@given(st.one_of(st.text(max_size=300), target_like, st.integers(), st.none(), st.booleans(),
+                 st.decimals(allow_nan=False, allow_infinity=False)))
+def test_the_target_parser_raises_only_its_own_error(text):
+    try:
+        measure = parse_measure(text, None, "target")
+    except TargetError as exc:
+        assert "target" in exc.message
+    else:
+        assert measure.kind in ("quantity", "growth", "date", "qualitative")
+        assert measure.is_qualitative or measure.value is not None
+
+
+@PROPERTY
+@given(st.sampled_from(("≥", "不低于", "")), amounts, st.sampled_from(UNITS), st.sampled_from(("", "以上")))
+def test_a_written_lower_bound_reads_back_as_written(prefix, value, unit, suffix):
+    assume(not (prefix == "" and suffix == ""))
+    measure = parse_measure(f"{prefix}{number_text(value)} {unit}{suffix}")
+    assert (measure.comparator, measure.value, measure.unit) == (">=", value, unit)
+
+
+# ---------------------------------------------------------------- one row
+
+
+def row(target: str, actual: str, weight: Decimal, **more) -> Indicator:
+    return Indicator(level1="产出指标", level2="数量指标", name="指标", weight=weight,
+                     target=parse_measure(target), actual=parse_measure(actual), **more)
+
+
+def score(target: str, actual: str, weight: Decimal) -> Decimal:
+    return score_indicator(RULESET, row(target, actual, weight), weight).score
+
+
+@PROPERTY
+@given(st.sampled_from(("≥", "≤", ">", "<", "=", "")), amounts, amounts, st.sampled_from(("家", "万元", "%")), weights)
+def test_a_quantitative_score_stays_within_zero_and_the_weight(comparator, target, actual, unit, weight):
+    try:
+        result = score(f"{comparator}{number_text(target)}{unit}", f"{number_text(actual)}{unit}", weight)
+    except EvalrunError:
+        return  # e.g. a ratio with a zero denominator: an error with the row's name, never a crash
+    assert Decimal(0) <= result <= weight
+    assert result == result.quantize(Decimal("0.01"))
+
+
+@PROPERTY
+@given(st.sampled_from(["达成年度指标", "部分达成并具有一定效果", "未达成且效果较差"]), weights,
+       st.none() | st.decimals(min_value=0, max_value=100, places=2))
+def test_a_qualitative_score_stays_within_zero_and_the_weight(level, weight, reported):
+    indicator = row("及时", "及时", weight, level=level, reported_score=reported)
+    result = score_indicator(RULESET, indicator, weight).score
+    assert Decimal(0) <= result <= weight
+
+
+@PROPERTY
+@given(st.sampled_from(("≥", ">", "")), positive, amounts, amounts, weights)
+def test_a_higher_is_better_score_never_falls_when_the_actual_rises(comparator, target, low, high, weight):
+    low, high = min(low, high), max(low, high)
+    goal = f"{comparator}{number_text(target)}家"
+    assert score(goal, f"{number_text(low)}家", weight) <= score(goal, f"{number_text(high)}家", weight)
+
+
+@PROPERTY
+@given(st.sampled_from(("≤", "<")), positive, positive, positive, weights)
+def test_a_lower_is_better_score_never_rises_when_the_actual_rises(comparator, target, low, high, weight):
+    low, high = min(low, high), max(low, high)
+    goal = f"{comparator}{number_text(target)}万元"
+    assert score(goal, f"{number_text(low)}万元", weight) >= score(goal, f"{number_text(high)}万元", weight)
+
+
+# ---------------------------------------------------------------- whole projects
+
+
+@st.composite
+def projects(draw):
+    """Rows whose weights fill each group of the 2025 framework, some not applicable."""
+    indicators = []
+    for group in RULESET.groups:
+        count = draw(st.integers(1, 4))
+        cuts = sorted(draw(st.lists(st.integers(0, int(group.weight) * 2), min_size=count - 1, max_size=count - 1)))
+        bounds = [0, *cuts, int(group.weight) * 2]
+        for index in range(count):
+            weight = Decimal(bounds[index + 1] - bounds[index]) / 2
+            comparator = draw(st.sampled_from(("≥", "≤", "")))
+            target = draw(positive)
+            actual = draw(amounts)
+            indicators.append(Indicator(
+                level1=group.name, level2=group.subgroups[0], name=f"{group.name}{index}", weight=weight,
+                target=parse_measure(f"{comparator}{number_text(target)}家"),
+                actual=parse_measure(f"{number_text(actual)}家"),
+                applicable=draw(st.booleans()) or index == 0,
+            ))
+    full_year = draw(positive)
+    budget = Budget(unit="万元", initial=full_year, full_year=full_year, executed=draw(amounts))
+    return Project(name="测试项目", department="测试单位", fiscal_year=2025, implementing_unit="",
+                   budget=budget, spending=(), goals=(), indicators=tuple(indicators), narrative={},
+                   report={}, file="projects/2025/测试单位/测试项目.yaml")
+
+
+@PROPERTY
+@pytest.mark.parametrize("mode", ["unallocated", "rescale", "redistribute"])
+@given(project=projects())
+def test_a_total_stays_within_zero_and_one_hundred(mode, project):
+    ruleset = dataclasses.replace(RULESET, not_applicable=mode)
+    try:
+        result = api.evaluate(ruleset, project)
+    except EvalrunError:
+        return  # a zero actual against `≤`: reported with the row's name
+    assert Decimal(0) <= result.total <= result.max_total <= 100
+    for scored in result.all_rows:
+        if scored.applicable:
+            assert Decimal(0) <= scored.score <= scored.allotted
+
+
+# ---------------------------------------------------------------- rounding
+
+
+@PROPERTY
+@given(st.integers(-10**9, 10**9), st.integers(0, 4))
+def test_rounding_is_half_up_exactly(digits, places):
+    """digits x 10^-(places+1): the last digit decides, and 5 goes away from zero."""
+    value = Decimal(digits).scaleb(-(places + 1))
+    kept, last = divmod(abs(digits), 10)
+    expected = (kept + (1 if last >= 5 else 0)) * (1 if digits >= 0 else -1)
+    assert Rounding(places, "half_up").apply(value) == Decimal(expected).scaleb(-places)
+
+
+@PROPERTY
+@given(st.decimals(min_value=-10**6, max_value=10**6, allow_nan=False, allow_infinity=False), st.integers(0, 4))
+def test_rounding_moves_a_value_by_at_most_half_a_unit(value, places):
+    rounded = Rounding(places, "half_up").apply(value)
+    assert abs(rounded - value) <= Decimal("0.5").scaleb(-places)
+    assert rounded.as_tuple().exponent == -places
+
+
+def test_redistributed_weights_are_published_numbers_that_add_up():
+    """效益 15 with a 不适用 row of 1: 3 + 3/14 and 11 + 11/14 become 3.21 and 11.79, not 3.2142… and 11.7857…"""
+    ruleset = dataclasses.replace(RULESET, not_applicable="redistribute")
+    rows = [Indicator(level1="效益指标", level2="经济效益指标", name=f"r{w}", weight=Decimal(w),
+                      target=parse_measure("≥1家"), actual=parse_measure("2家"), applicable=applicable)
+            for w, applicable in ((1, False), (3, True), (11, True))]
+    budget = Budget(unit="万元", initial=Decimal(1), full_year=Decimal(1), executed=Decimal(1))
+    project = Project(name="p", department="d", fiscal_year=2025, implementing_unit="", budget=budget, spending=(),
+                      goals=(), indicators=tuple(rows), narrative={}, report={}, file="p.yaml")
+    result = api.evaluate(ruleset, project)
+    assert [(r.allotted, r.score) for r in result.rows if r.applicable] == [
+        (Decimal("3.21"), Decimal("3.21")), (Decimal("11.79"), Decimal("11.79"))]
+    assert sum(r.score for r in result.rows if r.applicable) == 15
