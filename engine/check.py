@@ -41,12 +41,12 @@ def _budget(found: _Findings, project: Project) -> None:
         spent = sum((line.amount for line in project.spending), ZERO)
         if spent != budget.executed:
             found.add("spending_total",
-                      f"the {len(project.spending)} spending lines add up to {fmt(spent)} {unit}, but 全年执行数 is "
-                      f"{fmt(budget.executed)} {unit} (difference {fmt(spent - budget.executed)} {unit})",
+                      f"{len(project.spending)} 条支出明细合计 {fmt(spent)} {unit}，与全年执行数 "
+                      f"{fmt(budget.executed)} {unit} 不符（相差 {fmt(spent - budget.executed)} {unit}）",
                       budget.sources.get("executed", budget.source))
     if budget.executed > budget.full_year:
         found.add("execution_over_budget",
-                  f"全年执行数 {fmt(budget.executed)} {unit} is more than 全年预算数 {fmt(budget.full_year)} {unit}",
+                  f"全年执行数 {fmt(budget.executed)} {unit} 超过全年预算数 {fmt(budget.full_year)} {unit}",
                   budget.sources.get("executed", budget.source))
 
 
@@ -61,39 +61,38 @@ def _weights(found: _Findings, ruleset: Ruleset, project: Project, budget_row: S
             weights[group.name] = group.weight
             if has_rows and given[group.name] != group.weight:
                 found.add("group_weights",
-                          f"the weights of the {group.name} rows add up to {fmt(given[group.name])}, but the ruleset "
-                          f"gives {group.name} {fmt(group.weight)} points", first_row[group.name])
+                          f"{group.name}各三级指标分值合计 {fmt(given[group.name])}，规则规定{group.name}为 "
+                          f"{fmt(group.weight)} 分", first_row[group.name])
         else:
             low, high = group.weight_range
             weights[group.name] = given[group.name]
             if not low <= given[group.name] <= high:
                 found.add("group_weights",
-                          f"the weights of the {group.name} rows add up to {fmt(given[group.name])}, outside the "
-                          f"range {fmt(low)}–{fmt(high)} the ruleset allows", first_row[group.name])
+                          f"{group.name}各三级指标分值合计 {fmt(given[group.name])}，超出规则允许的 "
+                          f"{fmt(low)}–{fmt(high)} 分", first_row[group.name])
     for block in ruleset.blocks:
         together = sum((weights.get(name, ZERO) for name in block.groups), ZERO)
         if together != block.weight:
             found.add("group_weights",
-                      f"{' + '.join(block.groups)} add up to {fmt(together)} points, but the ruleset gives them "
-                      f"{fmt(block.weight)} together", first_row.get(block.groups[0], project.source))
+                      f"{' + '.join(block.groups)} 分值合计 {fmt(together)}，规则规定合计为 {fmt(block.weight)} 分",
+                      first_row.get(block.groups[0], project.source))
     total_weight = budget_row.weight + sum(weights.values(), ZERO)
     if total_weight != 100:
         found.add("total_weight",
-                  f"the weights ({budget_row.name} {fmt(budget_row.weight)} + "
+                  f"各项分值（{budget_row.name} {fmt(budget_row.weight)} + "
                   + " + ".join(f"{name} {fmt(w)}" for name, w in weights.items())
-                  + f") add up to {fmt(total_weight)}, not 100",
+                  + f"）合计 {fmt(total_weight)}，不是 100 分",
                   ruleset.groups[0].source if ruleset.groups else ruleset.source)
     for name, stated in project.stated_weights.items():
         where = project.stated_sources.get(name, project.source)
         if name not in weights:
-            found.add("stated_weights", f"the form states a weight for `{name}`, which is not a first-level group "
-                      f"of the ruleset (groups: {', '.join(weights)})", where)
+            found.add("stated_weights", f"表中标明分值的“{name}”不是规则中的一级指标（一级指标：{'、'.join(weights)}）",
+                      where)
         elif given[name] != stated:
-            found.add("stated_weights", f"the rows of {name} add up to {fmt(given[name])} under its stated "
-                      f"{fmt(stated)} points", where)
+            found.add("stated_weights", f"{name}各行分值合计 {fmt(given[name])}，与表中标明的 {fmt(stated)} 分不符", where)
         elif ruleset.group(name).weight is not None and stated != ruleset.group(name).weight:
-            found.add("stated_weights", f"the form states {name} as {fmt(stated)} points, the ruleset gives "
-                      f"{fmt(ruleset.group(name).weight)}", where)
+            found.add("stated_weights", f"表中标明{name}为 {fmt(stated)} 分，规则规定为 "
+                      f"{fmt(ruleset.group(name).weight)} 分", where)
 
 
 def _reported(found: _Findings, project: Project, rows, budget_row: Score, total: Decimal) -> None:
@@ -102,21 +101,21 @@ def _reported(found: _Findings, project: Project, rows, budget_row: Score, total
         band = row.trace.band if row.trace is not None else None
         if band is not None and not band[0] * row.allotted <= row.reported_score <= band[1] * row.allotted:
             found.add("qualitative_band",
-                      f"`{row.name}`: the reported score {fmt(row.reported_score)} is outside the level "
-                      f"“{band[2]}”, which allows {fmt(band[0] * row.allotted)}–{fmt(band[1] * row.allotted)} "
-                      f"of {fmt(row.allotted)}", row.source)
+                      f"“{row.name}”自评得分 {fmt(row.reported_score)} 超出“{band[2]}”档允许的 "
+                      f"{fmt(band[0] * row.allotted)}–{fmt(band[1] * row.allotted)} 分（分值 {fmt(row.allotted)}）",
+                      row.source)
         elif row.reported_score != row.score:
-            side = "above" if row.reported_score > row.score else "below"
-            met = " although its target was met" if row.trace.met and side == "below" else ""
+            side = "高于" if row.reported_score > row.score else "低于"
+            met = "，而年度指标值已达成" if row.trace.met and side == "低于" else ""
             found.add("reported_score",
-                      f"`{row.name}`: reported {fmt(row.reported_score)}, {side} its rule score {fmt(row.score)}"
-                      f"{met} ({row.trace.method})", row.source)
+                      f"“{row.name}”自评得分 {fmt(row.reported_score)}，{side}按规则计算的 {fmt(row.score)} 分"
+                      f"{met}（{row.trace.method}）", row.source)
     budget = project.budget
     if budget.reported_score is not None and budget.reported_score != budget_row.score:
-        side = "above" if budget.reported_score > budget_row.score else "below"
+        side = "高于" if budget.reported_score > budget_row.score else "低于"
         found.add("reported_score",
-                  f"`{budget_row.name}`: reported {fmt(budget.reported_score)}, {side} its rule score "
-                  f"{fmt(budget_row.score)}", budget.sources.get("reported_score", budget.source))
+                  f"“{budget_row.name}”自评得分 {fmt(budget.reported_score)}，{side}按规则计算的 "
+                  f"{fmt(budget_row.score)} 分", budget.sources.get("reported_score", budget.source))
     if project.reported_total is None:
         return
     applicable = [r for r in rows if r.applicable]
@@ -125,12 +124,12 @@ def _reported(found: _Findings, project: Project, rows, budget_row: Score, total
         printed = budget.reported_score + sum((r.reported_score for r in reported_rows), ZERO)
         if printed != project.reported_total:
             found.add("reported_rows_sum",
-                      f"the reported rows add up to {fmt(printed)} under a printed total of "
-                      f"{fmt(project.reported_total)}", project.source)
+                      f"各行自评得分合计 {fmt(printed)}，与填报的总分 {fmt(project.reported_total)} 不符",
+                      project.source)
     elif project.reported_total != total:
         # Without every row's reported score the difference cannot be traced to rows.
         found.add("reported_total",
-                  f"the reported total {fmt(project.reported_total)} differs from the computed total {fmt(total)}",
+                  f"填报的总分 {fmt(project.reported_total)} 与按规则计算的总分 {fmt(total)} 不符",
                   project.source)
 
 
@@ -141,21 +140,21 @@ def _explanations(found: _Findings, ruleset: Ruleset, project: Project, rows, bu
             continue
         if review.explain_missed_target and row.trace.met is False:
             found.add("explanation_required",
-                      f"`{row.name}`: the target `{row.target}` was missed (actual `{row.actual}`) and no "
-                      "explanation (偏差原因分析及改进措施) is given", row.source)
+                      f"“{row.name}”未达到年度指标值“{row.target}”（实际完成值“{row.actual}”），"
+                      "未填写偏差原因分析及改进措施", row.source)
         elif review.explain_over_target is not None and row.trace.met:
             target = next((i.value for i in row.trace.inputs if i.name == "target"), None)
             actual = next((i.value for i in row.trace.inputs if i.name == "actual"), None)
             if target and actual is not None and target > 0 and actual > target * review.explain_over_target:
                 found.add("explanation_required",
-                          f"`{row.name}`: the actual `{row.actual}` is {fmt((actual / target * 100).quantize(Decimal(1)))}% "
-                          f"of the target `{row.target}`, above {fmt(review.explain_over_target * 100)}%; explain it "
-                          "(was the target set too low?)", row.source)
+                          f"“{row.name}”实际完成值“{row.actual}”为年度指标值“{row.target}”的 "
+                          f"{fmt((actual / target * 100).quantize(Decimal(1)))}%，超过 "
+                          f"{fmt(review.explain_over_target * 100)}%，请说明原因（年度指标值是否设定偏低）", row.source)
     threshold = review.explain_execution_below
     budget = project.budget
     if threshold is not None and budget_row.trace.inputs and not budget.explanation.strip():
         rate = next(i.value for i in budget_row.trace.inputs if i.name == "rate")
         if rate < threshold:
             found.add("explanation_required",
-                      f"{budget_row.name} {budget_row.actual} is below {fmt(threshold * 100)}% and no explanation "
-                      "is given (budget.explanation)", budget.sources.get("executed", budget.source))
+                      f"{budget_row.name} {budget_row.actual} 低于 {fmt(threshold * 100)}%，未说明原因"
+                      "（budget.explanation）", budget.sources.get("executed", budget.source))

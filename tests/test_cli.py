@@ -101,7 +101,7 @@ def test_error_finding_gives_exit_code_1_and_still_reports(run_cli, workspace):
     path.write_text(text, encoding="utf-8")
     result = run_cli("--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 1
-    assert "error: the weights of the 产出指标 rows add up to 64" in result.stderr
+    assert "error: 产出指标各三级指标分值合计 64，规则规定产出指标为 65 分" in result.stderr
 
 
 def test_warning_finding_keeps_exit_code_0(run_cli, workspace):
@@ -110,7 +110,7 @@ def test_warning_finding_keeps_exit_code_0(run_cli, workspace):
     path.write_text(text, encoding="utf-8")
     result = run_cli("--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 0
-    assert "warning: the 20 spending lines add up to 547.6879 万元" in result.stderr
+    assert "warning: 20 条支出明细合计 547.6879 万元，与全年执行数 547.6878 万元 不符" in result.stderr
 
 
 def test_one_broken_project_does_not_stop_the_others(run_cli, workspace):

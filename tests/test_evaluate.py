@@ -104,4 +104,4 @@ def test_group_weights_that_do_not_add_up_are_an_error_finding(ruleset):
     result = score_rows(ruleset, [{"level1": "产出指标", "level2": "数量指标", "name": "x", "target": "≥1 个",
                                    "actual": "1 个", "weight": 60}])
     (finding,) = [f for f in result.findings if f.check == "group_weights"]
-    assert finding.severity == "error" and "add up to 60" in finding.message and "65" in finding.message
+    assert finding.severity == "error" and "合计 60" in finding.message and "65 分" in finding.message

@@ -59,7 +59,7 @@ def test_a_project_with_an_error_finding_keeps_its_earlier_report(workspace, run
                      encoding="utf-8")
     result = run_cli("--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 1
-    assert "error: 全年执行数 1547.6879 万元 is more than 全年预算数 990 万元" in result.stderr
+    assert "error: 全年执行数 1547.6879 万元 超过全年预算数 990 万元" in result.stderr
     assert report.read_bytes() == before
     assert (workspace / GOOD).is_file()
 

@@ -36,7 +36,7 @@ def test_summary_lists_every_project_sorted_with_grades_and_findings(run_cli, wo
     lines = [line for line in md.splitlines() if line.startswith("| ") and line[2].isdigit()]
     assert [line.split(" | ")[1] for line in lines[:4]] == ["丙单位", "乙单位", "甲单位", "益阳市商务局"]
     assert "| 未能评价 |" in lines[0] and "坏文件.yaml:" in lines[0]
-    assert "| 95.53 | 优 | 提示：the 20 spending lines add up to 547.6879" in lines[1]
+    assert "| 95.53 | 优 | 提示：20 条支出明细合计 547.6879" in lines[1]
     assert "| 91.53 | 优 |" in lines[2]
     assert f"[{REFERENCE_PROJECT}](<益阳市商务局/{REFERENCE_PROJECT}.md>)" in lines[3]
     assert "共 4 个部门、4 个项目，其中 1 个未能评价。" in md
