@@ -81,6 +81,7 @@ class Grid:
         self.values: dict = {}
         self.formats: dict = {}
         self.anchors: dict = {}
+        self.labels: dict = {}  # label() of each written cell, computed once
         self.rows = min(ws.max_row or 0, MAX_ROWS)
         self.columns = min(ws.max_column or 0, MAX_COLUMNS)
         for line in ws.iter_rows(min_row=1, max_row=self.rows, max_col=self.columns):
@@ -96,6 +97,7 @@ class Grid:
                     if anchor in self.values:
                         self.values[(row, column)] = self.values[anchor]
                         self.formats[(row, column)] = self.formats[anchor]
+        self.labels = {cell: label(value) for cell, value in self.values.items()}
 
     def anchor(self, row: int, column: int) -> tuple:
         return self.anchors.get((row, column), (row, column))
@@ -104,7 +106,7 @@ class Grid:
         return self.values.get((row, column))
 
     def label(self, row: int, column: int) -> str:
-        return label(self.value(row, column))
+        return self.labels.get((row, column), "")
 
     def is_percent(self, row: int, column: int) -> bool:
         return "%" in self.formats.get((row, column), "")
