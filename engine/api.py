@@ -13,6 +13,8 @@ from typing import Callable, Iterable
 from .check import check_project
 from .errors import EvalrunError, Source, UsageError, did_you_mean
 from .evaluate import evaluate_project
+from .export import ExportOptions, ExportResult, write_forms
+from .import_forms import ImportOptions, ImportResult, import_workbook  # noqa: F401 - the API of `evalrun import`
 from .lock import RunLock
 from .load import load_file
 from .model import Project, ProjectResult, Ruleset
@@ -182,7 +184,15 @@ def find_project(workspace: Path, ruleset_name: str, name: str) -> ProjectResult
     )
 
 
+def export_forms(options: ExportOptions) -> ExportResult:
+    """The 自评表 forms departments fill in (`evalrun export`): one workbook per department."""
+    rulesets = RulesetCache(options.workspace, options.ruleset)
+    run_options = RunOptions(ruleset=options.ruleset, workspace=options.workspace, write_reports=False)
+    return write_forms(options, iter_results(run_options, rulesets))
+
+
 __all__ = [
     "RunOptions", "RunResult", "run", "validate", "load_ruleset", "load_project", "evaluate",
-    "find_project", "project_files", "Source",
+    "find_project", "project_files", "Source", "ImportOptions", "ImportResult", "import_workbook",
+    "ExportOptions", "ExportResult", "export_forms",
 ]

@@ -319,3 +319,73 @@ def review(ruleset, workspace):
         _print_errors(error)
     click.echo(f"review: {errors} error(s), {warnings} warning(s) in {len(outcome.results)} project(s)")
     sys.exit(EXIT_USER if errors or outcome.failures else EXIT_OK)
+
+
+@cli.command(name="import", epilog=EXIT_CODES_HELP)
+@click.argument("form", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, metavar="YEAR",
+              help="The fiscal year the forms report on; files go to projects/YEAR/.")
+@click.option("--department", metavar="NAME", default=None,
+              help="The department for every sheet [default: each sheet's 主管部门].")
+@click.option("--partial", is_flag=True, help="Write the sheets without errors even when other sheets have some.")
+@click.option("--force", is_flag=True, help="Replace project files that exist already.")
+@workspace_option
+@handle_errors
+def import_command(form, year, department, partial, force, workspace):
+    """Read the self-evaluation forms (自评表) in an Excel workbook into project files.
+
+    \b
+    Every sheet that looks like a 自评表 becomes projects/YEAR/<department>/<project>.yaml;
+    other sheets (a 汇总) are skipped. A cell that cannot be read is listed as
+    FORM.xlsx!Sheet!C12: what is wrong; nothing is written while a sheet has errors
+    (unless --partial), and no existing file is replaced (unless --force).
+    """
+    options = api.ImportOptions(form=form, year=year, workspace=workspace, department=department,
+                                partial=partial, force=force)
+    outcome = api.import_workbook(options)
+    for sheet in outcome.sheets:
+        if sheet.skipped:
+            click.echo(f"skipped sheet {sheet.sheet}: {sheet.skipped}")
+        for warning in sheet.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        for error in sheet.errors:
+            click.echo(str(error), err=True)
+    for path in outcome.written:
+        click.echo(f"wrote {api.display(path, workspace)}")
+    failed = outcome.failed
+    if failed:
+        problems = sum(len(s.errors) for s in failed)
+        names = ", ".join(s.sheet for s in failed)
+        if outcome.written:
+            click.echo(f"{problems} problem(s); not written: sheet {names}", err=True)
+        else:
+            click.echo(f"{problems} problem(s) in sheet {names}; nothing was written"
+                       + ("" if partial else " (fix them, or add --partial to write the other sheets)"), err=True)
+    sys.exit(EXIT_USER if failed else EXIT_OK)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@ruleset_option
+@workspace_option
+@click.option("--blank", is_flag=True, help="Leave what departments report empty (actual values, 全年执行数, scores).")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the workbooks go [default: WORKSPACE/reports/out/RULESET/forms].")
+@handle_errors
+def export(ruleset, workspace, blank, output):
+    """Write the self-evaluation forms (自评表) for departments to fill in: one workbook per department.
+
+    Each project is a sheet in the layout `evalrun import` reads back, filled with
+    the project's data (自评得分 as the department reported it), or with --blank
+    only the budget, targets and weights.
+    """
+    options = api.ExportOptions(ruleset=_need(ruleset), workspace=workspace, blank=blank, output=output)
+    outcome = api.export_forms(options)
+    for path, error in outcome.failures:
+        _print_errors(error)
+    for path in outcome.written:
+        click.echo(f"wrote {api.display(path, workspace)}")
+    if not outcome.written and not outcome.failures:
+        click.echo(f"no project files under projects/<year>/<department>/ for ruleset {ruleset}")
+    click.echo(f"{outcome.projects} project(s) in {len(outcome.written)} workbook(s)"
+               + (f"; {len(outcome.failures)} project(s) could not be exported" if outcome.failures else ""))
+    sys.exit(EXIT_USER if outcome.failures else EXIT_OK)

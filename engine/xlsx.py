@@ -55,6 +55,10 @@ BUDGET_PART_ROWS = {6: ("其中：当年财政拨款", "current_appropriation"),
 BUDGET_COLUMNS = {"initial": "D", "full_year": "E", "executed": "F", "weight": "G", "rate": "H", "score": "I"}
 BUDGET_HEADERS = {"initial": "年初预算数", "full_year": "全年预算数", "executed": "全年执行数",
                   "weight": "分值", "rate": "执行率", "score": "自评得分"}
+# The labels of the table's blocks (the importer finds blocks by these, and by their common variants).
+LABELS = {"name": "项目支出名称", "department": "主管部门", "implementing_unit": "实施单位", "funds": "项目资金",
+          "budget_total": "年度资金总额", "goals": "年度总体目标", "expected": "预期目标", "achieved": "实际完成情况",
+          "indicators": "绩效指标", "total": "总分"}
 GOALS_HEADER_ROW = 9
 GOALS_ROW = 10
 INDICATOR_HEADER_ROW = 11
@@ -95,18 +99,18 @@ def write_table(ws, view: dict) -> None:
     _put(ws, f"A{TITLE_ROW}", f"{project['fiscal_year']} 年度项目支出绩效自评表", merge_to="I",
          font=Font(name=FONT, size=16, bold=True))
     ws.row_dimensions[TITLE_ROW].height = 30
-    _put(ws, f"A{NAME_ROW}", "项目支出名称")
+    _put(ws, f"A{NAME_ROW}", LABELS["name"])
     _put(ws, f"B{NAME_ROW}", project["name"], merge_to="I")
-    _put(ws, f"A{DEPARTMENT_ROW}", "主管部门")
+    _put(ws, f"A{DEPARTMENT_ROW}", LABELS["department"])
     _put(ws, f"B{DEPARTMENT_ROW}", project["department"], merge_to="D")
-    _put(ws, f"E{DEPARTMENT_ROW}", "实施单位", merge_to="F")
+    _put(ws, f"E{DEPARTMENT_ROW}", LABELS["implementing_unit"], merge_to="F")
     _put(ws, f"G{DEPARTMENT_ROW}", project["implementing_unit"], merge_to="I")
 
-    _put(ws, f"A{BUDGET_HEADER_ROW}", f"项目资金（{budget['unit']}）", merge_to=f"A{max(BUDGET_PART_ROWS)}")
+    _put(ws, f"A{BUDGET_HEADER_ROW}", f"{LABELS['funds']}（{budget['unit']}）", merge_to=f"A{max(BUDGET_PART_ROWS)}")
     _put(ws, f"B{BUDGET_HEADER_ROW}", "", merge_to="C")
     for key, column in BUDGET_COLUMNS.items():
         _put(ws, f"{column}{BUDGET_HEADER_ROW}", BUDGET_HEADERS[key])
-    _put(ws, f"B{BUDGET_TOTAL_ROW}", "年度资金总额", merge_to="C")
+    _put(ws, f"B{BUDGET_TOTAL_ROW}", LABELS["budget_total"], merge_to="C")
     values = {"initial": (budget["initial"], AMOUNT), "full_year": (budget["full_year"], AMOUNT),
               "executed": (budget["executed"], AMOUNT), "weight": (execution["weight"], WEIGHT),
               "rate": (execution["rate_shown"], RATE), "score": (execution["score"], SCORE)}
@@ -117,15 +121,15 @@ def write_table(ws, view: dict) -> None:
         _put(ws, f"B{row}", label, merge_to="C", align=_LEFT)
         _put(ws, f"{BUDGET_COLUMNS['initial']}{row}", number(budget[key]), fmt=AMOUNT)
 
-    _put(ws, f"A{GOALS_HEADER_ROW}", "年度总体目标", merge_to=f"A{GOALS_ROW}")
-    _put(ws, f"B{GOALS_HEADER_ROW}", "预期目标", merge_to="E")
-    _put(ws, f"F{GOALS_HEADER_ROW}", "实际完成情况", merge_to="I")
+    _put(ws, f"A{GOALS_HEADER_ROW}", LABELS["goals"], merge_to=f"A{GOALS_ROW}")
+    _put(ws, f"B{GOALS_HEADER_ROW}", LABELS["expected"], merge_to="E")
+    _put(ws, f"F{GOALS_HEADER_ROW}", LABELS["achieved"], merge_to="I")
     expected = "\n".join(f"{i}.{g['expected']}" for i, g in enumerate(project["goals"], 1))
     achieved = "\n".join(f"{i}.{g['achieved']}" for i, g in enumerate(project["goals"], 1))
     _put(ws, f"B{GOALS_ROW}", expected, merge_to="E", align=_LEFT)
     _put(ws, f"F{GOALS_ROW}", achieved, merge_to="I", align=_LEFT)
 
-    _put(ws, f"A{INDICATOR_HEADER_ROW}", "绩效指标", merge_to=f"A{max(last - 1, INDICATOR_HEADER_ROW)}")
+    _put(ws, f"A{INDICATOR_HEADER_ROW}", LABELS["indicators"], merge_to=f"A{max(last - 1, INDICATOR_HEADER_ROW)}")
     for key, column in INDICATOR_COLUMNS.items():
         _put(ws, f"{column}{INDICATOR_HEADER_ROW}", INDICATOR_HEADERS[key])
     for row, item in enumerate(view["table_rows"], FIRST_INDICATOR_ROW):
@@ -140,7 +144,7 @@ def write_table(ws, view: dict) -> None:
         _put(ws, f"H{row}", number(item["score"]), fmt=SCORE)
         _put(ws, f"I{row}", item["explanation"], align=_LEFT)
 
-    _put(ws, f"A{last}", "总分", merge_to="F")
+    _put(ws, f"A{last}", LABELS["total"], merge_to="F")
     _put(ws, f"G{last}", number(view["max_total"]), fmt=WEIGHT)
     _put(ws, f"H{last}", number(view["total"]), fmt=SCORE)
     _put(ws, f"I{last}", "")
@@ -162,6 +166,17 @@ def project_workbook(view: dict) -> bytes:
     ws = wb.active
     ws.title = sheet_title(view["project"]["name"], set())
     write_table(ws, view)
+    return _save(wb)
+
+
+def projects_workbook(views: list[dict]) -> bytes:
+    """One sheet per project, each a 自评表 (the forms `evalrun export` writes for a department)."""
+    wb = Workbook()
+    taken: set = set()
+    for index, view in enumerate(views):
+        ws = wb.active if index == 0 else wb.create_sheet()
+        ws.title = sheet_title(view["project"]["name"], taken)
+        write_table(ws, view)
     return _save(wb)
 
 

@@ -1,0 +1,117 @@
+"""projectfile: project data -> a YAML project file a person can read and edit.
+
+Keys in the order of the bundled example, Chinese kept as written, each
+budget amount with its label as a comment. Text is written plain where
+YAML reads it back as the same text, otherwise double-quoted; ``render``
+checks that the file loads back to the same data and fits the schema.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import yaml
+
+from .errors import InternalError
+from .load import load_text
+from .targets import format_number
+from .validate import schema_errors
+
+BUDGET_COMMENTS = {
+    "initial": "年初预算数", "full_year": "全年预算数", "adjusted": "调整后预算数", "executed": "全年执行数",
+    "current_appropriation": "其中：当年财政拨款", "carried_over": "上年结转资金", "other": "其他资金",
+    "reported_score": "自评得分 as the form states it",
+}
+INDICATOR_KEYS = ("level1", "level2", "name", "applicable", "note", "target", "actual", "weight",
+                  "reported_score", "explanation")
+TOP_KEYS = ("project", "department", "implementing_unit", "fiscal_year", "budget", "goals", "stated_weights",
+            "indicators", "reported_total")
+
+
+def scalar(value) -> str:
+    """One YAML scalar that the loader reads back as ``value``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return format_number(Decimal(value))
+    text = str(value)
+    try:
+        plain_ok = text == text.strip() and "\n" not in text and yaml.safe_load(text) == text
+    except yaml.YAMLError:
+        plain_ok = False
+    if plain_ok and not text.startswith(("'", '"', "&", "*", "!", "|", ">", "%", "@", "`", "{", "[", "-", "?", "#")):
+        return text
+    return '"' + "".join(_escape(c) for c in text) + '"'
+
+
+def _escape(char: str) -> str:
+    """One character inside a YAML double-quoted scalar: line breaks and other unprintables as escapes."""
+    if char in '"\\':
+        return "\\" + char
+    if char.isprintable():
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _pair(indent: str, key: str, value, comment: str = "") -> str:
+    line = f"{indent}{key}: {scalar(value)}"
+    return f"{line.ljust(24)}  # {comment}" if comment else line
+
+
+def render(data: dict, header: list[str]) -> str:
+    """The file's text: ``header`` lines as comments, then the data."""
+    lines = [f"# {_one_line(h)}" for h in header]
+    for key in TOP_KEYS:
+        if key not in data:
+            continue
+        value = data[key]
+        if key == "budget":
+            lines += ["", "budget:"]
+            lines += [_pair("  ", k, v, BUDGET_COMMENTS.get(k, "")) for k, v in value.items()]
+        elif key == "goals":
+            lines += ["", "goals:                    # 年度总体目标"]
+            for goal in value:
+                lines.append(f"  - expected: {scalar(goal['expected'])}")
+                if "achieved" in goal:
+                    lines.append(f"    achieved: {scalar(goal['achieved'])}")
+        elif key == "stated_weights":
+            lines += ["", "stated_weights:           # 一级指标 weights as the form's headers state them"]
+            lines += [f"  {scalar(k)}: {scalar(v)}" for k, v in value.items()]
+        elif key == "indicators":
+            lines += ["", "indicators:               # 绩效指标: 一级 / 二级 / 三级, 年度指标值, 实际完成值, 分值, 自评得分"]
+            for row in value:
+                keys = [k for k in INDICATOR_KEYS if k in row]
+                lines += [f"  - {k}: {scalar(row[k])}" if i == 0 else f"    {k}: {scalar(row[k])}"
+                          for i, k in enumerate(keys)]
+        elif key == "reported_total":
+            lines += ["", _pair("", key, value, "总分 as the form states it")]
+        else:
+            lines.append(_pair("", key, value))
+    text = "\n".join(lines) + "\n"
+    _check(text, data)
+    return text
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _canonical(value):
+    """Numbers compared by value (the loader gives int or Decimal), text as text."""
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return ("number", format_number(Decimal(value)))
+    return value
+
+
+def _check(text: str, data: dict) -> None:
+    """The file must load back as the same data and satisfy the schema; anything else is a bug here."""
+    loaded = load_text(text, "<imported project>")
+    if _canonical(loaded) != _canonical(data):
+        raise InternalError("the project file written does not read back as the data imported")
+    problems = schema_errors(loaded, "project", "<imported project>")
+    if problems:
+        raise InternalError(f"the project file written does not fit the schema: {problems[0]}")
