@@ -15,10 +15,14 @@ from pathlib import Path
 import click
 
 from . import api
-from .errors import EvalrunError, EvalrunErrors, UsageError
+from .diff import diff_data
+from .errors import EvalrunError, EvalrunErrors, UsageError, did_you_mean
 from .explain import explain as explain_text
+from .impact import impact as score_impact
 from .outputs import FORMATS, parse_formats
 from .progress import progress
+from .rulesets import new_ruleset, resolve_data
+from .ruletests import case_files, run_cases
 from .targets import format_number
 from .view import result_json
 
@@ -197,8 +201,6 @@ def explain(ruleset, workspace, project, indicator):
     text = explain_text(result, indicator)
     if indicator and len(text.strip().splitlines()) <= 3:
         names = [r.name or r.note for r in result.all_rows]
-        from .errors import did_you_mean
-
         raise UsageError(f"no indicator `{indicator}` in {result.project.name}{did_you_mean(indicator, names)}")
     click.echo(text, nl=False)
 
@@ -217,8 +219,6 @@ if __name__ == "__main__":  # pragma: no cover
 @handle_errors
 def test_command(ruleset, workspace):
     """Run the ruleset's rule tests (rulesets/NAME/tests/*.yaml); print pass/fail per case."""
-    from .ruletests import case_files, run_cases
-
     name = _need(ruleset)
     results = run_cases(workspace, name)
     if not case_files(workspace, name):
@@ -242,10 +242,6 @@ def test_command(ruleset, workspace):
 @handle_errors
 def diff(old, new, workspace, impact, year):
     """What changed between two rulesets (after extends), with the file and line of each side."""
-    from .diff import diff_data
-    from .impact import impact as score_impact
-    from .rulesets import resolve_data
-
     old_data, _, _ = resolve_data(workspace, old)
     new_data, _, _ = resolve_data(workspace, new)
     api.load_ruleset(workspace, old), api.load_ruleset(workspace, new)  # both must be valid
@@ -283,8 +279,6 @@ def diff(old, new, workspace, impact, year):
 @handle_errors
 def new(name, parent, workspace):
     """Start ruleset NAME as a small file that extends PARENT (e.g. new 2026 --from 2025)."""
-    from .rulesets import new_ruleset
-
     path = new_ruleset(workspace, name, parent)
     click.echo(f"wrote {api.display(path, workspace)}: extends {parent}; add only what changes, "
                f"then `evalrun diff {parent} {name}`")

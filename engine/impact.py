@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
+from .api import project_files
 from .check import check_project
 from .diff import Change, diff_data
 from .errors import EvalrunError
@@ -125,8 +126,6 @@ def impact(workspace: Path, old_name: str, new_name: str, year: int | None = Non
                 break
             except (EvalrunError, KeyError, StopIteration, ValueError):
                 continue
-    from .api import project_files  # api imports the stages; import it late to keep them independent
-
     year = year or new_rules.fiscal_year
     if not project_files(workspace, new_rules) and year == new_rules.fiscal_year:
         year = old_rules.fiscal_year

@@ -11,7 +11,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Mapping
 
 from .errors import Source
-from .targets import Measure
+from .targets import Measure, format_number
 
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "truncate": ROUND_DOWN, "half_even": ROUND_HALF_EVEN}
 ROUNDING_LABELS = {"half_up": "四舍五入", "truncate": "截断", "half_even": "银行家舍入"}
@@ -52,8 +52,6 @@ class TableRow:
     source: Source = Source()
 
     def describe(self) -> str:
-        from .targets import format_number
-
         low = "−∞" if self.low is None else format_number(self.low)
         high = "+∞" if self.high is None else format_number(self.high)
         return f"[{low}, {high}]"

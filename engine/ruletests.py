@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from .api import evaluate
 from .errors import EvalrunError, Source
 from .inherit import merge
 from .load import LDict, load_file
@@ -101,8 +102,6 @@ class _Fixed:
 
 def run_case(case: LDict, workspace: Path, rulesets, shown: str) -> CaseResult:
     outcome = CaseResult(str(case["name"]), case.source)
-    from .api import evaluate  # the run's own path from project data to a result
-
     try:
         data, data_shown = _project_data(case, workspace, rulesets, shown)
         check_schema(data, "project", data_shown)
