@@ -2,9 +2,11 @@
 
 ``evaluate.py`` says what a score is and builds its trace (the reference
 path). This module computes the same scores, with what can be prepared
-once per ruleset prepared once (a ``Plan``), and returns rows whose ``trace`` is
-built when first read, by the reference code, from the same inputs; a trace
-that disagrees with the row's score raises ``InternalError``. Anything out
+once per ruleset (a ``Plan``), and returns rows whose fields
+are filled in when first read: the indicator's fields are copied, and the
+trace (its method known at once) is built by the reference code from the
+same inputs; a trace that disagrees with the row's score raises
+``InternalError``. JSON and Markdown output read only ``trace.method``. Anything out
 of the ordinary (a mistake in a file, a formula that fails, a unit that
 needs converting between kinds) is handed to the reference path, so errors
 and their messages are the reference path's own.
@@ -20,7 +22,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from .errors import InternalError
-from .model import ROUNDING_MODES, GroupScore, Indicator, Ruleset, Score
+from .model import ROUNDING_MODES, GroupScore, Indicator, Ruleset, Score, Trace
 from .targets import GROWTH, QUANTITY, bound_within, convert, normalize
 
 ZERO = Decimal(0)
@@ -44,68 +46,91 @@ def new_instance(cls, values: dict):
 flat = lru_cache(maxsize=8192)(normalize)  # texts are at most 200 characters
 
 
-class _FromIndicator:
-    """A Score field taken from the row's indicator when first read; then a plain attribute."""
+class _Filled:
+    """A dataclass field filled in by ``fill(instance)`` when first read; then a plain attribute.
+
+    A non-data descriptor, as functools.cached_property: once the value is in
+    the instance's ``__dict__``, reads go straight there.
+    """
+
+    def __init__(self, fill):
+        self.fill = fill
 
     def __set_name__(self, owner, name):
         self.name = name
 
-    def __get__(self, row, owner=None):
-        if row is None:
+    def __get__(self, instance, owner=None):
+        if instance is None:
             return self
-        values = row.__dict__
-        indicator = values["_recipe"][2]
-        copied = indicator.__dict__
-        for name in _COPIED_FIELDS:
-            if name not in values:
-                values[name] = copied[name]
-        for name in ("target", "actual"):
-            if name not in values:
-                measure = copied[name]
-                values[name] = measure.text if measure else ""
-        return values[self.name]
+        self.fill(instance)
+        return instance.__dict__[self.name]
 
 
-class _Trace:
-    """The trace, built by the reference path when first read; then a plain attribute."""
+def _fill_from_indicator(row) -> None:
+    values = row.__dict__
+    copied = values["_recipe"][2].__dict__
+    for name in _COPIED_FIELDS:
+        if name not in values:
+            values[name] = copied[name]
+    for name in ("target", "actual"):
+        if name not in values:
+            measure = copied[name]
+            values[name] = measure.text if measure else ""
 
-    def __get__(self, row, owner=None):
-        if row is None:
-            return self
-        kind, ruleset, subject, allotted = row.__dict__["_recipe"]
-        if kind == "budget":
-            from .evaluate import score_budget as reference
 
-            _, built = reference(ruleset, subject)
-        else:
-            from .evaluate import score_indicator
+def _start_trace(row) -> None:
+    values = row.__dict__
+    if "trace" not in values:
+        recipe = values["_recipe"]
+        values["trace"] = new_instance(DeferredTrace, {"method": recipe[4], "_recipe": recipe, "_score": row.score})
 
-            built = score_indicator(ruleset, subject, allotted)
-        if built.score != row.score or built.trace is None:
-            raise InternalError(f"the trace of `{built.name}` gives {built.score}, the fast path {row.score}")
-        row.__dict__["trace"] = built.trace
-        return built.trace
+
+def _fill_trace(trace) -> None:
+    values = trace.__dict__
+    kind, ruleset, subject, allotted, method = recipe = values["_recipe"]
+    if kind == "budget":
+        from .evaluate import score_budget as reference
+
+        _, built = reference(ruleset, subject)
+    else:
+        from .evaluate import score_indicator
+
+        built = score_indicator(ruleset, subject, allotted)
+    if built.trace is None or built.score != values["_score"] or built.trace.method != method:
+        raise InternalError(f"the trace of `{built.name}` gives {built.score} by {built.trace and built.trace.method}, "
+                            f"the fast path {values['_score']} by {method} ({recipe[0]})")
+    for name, value in built.trace.__dict__.items():
+        values.setdefault(name, value)
+
+
+class DeferredTrace(Trace):
+    """A Trace whose method is known at once and whose other fields are
+    built when first read, by the reference path (evaluate.score_indicator
+    or evaluate.score_budget), which must give the same score and method."""
 
 
 class DeferredScore(Score):
     """A Score made by the fast path, whose fields are filled in when first read.
 
     ``score``, ``allotted`` and ``applicable`` are set at once; the fields
-    copied from the indicator, when one of them is first read; the trace,
-    when it is first read (by the reference path, which must give the same
-    score). After that it is an ordinary Score; the class's methods
-    (equality, repr, pickling, ``dataclasses.replace``) all read fields as
-    attributes, so they see the filled-in values.
+    copied from the indicator when one of them is first read; the trace is a
+    DeferredTrace. After a field is read it is an ordinary attribute; the
+    class's methods (equality, repr, pickling, ``dataclasses.replace``) read
+    fields as attributes, so they see the filled-in values.
     """
 
-    trace = _Trace()
+
+def _defer(cls, names, fill) -> None:
+    for name in names:
+        descriptor = _Filled(fill)
+        descriptor.__set_name__(cls, name)
+        setattr(cls, name, descriptor)
 
 
-for _name in ("level1", "level2", "name", "weight", "target", "actual", "reported_score", "explanation",
-              "note", "source"):
-    _descriptor = _FromIndicator()
-    _descriptor.__set_name__(DeferredScore, _name)
-    setattr(DeferredScore, _name, _descriptor)
+_defer(DeferredScore, ("level1", "level2", "name", "weight", "target", "actual", "reported_score",
+                       "explanation", "note", "source"), _fill_from_indicator)
+_defer(DeferredScore, ("trace",), _start_trace)
+_defer(DeferredTrace, [f.name for f in dataclasses.fields(Trace) if f.name != "method"], _fill_trace)
 
 
 class Plan:
@@ -244,7 +269,7 @@ def score_row(plan: Plan, ind, allotted: Decimal) -> Score:
     if not ind.applicable:
         row = _new(DeferredScore)
         _set(row, "__dict__", {"applicable": False, "score": None, "allotted": allotted, "trace": None,
-                               "_recipe": ("row", plan.ruleset, ind, allotted)})
+                               "_recipe": ("row", plan.ruleset, ind, allotted, None)})
         return row
     target = ind.target
     ruleset = plan.ruleset
@@ -289,7 +314,7 @@ def score_row(plan: Plan, ind, allotted: Decimal) -> Score:
         raw = allotted
     row = _new(DeferredScore)
     _set(row, "__dict__", {"applicable": True, "score": raw.quantize(plan.quantum, plan.mode),
-                           "allotted": allotted, "_recipe": ("row", ruleset, ind, allotted)})
+                           "allotted": allotted, "_recipe": ("row", ruleset, ind, allotted, method.name)})
     return row
 
 
@@ -319,7 +344,7 @@ def score_budget(plan: Plan, project):
         "level1": "", "level2": "", "name": rule.name, "weight": rule.weight, "target": "100%",
         "actual": f"{plan.round(rate * HUNDRED)}%", "applicable": True, "score": plan.round(raw),
         "reported_score": None, "explanation": "", "note": "", "source": budget.source,
-        "allotted": rule.weight, "_recipe": ("budget", ruleset, project, rule.weight),
+        "allotted": rule.weight, "_recipe": ("budget", ruleset, project, rule.weight, "budget_execution"),
     })
     return rate, row
 
