@@ -76,6 +76,12 @@ class _PositionLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     filename = ""
 
     def construct_document(self, node):
+        from .fastload import NotPlain, construct
+
+        try:  # a plain document, quickly; anything else as below
+            return construct(self, node, LDict, LList, MAX_DEPTH, MAX_EXPANDED_NODES)
+        except NotPlain:
+            pass
         _check_expansion(node, self.filename)
         return super().construct_document(node)
 
