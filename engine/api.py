@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -34,22 +35,46 @@ class RunOptions:
     write_reports: bool = True
     output: Path | None = None
     projects: tuple = ()  # only these project names or file stems; all when empty
+    jobs: int = 1  # processes that load, evaluate and render projects (engine.parallel)
+    keep_results: bool = True  # False: keep only each project's summary, so memory stays flat
 
     @property
     def output_dir(self) -> Path:
         return self.output or self.workspace / "reports" / "out"
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectSummary:
+    """What a run keeps of every project it evaluated: the summary table's row and the findings."""
+
+    department: str
+    name: str
+    file: str
+    total: Decimal
+    grade: str
+    findings: tuple = ()
+
+    @classmethod
+    def of(cls, result: ProjectResult) -> "ProjectSummary":
+        project = result.project
+        return cls(project.department, project.name, project.file, result.total, result.grade, result.findings)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+
 @dataclass
 class RunResult:
     ruleset: Ruleset
-    results: list = field(default_factory=list)
+    results: list = field(default_factory=list)  # every ProjectResult, unless options.keep_results is False
     failures: list = field(default_factory=list)  # (project file, EvalrunError)
     outputs: list = field(default_factory=list)
+    summaries: list = field(default_factory=list)  # a ProjectSummary for every evaluated project
 
     @property
     def ok(self) -> bool:
-        return not self.failures and not any(r.has_errors for r in self.results)
+        return not self.failures and not any(s.has_errors for s in self.summaries)
 
 
 def display(path: Path, workspace: Path) -> str:
@@ -135,29 +160,50 @@ def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
     outcome = RunResult(ruleset)
     target = options.output_dir / safe_name(options.ruleset)
     if not options.write_reports:
-        for path, result in iter_results(options, ruleset, on_project):
-            _collect(outcome, path, result)
+        for path, result in _results(options, ruleset, on_project):
+            _collect(outcome, options, path, result)
         return outcome
     with Staging(target) as staging:
-        for path, result in iter_results(options, ruleset, on_project):
-            if _collect(outcome, path, result):
-                try:
-                    rendered = [(FORMATS[name], FORMATS[name].render(options.workspace, result))
-                                for name in options.formats]
-                    for output, content in rendered:
-                        staging.write(report_path(options, path, result, output.extension), content)
-                except EvalrunError as exc:
-                    outcome.results.pop()
-                    outcome.failures.append((path, exc))
+        for path, result, rendered in _results(options, ruleset, on_project, render=True):
+            if not isinstance(result, EvalrunError) and isinstance(rendered, EvalrunError):
+                result = rendered
+            if _collect(outcome, options, path, result):
+                for extension, content in rendered:
+                    staging.write(report_path(options, path, result, extension), content)
         outcome.outputs = staging.commit()
     return outcome
 
 
-def _collect(outcome: RunResult, path: Path, result) -> bool:
+def render_outputs(options: RunOptions, result: ProjectResult):
+    """[(extension, bytes)] in the order of options.formats, or the EvalrunError that stopped it."""
+    try:
+        return [(FORMATS[name].extension, FORMATS[name].render(options.workspace, result)) for name in options.formats]
+    except EvalrunError as exc:
+        return exc
+
+
+def _results(options: RunOptions, ruleset: Ruleset, on_project, render: bool = False):
+    """iter_results, with the rendered outputs when ``render``; in processes when options.jobs > 1."""
+    if options.jobs > 1:
+        from .parallel import iter_results_parallel
+
+        for path, result, rendered in iter_results_parallel(options, ruleset, on_project, render):
+            yield (path, result, rendered) if render else (path, result)
+        return
+    for path, result in iter_results(options, ruleset, on_project):
+        if not render:
+            yield path, result
+        else:
+            yield path, result, (None if isinstance(result, EvalrunError) else render_outputs(options, result))
+
+
+def _collect(outcome: RunResult, options: RunOptions, path: Path, result) -> bool:
     if isinstance(result, EvalrunError):
         outcome.failures.append((path, result))
         return False
-    outcome.results.append(result)
+    if options.keep_results:
+        outcome.results.append(result)
+    outcome.summaries.append(ProjectSummary.of(result))
     return True
 
 
@@ -202,6 +248,6 @@ def find_project(workspace: Path, ruleset: Ruleset, name: str) -> ProjectResult:
 
 
 __all__ = [
-    "RunOptions", "RunResult", "run", "validate", "load_ruleset", "load_project", "evaluate",
+    "RunOptions", "RunResult", "ProjectSummary", "run", "validate", "load_ruleset", "load_project", "evaluate",
     "find_project", "project_files", "Source",
 ]

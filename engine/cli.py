@@ -7,7 +7,6 @@ Errors are mapped to exit codes here and only here:
 from __future__ import annotations
 
 import functools
-import json
 import sys
 import unicodedata
 from pathlib import Path
@@ -17,6 +16,7 @@ import click
 from . import api
 from .errors import EvalrunError, EvalrunErrors, UsageError
 from .explain import explain as explain_text
+from .jsonstream import JsonRunWriter
 from .targets import format_number
 from .view import result_json
 
@@ -86,11 +86,10 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def print_summary(outcome: api.RunResult, workspace: Path) -> None:
     rows = []
-    for result in outcome.results:
-        findings = len(result.findings)
+    for summary in outcome.summaries:
+        findings = len(summary.findings)
         note = f"{findings} 条提示" if findings else ""
-        rows.append([result.project.department, result.project.name,
-                     format_number(result.total), result.grade, note])
+        rows.append([summary.department, summary.name, format_number(summary.total), summary.grade, note])
     for path, _ in outcome.failures:
         rows.append([path.parent.name, path.stem, "-", "-", "失败 (see errors)"])
     ruleset = outcome.ruleset
@@ -99,8 +98,8 @@ def print_summary(outcome: api.RunResult, workspace: Path) -> None:
         click.echo(_table(["部门", "项目", "总分", "等级", "审核"], rows))
     else:
         click.echo(f"no project files under projects/{ruleset.fiscal_year}/<department>/")
-    for result in outcome.results:
-        for finding in result.findings:
+    for summary in outcome.summaries:
+        for finding in summary.findings:
             click.echo(f"{finding}", err=True)
     for path, error in outcome.failures:
         _print_errors(error)
@@ -128,10 +127,12 @@ def _need(ruleset: str | None) -> str:
 @click.option("--project", "projects", multiple=True, metavar="NAME", help="Only this project (name or file name); repeatable.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where reports go [default: WORKSPACE/reports/out].")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, metavar="N",
+              help="Load, evaluate and render projects in N processes; the output is the same as with 1.")
 @click.version_option(package_name="evalrun")
 @click.pass_context
 @handle_errors
-def cli(ctx, ruleset, workspace, as_json, projects, output):
+def cli(ctx, ruleset, workspace, as_json, projects, output, jobs):
     """Score projects against a ruleset and write their evaluation reports.
 
     \b
@@ -144,16 +145,22 @@ def cli(ctx, ruleset, workspace, as_json, projects, output):
         return
     options = api.RunOptions(
         ruleset=_need(ruleset), workspace=workspace, write_reports=not as_json,
-        output=output, projects=tuple(projects),
+        output=output, projects=tuple(projects), jobs=jobs, keep_results=False,
     )
-    outcome = api.run(options)
-    if as_json:
-        payload = {"ruleset": outcome.ruleset.ref, "projects": [result_json(r) for r in outcome.results],
-                   "failures": [{"file": api.display(p, workspace), "errors": _messages(e)} for p, e in outcome.failures]}
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    if as_json:  # each project is written as soon as it is evaluated
+        writer = JsonRunWriter(lambda text: click.echo(text, nl=False))
+
+        def emit(path, result):
+            if not isinstance(result, EvalrunError):
+                writer.project(result.ruleset.ref, result_json(result))
+
+        outcome = api.run(options, on_project=emit)
+        writer.finish(outcome.ruleset.ref,
+                      [{"file": api.display(p, workspace), "errors": _messages(e)} for p, e in outcome.failures])
         for path, error in outcome.failures:
             _print_errors(error)
     else:
+        outcome = api.run(options)
         print_summary(outcome, workspace)
     sys.exit(EXIT_OK if outcome.ok else EXIT_USER)
 

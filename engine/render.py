@@ -9,6 +9,7 @@ the data is only ever inserted, never run as a template.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -45,8 +46,14 @@ def template_dirs(workspace: Path, department: str | None) -> list[Path]:
 
 
 def environment(workspace: Path, department: str | None) -> SandboxedEnvironment:
+    """The environment for these template folders; made once, so each template is compiled once."""
+    return _environment(tuple(str(d) for d in template_dirs(workspace, department)))
+
+
+@lru_cache(maxsize=64)
+def _environment(dirs: tuple) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(workspace, department)], encoding="utf-8"),
+        loader=jinja2.FileSystemLoader(list(dirs), encoding="utf-8"),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml"), default_for_string=False),
         keep_trailing_newline=True,
