@@ -168,16 +168,17 @@ def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
             if not isinstance(result, EvalrunError) and isinstance(rendered, EvalrunError):
                 result = rendered
             if _collect(outcome, options, path, result):
-                for extension, content in rendered:
-                    staging.write(report_path(options, path, result, extension), content)
+                for relative, content in rendered:
+                    staging.write(relative, content)
         outcome.outputs = staging.commit()
     return outcome
 
 
-def render_outputs(options: RunOptions, result: ProjectResult):
-    """[(extension, bytes)] in the order of options.formats, or the EvalrunError that stopped it."""
+def render_outputs(options: RunOptions, path: Path, result: ProjectResult):
+    """[(report path, bytes)] in the order of options.formats, or the EvalrunError that stopped it."""
     try:
-        return [(FORMATS[name].extension, FORMATS[name].render(options.workspace, result)) for name in options.formats]
+        return [(report_path(options, path, result, FORMATS[name].extension),
+                 FORMATS[name].render(options.workspace, result)) for name in options.formats]
     except EvalrunError as exc:
         return exc
 
@@ -194,13 +195,16 @@ def _results(options: RunOptions, ruleset: Ruleset, on_project, render: bool = F
         if not render:
             yield path, result
         else:
-            yield path, result, (None if isinstance(result, EvalrunError) else render_outputs(options, result))
+            yield path, result, (None if isinstance(result, EvalrunError) else render_outputs(options, path, result))
 
 
 def _collect(outcome: RunResult, options: RunOptions, path: Path, result) -> bool:
     if isinstance(result, EvalrunError):
         outcome.failures.append((path, result))
         return False
+    if isinstance(result, ProjectSummary):  # from engine.parallel, when no results are kept
+        outcome.summaries.append(result)
+        return True
     if options.keep_results:
         outcome.results.append(result)
     outcome.summaries.append(ProjectSummary.of(result))
