@@ -154,17 +154,23 @@ def report_path(options: RunOptions, path: Path, result: ProjectResult, extensio
     return Path(safe_name(result.project.department)) / f"{safe_name(path.stem)}.{extension}"
 
 
-def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
-    """Evaluate every project of the ruleset's year and write the reports."""
+def run(options: RunOptions, on_project: Callable | None = None, *, view: Callable | None = None) -> RunResult:
+    """Evaluate every project of the ruleset's year and write the reports.
+
+    ``on_project(path, result or EvalrunError)`` is called for each project in
+    file order. With ``view`` (a module-level function of a ProjectResult),
+    it gets ``view(result)`` instead of the result; with --jobs the view is
+    made in the worker process, so that only it travels.
+    """
     ruleset = load_ruleset(options.workspace, options.ruleset)
     outcome = RunResult(ruleset)
     target = options.output_dir / safe_name(options.ruleset)
     if not options.write_reports:
-        for path, result in _results(options, ruleset, on_project):
+        for path, result in _results(options, ruleset, on_project, view):
             _collect(outcome, options, path, result)
         return outcome
     with Staging(target) as staging:
-        for path, result, rendered in _results(options, ruleset, on_project, render=True):
+        for path, result, rendered in _results(options, ruleset, on_project, view, render=True):
             if not isinstance(result, EvalrunError) and isinstance(rendered, EvalrunError):
                 result = rendered
             if _collect(outcome, options, path, result):
@@ -183,14 +189,18 @@ def render_outputs(options: RunOptions, path: Path, result: ProjectResult):
         return exc
 
 
-def _results(options: RunOptions, ruleset: Ruleset, on_project, render: bool = False):
+def _results(options: RunOptions, ruleset: Ruleset, on_project, view, render: bool = False):
     """iter_results, with the rendered outputs when ``render``; in processes when options.jobs > 1."""
     if options.jobs > 1:
         from .parallel import iter_results_parallel
 
-        for path, result, rendered in iter_results_parallel(options, ruleset, on_project, render):
+        for path, result, rendered in iter_results_parallel(options, ruleset, on_project, render, view):
             yield (path, result, rendered) if render else (path, result)
         return
+    if on_project and view:
+        callback = on_project
+        on_project = lambda path, result: callback(  # noqa: E731
+            path, result if isinstance(result, EvalrunError) else view(result))
     for path, result in iter_results(options, ruleset, on_project):
         if not render:
             yield path, result

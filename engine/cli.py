@@ -150,11 +150,11 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, jobs):
     if as_json:  # each project is written as soon as it is evaluated
         writer = JsonRunWriter(lambda text: click.echo(text, nl=False))
 
-        def emit(path, result):
-            if not isinstance(result, EvalrunError):
-                writer.project(result.ruleset.ref, result_json(result))
+        def emit(path, viewed):
+            if not isinstance(viewed, EvalrunError):
+                writer.project(*viewed)
 
-        outcome = api.run(options, on_project=emit)
+        outcome = api.run(options, on_project=emit, view=_project_json)
         writer.finish(outcome.ruleset.ref,
                       [{"file": api.display(p, workspace), "errors": _messages(e)} for p, e in outcome.failures])
         for path, error in outcome.failures:
@@ -163,6 +163,11 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, jobs):
         outcome = api.run(options)
         print_summary(outcome, workspace)
     sys.exit(EXIT_OK if outcome.ok else EXIT_USER)
+
+
+def _project_json(result) -> tuple:
+    """(ruleset reference, the project's JSON), made where the project was evaluated (--jobs)."""
+    return result.ruleset.ref, result_json(result)
 
 
 def _messages(error: EvalrunError) -> list[str]:

@@ -28,74 +28,81 @@ class NotPlain(Exception):
     """The document needs the full constructor."""
 
 
-def _source(filename: str, node) -> Source:
-    mark = node.start_mark
-    source = _new(Source)
-    _set(source, "__dict__", {"file": filename, "line": mark.line + 1, "column": mark.column + 1, "path": ()})
-    return source
-
-
 def construct(loader, root, ldict, llist, max_depth: int, max_nodes: int):
     """The document under ``root`` as load.py's constructor builds it, or NotPlain."""
-    filename = loader.filename
-    constructors = loader.yaml_constructors
-    seen: set[int] = set()
-    count = 0
+    return _Builder(loader, ldict, llist, max_depth, max_nodes).build(root, 0)
 
-    def scalar(node):
+
+class _Builder:
+    """One document's walk (a class, not closures, so that it leaves no reference cycles)."""
+
+    def __init__(self, loader, ldict, llist, max_depth, max_nodes):
+        self.loader, self.ldict, self.llist = loader, ldict, llist
+        self.filename = loader.filename
+        self.constructors = loader.yaml_constructors
+        self.max_depth, self.max_nodes = max_depth, max_nodes
+        self.seen: set[int] = set()
+        self.count = 0
+
+    def place(self, node) -> Source:
+        mark = node.start_mark
+        source = _new(Source)
+        _set(source, "__dict__", {"file": self.filename, "line": mark.line + 1, "column": mark.column + 1, "path": ()})
+        return source
+
+    def scalar(self, node):
         tag = node.tag
         if tag == STR:
             return node.value
         if tag not in SCALAR_TAGS:
             raise NotPlain
         try:
-            return constructors[tag](loader, node)
+            return self.constructors[tag](self.loader, node)
         except EvalrunError:
             raise NotPlain from None
 
-    def build(node, depth):
-        nonlocal count
-        count += 1
-        if depth > max_depth or count > max_nodes:
-            raise NotPlain
+    def build(self, node, depth):
         kind = node.__class__
         if kind is ScalarNode:
-            return scalar(node)
-        if depth >= max_depth or id(node) in seen:
-            raise NotPlain  # too deep for children, or an alias: load.py checks what it expands to
-        seen.add(id(node))
+            self.count += 1
+            return self.scalar(node)
+        self.count += 1 + len(node.value) * (2 if kind is MappingNode else 1)
+        if depth >= self.max_depth or self.count > self.max_nodes or id(node) in self.seen:
+            raise NotPlain  # too deep or big, or an alias: load.py checks what it expands to
+        self.seen.add(id(node))
+        place = self.place
         if kind is MappingNode:
             if node.tag != MAP:
                 raise NotPlain
-            result = ldict()
-            result.source = _source(filename, node)
+            result = self.ldict()
+            result.source = place(node)
             keys = result.key_sources = {}
             values = result.value_sources = {}
             for key_node, value_node in node.value:
                 if key_node.__class__ is not ScalarNode:
                     raise NotPlain
-                count += 1
                 tag = key_node.tag
                 if tag == STR:
                     key = key_node.value
                 elif tag == INT:
-                    key = str(scalar(key_node))
+                    key = str(self.scalar(key_node))
                 else:
                     raise NotPlain  # merge keys, `=`, and keys that are not text
                 if key in result:
                     raise NotPlain  # load.py reports the duplicate
-                keys[key] = _source(filename, key_node)
-                values[key] = _source(filename, value_node)
-                result[key] = build(value_node, depth + 1)
+                keys[key] = place(key_node)
+                values[key] = place(value_node)
+                if value_node.__class__ is ScalarNode and value_node.tag == STR:
+                    result[key] = value_node.value
+                else:
+                    result[key] = self.build(value_node, depth + 1)
             return result
         if kind is SequenceNode:
             if node.tag != SEQ:
                 raise NotPlain
-            result = llist()
-            result.source = _source(filename, node)
-            result.item_sources = [_source(filename, child) for child in node.value]
-            result.extend([build(child, depth + 1) for child in node.value])
+            result = self.llist()
+            result.source = place(node)
+            result.item_sources = [place(child) for child in node.value]
+            result.extend([self.build(child, depth + 1) for child in node.value])
             return result
         raise NotPlain
-
-    return build(root, 0)

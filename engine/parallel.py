@@ -12,7 +12,8 @@ Results are pickled with the ruleset and its formulas left out: the parent
 puts its own back, so ``result.ruleset is outcome.ruleset`` as in one
 process, and compiled formulas never travel. A run that keeps no results
 and has no callback (the CLI writing reports) gets only each project's
-ProjectSummary back, which is small.
+ProjectSummary back, which is small; with a ``view`` (the CLI's --json), the
+view is made in the worker and travels with the summary.
 """
 from __future__ import annotations
 
@@ -63,12 +64,12 @@ def _parent_object(key: str):
     return _parent[key]
 
 
-def _start(options, sha256: str, full: bool) -> None:
+def _start(options, sha256: str, full: bool, view) -> None:
     from .api import load_ruleset
 
     ruleset = load_ruleset(options.workspace, options.ruleset)
     _worker.update(options=options, ruleset=ruleset, shared=_shared(ruleset), changed=ruleset.sha256 != sha256,
-                   full=full)
+                   full=full, view=view)
 
 
 def _work(paths: list, render: bool) -> bytes:
@@ -89,30 +90,34 @@ def _work(paths: list, render: bool) -> bytes:
             if options.projects and path.stem not in options.projects:
                 items.append(_SKIP)
             else:
-                items.append((path, exc, None))
+                items.append((path, exc, None, None))
             continue
         rendered = render_outputs(options, path, result) if render else None
-        items.append((path, result if _worker["full"] else ProjectSummary.of(result), rendered))
+        view = _worker["view"]
+        items.append((path, result if _worker["full"] else ProjectSummary.of(result), rendered,
+                      view(result) if view else None))
     buffer = io.BytesIO()
     _Pickler(buffer, _worker["shared"]).dump(items)
     return buffer.getvalue()
 
 
-def iter_results_parallel(options, ruleset, on_project=None, render: bool = False):
+def iter_results_parallel(options, ruleset, on_project=None, render: bool = False, view=None):
     """(path, outcome, rendered outputs or None), in file order.
 
     The outcome is the ProjectResult or EvalrunError; when the caller keeps
-    no results and has no callback, a ProjectSummary in place of a result.
+    no results and has no callback (or has a ``view`` for it), a
+    ProjectSummary in place of a result. ``on_project`` gets
+    ``view(result)``, made in the worker, when ``view`` is given.
     """
     from .api import project_files
 
     paths = project_files(options.workspace, ruleset)
     chunks = iter([paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)])
-    full = options.keep_results or on_project is not None
+    full = options.keep_results or (on_project is not None and view is None)
     _parent.clear()
     _parent.update(_objects(ruleset))
     pool = ProcessPoolExecutor(max_workers=options.jobs, initializer=_start,
-                               initargs=(options, ruleset.sha256, full))
+                               initargs=(options, ruleset.sha256, full, view))
     try:
         pending = deque(pool.submit(_work, chunk, render) for chunk in islice(chunks, options.jobs * WINDOW))
         while pending:
@@ -123,9 +128,9 @@ def iter_results_parallel(options, ruleset, on_project=None, render: bool = Fals
             for item in pickle.loads(data):
                 if item == _SKIP:
                     continue
-                path, result, rendered = item
+                path, result, rendered, viewed = item
                 if on_project:
-                    on_project(path, result)
+                    on_project(path, viewed if view and not isinstance(result, EvalrunError) else result)
                 yield path, result, rendered
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
