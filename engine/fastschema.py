@@ -3,11 +3,15 @@
 jsonschema explains what is wrong with a file, but walking its validator
 over every project of a big run costs more than everything else together.
 ``compile_schema`` turns a schema that uses only the keywords below into one
-function ``valid(data) -> bool``. It is used only to say yes: when it says
-no, validate.py asks jsonschema, which finds and words the errors. So it
-must never accept what jsonschema refuses; where it is unsure (a keyword it
-does not know, an enum of numbers, a Decimal where an integer is wanted) it
-says no, and jsonschema decides. Tests compare the two on broken files.
+Python function ``valid(data) -> bool`` (generated source, one small
+function per subschema). It is used only to say yes: when it says no,
+validate.py asks jsonschema, which finds and words the errors. So it must
+never accept what jsonschema refuses; where it is unsure (a keyword it does
+not know, an enum of numbers, a Decimal where an integer is wanted) it says
+no, and jsonschema decides. Tests compare the two on broken files.
+
+The generated code is built only from the schema's structure: keys and
+enum values go in as constants of the namespace, never as source text.
 """
 from __future__ import annotations
 
@@ -18,138 +22,142 @@ from typing import Any, Callable
 Check = Callable[[Any], bool]
 
 _ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description", "default", "examples", "$defs", "definitions"}
-_TYPES: dict[str, Check] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "number": lambda v: isinstance(v, numbers.Number) and not isinstance(v, bool),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
+_OBJECT_KEYS = ("properties", "additionalProperties", "required", "minProperties", "propertyNames")
+_ARRAY_KEYS = ("items", "minItems")
+_TYPE_TESTS = {
+    "object": "isinstance(x, dict)",
+    "array": "isinstance(x, list)",
+    "string": "isinstance(x, str)",
+    "number": "(isinstance(x, Number) and not isinstance(x, bool))",
+    "integer": "(isinstance(x, int) and not isinstance(x, bool))",
+    "boolean": "isinstance(x, bool)",
+    "null": "x is None",
 }
-_is_number = _TYPES["number"]
+_IS_NUMBER = _TYPE_TESTS["number"]
+_COMPARE = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
 
 
 class Unsupported(Exception):
     """The schema uses something this module does not check; use jsonschema alone."""
 
 
-def compile_schema(root: dict) -> Check:
-    """``valid(data)``: True only if jsonschema finds no error in ``data``."""
-    compiled: dict[str, Check] = {}
+class _Compiler:
+    def __init__(self, root: dict):
+        self.root = root
+        self.namespace: dict[str, Any] = {"Number": numbers.Number}
+        self.sources: list[str] = []
+        self.by_pointer: dict[str, str] = {}
+        self.tables: list[dict] = []  # property name -> function name, made functions after exec
 
-    def by_pointer(pointer: str) -> Check:
-        if pointer not in compiled:
-            compiled[pointer] = lambda value: compiled[pointer + "#"](value)  # recursion, resolved later
-            node: Any = root
-            for part in pointer.lstrip("#").strip("/").split("/") if pointer not in ("#", "") else ():
+    def constant(self, value) -> str:
+        name = f"k{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def pointer(self, pointer: str) -> str:
+        if pointer not in self.by_pointer:
+            name = self.by_pointer[pointer] = f"r{len(self.by_pointer)}"
+            node: Any = self.root
+            parts = pointer[1:].strip("/").split("/") if pointer not in ("#", "#/") else []
+            for part in parts:
                 part = part.replace("~1", "/").replace("~0", "~")
                 if not isinstance(node, dict) or part not in node:
                     raise Unsupported(f"cannot resolve {pointer}")
                 node = node[part]
-            compiled[pointer + "#"] = build(node)
-        return compiled[pointer]
+            self.sources.append(f"def {name}(x):\n    return {self.schema(node)}(x)\n")
+        return self.by_pointer[pointer]
 
-    def build(schema: Any) -> Check:
+    def schema(self, schema: Any) -> str:
+        """The name of a generated function checking ``schema``."""
+        name = f"s{len(self.sources)}"
+        self.sources.append("")  # reserve the slot: subschemas are generated while this one is
+        index = len(self.sources) - 1
+        lines = [f"def {name}(x):"]
         if schema is True:
-            return lambda value: True
+            schema = {}
         if not isinstance(schema, dict):
             raise Unsupported(f"schema {schema!r}")
-        checks: list[Check] = []
         for key, arg in schema.items():
-            if key in _ANNOTATIONS or key in ("properties", "additionalProperties", "items", "required",
-                                              "minItems", "minProperties", "propertyNames"):
+            if key in _ANNOTATIONS or key in _OBJECT_KEYS or key in _ARRAY_KEYS:
                 continue
             if key == "type":
                 names = arg if isinstance(arg, list) else [arg]
-                if any(n not in _TYPES for n in names):
+                if not names or any(n not in _TYPE_TESTS for n in names):
                     raise Unsupported(f"type {arg!r}")
-                tests = tuple(_TYPES[n] for n in names)
-                checks.append(lambda v, tests=tests: any(t(v) for t in tests))
+                lines.append(f"    if not ({' or '.join(_TYPE_TESTS[n] for n in names)}): return False")
             elif key == "enum":
-                if not all(isinstance(e, str) for e in arg):
+                if not isinstance(arg, list) or not all(isinstance(e, str) for e in arg):
                     raise Unsupported("an enum of other things than text")
-                allowed = frozenset(arg)
-                checks.append(lambda v, allowed=allowed: isinstance(v, str) and v in allowed)
-            elif key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-                if not _is_number(arg):
+                lines.append(f"    if not (isinstance(x, str) and x in {self.constant(frozenset(arg))}): return False")
+            elif key in _COMPARE:
+                if not isinstance(arg, (int, float)) or isinstance(arg, bool):
                     raise Unsupported(f"{key} {arg!r}")
-                compare = {"minimum": lambda v, a: v >= a, "maximum": lambda v, a: v <= a,
-                           "exclusiveMinimum": lambda v, a: v > a, "exclusiveMaximum": lambda v, a: v < a}[key]
-                checks.append(lambda v, a=arg, c=compare: not _is_number(v) or c(v, a))
+                lines.append(f"    if {_IS_NUMBER} and not (x {_COMPARE[key]} {self.constant(arg)}): return False")
             elif key == "minLength":
-                checks.append(lambda v, n=arg: not isinstance(v, str) or len(v) >= n)
+                if not isinstance(arg, int) or isinstance(arg, bool):
+                    raise Unsupported(f"minLength {arg!r}")
+                lines.append(f"    if isinstance(x, str) and len(x) < {self.constant(arg)}: return False")
             elif key == "pattern":
-                regex = re.compile(arg)
-                checks.append(lambda v, r=regex: not isinstance(v, str) or r.search(v) is not None)
+                lines.append(f"    if isinstance(x, str) and {self.constant(re.compile(arg))}.search(x) is None: "
+                             "return False")
             elif key == "$ref":
                 if not isinstance(arg, str) or not arg.startswith("#"):
                     raise Unsupported(f"$ref {arg!r}")
-                checks.append(by_pointer(arg))
+                lines.append(f"    if not {self.pointer(arg)}(x): return False")
             else:
                 raise Unsupported(key)
-        object_check = _object(schema, build)
-        if object_check:
-            checks.append(object_check)
-        array_check = _array(schema, build)
-        if array_check:
-            checks.append(array_check)
-        if not checks:
-            return lambda value: True
-        if len(checks) == 1:
-            return checks[0]
-        checks_tuple = tuple(checks)
-        return lambda value: all(check(value) for check in checks_tuple)
+        if any(k in schema for k in _OBJECT_KEYS):
+            lines += self.object_lines(schema)
+        if any(k in schema for k in _ARRAY_KEYS):
+            lines += self.array_lines(schema)
+        lines.append("    return True")
+        self.sources[index] = "\n".join(lines) + "\n"
+        return name
 
-    return build(root)
+    def object_lines(self, schema: dict) -> list[str]:
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        if not isinstance(properties, dict) or not isinstance(schema.get("required", []), list):
+            raise Unsupported("properties")
+        checks = {key: self.schema(sub) for key, sub in properties.items()}
+        lines = ["    if isinstance(x, dict):"]
+        if schema.get("minProperties", 0):
+            lines.append(f"        if len(x) < {self.constant(schema['minProperties'])}: return False")
+        for key in schema.get("required", ()):
+            lines.append(f"        if {self.constant(key)} not in x: return False")
+        self.tables.append(checks)
+        table = self.constant(checks)
+        names = self.schema(schema["propertyNames"]) if "propertyNames" in schema else None
+        lines.append("        for key, value in x.items():")
+        if names:
+            lines.append(f"            if not {names}(key): return False")
+        lines.append(f"            check = {table}.get(key)")
+        if extra is False:
+            lines.append("            if check is None: return False")
+            lines.append("            if not check(value): return False")
+        elif extra is True:
+            lines.append("            if check is not None and not check(value): return False")
+        else:
+            other = self.schema(extra)
+            lines.append(f"            if not (check or {other})(value): return False")
+        return lines
 
-
-def _object(schema: dict, build) -> Check | None:
-    keys = ("properties", "additionalProperties", "required", "minProperties", "propertyNames")
-    if not any(k in schema for k in keys):
-        return None
-    properties = {name: build(sub) for name, sub in schema.get("properties", {}).items()}
-    extra = schema.get("additionalProperties", True)
-    extra_check = None if extra is True else (False if extra is False else build(extra))
-    required = tuple(schema.get("required", ()))
-    minimum = schema.get("minProperties", 0)
-    names_check = build(schema["propertyNames"]) if "propertyNames" in schema else None
-
-    def check(value) -> bool:
-        if not isinstance(value, dict):
-            return True
-        if len(value) < minimum:
-            return False
-        for name in required:
-            if name not in value:
-                return False
-        for name, item in value.items():
-            if names_check is not None and not names_check(name):
-                return False
-            sub = properties.get(name)
-            if sub is not None:
-                if not sub(item):
-                    return False
-            elif extra_check is False:
-                return False
-            elif extra_check is not None and not extra_check(item):
-                return False
-        return True
-
-    return check
+    def array_lines(self, schema: dict) -> list[str]:
+        lines = ["    if isinstance(x, list):"]
+        if schema.get("minItems", 0):
+            lines.append(f"        if len(x) < {self.constant(schema['minItems'])}: return False")
+        if "items" in schema:
+            item = self.schema(schema["items"])
+            lines.append(f"        for value in x:\n            if not {item}(value): return False")
+        return lines
 
 
-def _array(schema: dict, build) -> Check | None:
-    if "items" not in schema and "minItems" not in schema:
-        return None
-    items = build(schema["items"]) if "items" in schema else None
-    minimum = schema.get("minItems", 0)
-
-    def check(value) -> bool:
-        if not isinstance(value, list):
-            return True
-        if len(value) < minimum:
-            return False
-        return items is None or all(items(item) for item in value)
-
-    return check
+def compile_schema(root: dict) -> Check:
+    """``valid(data)``: True only if jsonschema finds no error in ``data``."""
+    compiler = _Compiler(root)
+    entry = compiler.schema(root)
+    namespace = compiler.namespace
+    exec(compile("\n".join(compiler.sources), "<schema checks>", "exec"), namespace)  # noqa: S102
+    for table in compiler.tables:
+        table.update({key: namespace[name] for key, name in table.items()})
+    return namespace[entry]
