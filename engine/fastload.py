@@ -106,3 +106,22 @@ class _Builder:
             result.extend([self.build(child, depth + 1) for child in node.value])
             return result
         raise NotPlain
+
+
+def cached_resolve(resolve):
+    """``Resolver.resolve`` remembering the tags of short scalars: a document
+    repeats the same keys and words, and libyaml asks about every one."""
+    cache: dict = {}
+
+    def cached(self, kind, value, implicit):
+        if kind is not ScalarNode or self.yaml_path_resolvers:
+            return resolve(self, kind, value, implicit)
+        key = (value, implicit)
+        tag = cache.get(key)
+        if tag is None:
+            tag = resolve(self, kind, value, implicit)
+            if len(value) <= 64 and len(cache) < 20_000:
+                cache[key] = tag
+        return tag
+
+    return cached

@@ -56,8 +56,11 @@ def _write(value, newline: str, out: list) -> None:
                 raise _Unusual
             out.append(separator)
             out.append(_string(key))
-            out.append(": ")
-            _write(item, inner, out)
+            if item.__class__ is str:  # the common case, without a call
+                out.append(": " + _string(item))
+            else:
+                out.append(": ")
+                _write(item, inner, out)
             separator = "," + inner
         out.append(newline + "}")
     elif kind is list:

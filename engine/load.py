@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import EvalrunError, Source
+from .fastload import cached_resolve
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
@@ -74,6 +75,7 @@ class _PositionLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe loader that builds LDict/LList, keeps positions, refuses duplicates."""
 
     filename = ""
+    resolve = cached_resolve(_BaseLoader.resolve)
 
     def construct_document(self, node):
         from .fastload import NotPlain, construct
