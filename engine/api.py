@@ -7,6 +7,7 @@ loaders below are the same stages, exposed one by one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -26,7 +27,6 @@ from .validate import check_schema
 from .write import Staging, safe_name
 
 
-
 @dataclass(frozen=True)
 class RunOptions:
     """Everything a run needs, spelled out once."""
@@ -37,22 +37,49 @@ class RunOptions:
     write_reports: bool = True
     output: Path | None = None
     projects: tuple = ()  # only these project names or file stems; all when empty
+    jobs: int = 1  # processes that load, evaluate and render projects (engine.parallel)
+    keep_results: bool = True  # False: keep only each project's summary, so memory stays flat
 
     @property
     def output_dir(self) -> Path:
         return self.output or self.workspace / "reports" / "out"
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectSummary:
+    """What a run keeps of every project it evaluated: the summary table's row and the findings."""
+
+    department: str
+    name: str
+    file: str
+    total: Decimal
+    grade: str
+    findings: tuple = ()
+    rules: str = ""  # the ruleset's version, and whether a department variant scored it
+
+    @classmethod
+    def of(cls, result: ProjectResult) -> "ProjectSummary":
+        project, ruleset = result.project, result.ruleset
+        rules = ruleset.version + (" 部门变体" if ruleset.variant else "")
+        return cls(project.department, project.name, project.file, result.total, result.grade, result.findings,
+                   rules)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+
 @dataclass
 class RunResult:
     ruleset: Ruleset
-    results: list = field(default_factory=list)
+    results: list = field(default_factory=list)  # every ProjectResult, unless options.keep_results is False
     failures: list = field(default_factory=list)  # (project file, EvalrunError)
     outputs: list = field(default_factory=list)
+    summaries: list = field(default_factory=list)  # a ProjectSummary for every evaluated project
 
     @property
     def ok(self) -> bool:
-        return not self.failures and not any(r.has_errors for r in self.results)
+        return not self.failures and not any(s.has_errors for s in self.summaries)
 
 
 def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
@@ -108,31 +135,32 @@ def report_path(options: RunOptions, path: Path, result: ProjectResult, extensio
     return Path(safe_name(result.project.department)) / f"{safe_name(path.stem)}.{extension}"
 
 
-def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
-    """Evaluate every project of the ruleset's year and write the reports."""
+def run(options: RunOptions, on_project: Callable | None = None, *, view: Callable | None = None) -> RunResult:
+    """Evaluate every project of the ruleset's year and write the reports.
+
+    ``on_project(path, result or EvalrunError)`` is called for each project in
+    file order. With ``view`` (a module-level function of a ProjectResult),
+    it gets ``view(result)`` instead of the result; with --jobs the view is
+    made in the worker process, so that only it travels.
+    """
     rulesets = RulesetCache(options.workspace, options.ruleset)
     outcome = RunResult(rulesets.base)
     target = options.output_dir / safe_name(options.ruleset)
     if not options.write_reports:
-        for path, result in iter_results(options, rulesets, on_project):
-            _collect(outcome, path, result)
+        for path, result in _results(options, rulesets, on_project, view):
+            _collect(outcome, options, path, result)
         return outcome
     with RunLock(options.output_dir, display(options.output_dir, options.workspace)), Staging(target) as staging:
-        collected = YearSummary(rulesets.base)
-        for path, result in iter_results(options, rulesets, on_project):
+        collected = YearSummary(rulesets.base, keep_views="xlsx" in options.formats)
+        for path, result, rendered in _results(options, rulesets, on_project, view, render=True):
+            if not isinstance(result, EvalrunError) and isinstance(rendered, EvalrunError):
+                result = rendered
             report = None
             # A project with an error finding is listed but not written: its earlier report stays.
-            if _collect(outcome, path, result) and not result.has_errors:
-                try:
-                    rendered = [(FORMATS[name], FORMATS[name].render(options.workspace, result))
-                                for name in options.formats]
-                    for output, content in rendered:
-                        staging.write(report_path(options, path, result, output.extension), content)
-                    report = report_path(options, path, result, "x").with_suffix("")
-                except EvalrunError as exc:
-                    outcome.results.pop()
-                    outcome.failures.append((path, exc))
-                    result = exc
+            if _collect(outcome, options, path, result) and not result.has_errors:
+                for relative, content in rendered:
+                    staging.write(relative, content)
+                report = report_path(options, path, result, "x").with_suffix("")
             collected.add(path, result, report)
         # A run of some projects must not replace the whole year's 汇总; a run that made no report writes none.
         if not options.projects and staging.files:
@@ -142,11 +170,46 @@ def run(options: RunOptions, on_project: Callable | None = None) -> RunResult:
     return outcome
 
 
-def _collect(outcome: RunResult, path: Path, result) -> bool:
+def render_outputs(options: RunOptions, path: Path, result: ProjectResult):
+    """[(report path, bytes)] in the order of options.formats, or the EvalrunError that stopped it."""
+    try:
+        return [(report_path(options, path, result, FORMATS[name].extension),
+                 FORMATS[name].render(options.workspace, result)) for name in options.formats]
+    except EvalrunError as exc:
+        return exc
+
+
+def _results(options: RunOptions, rulesets: RulesetCache, on_project, view, render: bool = False):
+    """iter_results, with the rendered outputs when ``render``; in processes when options.jobs > 1."""
+    if options.jobs > 1:
+        from .parallel import iter_results_parallel  # only a --jobs run starts processes
+
+        for path, result, rendered in iter_results_parallel(options, rulesets, on_project, render, view):
+            yield (path, result, rendered) if render else (path, result)
+        return
+    if on_project and view:
+        callback = on_project
+        on_project = lambda path, result: callback(  # noqa: E731
+            path, result if isinstance(result, EvalrunError) else view(result))
+    for path, result in iter_results(options, rulesets, on_project):
+        if not render:
+            yield path, result
+        elif isinstance(result, EvalrunError) or result.has_errors:
+            yield path, result, []  # nothing to render: it is not written
+        else:
+            yield path, result, render_outputs(options, path, result)
+
+
+def _collect(outcome: RunResult, options: RunOptions, path: Path, result) -> bool:
     if isinstance(result, EvalrunError):
         outcome.failures.append((path, result))
         return False
-    outcome.results.append(result)
+    if isinstance(result, ProjectSummary):  # from engine.parallel, when no results are kept
+        outcome.summaries.append(result)
+        return True
+    if options.keep_results:
+        outcome.results.append(result)
+    outcome.summaries.append(ProjectSummary.of(result))
     return True
 
 
@@ -192,7 +255,7 @@ def export_forms(options: ExportOptions) -> ExportResult:
 
 
 __all__ = [
-    "RunOptions", "RunResult", "run", "validate", "load_ruleset", "load_project", "evaluate",
+    "RunOptions", "RunResult", "ProjectSummary", "run", "validate", "load_ruleset", "load_project", "evaluate",
     "find_project", "project_files", "Source", "ImportOptions", "ImportResult", "import_workbook",
     "ExportOptions", "ExportResult", "export_forms",
 ]

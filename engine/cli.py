@@ -7,7 +7,7 @@ Errors are mapped to exit codes here and only here:
 from __future__ import annotations
 
 import functools
-import json
+import gc
 import sys
 import unicodedata
 from pathlib import Path
@@ -19,6 +19,7 @@ from .diff import diff_data
 from .errors import EvalrunError, EvalrunErrors, UsageError, did_you_mean
 from .explain import explain as explain_text
 from .impact import impact as score_impact
+from .jsonstream import JsonRunWriter
 from .outputs import FORMATS, parse_formats
 from .progress import progress
 from .rulesets import new_ruleset, resolve_data
@@ -92,12 +93,11 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def print_summary(outcome: api.RunResult, workspace: Path) -> None:
     rows = []
-    for result in outcome.results:
-        findings = len(result.findings)
+    for summary in outcome.summaries:
+        findings = len(summary.findings)
         note = f"{findings} 条提示" if findings else ""
-        rules = result.ruleset.version + (" 部门变体" if result.ruleset.variant else "")
-        rows.append([result.project.department, result.project.name,
-                     format_number(result.total), result.grade, rules, note])
+        rows.append([summary.department, summary.name, format_number(summary.total), summary.grade,
+                     summary.rules, note])
     for path, _ in outcome.failures:
         rows.append([path.parent.name, path.stem, "-", "-", "-", "失败 (see errors)"])
     ruleset = outcome.ruleset
@@ -106,8 +106,8 @@ def print_summary(outcome: api.RunResult, workspace: Path) -> None:
         click.echo(_table(["部门", "项目", "总分", "等级", "规则", "审核"], rows))
     else:
         click.echo(f"no project files under projects/{ruleset.fiscal_year}/<department>/")
-    for result in outcome.results:
-        for finding in result.findings:
+    for summary in outcome.summaries:
+        for finding in summary.findings:
             click.echo(f"{finding}", err=True)
     for path, error in outcome.failures:
         _print_errors(error)
@@ -138,10 +138,12 @@ def _need(ruleset: str | None) -> str:
 @click.option("--format", "formats", metavar="LIST", default=None,
               help=f"Outputs to write, comma-separated, from {','.join(FORMATS)} [default: all].")
 @click.option("--quiet", is_flag=True, help="No progress bar (there is none either when output is not a terminal).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, metavar="N",
+              help="Load, evaluate and render projects in N processes; the output is the same as with 1.")
 @click.version_option(package_name="evalrun")
 @click.pass_context
 @handle_errors
-def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet):
+def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs):
     """Score projects against a ruleset and write their evaluation reports.
 
     \b
@@ -154,19 +156,31 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet):
         return
     options = api.RunOptions(
         ruleset=_need(ruleset), workspace=workspace, write_reports=not as_json,
-        output=output, projects=tuple(projects), formats=parse_formats(formats),
+        output=output, projects=tuple(projects), formats=parse_formats(formats), jobs=jobs, keep_results=False,
     )
-    with progress(options, enabled=not (quiet or as_json) and sys.stdout.isatty()) as on_project:
-        outcome = api.run(options, on_project=on_project)
-    if as_json:
-        payload = {"ruleset": outcome.ruleset.ref, "projects": [result_json(r) for r in outcome.results],
-                   "failures": [{"file": api.display(p, workspace), "errors": _messages(e)} for p, e in outcome.failures]}
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    if as_json:  # each project is written as soon as it is evaluated
+        writer = JsonRunWriter(lambda text: click.echo(text, nl=False))
+        base = api.load_ruleset(workspace, options.ruleset).ref  # the year's; a variant is named per project
+
+        def emit(path, viewed):
+            if not isinstance(viewed, EvalrunError):
+                writer.project(base, viewed[1])
+
+        outcome = api.run(options, on_project=emit, view=_project_json)
+        writer.finish(outcome.ruleset.ref,
+                      [{"file": api.display(p, workspace), "errors": _messages(e)} for p, e in outcome.failures])
         for path, error in outcome.failures:
             _print_errors(error)
     else:
+        with progress(options, enabled=not quiet and sys.stdout.isatty()) as on_project:
+            outcome = api.run(options, on_project=on_project)
         print_summary(outcome, workspace)
     sys.exit(EXIT_OK if outcome.ok else EXIT_USER)
+
+
+def _project_json(result) -> tuple:
+    """(ruleset reference, the project's JSON), made where the project was evaluated (--jobs)."""
+    return result.ruleset.ref, result_json(result)
 
 
 def _messages(error: EvalrunError) -> list[str]:
@@ -206,6 +220,9 @@ def explain(ruleset, workspace, project, indicator):
 
 
 def main() -> None:
+    # A run allocates millions of small objects that reference counting frees;
+    # the cycle collector need not look at them every 700 allocations.
+    gc.set_threshold(100_000, 50, 100)
     cli(prog_name="evalrun")
 
 

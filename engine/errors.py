@@ -59,6 +59,9 @@ class EvalrunError(Exception):
     def sort_key(self):
         return (self.source.file, self.source.line, self.source.column, self.message)
 
+    def __reduce__(self):  # pickled with its place (--jobs sends errors between processes)
+        return (type(self), (self.message, self.source))
+
 
 class EvalrunErrors(EvalrunError):
     """Several errors found in one pass, reported together, sorted by place."""
@@ -74,6 +77,9 @@ class EvalrunErrors(EvalrunError):
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+    def __reduce__(self):
+        return (type(self), (self.errors,))
 
 
 class UsageError(Exception):

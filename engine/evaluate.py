@@ -9,6 +9,7 @@ from __future__ import annotations
 import decimal
 from decimal import Decimal
 
+from . import fastpath
 from .errors import EvalrunError, Source, did_you_mean
 from .formulas import evaluate as run_formula
 from .model import Formula, GroupScore, Indicator, Input, Method, Project, Ruleset, Score, Trace
@@ -26,7 +27,16 @@ class Judgement:
 
 
 def evaluate_project(ruleset: Ruleset, project: Project):
-    """Score every row; returns (rate, budget_row, rows, groups, total, max_total, grade)."""
+    """Score every row; returns (rate, budget_row, rows, groups, total, max_total, grade).
+
+    The scores come from engine.fastpath; each row's trace is built by
+    ``score_indicator`` (below) when first read.
+    """
+    return fastpath.score_project(ruleset, project)
+
+
+def evaluate_project_reference(ruleset: Ruleset, project: Project):
+    """The same as ``evaluate_project``, every trace built at once (slow; for tests)."""
     rate, budget_row = score_budget(ruleset, project)
     allotted = allotted_weights(ruleset, project.indicators)
     rows = tuple(score_indicator(ruleset, ind, allotted.get(id(ind), ind.weight)) for ind in project.indicators)

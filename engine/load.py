@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from .errors import EvalrunError, Source
+from .fastload import cached_resolve
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_VALUES = 50_000  # scalars, mappings and lists as written; real files hold a few thousand
@@ -78,8 +79,15 @@ class _PositionLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe loader that builds LDict/LList, keeps positions, refuses duplicates."""
 
     filename = ""
+    resolve = cached_resolve(_BaseLoader.resolve)
 
     def construct_document(self, node):
+        from .fastload import NotPlain, construct
+
+        try:  # a plain document, quickly; anything else as below
+            return construct(self, node, LDict, LList, MAX_DEPTH, MAX_EXPANDED_NODES)
+        except NotPlain:
+            pass
         _check_expansion(node, self.filename)
         return super().construct_document(node)
 

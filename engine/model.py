@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .errors import Source
 from .targets import Measure, format_number
@@ -28,6 +28,18 @@ class Formula:
     source: Source
     names: frozenset = frozenset()
     tree: ast.AST | None = field(default=None, compare=False, repr=False)
+    # The tree compiled to ``f(names) -> value`` (engine.compiled); None for a stand-in.
+    run: Callable | None = field(default=None, compare=False, repr=False)
+
+    def __reduce__(self):
+        # The compiled function cannot be pickled; it is rebuilt from the text.
+        return (_restore_formula, (self.text, self.source, tuple(sorted(self.names))))
+
+
+def _restore_formula(text: str, source: Source, names: tuple) -> "Formula":
+    from .formulas import compile_formula
+
+    return compile_formula(text, source, names) if text else Formula(text, source, frozenset(names))
 
 
 @dataclass(frozen=True)
@@ -350,7 +362,6 @@ class ProjectResult:
     max_total: Decimal
     grade: str
     findings: tuple = ()
-    earned: Decimal | None = None  # the rows' sum before rescaling and deductions
 
     @property
     def all_rows(self) -> tuple:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -93,8 +94,14 @@ def template_dirs(workspace: Path, department: str | None) -> list[Path]:
 
 
 def environment(workspace: Path, department: str | None) -> SandboxedEnvironment:
+    """The environment for these template folders; made once, so each template is compiled once."""
+    return _environment(tuple(str(d) for d in template_dirs(workspace, department)))
+
+
+@lru_cache(maxsize=64)
+def _environment(dirs: tuple) -> SandboxedEnvironment:
     env = _BoundedSandbox(
-        loader=_Loader([str(d) for d in template_dirs(workspace, department)], encoding="utf-8"),
+        loader=_Loader(list(dirs), encoding="utf-8"),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2"), default_for_string=False),

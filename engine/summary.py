@@ -24,6 +24,7 @@ FAILED = "未能评价"
 @dataclass
 class YearSummary:
     ruleset: Ruleset
+    keep_views: bool = True  # the year workbook's project sheets need them; without it memory stays flat
     views: list = field(default_factory=list)     # report_view of each evaluated project
     rows: list = field(default_factory=list)
 
@@ -39,7 +40,8 @@ class YearSummary:
             })
             return
         view = report_view(outcome)
-        self.views.append(view)
+        if self.keep_views:
+            self.views.append(view)
         self.rows.append(_row(outcome, view, link))
 
     def context(self) -> dict:

@@ -1,7 +1,9 @@
 """validate: JSON Schema checks with file:line messages a non-programmer can act on.
 
 Each schema's validator is built once per process. Every error in a file is
-reported, sorted by line; unknown keys get a did-you-mean.
+reported, sorted by line; unknown keys get a did-you-mean. A valid file is
+recognised by the schema compiled to plain checks (engine.fastschema);
+jsonschema looks only at files those checks do not accept.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import jsonschema
 from jsonschema import Draft202012Validator
 
 from .errors import EvalrunError, Source, did_you_mean, raise_all
+from .fastschema import Unsupported, compile_schema
 from .load import LDict, source_of
 from .resources import data_path
 
@@ -32,6 +35,15 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+@lru_cache(maxsize=None)
+def quick_check(name: str):
+    """``valid(data) -> bool`` for the schema, or None if it cannot be compiled."""
+    try:
+        return compile_schema(validator(name).schema)
+    except Unsupported:
+        return None
+
+
 def schema_errors(data: Any, schema_name: str, filename: str) -> list[EvalrunError]:
     """Every schema violation in ``data`` as an EvalrunError with file and line."""
     if not isinstance(data, dict):
@@ -39,6 +51,9 @@ def schema_errors(data: Any, schema_name: str, filename: str) -> list[EvalrunErr
             f"expected a YAML mapping (key: value lines) at the top of the file, got {_describe(data)}",
             getattr(data, "source", Source(filename, 1)),
         )]
+    quick = quick_check(schema_name)
+    if quick is not None and quick(data):
+        return []
     errors = []
     for error in validator(schema_name).iter_errors(data):
         errors.extend(_translate(error, data, filename))

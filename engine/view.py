@@ -125,7 +125,7 @@ def result_json(result: ProjectResult) -> dict:
         })
     return {
         "department": project.department, "project": project.name, "fiscal_year": project.fiscal_year,
-        "file": project.file,
+        "file": project.file, "ruleset": result.ruleset.ref,
         "budget": {
             "unit": project.budget.unit, "initial": json_number(project.budget.initial),
             "full_year": json_number(project.budget.full_year), "executed": json_number(project.budget.executed),

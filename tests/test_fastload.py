@@ -1,0 +1,92 @@
+"""The quick YAML constructor builds exactly what load.py's own constructor builds, or steps aside."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from benchmarks.generate import project_data, to_yaml
+from engine import load
+from engine.errors import EvalrunError
+from engine.load import LDict, LList, _check_expansion, _check_shape, _PositionLoader, load_text
+from conftest import REFERENCE_FILE, REPO
+
+
+def reference(text: str, filename: str = "f.yaml"):
+    """load.py's constructor alone, without the quick path (after the same shape check load_text makes)."""
+    _check_shape(text, filename)
+    loader = _PositionLoader(text)
+    loader.filename = filename
+    try:
+        node = loader.get_single_node()
+        _check_expansion(node, filename)
+        return super(_PositionLoader, loader).construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def same(a, b) -> None:
+    assert type(a) is type(b), (a, b)
+    if isinstance(a, LDict):
+        assert list(a) == list(b) and a.source == b.source
+        assert a.key_sources == b.key_sources and a.value_sources == b.value_sources
+        for key in a:
+            same(a[key], b[key])
+    elif isinstance(a, LList):
+        assert len(a) == len(b) and a.source == b.source and a.item_sources == b.item_sources
+        for x, y in zip(a, b):
+            same(x, y)
+    else:
+        assert a == b and str(a) == str(b)
+
+
+def test_the_c_loader_is_used_when_installed():
+    if hasattr(yaml, "CSafeLoader"):
+        assert issubclass(_PositionLoader, yaml.CSafeLoader) and load._BaseLoader is yaml.CSafeLoader
+
+
+DOCUMENTS = [
+    REFERENCE_FILE.read_text(encoding="utf-8"),
+    (REPO / "rulesets/2025/ruleset.yaml").read_text(encoding="utf-8"),
+    to_yaml(project_data(3, 1, 4)),
+    "a: 1\nb: 1.50\nc: true\nd: null\ne: 2025-04-27\nf: [1, '2', 3.0]\n7: seven\ng: {}\nh: []\n",
+    "list:\n  - {x: 1}\n  - - nested\n    - 0x1F\n",
+    "a: &anchor {x: 1}\nb: *anchor\n",           # aliases: the full constructor
+    "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n",  # merge keys
+    "a: !!binary aGVsbG8=\n",
+    "a: !!set {x, y}\n",
+    "- 1\n- 2\n",
+    "just text\n",
+    "a: 1\na: 2\n",                             # duplicate: the full constructor says so
+    "a: .inf\n",
+    "? [1, 2]\n: x\n",
+    "1.5: x\n",
+    "true: x\n",
+    "a: " + "[" * 70 + "]" * 70 + "\n",
+    "a: " + "[" * 60 + "]" * 60 + "\n",
+]
+
+
+@pytest.mark.parametrize("text", DOCUMENTS, ids=range(len(DOCUMENTS)))
+def test_quick_constructor_equals_the_full_one(text):
+    outcomes = []
+    for build in (lambda t: load_text(t, "f.yaml"), reference):
+        try:
+            outcomes.append(build(text))
+        except EvalrunError as exc:
+            outcomes.append(str(exc))
+        except yaml.YAMLError as exc:
+            outcomes.append(f"yaml: {exc}")
+    if isinstance(outcomes[1], str) or isinstance(outcomes[0], str):
+        if outcomes[1].startswith("yaml: "):  # load_text turns YAML errors into EvalrunError
+            assert isinstance(outcomes[0], str)
+        else:
+            assert outcomes[0] == outcomes[1]
+    else:
+        same(outcomes[0], outcomes[1])
+
+
+def test_deep_document_is_refused_with_its_line():
+    text = "a: " + "[" * 70 + "]" * 70 + "\n"
+    with pytest.raises(EvalrunError) as caught:
+        load_text(text, "deep.yaml")
+    assert "nests deeper" in str(caught.value) and str(caught.value).startswith("deep.yaml:")

@@ -1,0 +1,64 @@
+"""--jobs N gives exactly what --jobs 1 gives: output, reports, order, failures, exit code."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import project_data, to_yaml
+from engine import RunOptions, run
+from conftest import REFERENCE_PROJECT, copy_workspace
+
+
+@pytest.fixture(scope="module")
+def busy_workspace(tmp_path_factory) -> Path:
+    """The example workspace plus generated projects, one broken file and one with a warning."""
+    workspace = copy_workspace(tmp_path_factory.mktemp("busy") / "ws")
+    root = workspace / "projects" / "2025"
+    for index in range(40):
+        data = project_data(5, index, 3)
+        (root / data["department"]).mkdir(exist_ok=True)
+        (root / data["department"] / f"p{index:03d}.yaml").write_text(to_yaml(data), encoding="utf-8")
+    (root / "测试单位").mkdir()
+    (root / "测试单位" / "坏文件.yaml").write_text("project: [\n", encoding="utf-8")
+    warned = to_yaml(project_data(5, 99, 3)) + "reported_total: 1\n"
+    (root / "测试单位" / "warned.yaml").write_text(warned, encoding="utf-8")
+    return workspace
+
+
+def reports(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("extra", [(), ("--json",)])
+def test_cli_output_is_the_same_with_two_jobs(run_cli, busy_workspace, tmp_path, extra):
+    seen = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        result = run_cli("--ruleset", "2025", "--jobs", jobs, "--output", str(out), *extra, workspace=busy_workspace)
+        seen.append((result.exit_code, result.stdout.replace(str(out), "OUT"), result.stderr,
+                     reports(out) if out.exists() else {}))
+    assert seen[0] == seen[1]
+    assert seen[0][0] == 1, "the broken file fails the run"
+    assert "95.53" in seen[0][1] and "坏文件" in seen[0][2]
+    if not extra:
+        assert "与填报的总分 1 不符" in seen[0][2] or "填报的总分 1 与" in seen[0][2]
+        markdown = [name for name in seen[0][3] if name.endswith(".md") and not name.endswith("汇总.md")]
+        projects = len(list((busy_workspace / "projects" / "2025").glob("*/*.yaml")))
+        assert len(markdown) == projects - 1 and f"2025/益阳市商务局/{REFERENCE_PROJECT}.md" in seen[0][3]
+
+
+def test_library_results_are_the_same_with_two_jobs(busy_workspace):
+    one = run(RunOptions(ruleset="2025", workspace=busy_workspace, write_reports=False))
+    two = run(RunOptions(ruleset="2025", workspace=busy_workspace, write_reports=False, jobs=2))
+    assert [r.total for r in one.results] == [r.total for r in two.results]
+    assert [[row.score for row in r.all_rows] for r in one.results] == \
+        [[row.score for row in r.all_rows] for r in two.results]
+    assert all(r.ruleset is (two.ruleset if not r.ruleset.variant else
+                             next(o.ruleset for o in two.results if o.ruleset.variant == r.ruleset.variant))
+               for r in two.results), "results point to the run's own rulesets"
+    assert all(r.ruleset.variant in ("", r.project.department) for r in two.results)
+    assert one.summaries == two.summaries
+    assert [(p, str(e)) for p, e in one.failures] == [(p, str(e)) for p, e in two.failures]
+    trace = two.results[-1].rows[0].trace
+    assert trace.formula is two.ruleset.methods[trace.method].formula and trace.inputs
