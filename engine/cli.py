@@ -7,6 +7,7 @@ Errors are mapped to exit codes here and only here:
 from __future__ import annotations
 
 import functools
+import os
 import gc
 import sys
 import unicodedata
@@ -60,6 +61,9 @@ def handle_errors(command):
             sys.exit(EXIT_USER)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:  # the reader went away (`evalrun diff ... | head`): not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_OK)
         except KeyboardInterrupt:
             click.echo("evalrun: interrupted; earlier outputs are unchanged", err=True)
             sys.exit(130)

@@ -136,3 +136,16 @@ def test_readme_test_command_is_what_ci_runs():
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     command = "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
     assert command in readme and command in ci
+
+
+def test_a_closed_pipe_is_not_an_internal_error():
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "engine.cli", "diff", "2024", "2025", "--workspace", str(REPO)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.readline()
+    process.stdout.close()  # like `| head -1`
+    _, err = process.communicate(timeout=60)
+    assert b"internal error" not in err
+    assert process.returncode == 0
