@@ -230,10 +230,6 @@ def main() -> None:
     cli(prog_name="evalrun")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
 @cli.command(name="test", epilog=EXIT_CODES_HELP)
 @ruleset_option
 @workspace_option
@@ -404,3 +400,7 @@ def export(ruleset, workspace, blank, output):
     click.echo(f"{outcome.projects} project(s) in {len(outcome.written)} workbook(s)"
                + (f"; {len(outcome.failures)} project(s) could not be exported" if outcome.failures else ""))
     sys.exit(EXIT_USER if outcome.failures else EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
