@@ -138,14 +138,20 @@ def test_readme_test_command_is_what_ci_runs():
     assert command in readme and command in ci
 
 
-def test_a_closed_pipe_is_not_an_internal_error():
+def test_a_closed_pipe_is_not_an_internal_error(tmp_path):
+    import shutil
     import subprocess
     import sys
 
-    process = subprocess.Popen([sys.executable, "-m", "engine.cli", "diff", "2024", "2025", "--workspace", str(REPO)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    from conftest import REFERENCE_FILE, copy_workspace
+
+    workspace = copy_workspace(tmp_path / "ws", reference_only=True)
+    for index in range(40):  # JSON well beyond a pipe's buffer
+        shutil.copy(REFERENCE_FILE, workspace / "projects" / "2025" / REFERENCE_FILE.parent.name / f"{index}.yaml")
+    process = subprocess.Popen([sys.executable, "-m", "engine.cli", "--ruleset", "2025", "--json",
+                                "--workspace", str(workspace)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     process.stdout.readline()
     process.stdout.close()  # like `| head -1`
-    _, err = process.communicate(timeout=60)
-    assert b"internal error" not in err
+    _, err = process.communicate(timeout=120)
+    assert b"internal error" not in err and b"Traceback" not in err
     assert process.returncode == 0
