@@ -149,7 +149,7 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, jobs):
         output=output, projects=tuple(projects), jobs=jobs, keep_results=False,
     )
     if as_json:  # each project is written as soon as it is evaluated
-        writer = JsonRunWriter(lambda text: click.echo(text, nl=False))
+        writer = JsonRunWriter(sys.stdout.write)  # not click.echo: no colour to strip, no flush per project
 
         def emit(path, viewed):
             if not isinstance(viewed, EvalrunError):
