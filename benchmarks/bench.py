@@ -89,15 +89,17 @@ def timed(command: list[str], cwd: Path) -> dict:
         done = subprocess.run(wrapped, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         seconds = time.perf_counter() - started
         peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-        return {"seconds": seconds, "mb": int(peak.group(1)) / 1024 if peak else float("nan"),
+        cpu = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", done.stderr))
+        return {"seconds": seconds, "cpu": cpu, "mb": int(peak.group(1)) / 1024 if peak else float("nan"),
                 "code": done.returncode, "how": "/usr/bin/time -v"}
     # Without GNU time: a fresh python runs the command, so its children's peak is this command's.
     probe = ("import json, resource, subprocess, sys, time; t = time.perf_counter(); "
              "c = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
-             "print(json.dumps([time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, c]))")
+             "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+             "print(json.dumps([time.perf_counter() - t, u.ru_utime + u.ru_stime, u.ru_maxrss, c]))")
     done = subprocess.run([sys.executable, "-c", probe] + command, cwd=cwd, capture_output=True, text=True)
-    seconds, peak, code = json.loads(done.stdout)
-    return {"seconds": seconds, "mb": peak / 1024, "code": code, "how": "getrusage(RUSAGE_CHILDREN)"}
+    seconds, cpu, peak, code = json.loads(done.stdout)
+    return {"seconds": seconds, "cpu": cpu, "mb": peak / 1024, "code": code, "how": "getrusage(RUSAGE_CHILDREN)"}
 
 
 def has_xlsx() -> bool:
@@ -112,6 +114,7 @@ def has_xlsx() -> bool:
 def end_to_end(workspace: Path, jobs: int, xlsx: bool) -> list[dict]:
     base = evalrun_command() + ["--ruleset", "bench", "--workspace", str(workspace)]
     variants = [("JSON (--json)", base + ["--json"], False),
+                (f"JSON, --jobs {jobs}", base + ["--json", "--jobs", str(jobs)], False),
                 ("Markdown reports", base, True),
                 (f"Markdown reports, --jobs {jobs}", base + ["--jobs", str(jobs)], True)]
     if xlsx:
@@ -220,10 +223,11 @@ def main(argv=None) -> None:
     from engine import load
 
     print("# evalrun benchmark\n")
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"Python {platform.python_version()}, {os.cpu_count()} cores, "
           f"YAML loader base {load._BaseLoader.__module__}.{load._BaseLoader.__name__}"
           f" (libyaml C parser: {'yes' if load._BaseLoader is getattr(yaml, 'CSafeLoader', None) else 'NO'}), "
-          f"{departments} departments, seed {args.seed}.\n")
+          f"{departments} departments, seed {args.seed}; load average at the start {busy:.2f}.\n")
     workspaces = {}
     for n in sizes:
         started = time.perf_counter()
@@ -249,9 +253,11 @@ def main(argv=None) -> None:
             how = figures["how"]
             per = figures["seconds"] / n * 1000
             per_thousand.setdefault(figures["what"], []).append(per)
-            rows.append([f"{n:,}", figures["what"], f"{figures['seconds']:.1f}", f"{per:.2f}", f"{figures['mb']:.0f}"])
+            rows.append([f"{n:,}", figures["what"], f"{figures['seconds']:.1f}", f"{per:.2f}", f"{figures['cpu']:.1f}",
+                         f"{figures['mb']:.0f}"])
     print(f"\n## End to end: `evalrun --ruleset bench` (peak memory by {how})\n")
-    print(table(["N", "run", "seconds", "seconds per 1,000 projects", "peak memory MB"], rows))
+    print(table(["N", "run", "seconds", "seconds per 1,000 projects", "CPU seconds (all processes)",
+                 "peak memory MB"], rows))
     if not xlsx:
         print("\n(XLSX: this evalrun has no `--format xlsx` yet; the script measures it once it has.)")
     if len(sizes) > 1:
@@ -259,7 +265,7 @@ def main(argv=None) -> None:
               "(1.00 = exactly linear): "
               + ", ".join(f"{what} {values[-1] / values[0]:.2f}" for what, values in per_thousand.items()) + ".")
 
-    print(f"\n## Where the time goes: `--json`, ms of CPU per project (N = {sizes[0]:,}, first 2,000)\n")
+    print(f"\n## Where the time goes: `--json`, ms of CPU per project (N = {sizes[0]:,}, at most 2,000 projects)\n")
     parts = stages(workspaces[sizes[0]])
     total = sum(ms for _, ms in parts)
     print(table(["stage", "ms per project", "share"],

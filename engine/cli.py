@@ -163,7 +163,7 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
         output=output, projects=tuple(projects), formats=parse_formats(formats), jobs=jobs, keep_results=False,
     )
     if as_json:  # each project is written as soon as it is evaluated
-        writer = JsonRunWriter(lambda text: click.echo(text, nl=False))
+        writer = JsonRunWriter(sys.stdout.write)  # not click.echo: no colour to strip, no flush per project
         base = api.load_ruleset(workspace, options.ruleset).ref  # the year's; a variant is named per project
 
         def emit(path, viewed):
