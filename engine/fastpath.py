@@ -161,6 +161,8 @@ class Plan:
             self.by_comparator[written] = (comparator, ruleset.methods[name] if name else None)
         name = ruleset.method_for.get("qualitative")
         self.qualitative = ruleset.methods[name] if name else None
+        name = ruleset.method_for.get("date", name)
+        self.deadline = ruleset.methods[name] if name else None
         self.groups = tuple(g.name for g in ruleset.groups)
 
     def round(self, value: Decimal) -> Decimal:
@@ -284,7 +286,7 @@ def score_row(plan: Plan, ind, allotted: Decimal) -> Score:
         elif target.kind == "qualitative":
             method = plan.qualitative
         elif target.kind == DATE:
-            raise _Fallback  # deadlines are scored by levels: the reference path chooses how
+            method = plan.deadline  # as evaluate.choose_method: method_for.date, else the qualitative method
         else:
             method = plan.by_comparator[target.comparator][1]
         if method is None or method.table is not None:
