@@ -307,14 +307,7 @@ def score_row(plan: Plan, ind, allotted: Decimal) -> Score:
                 met, value = _numeric(plan, target, actual, comparator)
             names = {"weight": allotted, "met": met, "target": target.value, "actual": value}
             band = None
-        try:
-            raw = method.formula.run(names)
-        except Exception:  # noqa: BLE001 - the reference path reports it
-            raise _Fallback from None
-        if raw.__class__ is not Decimal:
-            raw = _as_decimal(raw)
-        if not raw.is_finite():
-            raise _Fallback
+        raw = _run(method.formula, names)
     except _Fallback:
         from .evaluate import score_indicator
 
