@@ -1,18 +1,19 @@
 """The lean scorer: the rules of engine.evaluate, without building traces up front.
 
 ``evaluate.py`` says what a score is and builds its trace (the reference
-path). This module computes the same scores, with what can be prepared
-once per ruleset (a ``Plan``), and returns rows whose fields
-are filled in when first read: the indicator's fields are copied, and the
-trace (its method known at once) is built by the reference code from the
-same inputs; a trace that disagrees with the row's score raises
-``InternalError``. JSON and Markdown output read only ``trace.method``. Anything out
-of the ordinary (a mistake in a file, a formula that fails, a unit that
-needs converting between kinds) is handed to the reference path, so errors
-and their messages are the reference path's own.
+path). This module computes the same scores with what can be prepared once
+per ruleset, in a ``Plan``, and returns rows whose fields are
+filled in when first read: the indicator's fields are copied, and the trace
+(its method known at once) is built by the reference code from the same
+inputs; a trace that disagrees with the row's score raises
+``InternalError``. JSON and Markdown output read only ``trace.method``.
 
-Objects are created with ``new_instance`` (no per-field frozen-dataclass
-setattr); they compare equal to ones built the ordinary way.
+Anything out of the ordinary (a mistake in a file, a formula that fails, a
+unit that needs converting between kinds) is handed to the reference path,
+so errors and their messages are the reference path's own.
+
+Objects are made with ``new_instance`` (one ``__dict__``, not one frozen
+setattr per field); their fields are those an ordinary construction gives.
 """
 from __future__ import annotations
 
