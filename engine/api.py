@@ -20,6 +20,7 @@ from .lock import RunLock
 from .load import load_file
 from .model import Project, ProjectResult, Ruleset
 from .outputs import DEFAULT_FORMATS, FORMATS, summary_files
+from .paths import LinkOutside, guard_given, guard_path
 from .resolve import build_project
 from .rulesets import RulesetCache, display, load_ruleset, ruleset_file  # noqa: F401 - re-exported
 from .summary import YearSummary
@@ -43,6 +44,11 @@ class RunOptions:
     @property
     def output_dir(self) -> Path:
         return self.output or self.workspace / "reports" / "out"
+
+    @property
+    def output_root(self) -> Path:
+        """The folder no link may lead out of when writing: the workspace, or the --output folder."""
+        return self.output or self.workspace
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,17 +89,32 @@ class RunResult:
 
 
 def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
-    """projects/<fiscal year>/<department>/*.yaml, in a stable order."""
+    """projects/<fiscal year>/<department>/*.yaml, in a stable order.
+
+    A department folder that is a link leading out of the workspace is
+    listed as ``<department>/*.yaml``, which fails to load with a message
+    naming the link: its projects are not read, and the run says so.
+    """
     root = workspace / "projects" / str(ruleset.fiscal_year)
+    guard_path(workspace, root, "read")
     if not root.is_dir():
         return []
-    files = [p for p in root.glob("*/*.yaml") if p.is_file() and not p.is_symlink()]
+    files = []
+    for folder in root.iterdir():
+        if not folder.is_dir():
+            continue
+        try:
+            guard_path(workspace, folder, "read")
+        except LinkOutside:
+            files.append(folder / "*.yaml")
+            continue
+        files += [p for p in folder.glob("*.yaml") if p.is_file() or p.is_symlink()]
     return sorted(files, key=lambda p: (p.parent.name, p.name))
 
 
 def load_project(path: Path, ruleset: Ruleset, workspace: Path) -> Project:
     shown = display(path, workspace)
-    data = load_file(path, shown)
+    data = load_file(guard_given(workspace, path, "read"), shown)
     check_schema(data, "project", shown)
     return build_project(data, shown, ruleset)
 
@@ -150,7 +171,9 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
         for path, result in _results(options, rulesets, on_project, view):
             _collect(outcome, options, path, result)
         return outcome
-    with RunLock(options.output_dir, display(options.output_dir, options.workspace)), Staging(target) as staging:
+    root = options.output_root
+    with RunLock(options.output_dir, display(options.output_dir, options.workspace), root), \
+            Staging(target, root, options.workspace) as staging:
         collected = YearSummary(rulesets.base, keep_views="xlsx" in options.formats)
         for path, result, rendered in _results(options, rulesets, on_project, view, render=True):
             if not isinstance(result, EvalrunError) and isinstance(rendered, EvalrunError):

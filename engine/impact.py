@@ -20,6 +20,7 @@ from .evaluate import evaluate_project
 from .inherit import item_name
 from .load import LDict, LList, load_file
 from .model import ProjectResult, Ruleset
+from .paths import guard_path
 from .resolve import build_project
 from .rulesets import build_resolved, display, resolve_data
 from .targets import format_number
@@ -133,7 +134,7 @@ def impact(workspace: Path, old_name: str, new_name: str, year: int | None = Non
     impacts = []
     for path in project_files(workspace, replace(year_rules, fiscal_year=year)):
         shown = display(path, workspace)
-        data = load_file(path, shown)
+        data = load_file(guard_path(workspace, path, "read"), shown)
         check_schema(data, "project", shown)
         item = ProjectImpact(str(data["department"]), str(data["project"]), shown)
         impacts.append(item)

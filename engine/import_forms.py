@@ -15,7 +15,9 @@ from pathlib import Path
 import openpyxl
 
 from .cells import CellSource, FormError
+from .errors import EvalrunError
 from .importer import SheetImport, read_sheet
+from .ooxml import WORKBOOK_LIMITS, PackageDamaged, check_package
 from .projectfile import render
 from .rulesets import RulesetCache, display
 from .targets import format_number
@@ -67,6 +69,7 @@ def open_workbook(path: Path):
     if size > MAX_WORKBOOK_BYTES:
         raise FormError(f"the workbook is {size / 1024 / 1024:.1f} MB; a 自评表 workbook is far smaller "
                         f"(at most {MAX_WORKBOOK_BYTES // 1024 // 1024} MB is read)", where)
+    check_unpacked_size(path, where)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about features it drops (data validation, ...)
@@ -77,6 +80,20 @@ def open_workbook(path: Path):
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds of exception for files it cannot read
         raise FormError("the file is damaged or not an Excel workbook, though it is a zip file; save it again "
                         "from Excel or WPS as an Excel 工作簿 (.xlsx)", where) from None
+
+
+def check_unpacked_size(path: Path, where: CellSource) -> None:
+    """Refuse a workbook that would unpack past the limits of engine/ooxml.py (a zip bomb, ten million rows,
+    a merged range over a whole sheet) before openpyxl builds anything; values are then read, never
+    formulas evaluated (a formula cell gives the value Excel saved with it)."""
+    try:
+        check_package(path.read_bytes(), where.file, WORKBOOK_LIMITS, "workbook")
+    except OSError as exc:
+        raise FormError(f"cannot read the file: {exc.strerror}", where) from None
+    except PackageDamaged:
+        return  # openpyxl says it in its own words below
+    except EvalrunError as exc:
+        raise FormError(exc.message, where) from None
 
 
 def read_workbook(options: ImportOptions) -> list[SheetImport]:
@@ -122,7 +139,7 @@ def import_workbook(options: ImportOptions) -> ImportResult:
             result.paths[sheet.sheet] = root / relative
             texts[relative] = render(sheet.data, _header(options, sheet))
     if texts and (result.ok or options.partial):
-        with Staging(root) as staging:
+        with Staging(root, options.workspace, options.workspace, "the project files") as staging:
             for relative, text in texts.items():
                 staging.write(relative, text)
             result.written = staging.commit()

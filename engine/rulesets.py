@@ -16,6 +16,7 @@ from .errors import EvalrunError, Source, UsageError, did_you_mean
 from .inherit import merge
 from .load import LDict, load_file
 from .model import Ruleset
+from .paths import guard_path, write_file
 from .resolve import build_ruleset
 from .validate import check_schema
 
@@ -52,7 +53,7 @@ def ruleset_file(workspace: Path, name: str) -> Path:
 
 def _read(workspace: Path, path: Path) -> LDict:
     shown = display(path, workspace)
-    data = load_file(path, shown)
+    data = load_file(guard_path(workspace, path, "read"), shown)
     if not isinstance(data, dict):
         check_schema(data, "ruleset", shown)  # raises the "expected a mapping" error
     return data
@@ -142,9 +143,11 @@ def load_ruleset(workspace: Path, name: str) -> Ruleset:
 
 def variant_file(workspace: Path, name: str, department: str) -> Path | None:
     folder = workspace / "rulesets" / name / "departments"
+    if not department or department in (".", "..") or any(c in department for c in "/\\\0"):  # a name, not a path
+        return None
     path = folder / f"{department}.yaml"
-    if department and path.is_file() and path.resolve().parent == folder.resolve():
-        return path
+    if path.is_file() or path.is_symlink():
+        return path  # read through the workspace guard: a link out of the workspace is refused, not skipped
     return None
 
 
@@ -215,9 +218,8 @@ def new_ruleset(workspace: Path, name: str, parent_name: str) -> Path:
         f"fiscal_year: {year}\n"
         f"version: \"{year}.1\"\n"
     )
-    path.parent.mkdir(parents=True, exist_ok=False)
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    if path.parent.exists():
+        raise UsageError(f"{display(path.parent, workspace)} already exists; choose another name")
+    write_file(workspace, path, text)
     load_ruleset(workspace, name)  # the new file must resolve
     return path

@@ -175,7 +175,7 @@ def test_a_department_name_cannot_pick_templates_outside_the_workspace(tmp_path,
 
 
 def test_a_project_file_name_cannot_escape(workspace, run_cli):
-    """File names come from the folder listing; a symlinked project file is not followed."""
+    """File names come from the folder listing; a project file linking out of the workspace is refused."""
     folder = workspace / "projects" / "2025" / "测试单位"
     folder.mkdir()
     try:
@@ -183,7 +183,8 @@ def test_a_project_file_name_cannot_escape(workspace, run_cli):
     except OSError:
         pytest.skip("no symlinks here")
     result = run_cli("--ruleset", "2025", workspace=workspace)
-    assert result.exit_code == 0
+    assert result.exit_code == 1
+    assert f"projects/2025/测试单位/link.yaml: is a link to {REFERENCE_FILE}, outside the workspace" in result.stderr
     assert not (workspace / "reports" / "out" / "2025" / "测试单位").exists()
 
 
