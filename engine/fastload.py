@@ -12,9 +12,13 @@ runs its own constructor, whose checks and messages are unchanged.
 """
 from __future__ import annotations
 
+import re
+
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import EvalrunError, Source
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")  # load.CONTROL_CHARACTERS
 
 PREFIX = "tag:yaml.org,2002:"
 STR, INT, MAP, SEQ = PREFIX + "str", PREFIX + "int", PREFIX + "map", PREFIX + "seq"
@@ -43,6 +47,13 @@ class _Builder:
         self.max_depth, self.max_nodes = max_depth, max_nodes
         self.seen: set[int] = set()
         self.count = 0
+        self.escapes = getattr(loader, "escapes", True)
+
+    def text(self, value: str) -> str:
+        """A text, unless an escape put a control character in it: load.py's constructor says where."""
+        if self.escapes and _CONTROL.search(value):
+            raise NotPlain
+        return value
 
     def place(self, node) -> Source:
         mark = node.start_mark
@@ -53,7 +64,7 @@ class _Builder:
     def scalar(self, node):
         tag = node.tag
         if tag == STR:
-            return node.value
+            return self.text(node.value)
         if tag not in SCALAR_TAGS:
             raise NotPlain
         try:
@@ -83,7 +94,7 @@ class _Builder:
                     raise NotPlain
                 tag = key_node.tag
                 if tag == STR:
-                    key = key_node.value
+                    key = self.text(key_node.value)
                 elif tag == INT:
                     key = str(self.scalar(key_node))
                 else:
@@ -93,7 +104,7 @@ class _Builder:
                 keys[key] = place(key_node)
                 values[key] = place(value_node)
                 if value_node.__class__ is ScalarNode and value_node.tag == STR:
-                    result[key] = value_node.value
+                    result[key] = self.text(value_node.value)
                 else:
                     result[key] = self.build(value_node, depth + 1)
             return result

@@ -16,6 +16,7 @@ from .chart import score_chart
 from .errors import UsageError
 from .model import ProjectResult
 from .render import render_context, render_template
+from .sandbox import DEFAULT_BOUNDS
 from .view import report_view
 from .word import render_docx
 from .xlsx import project_workbook, year_workbook
@@ -46,7 +47,9 @@ def _xlsx(workspace: Path, result: ProjectResult) -> bytes:
 
 
 def _summary_text(name: str) -> Callable[[Path, dict, list], bytes]:
-    return lambda workspace, context, views: render_context(workspace, name, context).encode("utf-8")
+    """The 汇总 from a template, whose bounds grow with the number of projects it lists."""
+    return lambda workspace, context, views: render_context(
+        workspace, name, context, bounds=DEFAULT_BOUNDS.for_rows(len(context["rows"]))).encode("utf-8")
 
 
 FORMATS: dict[str, OutputFormat] = {

@@ -26,6 +26,13 @@ total the row after the last indicator: A:F 总分 | G full marks | H total scor
 Numbers are stored as numbers: amounts as given (General), 执行率 as the
 published fraction (55.32% -> 0.5532, format 0.00%), 自评得分 with format
 0.00. A not-applicable row leaves G and H empty.
+
+Every text is a string cell, never a formula, whatever it starts with: an
+indicator named ``=HYPERLINK(...)`` is that text in the cell (and, when it
+starts with ``= + - @``, a tab or a line break, the cell is marked as text
+with Excel's quote prefix, so that editing it in Excel keeps it text). A
+character XML cannot hold (a control character such as a vertical tab) is
+written as U+FFFD; project files with one are refused when they are read.
 """
 from __future__ import annotations
 
@@ -36,6 +43,7 @@ import unicodedata
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
@@ -182,7 +190,7 @@ def projects_workbook(views: list[dict]) -> bytes:
 
 def sheet_title(name: str, taken: set) -> str:
     """A valid, unique sheet name: at most 31 characters, none of []:*?/\\."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "Sheet"
+    base = re.sub(r"[\[\]:*?/\\\x00-\x1f\ufffe\uffff]", "_", name).strip("'") or "Sheet"
     title, n = base[:31], 1
     while title.lower() in taken:
         n += 1
@@ -250,10 +258,25 @@ def write_summary(ws, summary: dict) -> None:
 # ---------------------------------------------------------------- helpers
 
 
+# What makes Excel read a typed-in text as a formula (or DDE) when the cell is edited.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def text_cell(cell, value: str) -> None:
+    """Put ``value`` in ``cell`` as text: a string cell, never a formula, whatever it starts with."""
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    cell.data_type = "s"
+    if value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+
+
 def _put(ws, ref: str, value, merge_to: str | None = None, fmt: str | None = None,
          align: Alignment = _CENTER, font: Font | None = None) -> None:
     cell = ws[ref]
-    cell.value = value
+    if isinstance(value, str):
+        text_cell(cell, value)
+    else:
+        cell.value = value
     cell.alignment = align
     cell.font = font or Font(name=FONT, size=10.5)
     if fmt:
