@@ -172,7 +172,8 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
             _collect(outcome, options, path, result)
         return outcome
     root = options.output_root
-    with RunLock(options.output_dir, display(options.output_dir, options.workspace), root), \
+    with RunLock(options.output_dir, display(options.output_dir, options.workspace), root,
+                 "the output folder" if options.output else "the workspace"), \
             Staging(target, root, options.workspace) as staging:
         collected = YearSummary(rulesets.base, keep_views="xlsx" in options.formats)
         for path, result, rendered in _results(options, rulesets, on_project, view, render=True):

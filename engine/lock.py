@@ -57,19 +57,21 @@ else:
 class RunLock:
     """``with RunLock(folder):`` holds the folder's lock or raises WorkspaceBusy."""
 
-    def __init__(self, folder: Path, shown: str | None = None, root: Path | None = None):
+    def __init__(self, folder: Path, shown: str | None = None, root: Path | None = None,
+                 label: str = "the workspace"):
         self.folder = folder
         self.root = root if root is not None else folder  # no link on the way may leave it
+        self.label = label
         self.shown = shown or str(folder)
         self.path = folder / LOCK_NAME
         self._fd: int | None = None
 
     def __enter__(self) -> "RunLock":
         try:
-            self.path = guard_dir(self.root, self.folder, "write") / LOCK_NAME
+            self.path = guard_dir(self.root, self.folder, "write", self.label) / LOCK_NAME
         except OSError as exc:
             raise cannot_write(self.shown, exc) from None
-        guard_path(self.root, self.path, "write")  # a link leaving the workspace: named with its target
+        guard_path(self.root, self.path, "write", self.label)  # a link leaving the workspace: named with its target
         for _ in range(10):  # retries only when another run removed the file under us
             if os.path.islink(self.path):  # O_NOFOLLOW refuses it too, where the system has it
                 raise self._link_error()

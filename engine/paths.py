@@ -47,10 +47,11 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def guard_path(root: Path, path: Path, purpose: str = "read") -> Path:
+def guard_path(root: Path, path: Path, purpose: str = "read", label: str = "the workspace") -> Path:
     """The real path of ``path`` (inside ``root``), or LinkOutside naming the link that leaves ``root``.
 
-    ``purpose`` is "read" or "write", for the message. A path that is not
+    ``purpose`` is "read" or "write", and ``label`` what the root is ("the
+    workspace", "the output folder"), for the message. A path that is not
     under ``root`` at all is refused too (evalrun builds every path from the
     root and plain names, so that would be a bug or a hostile name).
     """
@@ -61,7 +62,7 @@ def guard_path(root: Path, path: Path, purpose: str = "read") -> Path:
         return Path(real)
     relative = _relative(absolute, root)
     if relative is None:
-        raise LinkOutside(f"refusing to {purpose} {absolute}: it is outside the workspace {root}",
+        raise LinkOutside(f"refusing to {purpose} {absolute}: it is outside {label} {root}",
                           Source(str(path)))
     current = root_real
     for part in relative.parts:
@@ -70,12 +71,12 @@ def guard_path(root: Path, path: Path, purpose: str = "read") -> Path:
             target = os.readlink(step)
             resolved = os.path.realpath(step)
             if not _inside(resolved, root_real):
-                raise _link_error(Path(step), target, root, purpose)
+                raise _link_error(Path(step), target, root, purpose, label)
             current = resolved
         else:
             current = step
     # realpath saw a link this walk did not (a race, or `..` after a link): refuse rather than guess
-    raise LinkOutside(f"refusing to {purpose} {shown(Path(absolute), root)}: it leads outside the workspace "
+    raise LinkOutside(f"refusing to {purpose} {shown(Path(absolute), root)}: it leads outside {label} "
                       f"(to {real})", Source(shown(Path(absolute), root)))
 
 
@@ -94,23 +95,22 @@ def _relative(absolute: str, root: Path) -> Path | None:
     return None
 
 
-def _link_error(link: Path, target: str, root: Path, purpose: str) -> LinkOutside:
+def _link_error(link: Path, target: str, root: Path, purpose: str, label: str) -> LinkOutside:
     name = shown(link, root)
     kind = "folder" if os.path.isdir(link) else "file"
-    where = "the output folder" if purpose == "write" else "the workspace"
     return LinkOutside(
-        f"is a link to {target}, outside {where} ({root}); evalrun does not {purpose} through links that "
+        f"is a link to {target}, outside {label} ({os.path.abspath(root)}); evalrun does not {purpose} through links that "
         f"leave it: put the {kind} itself here instead of a link"
         + (" (or choose where reports go with --output DIR)" if purpose == "write" else ""),
         Source(name))
 
 
-def guard_dir(root: Path, path: Path, purpose: str = "write") -> Path:
+def guard_dir(root: Path, path: Path, purpose: str = "write", label: str = "the workspace") -> Path:
     """``guard_path`` for a folder that is then created (with its parents) if missing; OSError as it comes."""
-    real = guard_path(root, path, purpose)
+    real = guard_path(root, path, purpose, label)
     os.makedirs(real, exist_ok=True)
     # the folders just made are real folders; check again in case a link appeared meanwhile
-    return guard_path(root, path, purpose)
+    return guard_path(root, path, purpose, label)
 
 
 def open_new(path: Path, mode: int = 0o644) -> int:
@@ -146,7 +146,8 @@ def write_file(root: Path, path: Path, content: str | bytes) -> Path:
         folder = guard_dir(root, path.parent, "write")
     except OSError as exc:
         raise cannot_write(shown(path, root), exc, "the file") from None
-    final = guard_path(root, folder / path.name, "write")
+    guard_path(root, folder / path.name, "write")
+    final = folder / path.name  # the entry itself: a link there is replaced, not followed
     temporary = folder / f".{path.name}.{os.getpid()}.tmp"
     try:
         _unlink(temporary)

@@ -219,7 +219,7 @@ def new_ruleset(workspace: Path, name: str, parent_name: str) -> Path:
         f"version: \"{year}.1\"\n"
     )
     if path.parent.exists():
-        raise UsageError(f"{display(path.parent, workspace)} already exists; choose another name")
+        raise UsageError(f"rulesets/{name} already exists; choose another name")
     write_file(workspace, path, text)
     load_ruleset(workspace, name)  # the new file must resolve
     return path

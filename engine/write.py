@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from .errors import EvalrunError, Source
-from .paths import cannot_write, guard_dir, guard_path, shown, write_new
+from .paths import cannot_write, guard_path, shown, write_new
 
 # Characters Windows refuses in file names, and names it reserves.
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
@@ -79,27 +79,37 @@ class Staging:
         self.root = root if root is not None else target
         self.workspace = workspace if workspace is not None else self.root
         self.what = what
+        self.label = "the workspace" if os.path.abspath(self.root) == os.path.abspath(self.workspace) \
+            else "the output folder"
         self.files: list[Path] = []
         self._names: set[str] = set()  # casefolded: Windows and macOS ignore case
         self._dir: Path | None = None
+        self._made: list[Path] = []  # folders entering made, removed again if nothing is committed
+        self._committed = False
 
     def _error(self, path: Path, exc: OSError) -> EvalrunError:
         return cannot_write(shown(path, self.workspace), exc, self.what)
 
     def __enter__(self) -> "Staging":
         try:
-            real = guard_dir(self.root, self.target, "write")
+            real = self._folder(self.target, self._made)
             for leftover in real.glob(STAGING_PREFIX + "*"):
                 shutil.rmtree(leftover, ignore_errors=True)  # never follows a link: it refuses one
             self._dir = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=real))
         except OSError as exc:
+            _remove_folders(self._made)
             raise self._error(self.target, exc) from None
+        except EvalrunError:
+            _remove_folders(self._made)
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
+        if not self._committed:
+            _remove_folders(self._made)  # only the empty ones: a folder with anything in it stays
 
     def write(self, relative: Path, content: str | bytes) -> Path:
         """Stage one output file; ``relative`` is under the target folder."""
@@ -138,8 +148,9 @@ class Staging:
             for relative in self.files:
                 final = self.target / relative
                 folder = self._folder(final.parent, made)
-                real = guard_path(self.root, folder / final.name, "write")
-                if real.is_dir():
+                guard_path(self.root, folder / final.name, "write", self.label)
+                real = folder / final.name  # the entry itself: a link there is replaced, not followed
+                if real.is_dir() and not real.is_symlink():
                     raise EvalrunError(f"a folder is where the file {relative.as_posix()} goes; move it away",
                                        Source(shown(final, self.workspace)))
                 places.append((relative, real))
@@ -156,11 +167,12 @@ class Staging:
             except OSError as exc:
                 raise self._error(self.target / relative, exc) from None
             done.append(self.target / relative)
+        self._committed = True
         return done
 
     def _folder(self, folder: Path, made: list) -> Path:
         """The real folder, checked and made (parents first) if missing; what was made goes into ``made``."""
-        real = guard_path(self.root, folder, "write")
+        real = guard_path(self.root, folder, "write", self.label)
         missing = []
         while not os.path.lexists(real):
             missing.append(real)
@@ -168,7 +180,7 @@ class Staging:
         for path in reversed(missing):
             os.mkdir(path)
             made.append(path)
-        return guard_path(self.root, folder, "write")
+        return guard_path(self.root, folder, "write", self.label)
 
 
 def _remove_folders(made: list) -> None:
