@@ -15,11 +15,15 @@ import docx
 import pytest
 
 from conftest import REFERENCE_PROJECT, REPO, copy_workspace
+from engine import load
+from engine.import_forms import MAX_WORKBOOK_BYTES
 from engine.ooxml import WORD_TEMPLATE_LIMITS, WORKBOOK_LIMITS
-from engine.sandbox import MAX_WIDTH, Bounds, BoundedSandbox, TemplateLimit, budget
+from engine.sandbox import (MAX_LIPSUM_PARAGRAPHS, MAX_LIPSUM_WORDS, MAX_NUMBER_DIGITS, MAX_POWER,
+                            MAX_TEMPLATE_BYTES, MAX_WIDTH, Bounds, BoundedSandbox, TemplateLimit, budget)
 
 DEPARTMENT = "益阳市商务局"
 MB = 1024 * 1024
+WORKBOOK_LIMITS_FILE_MB = MAX_WORKBOOK_BYTES // MB
 
 
 @pytest.fixture
@@ -302,14 +306,19 @@ def test_a_word_template_that_inflates_is_refused(workspace, run_cli):
 def test_the_limits_are_stated_in_the_readme():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## What evalrun refuses, and why"):readme.index("## For developers")]
+    section = " ".join(section.split())
     limits = WORKBOOK_LIMITS
     for stated in (f"{limits.unpacked // MB} MB", f"{limits.xml // MB} MB", f"{limits.worksheets_cells:,} cells",
-                   f"{limits.worksheets_rows:,} rows", f"{limits.columns:,} columns",
+                   f"{limits.worksheets_rows:,} rows", f"columns up to {limits.columns:,}", f"{limits.entries:,} parts",
                    f"{limits.merged_ranges:,} merged ranges", f"{limits.merged_cells:,} cells",
                    f"{limits.styles // MB} MB", f"{WORD_TEMPLATE_LIMITS.xml // MB} MB",
                    f"{WORD_TEMPLATE_LIMITS.template_xml // MB} MB", f"{MAX_WIDTH:,}",
                    f"{Bounds().output:,} characters", f"{Bounds().iterations:,}", f"{Bounds().seconds:g} seconds",
-                   f"{Bounds().value:,}"):
+                   f"{Bounds().value:,} characters or", f"exponents at most {MAX_POWER}",
+                   f"longer than {MAX_NUMBER_DIGITS:,} digits", f"at most {MAX_LIPSUM_PARAGRAPHS} paragraphs",
+                   f"most {MAX_LIPSUM_WORDS:,} words", f"at most {MAX_TEMPLATE_BYTES // MB} MB",
+                   f"at most {load.MAX_DIGITS} digits before the decimal point and at most {load.MAX_PLACES} after",
+                   f"at most {WORKBOOK_LIMITS_FILE_MB} MB as a file"):
         assert stated in section, stated
 
 
