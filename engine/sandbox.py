@@ -76,13 +76,14 @@ class TemplateLimit(SecurityError):
 class _Budget:
     """The running account of one render."""
 
-    __slots__ = ("bounds", "deadline", "iterations", "output", "sizes")
+    __slots__ = ("bounds", "deadline", "iterations", "output", "checkpoint", "sizes")
 
     def __init__(self, bounds: Bounds):
         self.bounds = bounds
         self.deadline = time.monotonic() + bounds.seconds
         self.iterations = 0
         self.output = 0
+        self.checkpoint = 0  # the output count at which spend() next checks the bounds and the clock
         self.sizes: dict = {}  # id -> (value, size) of values already measured in this render
 
     def check_time(self) -> None:
@@ -99,9 +100,15 @@ class _Budget:
 
     def spend(self, text) -> None:
         self.output += len(text)
+        if self.output >= self.checkpoint:
+            self.check_output()
+
+    def check_output(self) -> None:
+        """Past the output bound, or past the time budget (looked at every 16,384 characters written)."""
         if self.output > self.bounds.output:
             raise TemplateLimit(f"the report would be larger than {self.bounds.output:,} characters")
         self.check_time()
+        self.checkpoint = min(self.output + 16_384, self.bounds.output + 1)
 
 
 _current: ContextVar[_Budget | None] = ContextVar("evalrun_template_budget", default=None)
@@ -505,7 +512,11 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     # the hooks the generated code calls
     def spend(self, text):
-        _budget().spend(text)
+        budget = _current.get()
+        if budget is not None:  # (none when a constant is folded while compiling)
+            budget.output += len(text)
+            if budget.output >= budget.checkpoint:
+                budget.check_output()
         return text
 
     def checked(self, value, what):
