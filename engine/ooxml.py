@@ -60,20 +60,22 @@ class PackageLimits:
 
     entries: int = 2_000
     unpacked: int = 100 * MB  # all parts together, images included
-    xml: int = 40 * MB  # XML parts together
-    worksheets_cells: int = 200_000  # cells written in all sheets (a workbook only)
-    worksheets_rows: int = 100_000  # row records in all sheets
+    xml: int = 20 * MB  # XML parts together
+    worksheets_cells: int = 100_000  # cells written in all sheets (a workbook only)
+    worksheets_rows: int = 50_000  # row records in all sheets
     columns: int = 1_000  # the highest column a cell may be in (ALL)
     merged_ranges: int = 10_000  # merged ranges in all sheets
-    merged_cells: int = 200_000  # cells all merged ranges cover together
-    styles: int = 4 * MB  # xl/styles.xml: openpyxl builds an object for every style in it
-    other_xml: int = 8 * MB  # XML parts other than sheets and shared strings (comments, drawings, ...)
+    merged_cells: int = 30_000  # cells all merged ranges cover together (openpyxl styles each: ~50 µs a cell)
+    styles: int = 2 * MB  # xl/styles.xml: openpyxl builds an object for every style in it
+    shared_strings: int = 4 * MB  # xl/sharedStrings.xml: the same for every text in it
+    texts: int = 50_000  # the texts in xl/sharedStrings.xml (openpyxl reads them one by one, slowly)
+    other_xml: int = 4 * MB  # XML parts other than sheets and shared strings (styles, comments, drawings, ...)
     elements: int = 3_000_000  # XML elements in all sheets, which are read one by one
     template_xml: int = 4 * MB  # a Word template's body, headers, footers and footnotes (rendered as templates)
 
 
 WORKBOOK_LIMITS = PackageLimits()
-WORD_TEMPLATE_LIMITS = PackageLimits(xml=8 * MB, other_xml=8 * MB)
+WORD_TEMPLATE_LIMITS = PackageLimits(xml=8 * MB, other_xml=8 * MB)  # python-docx reads every part
 _TEMPLATE_PARTS = re.compile(r"^word/(document|header\d*|footer\d*|footnotes)\.xml$")
 
 
@@ -126,28 +128,77 @@ def _check(content: bytes, limits: PackageLimits, what: str) -> None:
         raise PackageTooLarge(f"the {what}'s text (body, headers, footers) unpacks to {_mb(rendered)} of XML; "
                               f"at most {_mb(limits.template_xml)} is read (a report template is far smaller)")
     sheets = [e for e in xml if e.filename.startswith("xl/worksheets/") and e.filename.endswith(".xml")]
-    other = sum(e.file_size for e in xml if e not in sheets and e.filename != "xl/sharedStrings.xml"
-                and not _TEMPLATE_PARTS.match(e.filename))
-    if other > limits.other_xml:
-        raise PackageTooLarge(f"the {what}'s styles, comments and drawings unpack to {_mb(other)}; at most "
-                              f"{_mb(limits.other_xml)} is read")
     for entry in xml:
         if entry.filename == "xl/styles.xml" and entry.file_size > limits.styles:
             raise PackageTooLarge(f"the {what}'s styles (xl/styles.xml) unpack to {_mb(entry.file_size)}; at most "
                                   f"{_mb(limits.styles)} is read (Excel's 'too many cell formats': clear the "
                                   "formats of unused cells)")
+        if entry.filename == "xl/sharedStrings.xml" and entry.file_size > limits.shared_strings:
+            raise PackageTooLarge(f"the {what}'s texts (xl/sharedStrings.xml) unpack to {_mb(entry.file_size)}; at "
+                                  f"most {_mb(limits.shared_strings)} is read (a 自评表 workbook holds far less text)")
         _no_dtd(archive, entry, what)
+    other = sum(e.file_size for e in xml if e not in sheets and e.filename != "xl/sharedStrings.xml"
+                and not _TEMPLATE_PARTS.match(e.filename))
+    if other > limits.other_xml:
+        raise PackageTooLarge(f"the {what}'s styles, comments and drawings unpack to {_mb(other)}; at most "
+                              f"{_mb(limits.other_xml)} is read")
     if sheets:
         _SheetScan(archive, sheets, limits, what).run()
+    for entry in xml:
+        if entry.filename == "xl/sharedStrings.xml":
+            _count_texts(archive, entry, limits, what)
+
+
+def _count_texts(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limits: PackageLimits, what: str) -> None:
+    count = 0
+
+    def start(name, attributes):
+        nonlocal count
+        if name.rsplit(" ", 1)[-1] == "si":
+            count += 1
+            if count > limits.texts:
+                raise PackageTooLarge(f"the {what} holds more than {limits.texts:,} different texts "
+                                      "(xl/sharedStrings.xml); a 自评表 workbook holds a few thousand")
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse_dtd(what, entry.filename)
+    with archive.open(entry) as handle:
+        try:
+            parser.ParseFile(handle)
+        except expat.ExpatError as exc:
+            raise PackageTooLarge(f"the {what}'s texts (xl/sharedStrings.xml) are not valid XML ({exc}); save the "
+                                  "file again from Excel or WPS") from None
+
+
+def _refuse_dtd(what: str, part: str):
+    def refuse(*args):
+        raise PackageTooLarge(f"the {what}'s part {part} declares a DTD or entities, which Office files never do; "
+                              "save the file again from Excel, Word or WPS")
+
+    return refuse
+
+
+class _RootReached(Exception):
+    pass
 
 
 def _no_dtd(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, what: str) -> None:
-    """Office parts never declare a DTD or entities; one that does is refused (an entity expansion bomb)."""
+    """Office parts never declare a DTD or entities; one that does is refused (an entity expansion bomb).
+
+    Only the prolog is read: parsing stops at the root element.
+    """
+    def root(*args):
+        raise _RootReached
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = root
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse_dtd(what, entry.filename)
     with archive.open(entry) as handle:
-        head = handle.read(4096)
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise PackageTooLarge(f"the {what}'s part {entry.filename} declares a DTD or entities, which Office "
-                              "files never do; save the file again from Excel, Word or WPS")
+        try:
+            parser.ParseFile(handle)
+        except (_RootReached, expat.ExpatError):
+            pass  # a part that is not XML is reported by the reader that needs it
 
 
 class _SheetScan:

@@ -235,6 +235,10 @@ BOMBS = {
     "entities": (lambda: _entity_bomb(), "declares a DTD or entities"),
     "styles": (lambda: workbook([], extra={"xl/styles.xml": b"<styleSheet>" + b" " * (5 * MB) + b"</styleSheet>"}),
                "styles (xl/styles.xml) unpack to"),
+    "texts": (lambda: workbook([], extra={"xl/sharedStrings.xml": b"<sst>" + b"<si><t>x</t></si>" * MB + b"</sst>"}),
+              "texts (xl/sharedStrings.xml) unpack to 17.0 MB"),
+    "many texts": (lambda: workbook([], extra={"xl/sharedStrings.xml": b"<sst>" + b"<si><t>x</t></si>" * 50_001
+                                               + b"</sst>"}), "more than 50,000 different texts"),
     "parts": (lambda: workbook([], extra={f"xl/media/{i}.bin": b"" for i in range(2_001)}), "parts; at most 2,000"),
 }
 
@@ -311,7 +315,7 @@ def test_the_limits_are_stated_in_the_readme():
     for stated in (f"{limits.unpacked // MB} MB", f"{limits.xml // MB} MB", f"{limits.worksheets_cells:,} cells",
                    f"{limits.worksheets_rows:,} rows", f"columns up to {limits.columns:,}", f"{limits.entries:,} parts",
                    f"{limits.merged_ranges:,} merged ranges", f"{limits.merged_cells:,} cells",
-                   f"{limits.styles // MB} MB", f"{WORD_TEMPLATE_LIMITS.xml // MB} MB",
+                   f"{limits.styles // MB} MB", f"{limits.shared_strings // MB} MB", f"{limits.texts:,} different texts", f"{WORD_TEMPLATE_LIMITS.xml // MB} MB",
                    f"{WORD_TEMPLATE_LIMITS.template_xml // MB} MB", f"{MAX_WIDTH:,}",
                    f"{Bounds().output:,} characters", f"{Bounds().iterations:,}", f"{Bounds().seconds:g} seconds",
                    f"{Bounds().value:,} characters or", f"exponents at most {MAX_POWER}",
@@ -370,13 +374,46 @@ def test_hostile_inputs_stay_under_500_mb_and_20_seconds(tmp_path):
         assert BOMBS[name][1] in done.stderr and "Traceback" not in done.stderr, (name, done.stderr)
 
 
+def largest_workbook() -> bytes:
+    """A workbook just inside every limit at once: cells, merged cells, styles and texts."""
+    limits = WORKBOOK_LIMITS
+    styles_head = (b'<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                   b'<fonts count="1"><font><sz val="11"/></font></fonts><fills count="1"><fill><patternFill '
+                   b'patternType="none"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1">'
+                   b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs>')
+    xf = b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    styles = styles_head + xf * ((limits.styles - len(styles_head) - 100) // len(xf)) + b"</cellXfs></styleSheet>"
+    texts = [b"<si><t>%d</t></si>" % i for i in range(limits.texts)]
+    sst = (b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           + b"".join(texts)[:limits.shared_strings - 200].rsplit(b"<si>", 1)[0] + b"</sst>")
+    merged_rows = limits.merged_cells // 10 - 1
+    data = workbook(cells(limits.worksheets_cells - 100),
+                    b'</sheetData><mergeCells count="1"><mergeCell ref="K1:T%d"/></mergeCells></worksheet>' % merged_rows)
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename == "[Content_Types].xml":
+                part = part.replace(b"</Types>", b'<Override PartName="/xl/styles.xml" ContentType="application/vnd.'
+                                    b'openxmlformats-officedocument.spreadsheetml.styles+xml"/><Override PartName='
+                                    b'"/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                                    b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                part = part.replace(b"</Relationships>", b'<Relationship Id="rId9" Type="http://schemas.openxmlformats.'
+                                    b'org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship '
+                                    b'Id="rId8" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                                    b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+            archive.writestr(info, part)
+        archive.writestr("xl/styles.xml", styles)
+        archive.writestr("xl/sharedStrings.xml", sst)
+    return out.getvalue()
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS caps memory as the test means only on Linux")
-def test_a_workbook_just_inside_the_limits_loads_under_500_mb(tmp_path):
-    """The largest workbook the limits let through is read by openpyxl within the memory cap."""
+def test_the_largest_workbook_the_limits_let_through_loads_under_500_mb_and_20_seconds(tmp_path):
     workspace = copy_workspace(tmp_path / "ws", reference_only=True)
     form = tmp_path / "big.xlsx"
-    form.write_bytes(workbook(cells(WORKBOOK_LIMITS.worksheets_cells - 100),
-                              b'</sheetData><mergeCells count="1"><mergeCell ref="K1:T19990"/></mergeCells></worksheet>'))
+    form.write_bytes(largest_workbook())
     done = capped("import", str(form), "--year", "2025", cwd=workspace)
     assert "MemoryError" not in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert done.returncode == 1  # it is no 自评表: refused for that, after being read whole
