@@ -388,3 +388,21 @@ def test_numbers_outside_the_range_are_refused_at_load(workspace, run_cli, old, 
     (error,) = result.stderr.splitlines()
     assert error.startswith(f"projects/2025/益阳市商务局/{REFERENCE_PROJECT}.yaml:{line}:"), error
     assert words in error
+
+
+def test_import_reads_saved_values_and_never_evaluates_a_formula(workspace, run_cli, tmp_path):
+    import openpyxl
+
+    from conftest import copy_workspace
+
+    assert run_cli("export", "--ruleset", "2025", workspace=workspace).exit_code == 0
+    form = tmp_path / "form.xlsx"
+    book = openpyxl.load_workbook(workspace / "reports/out/2025/forms/益阳市商务局.xlsx")
+    sheet = book.worksheets[0]
+    sheet["F12"] = "=7000+983"  # a formula no spreadsheet program has calculated: no saved value
+    book.save(form)
+    target = copy_workspace(tmp_path / "again", projects=False)
+    result = run_cli("import", str(form), "--year", "2025", workspace=target)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"form.xlsx!{sheet.title}!F12: " in result.stderr
+    assert not list((target / "projects").rglob("*.yaml"))
