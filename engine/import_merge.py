@@ -281,8 +281,8 @@ class _Comparer:
                             "(use --accept-changes to take it)"))
         for i in removed:
             label = _label(olds[i])
-            line = getattr(olds[i], "source", None)
-            at = f" (line {line.line} of the project file)" if line and line.line else ""
+            place = olds[i].source_of("name") if hasattr(olds[i], "source_of") else None
+            at = f" ({place})" if place and place.line else ""
             self.change(f"{label} (removed)", label, None, None, True, [Edit("remove", ("indicators", i))],
                         refusal=(f"{label}{at} is not in the form; a returned form cannot remove an indicator "
                                  "(use --accept-changes to take it)"))
