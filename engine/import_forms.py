@@ -28,7 +28,7 @@ from .evaluate import choose_method, score_indicator
 from .import_merge import merge
 from .importer import SheetImport, read_sheet, sheet_year
 from .load import LDict, LList, decode, load_file, load_text
-from .projectfile import edit, render
+from .projectfile import NotEditable, edit, render
 from .resolve import build_project
 from .rulesets import RulesetCache, display
 from .targets import format_number
@@ -291,7 +291,10 @@ def _update(options: ImportOptions, sheet: SheetImport, path: Path, shown: str, 
         sheet.errors.append(FormError(f"{shown} exists already; add --force to update it with the changes listed "
                                       "(--dry-run lists them without writing)", where))
     if not sheet.errors and merged.edits:
-        plan.text = edit(text, merged.edits, shown)
+        try:
+            plan.text = edit(text, merged.edits, shown)
+        except NotEditable as exc:
+            sheet.errors.append(exc)
     return plan
 
 

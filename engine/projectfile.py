@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import yaml
 
-from .errors import InternalError
+from .errors import EvalrunError, InternalError, Source
 from .load import load_text
 from .targets import format_number
 from .validate import schema_errors
@@ -140,6 +140,11 @@ ORDERS = {  # where a key the file lacks is added: after the last key it follows
 }
 
 
+class NotEditable(EvalrunError):
+    """A value the file does not write out itself (an alias `*name`, a `<<` merge, an anchor `&name`
+    others refer to), which an edit in place would change elsewhere too, or not at all."""
+
+
 @dataclass(frozen=True)
 class Edit:
     """One change to a project file.
@@ -161,15 +166,31 @@ def edit(text: str, edits: list, filename: str = "<project file>") -> str:
     if text.startswith("\ufeff"):  # a BOM is kept, but the parser's positions do not count it
         return "\ufeff" + edit(text[1:], edits, filename)
     original = load_text(text, filename)
-    editor = _Editor(text)
+    editor = _Editor(text, filename)
     for change in edits:
         editor.apply(change)
     result = editor.result()
     expected = _plain(original)
-    for change in edits:
+    for change in _data_order(edits):
         _apply_to_data(expected, change)
-    _check(result, expected, schema=not schema_errors(original, "project", filename))
+    try:
+        _check(result, expected, schema=not schema_errors(original, "project", filename))
+    except (EvalrunError, InternalError):
+        if re.search(r"(^|[\s:,\[{-])[&*]\S|<<\s*:", text):  # anchors, aliases or merges the edit disturbed
+            raise NotEditable("the file uses YAML anchors (`&name`), aliases (`*name`) or `<<` merges that an "
+                              "edit in place would break; write the values out, then import again",
+                              Source(filename, 1)) from None
+        raise
     return result
+
+
+def _data_order(edits: list) -> list:
+    """Values set first, then list items removed from the last, then items appended: the indices of
+    an edit are those of the file as it was."""
+    sets = [e for e in edits if e.kind == "set"]
+    removals = sorted((e for e in edits if e.kind == "remove"), key=lambda e: [str(p) for p in e.path[:-1]]
+                      + [e.path[-1] if isinstance(e.path[-1], int) else -1], reverse=True)
+    return sets + removals + [e for e in edits if e.kind == "append"]
 
 
 def _plain(value):
@@ -205,8 +226,8 @@ def _order(path: tuple) -> tuple:
 class _Editor:
     """Replacements of spans of the original text, collected and made at the end."""
 
-    def __init__(self, text: str):
-        self.text = text
+    def __init__(self, text: str, filename: str = "<project file>"):
+        self.text, self.filename = text, filename
         self.root = yaml.compose(text, Loader=yaml.SafeLoader)
         self.sep = "\r\n" if "\r\n" in text else "\n"
         self.spans: list = []  # (start, end, replacement, sequence)
@@ -214,14 +235,31 @@ class _Editor:
     # ---- finding nodes
 
     def node(self, path: tuple):
+        """The node at ``path`` and whether it is inside `{ }` or `[ ]`; NotEditable when the file does
+        not write it out where it is used."""
         node, flow = self.root, False
-        for part in path:
+        for depth, part in enumerate(path):
             flow = flow or bool(getattr(node, "flow_style", False))
+            parent = node
             if isinstance(node, yaml.MappingNode):
-                node = next(v for k, v in node.value if k.value == part)
+                found = [(k, v) for k, v in node.value if k.value == part]
+                if not found:
+                    self.refuse(parent, path[: depth + 1], "comes from a `<<` merge")
+                key, node = found[0]
+                if node.start_mark.index < key.end_mark.index:
+                    self.refuse(key, path[: depth + 1], "is an alias (`*name`) of a value written elsewhere")
             else:
                 node = node.value[part]
+                if node.start_mark.index < parent.start_mark.index:
+                    self.refuse(parent, path[: depth + 1], "is an alias (`*name`) of a value written elsewhere")
+            if self.text.startswith("&", node.start_mark.index):
+                self.refuse(node, path[: depth + 1], "carries an anchor (`&name`) that other values may use")
         return node, flow or bool(getattr(node, "flow_style", False))
+
+    def refuse(self, node, path: tuple, why: str):
+        where = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "[")
+        raise NotEditable(f"cannot update `{where}` in place: it {why}; write the value out here, then import "
+                          "again", Source(self.filename, node.start_mark.line + 1, node.start_mark.column + 1))
 
     def entry(self, mapping, key: str):
         for index, (k, v) in enumerate(mapping.value):
