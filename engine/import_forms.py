@@ -283,9 +283,8 @@ def _update(options: ImportOptions, sheet: SheetImport, path: Path, shown: str, 
         budget_weight = ruleset.budget.weight
     merged = merge(sheet, data, group_weights, budget_weight)
     plan = Plan(path, False, changes=merged.changes, bom=raw.startswith(BOM))
-    sheet.errors.extend(merged.errors)
-    if not options.accept_changes:
-        sheet.errors.extend(c.refused(where) for c in merged.approved)
+    problems = merged.errors + ([] if options.accept_changes else [c.refused(where) for c in merged.approved])
+    sheet.errors.extend(sorted(problems, key=lambda e: (not e.source.line, e.source.line, e.source.column)))
     _check_scoring(sheet, ruleset, merged.matches, data)
     if merged.changes and not options.force and not options.dry_run:
         sheet.errors.append(FormError(f"{shown} exists already; add --force to update it with the changes listed "

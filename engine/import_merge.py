@@ -57,8 +57,8 @@ class Change:
         return f"{self.what}: {shown(self.old)} → {shown(self.new)}"
 
     def refused(self, where: CellSource) -> FormError:
-        message = self.refusal or (f"{self.field or self.what} was changed from `{plain(self.old)}` to "
-                                   f"`{plain(self.new)}`; {REFUSED}")
+        message = self.refusal or (f"{self.field or self.what} was changed from {quoted(self.old)} to "
+                                   f"{quoted(self.new)}; {REFUSED}")
         return FormError(message, self.cell or where)
 
 
@@ -83,6 +83,11 @@ def plain(value) -> str:
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return format_number(Decimal(value))
     return " ".join(str(value).split())
+
+
+def quoted(value) -> str:
+    text = plain(value)
+    return f"`{text}`" if text else "(empty)"
 
 
 def shown(value) -> str:
@@ -198,7 +203,7 @@ class _Comparer:
                     f"{LABELS['achieved']} has {len(achieved)} numbered item(s), {LABELS['expected']} {count}; "
                     "write one numbered item per goal (1.… 2.…), in the order of the goals",
                     self.cells[("goals", "achieved")]))
-                return
+                achieved = None
         if written is not None:
             self._expected_changed(goals, written, achieved)
         for index, new in enumerate(achieved or []):

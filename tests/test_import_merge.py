@@ -197,6 +197,73 @@ def test_a_changed_target_and_budget_are_refused_with_their_cells(run_cli, works
     assert data["indicators"][2]["weight"] == 5
 
 
+def test_weights_of_groups_and_of_the_budget_row_and_the_goals_are_approved(run_cli, workspace, forms):
+    form = changed_form(forms, {"B12": "产出指标（70分）", "G5": 15, "D7": 20,
+                                "B10": "1.直接利用外资同比增长 3%以上"})
+    result = run_cli("import", str(form), "--force", workspace=workspace)
+    assert result.exit_code == 1
+    where = f"returned.xlsx!{REFERENCE_PROJECT}"
+    assert result.stderr.splitlines()[:5] == [
+        f"{where}!G5: 分值 was changed from `10` to `15`; {REFUSED}",
+        f"{where}!D7: 上年结转资金 was changed from (empty) to `20`; {REFUSED}",
+        f"{where}!B10: 预期目标 was changed from `1.直接利用外资同比增长 5%以上 2.外贸进出口额同比增长 5.5%及以上 "
+        "3.对外承包工程和劳务合作完成营业额 7000 万美元 4.新引进“三类 500 强”企业投资的项目 5 个以上 "
+        f"5.推动开放型经济高质量发展，产业转型升级，带动和提升新兴产业发展` to `1.直接利用外资同比增长 3%以上`; {REFUSED}",
+        f"{where}!F10: 实际完成情况 has 5 numbered item(s), 预期目标 1; write one numbered item per goal (1.… 2.…), "
+        "in the order of the goals",
+        f"{where}!B12: 产出指标 分值 was changed from `65` to `70`; {REFUSED}",
+    ]
+    result = run_cli("import", str(form), "--force", "--accept-changes", workspace=workspace)
+    assert result.exit_code == 1  # the five goals achieved no longer match one goal
+    form = changed_form(forms, {"B12": "产出指标（70分）", "G5": 15, "D7": 20})
+    result = run_cli("import", str(form), "--force", "--accept-changes", workspace=workspace)
+    assert result.exit_code == 0, result.stderr
+    assert "  预算执行率 分值: 10 → 15  (not taken: the ruleset sets it, not the project file)" in result.stdout
+    data = load_file(project_path(workspace))
+    assert data["stated_weights"] == {"产出指标": 70} and data["budget"]["carried_over"] == 20
+
+
+def test_the_implementing_unit_is_the_departments_to_fill(run_cli, workspace, forms):
+    path = project_path(workspace)
+    before = path.read_bytes()
+    result = run_cli("import", str(changed_form(forms, {"G3": "投资管理科"})), "--force", workspace=workspace)
+    assert result.exit_code == 0, result.stderr
+    assert '  实施单位: (empty) → 投资管理科' in result.stdout
+    assert changed_lines(before, path.read_bytes()) == (['implementing_unit: ""'], ["implementing_unit: 投资管理科"])
+
+
+def test_partial_writes_the_sheets_that_pass(run_cli, workspace, forms):
+    wb = openpyxl.load_workbook(forms / f"{FARM}.xlsx")
+    wb.active["H15"] = 7
+    ours = openpyxl.load_workbook(forms / f"{DEPARTMENT}.xlsx").active
+    refused = wb.create_sheet("商务局")
+    for row in ours.iter_rows():
+        for cell in row:
+            refused[cell.coordinate] = cell.value
+    for merged in ours.merged_cells.ranges:
+        refused.merge_cells(str(merged))
+    refused["E13"] = "≥3 家"
+    wb.save(forms / "both.xlsx")
+    before = project_path(workspace).read_bytes()
+    result = run_cli("import", str(forms / "both.xlsx"), "--force", "--partial", workspace=workspace)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-1] == f"updated projects/2025/{FARM}/{FARM_PROJECT}.yaml"
+    assert result.stderr.splitlines()[-1] == "1 problem(s); not written: sheet 商务局"
+    assert project_path(workspace).read_bytes() == before
+
+
+def test_a_value_written_through_an_alias_is_not_edited(run_cli, workspace, forms):
+    path = project_path(workspace)
+    text = path.read_text("utf-8").replace("    actual: 12 家\n", "    actual: &twelve 12 家\n")
+    path.write_text(text, "utf-8")
+    result = run_cli("import", str(changed_form(forms, {"F13": "15 家"})), "--force", workspace=workspace)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"projects/2025/{DEPARTMENT}/{REFERENCE_PROJECT}.yaml:69:13: cannot update `indicators[1].actual` in place: "
+        "it carries an anchor (`&name`) that other values may use; write the value out here, then import again")
+    assert path.read_text("utf-8") == text
+
+
 def test_a_renamed_indicator_is_a_changed_name_not_a_new_indicator(run_cli, workspace, forms):
     form = changed_form(forms, {"D13": "引进世界 500 强企业"})
     result = run_cli("import", str(form), "--force", workspace=workspace)
