@@ -188,8 +188,8 @@ def _data_order(edits: list) -> list:
     """Values set first, then list items removed from the last, then items appended: the indices of
     an edit are those of the file as it was."""
     sets = [e for e in edits if e.kind == "set"]
-    removals = sorted((e for e in edits if e.kind == "remove"), key=lambda e: [str(p) for p in e.path[:-1]]
-                      + [e.path[-1] if isinstance(e.path[-1], int) else -1], reverse=True)
+    removals = sorted((e for e in edits if e.kind == "remove"), reverse=True, key=lambda e: (
+        tuple(str(p) for p in e.path[:-1]), e.path[-1] if isinstance(e.path[-1], int) else -1))
     return sets + removals + [e for e in edits if e.kind == "append"]
 
 

@@ -146,6 +146,29 @@ def test_an_emptied_cell_removes_only_that_value(run_cli, workspace, forms):
     assert added == []
 
 
+def test_a_blank_form_filled_in_takes_what_it_holds(run_cli, workspace):
+    assert run_cli("export", "--ruleset", "2025", "--blank", workspace=workspace).exit_code == 0
+    form = workspace / "reports" / "out" / "2025" / "forms" / f"{FARM}.xlsx"
+    wb = openpyxl.load_workbook(form)
+    ws = wb.active
+    ws["F5"], ws["F10"] = 3200, "1.新建高标准农田 2.5 万亩\n2.提升 12%"
+    actuals = ["2.5 万亩", "126 公里", "100%", "11月", "1500 元/亩", "同比增长 12%", "效果明显", "0.56", None, "95%"]
+    for row, actual in zip(range(12, 22), actuals):
+        if actual:
+            ws[f"F{row}"] = actual
+    wb.save(form)
+    path = project_path(workspace, FARM, FARM_PROJECT)
+    result = run_cli("import", str(form), "--force", workspace=workspace)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "  全年执行数: 3126.4 → 3200" in lines and "  三级指标 新建高标准农田面积 自评得分: 18.56 → (empty)" in lines
+    assert "  年度总体目标 2 实际完成情况: 项目区粮食综合生产能力提升 11.5% → 提升 12%" in lines
+    data = load_file(path)
+    assert "reported_total" not in data and "reported_score" not in data["indicators"][0]
+    assert data["indicators"][3]["level"] == "部分达成并具有一定效果" and data["narrative"]["problems"]
+    assert run_cli("validate", "--ruleset", "2025", workspace=workspace).exit_code == 0
+
+
 def test_a_qualitative_level_and_the_rest_of_the_row_stay(run_cli, workspace, forms):
     path = project_path(workspace, FARM, FARM_PROJECT)
     before = path.read_bytes()
@@ -372,6 +395,12 @@ def test_a_missed_qualitative_target_needs_a_level_and_is_a_warning(run_cli, wor
 
 def test_the_year_comes_from_the_title(run_cli, forms, tmp_path):
     fresh = copy_workspace(tmp_path / "fresh", projects=False)
+    result = run_cli("import", str(forms / f"{DEPARTMENT}.xlsx"), "--dry-run", workspace=fresh)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"projects/2025/{DEPARTMENT}/{REFERENCE_PROJECT}.yaml: a new project file, from sheet {REFERENCE_PROJECT}",
+        "dry run: nothing was written"]
+    assert not (fresh / "projects").exists()
     result = run_cli("import", str(forms / f"{DEPARTMENT}.xlsx"), workspace=fresh)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"wrote projects/2025/{DEPARTMENT}/{REFERENCE_PROJECT}.yaml\n"
