@@ -24,7 +24,7 @@ from decimal import Decimal
 from .cells import CellSource, FormError
 from .importer import NOT_APPLICABLE, SheetImport, _items
 from .projectfile import Edit
-from .targets import format_number
+from .targets import TargetError, format_number, normalize, parse_measure
 from .xlsx import BUDGET_HEADERS, INDICATOR_HEADERS, LABELS
 
 REFUSED = "approved values cannot be changed by a returned form (use --accept-changes to take it)"
@@ -103,7 +103,20 @@ def same(kind: str, old, new) -> bool:
         return _empty(old) and _empty(new)
     if kind == "number":
         return Decimal(str(old)) == Decimal(str(new))
-    return _flat(old) == _flat(new)
+    if _flat(old) == _flat(new):
+        return True
+    return kind == "measure" and _meaning(old) is not None and _meaning(old) == _meaning(new)
+
+
+def _meaning(value):
+    """A target or actual value as the grammar reads it: `≥１２０公里` and `120 公里以上` mean the same."""
+    try:
+        measure = parse_measure(value)
+    except TargetError:
+        return None
+    if measure.is_qualitative:
+        return (measure.kind, normalize(measure.text))
+    return (measure.kind, measure.comparator, measure.value, measure.unit)
 
 
 def _empty(value) -> bool:
@@ -249,17 +262,21 @@ class _Comparer:
     # ---------------------------------------------------------------- 一级指标 weights
 
     def stated(self, group_weights) -> None:
-        if group_weights is None:
-            return
-        changed = {name: weight for name, weight in self.form.get("stated_weights", {}).items()
-                   if group_weights.get(name) is not None and not same("number", group_weights[name], weight)}
-        for index, (name, weight) in enumerate(changed.items()):
+        group_weights = group_weights or {}
+        stated = self.data.get("stated_weights", {})
+        changed = {}
+        for name, weight in self.form.get("stated_weights", {}).items():
+            known = [w for w in (group_weights.get(name), stated.get(name)) if w is not None]
+            # unchanged: what export writes (the ruleset's), or what the file states already
+            if known and not any(same("number", w, weight) for w in known):
+                changed[name] = (known[-1], weight)
+        for index, (name, (old, weight)) in enumerate(changed.items()):
             if "stated_weights" in self.data:
                 edits = [Edit("set", ("stated_weights", name), weight)]
             else:  # one new block for every group changed
-                edits = [Edit("set", ("stated_weights",), changed)] if index == 0 else []
-            self.change(f"一级指标 {name} {INDICATOR_HEADERS['weight']}", group_weights[name], weight,
-                        ("stated_weights", name), True, edits, f"{name} {INDICATOR_HEADERS['weight']}")
+                edits = [Edit("set", ("stated_weights",), {n: w for n, (_, w) in changed.items()})] if not index else []
+            self.change(f"一级指标 {name} {INDICATOR_HEADERS['weight']}", old, weight, ("stated_weights", name),
+                        True, edits, f"{name} {INDICATOR_HEADERS['weight']}")
 
     # ---------------------------------------------------------------- indicators
 
