@@ -77,6 +77,19 @@ def test_export_then_import_leaves_every_project_file_byte_identical(run_cli, wo
     assert len(before) == len(list((workspace / "projects" / "2025").glob("*/*.yaml"))) >= 2
 
 
+def test_values_that_read_the_same_are_no_change(run_cli, workspace, forms):
+    path = project_path(workspace)
+    path.write_text(path.read_text("utf-8").replace("reported_total: 95.53\n",
+                                                    "reported_total: 95.53\nstated_weights: {产出指标: 60}\n"), "utf-8")
+    before = snapshot(workspace)
+    # the form writes the ruleset's 65 in its header; the targets as other forms write them
+    form = changed_form(forms, {"E12": "≥7000万美元", "E13": "≥５家", "F13": "12家", "E17": "及 时"})
+    result = run_cli("import", str(form), "--force", workspace=workspace)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith("no change (the form holds the file's values)\n")
+    assert snapshot(workspace) == before
+
+
 def test_import_lists_each_change_and_edits_only_those_lines(run_cli, workspace, forms):
     path = project_path(workspace)
     before = path.read_bytes()
