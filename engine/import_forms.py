@@ -34,6 +34,7 @@ from .rulesets import RulesetCache, display
 from .targets import format_number
 from .validate import schema_errors
 from .write import Staging, safe_name
+from .xlsx import LABELS, sheet_title
 
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"
@@ -214,6 +215,12 @@ def import_workbook(options: ImportOptions) -> ImportResult:
         else:
             plan = Plan(path, True, render(sheet.data, _header(options, sheet, year)))
             _check_scoring(sheet, ruleset, {}, None)
+            renamed = None if options.accept_changes else _exported_for(root, sheet, options.workspace)
+            if renamed:
+                sheet.errors.append(FormError(
+                    f"{LABELS['name']} was changed from `{renamed[0]}` to `{sheet.data['project']}` (the sheet was "
+                    f"exported for {renamed[1]}); approved values cannot be changed by a returned form (use "
+                    "--accept-changes to import it as a new project)", sheet.cells.get(("project",), where)))
         if plan is not None:
             result.plans[sheet.sheet] = plan
             result.paths[sheet.sheet] = path
@@ -235,16 +242,35 @@ def _existing(root: Path, data: dict) -> Path | None:
     """The project's file: <department>/<project>.yaml, or another file of that folder naming the project."""
     folder = root / safe_name(data["department"])
     path = folder / f"{safe_name(data['project'])}.yaml"
-    if path.exists() or not folder.is_dir():
-        return path if path.exists() else None
-    for other in sorted(folder.glob("*.yaml")):
+    if path.exists():
+        return path
+    return next((other for other, name in _projects_in(folder) if name == data["project"]), None)
+
+
+def _exported_for(root: Path, sheet: SheetImport, workspace: Path) -> tuple | None:
+    """(name, file) of the department's project whose exported sheet this is, when the sheet's
+    项目支出名称 no longer names it: a renamed project must not silently become a new one."""
+    title = sheet.sheet.lower()
+    if sheet_title(sheet.data["project"], set()).lower() == title:
+        return None
+    for other, name in _projects_in(root / safe_name(sheet.data["department"])):
+        if sheet_title(name, set()).lower() == title:
+            return name, display(other, workspace)
+    return None
+
+
+def _projects_in(folder: Path):
+    """(file, project name) of each readable project file in a department's folder."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.yaml")):
         try:
-            loaded = load_file(other)
+            loaded = load_file(path)
         except EvalrunError:
             continue
-        if isinstance(loaded, dict) and loaded.get("project") == data["project"]:
-            return other
-    return None
+        name = loaded.get("project") if isinstance(loaded, dict) else None
+        if isinstance(name, str):
+            yield path, name
 
 
 def _ruleset(rules: RulesetCache | None, sheet: SheetImport, where: CellSource):

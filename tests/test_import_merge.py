@@ -313,6 +313,21 @@ def test_a_renamed_indicator_is_a_changed_name_not_a_new_indicator(run_cli, work
     assert names[1] == "引进世界 500 强企业" and len(names) == 12 and "引进 500 强企业" not in names
 
 
+def test_a_renamed_project_is_not_silently_a_new_one(run_cli, workspace, forms):
+    form = changed_form(forms, {"B2": "开放型经济发展引导资金"})
+    before = snapshot(workspace)
+    result = run_cli("import", str(form), "--force", workspace=workspace)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"returned.xlsx!{REFERENCE_PROJECT}!B2: 项目支出名称 was changed from `{REFERENCE_PROJECT}` to "
+        f"`开放型经济发展引导资金` (the sheet was exported for projects/2025/{DEPARTMENT}/{REFERENCE_PROJECT}.yaml); "
+        "approved values cannot be changed by a returned form (use --accept-changes to import it as a new project)")
+    assert snapshot(workspace) == before
+    result = run_cli("import", str(form), "--accept-changes", workspace=workspace)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"wrote projects/2025/{DEPARTMENT}/开放型经济发展引导资金.yaml\n"
+
+
 def test_an_indicator_added_or_removed_by_the_form_is_refused(run_cli, workspace, tmp_path):
     # the form of another version of the file: one indicator gone, another new
     other = copy_workspace(tmp_path / "other", reference_only=True)
