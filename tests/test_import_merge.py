@@ -14,8 +14,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from engine.cli import cli
 from engine.load import load_file, load_text
 from engine.projectfile import Edit, edit
 from conftest import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
@@ -34,12 +36,20 @@ def snapshot(workspace: Path) -> dict:
     return {p: p.read_bytes() for p in sorted((workspace / "projects").rglob("*.yaml"))}
 
 
-@pytest.fixture
-def forms(run_cli, workspace) -> Path:
-    """The forms `evalrun export` writes for the bundled 2025 projects, outside the workspace's projects."""
-    result = run_cli("export", "--ruleset", "2025", "--output", str(workspace / "forms"), workspace=workspace)
-    assert result.exit_code == 0, result.stderr
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Path:
+    """The forms `evalrun export` writes for the bundled 2025 projects (made once: they only read them)."""
+    workspace = copy_workspace(tmp_path_factory.mktemp("exported") / "ws")
+    result = CliRunner().invoke(cli, ["export", "--ruleset", "2025", "--output", str(workspace / "forms"),
+                                      "--workspace", str(workspace)])
+    assert result.exit_code == 0, result.output
     return workspace / "forms"
+
+
+@pytest.fixture
+def forms(exported, workspace) -> Path:
+    """A copy of the exported forms in the test's own workspace."""
+    return Path(shutil.copytree(exported, workspace / "forms"))
 
 
 def changed_form(forms: Path, cells: dict, department: str = DEPARTMENT, name: str = "returned.xlsx") -> Path:
