@@ -131,7 +131,8 @@ def _check(text: str, data: dict, schema: bool = True) -> None:
 # exactly the data expected, or nothing is written.
 
 ORDERS = {  # where a key the file lacks is added: after the last key it follows in this order
-    (): TOP_KEYS[:-2] + ("spending",) + TOP_KEYS[-2:],
+    (): ("project", "department", "implementing_unit", "fiscal_year", "illustrative", "report", "budget", "spending",
+         "goals", "stated_weights", "indicators", "reported_total", "deductions", "narrative"),
     ("budget",): ("unit", "initial", "full_year", "adjusted", "executed", "current_appropriation",
                   "carried_over", "other", "explanation", "reported_score"),
     ("indicators", "*"): ("level1", "level2", "name", "applicable", "note", "method", "target", "actual", "level",
