@@ -334,35 +334,48 @@ def review(ruleset, workspace):
 
 @cli.command(name="import", epilog=EXIT_CODES_HELP)
 @click.argument("form", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--year", type=click.IntRange(2000, 2100), required=True, metavar="YEAR",
-              help="The fiscal year the forms report on; files go to projects/YEAR/.")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, metavar="YEAR",
+              help="The fiscal year the forms report on; files go to projects/YEAR/ "
+                   "[default: the year in the forms' title, 2025年度项目支出绩效自评表].")
 @click.option("--department", metavar="NAME", default=None,
               help="The department for every sheet [default: each sheet's 主管部门].")
 @click.option("--partial", is_flag=True, help="Write the sheets without errors even when other sheets have some.")
-@click.option("--force", is_flag=True, help="Replace project files that exist already.")
+@click.option("--force", is_flag=True, help="Update project files that exist already with the form's values.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written and changed; write nothing.")
+@click.option("--accept-changes", is_flag=True,
+              help="Take changes to approved values (budget, targets, weights, indicator names) from the form.")
 @workspace_option
 @handle_errors
-def import_command(form, year, department, partial, force, workspace):
+def import_command(form, year, department, partial, force, dry_run, accept_changes, workspace):
     """Read the self-evaluation forms (自评表) in an Excel workbook into project files.
 
     \b
     Every sheet that looks like a 自评表 becomes projects/YEAR/<department>/<project>.yaml;
-    other sheets (a 汇总) are skipped. A cell that cannot be read is listed as
-    FORM.xlsx!Sheet!C12: what is wrong; nothing is written while a sheet has errors
-    (unless --partial), and no existing file is replaced (unless --force).
+    other sheets (a 汇总) are skipped. A project that has a file already is updated
+    in place (with --force): only the values the form changes are edited, each listed
+    first, and the rest of the file stays as it is. Approved values (budget, targets,
+    weights, indicator names) are not taken from a form unless --accept-changes.
+    A cell that cannot be read is listed as FORM.xlsx!Sheet!C12: what is wrong;
+    nothing is written while a sheet has errors (unless --partial).
     """
     options = api.ImportOptions(form=form, year=year, workspace=workspace, department=department,
-                                partial=partial, force=force)
+                                partial=partial, force=force, dry_run=dry_run, accept_changes=accept_changes)
     outcome = api.import_workbook(options)
+    for notice in outcome.warnings:
+        click.echo(f"warning: {notice}", err=True)
     for sheet in outcome.sheets:
         if sheet.skipped:
             click.echo(f"skipped sheet {sheet.sheet}: {sheet.skipped}")
+        plan = outcome.plans.get(sheet.sheet)
+        if plan is not None:
+            _print_plan(plan, sheet.sheet, workspace, dry_run, accept_changes)
         for warning in sheet.warnings:
             click.echo(f"warning: {warning}", err=True)
         for error in sheet.errors:
             click.echo(str(error), err=True)
     for path in outcome.written:
-        click.echo(f"wrote {api.display(path, workspace)}")
+        plan = next(p for p in outcome.plans.values() if p.path == path)
+        click.echo(f"{'wrote' if plan.new else 'updated'} {api.display(path, workspace)}")
     failed = outcome.failed
     if failed:
         problems = sum(len(s.errors) for s in failed)
@@ -371,8 +384,30 @@ def import_command(form, year, department, partial, force, workspace):
             click.echo(f"{problems} problem(s); not written: sheet {names}", err=True)
         else:
             click.echo(f"{problems} problem(s) in sheet {names}; nothing was written"
-                       + ("" if partial else " (fix them, or add --partial to write the other sheets)"), err=True)
+                       + ("" if partial or dry_run else " (fix them, or add --partial to write the other sheets)"),
+                       err=True)
+    elif dry_run:
+        click.echo("dry run: nothing was written")
     sys.exit(EXIT_USER if failed else EXIT_OK)
+
+
+def _print_plan(plan, sheet: str, workspace: Path, dry_run: bool, accept_changes: bool) -> None:
+    """What a sheet does to its project file, before anything is written."""
+    shown = api.display(plan.path, workspace)
+    if plan.new:
+        if dry_run:
+            click.echo(f"{shown}: a new project file, from sheet {sheet}")
+        return
+    if not plan.changes:
+        click.echo(f"{shown}: no change (the form holds the file's values)")
+        return
+    click.echo(f"{shown}: {len(plan.changes)} change(s) from sheet {sheet}")
+    for change in plan.changes:
+        note = ""
+        if change.approved and accept_changes:
+            note = "  (approved value, taken with --accept-changes)" if change.edits else \
+                "  (not taken: the ruleset sets it, not the project file)"
+        click.echo(f"  {change.line}{note}")
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
