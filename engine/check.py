@@ -16,6 +16,11 @@ from .targets import format_number as fmt
 ZERO = Decimal(0)
 
 
+def band_text(low: Decimal, high: Decimal) -> str:
+    """`3–4`, or `10` for a band of one point."""
+    return fmt(low) if low == high else f"{fmt(low)}–{fmt(high)}"
+
+
 class _Findings:
     def __init__(self, ruleset: Ruleset):
         self.ruleset, self.items = ruleset, []
@@ -67,9 +72,10 @@ def _weights(found: _Findings, ruleset: Ruleset, project: Project, budget_row: S
             low, high = group.weight_range
             weights[group.name] = given[group.name]
             if not low <= given[group.name] <= high:
+                side = "低于" if given[group.name] < low else "高于"
                 found.add("group_weights",
-                          f"{group.name}各三级指标分值合计 {fmt(given[group.name])}，超出规则允许的 "
-                          f"{fmt(low)}–{fmt(high)} 分", first_row[group.name])
+                          f"{group.name}各三级指标分值合计 {fmt(given[group.name])}，{side}规则允许的 "
+                          f"{band_text(low, high)} 分", first_row[group.name])
     for block in ruleset.blocks:
         together = sum((weights.get(name, ZERO) for name in block.groups), ZERO)
         if together != block.weight:
@@ -100,10 +106,11 @@ def _reported(found: _Findings, project: Project, rows, budget_row: Score, total
     for row in reported_rows:
         band = row.trace.band if row.trace is not None else None
         if band is not None and not band[0] * row.allotted <= row.reported_score <= band[1] * row.allotted:
+            low, high = band[0] * row.allotted, band[1] * row.allotted
+            side = "低于" if row.reported_score < low else "高于"
             found.add("qualitative_band",
-                      f"“{row.name}”自评得分 {fmt(row.reported_score)} 超出“{band[2]}”档允许的 "
-                      f"{fmt(band[0] * row.allotted)}–{fmt(band[1] * row.allotted)} 分（分值 {fmt(row.allotted)}）",
-                      row.source)
+                      f"“{row.name}”自评得分 {fmt(row.reported_score)}，{side}“{band[2]}”档允许的 "
+                      f"{band_text(low, high)} 分（分值 {fmt(row.allotted)}）", row.source)
         elif row.reported_score != row.score:
             side = "高于" if row.reported_score > row.score else "低于"
             met = "，而年度指标值已达成" if row.trace.met and side == "低于" else ""

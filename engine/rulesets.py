@@ -62,8 +62,11 @@ def _parent(workspace: Path, child: LDict, chain: list[str]) -> tuple[LDict, lis
     """The resolved parent named by ``child['extends']``, refusing cycles and unknown names."""
     parent_name = child["extends"]
     where = child.source_of("extends")
+    if isinstance(parent_name, int) and not isinstance(parent_name, bool):
+        parent_name = child["extends"] = str(parent_name)  # `extends: 2025` unquoted means the folder 2025
     if not isinstance(parent_name, str) or not _NAME.match(parent_name):
-        raise EvalrunError(f"`extends` must name a ruleset folder such as 2025, got `{parent_name}`", where)
+        raise EvalrunError(f"`extends` must name a ruleset folder, written in quotes: `extends: \"2025\"`; "
+                           f"got {_written(parent_name)}", where)
     if parent_name in chain:
         cycle = " → ".join(chain + [parent_name])
         raise EvalrunError(f"`extends: {parent_name}` makes a cycle ({cycle}); a ruleset cannot build on itself", where)
@@ -77,6 +80,16 @@ def _parent(workspace: Path, child: LDict, chain: list[str]) -> tuple[LDict, lis
             f"`extends: {parent_name}` names a ruleset that does not exist "
             f"(no rulesets/{parent_name}/ruleset.yaml); rulesets here: {known}", where) from None
     return _resolve_data(workspace, path, chain + [parent_name])
+
+
+def _written(value) -> str:
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}` (YAML reads it as true/false)"
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dict, list)):
+        return "a " + ("mapping" if isinstance(value, dict) else "list")
+    return f"`{value}`"
 
 
 def _empty(like: LDict) -> LDict:

@@ -127,15 +127,20 @@ def _translate(error: jsonschema.ValidationError, root: Any, filename: str) -> l
         words = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted_list)
         hint = ""
         if "number" in wanted_list or "integer" in wanted_list:
-            hint = _number_hint(instance)
+            hint = _number_hint(instance, path)
         if isinstance(instance, bool) and "string" in wanted_list:
             hint = "; YAML reads yes, no, on, off, true and false as true/false: put the text in quotes"
         return [EvalrunError(f"{field} should be {words}, got {_describe(instance)}{hint}", where)]
     if kind == "enum":
         options = [str(o) for o in error.validator_value]
+        hint = did_you_mean(str(instance), options)
+        if isinstance(instance, bool):
+            meant = [o for o in options if o in (("off", "no", "false") if not instance else ("on", "yes", "true"))]
+            hint = (f"; YAML reads yes, no, on and off as true/false: write `\"{meant[0]}\"` in quotes" if meant else
+                    "; YAML reads yes, no, on and off as true/false: put the text in quotes")
+            return [EvalrunError(f"{field} is {_describe(instance)}{hint}; expected one of: {', '.join(options)}", where)]
         return [EvalrunError(
-            f"{field} is {_describe(instance)}{did_you_mean(str(instance), options)}; "
-            f"expected one of: {', '.join(options)}",
+            f"{field} is {_describe(instance)}{hint}; expected one of: {', '.join(options)}",
             where,
         )]
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
@@ -157,13 +162,24 @@ def _split_number_hint(key: str) -> str:
     return ""
 
 
-def _number_hint(value: Any) -> str:
+_POINTS = {"weight", "reported_score", "reported_total", "points", "weight_range", "stated_weights", "grades"}
+
+
+def _number_hint(value: Any, path=()) -> str:
     if not isinstance(value, str):
         return ""
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", value.strip()):
         return "; write numbers without thousands separators (1000, not 1,000)"
     if re.search(r"[０-９．]", value):
         return "; write the number with ASCII digits (0-9), not full-width ones"
-    if re.fullmatch(r"[+-]?\d+(\.\d+)?\s*\S+", value.strip()):
-        return "; write the number alone, without its unit (the unit has its own key)"
+    written = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*(\S.*)", value.strip())
+    if written:
+        number = written.group(1)
+        names = {str(p) for p in path}
+        if path and (path[0] == "budget" or path[-1] == "amount"):
+            return (f"; write the number alone (`{number}`): amounts take the unit given once in budget.unit "
+                    "(元, 万元 or 亿元)")
+        if names & _POINTS:
+            return f"; weights and scores are plain numbers of points (分), without a unit: write `{number}`"
+        return f"; write the plain number `{number}`, without a unit"
     return ""
