@@ -25,6 +25,7 @@ from .outputs import FORMATS, parse_formats
 from .progress import progress
 from .rulesets import new_ruleset, resolve_data
 from .ruletests import case_files, run_cases
+from .check import UNGRADED
 from .targets import format_number
 from .view import result_json
 
@@ -40,9 +41,12 @@ Exit codes:
 """
 
 
+def _flat(error: EvalrunError) -> list:
+    return error.errors if isinstance(error, EvalrunErrors) else [error]
+
+
 def _print_errors(error: EvalrunError) -> None:
-    errors = error.errors if isinstance(error, EvalrunErrors) else [error]
-    for item in errors:
+    for item in _flat(error):
         click.echo(f"{item}", err=True)
 
 
@@ -95,13 +99,24 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _review_note(findings) -> str:
+    """The 审核 column: errors (why a project is 未定级) first, then the other findings."""
+    errors = sum(f.severity == "error" for f in findings)
+    others = len(findings) - errors
+    parts = ([f"{errors} 条错误"] if errors else []) + ([f"{others} 条提示"] if others else [])
+    return "，".join(parts)
+
+
+def _unique_lines(lines) -> list[str]:
+    """Each line once, in order: a ruleset's finding or a shared error is printed once per run."""
+    return list(dict.fromkeys(lines))
+
+
 def print_summary(outcome: api.RunResult, workspace: Path) -> None:
     rows = []
     for summary in outcome.summaries:
-        findings = len(summary.findings)
-        note = f"{findings} 条提示" if findings else ""
         rows.append([summary.department, summary.name, format_number(summary.total), summary.grade,
-                     summary.rules, note])
+                     summary.rules, _review_note(summary.findings)])
     for path, _ in outcome.failures:
         rows.append([path.parent.name, path.stem, "-", "-", "-", "失败 (see errors)"])
     ruleset = outcome.ruleset
@@ -110,11 +125,15 @@ def print_summary(outcome: api.RunResult, workspace: Path) -> None:
         click.echo(_table(["部门", "项目", "总分", "等级", "规则", "审核"], rows))
     else:
         click.echo(f"no project files under projects/{ruleset.fiscal_year}/<department>/")
-    for summary in outcome.summaries:
-        for finding in summary.findings:
-            click.echo(f"{finding}", err=True)
-    for path, error in outcome.failures:
-        _print_errors(error)
+    findings = [f for s in outcome.summaries for f in s.findings]
+    # the rules' own findings first, once; then each project's
+    lines = [str(f) for f in findings if f.scope == "ruleset"] + [str(f) for f in findings if f.scope != "ruleset"]
+    lines += [str(e) for _, error in outcome.failures for e in _flat(error)]
+    for line in _unique_lines(lines):
+        click.echo(line, err=True)
+    if any(s.grade == UNGRADED for s in outcome.summaries):
+        click.echo(f"{UNGRADED}: a project with a finding the ruleset marks as an error (listed on stderr) gets no "
+                   "grade, and its report is not written; fix the error, or the ruleset's `checks`, and run again")
     if outcome.outputs:
         click.echo(f"wrote {len(outcome.outputs)} file(s) under {api.display(outcome.outputs[0].parent.parent, workspace)}/")
 

@@ -12,12 +12,12 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from .errors import EvalrunError, Source, UsageError, did_you_mean
+from .errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
 from .inherit import merge
 from .load import LDict, load_file
 from .model import Ruleset
-from .resolve import build_ruleset
-from .validate import check_schema
+from .resolve import build_ruleset, ruleset_errors
+from .validate import check_schema, schema_errors
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LIBRARY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*$")
@@ -143,7 +143,9 @@ def resolve_data(workspace: Path, name: str) -> tuple[LDict, list, str]:
 
 
 def build_resolved(data: LDict, overrides: list, shown: str) -> Ruleset:
-    check_schema(data, "ruleset", shown)
+    problems = schema_errors(data, "ruleset", shown)
+    if problems:  # with the meaning errors of the parts the schema accepted: every problem at once
+        raise_all(ruleset_errors(data, shown, problems))
     ruleset = build_ruleset(data, shown)
     return replace(ruleset, overrides={o.new: o for o in overrides})
 

@@ -98,7 +98,8 @@ def _describe(value: Any) -> str:
 
 def _translate(error: jsonschema.ValidationError, root: Any, filename: str) -> list[EvalrunError]:
     path = list(error.absolute_path)
-    where = source_of(root, path, Source(filename, 1))
+    found = source_of(root, path, Source(filename, 1))
+    where = Source(found.file, found.line, found.column, tuple(path))  # the path tells resolve what to skip
     field = _path_text(path)
     instance = error.instance
     kind = error.validator
@@ -107,11 +108,14 @@ def _translate(error: jsonschema.ValidationError, root: Any, filename: str) -> l
     if kind == "additionalProperties" and isinstance(instance, dict):
         allowed = sorted(schema.get("properties", {}))
         extras = [k for k in instance if k not in allowed]
+        missing = [k for k in schema.get("required", ()) if k not in instance]
         results = []
         for key in extras:
             key_where = instance.key_source(key) if isinstance(instance, LDict) else where
+            # `lable` is `label` when label is missing, though `table` is as close
+            suggestion = did_you_mean(key, missing) or did_you_mean(key, allowed)
             results.append(EvalrunError(
-                f"unknown key `{key}` in {field}{did_you_mean(key, allowed)}; "
+                f"unknown key `{key}` in {field}{suggestion}; "
                 f"expected one of: {', '.join(allowed)}{_split_number_hint(key)}",
                 Source(key_where.file, key_where.line, key_where.column, tuple(path)),
             ))
@@ -172,7 +176,7 @@ def _number_hint(value: Any, path=()) -> str:
         return "; write numbers without thousands separators (1000, not 1,000)"
     if re.search(r"[０-９．]", value):
         return "; write the number with ASCII digits (0-9), not full-width ones"
-    written = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*(\S.*)", value.strip())
+    written = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*([^\s\d.〇零一二三四五六七八九十两].*)", value.strip())
     if written:
         number = written.group(1)
         names = {str(p) for p in path}
