@@ -22,8 +22,9 @@ from .load import MAX_FILE_BYTES, LDict, load_file
 from .model import Project, ProjectResult, Ruleset
 from .outputs import DEFAULT_FORMATS, FORMATS, summary_files
 from .resolve import build_project, project_errors
-from .rulesets import RulesetCache, display, load_ruleset, ruleset_file  # noqa: F401 - re-exported
+from .rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
 from .summary import YearSummary
+from .templatecheck import template_errors
 from .validate import schema_errors
 from .write import Staging, safe_name
 
@@ -316,21 +317,65 @@ def _collect(outcome: RunResult, options: RunOptions, path: Path, result) -> boo
 
 
 def validate(workspace: Path, ruleset_name: str) -> tuple[Ruleset | None, list[EvalrunError]]:
-    """Check the ruleset and every project file; every problem, sorted by place."""
+    """Check the ruleset, its department variants, every project file and every template.
+
+    Every problem, each once, sorted by place. When the ruleset itself
+    cannot be read, the project files are still read and checked against
+    the schema.
+    """
     try:
         rulesets = RulesetCache(workspace, ruleset_name)
     except EvalrunError as exc:
-        return None, list(getattr(exc, "errors", [exc]))
+        return None, _unique(list(getattr(exc, "errors", [exc])) + _without_ruleset(workspace, ruleset_name))
     errors: list[EvalrunError] = []
+    for department in variant_departments(workspace, ruleset_name):
+        try:
+            rulesets.for_department(department)
+        except EvalrunError as exc:
+            errors.extend(getattr(exc, "errors", [exc]))
+    examples: dict[str, ProjectResult] = {}
     options = RunOptions(ruleset=ruleset_name, workspace=workspace, write_reports=False)
     for _, result in iter_results(options, rulesets):
         if isinstance(result, EvalrunError):
             errors.extend(getattr(result, "errors", [result]))
             continue
+        examples.setdefault(result.project.department, result)
         errors.extend(
             EvalrunError(f"{f.message} [{f.check}]", f.source) for f in result.findings if f.severity == "error"
         )
-    return rulesets.base, sorted(errors, key=EvalrunError.sort_key)
+    errors += template_errors(workspace, rulesets.base, examples, evaluate)
+    return rulesets.base, _unique(errors)
+
+
+def _unique(errors: list[EvalrunError]) -> list[EvalrunError]:
+    """Each problem once (a variant's or the ruleset's own is met by every project), sorted by place."""
+    return sorted({str(e): e for e in errors}.values(), key=EvalrunError.sort_key)
+
+
+def _without_ruleset(workspace: Path, ruleset_name: str) -> list[EvalrunError]:
+    """The schema's errors in the project files of the ruleset's year, when the ruleset cannot be read."""
+    year = None
+    try:
+        data, _, _ = resolve_data(workspace, ruleset_name)
+        year = data.get("fiscal_year")
+    except (EvalrunError, UsageError):
+        pass
+    if not isinstance(year, int) or isinstance(year, bool):
+        year = int(ruleset_name) if ruleset_name.isdigit() and len(ruleset_name) == 4 else None
+    root = workspace / "projects" / str(year)
+    if year is None or not root.is_dir():
+        return []
+    files = sorted(p for p in root.glob("*/*.yaml") if p.is_file() and not p.is_symlink())
+    errors = list(duplicate_projects(files, workspace).values())
+    for path in files:
+        shown = display(path, workspace)
+        try:
+            data = load_file(path, shown)
+        except EvalrunError as exc:
+            errors.extend(getattr(exc, "errors", [exc]))
+            continue
+        errors += schema_errors(data, "project", shown) + _folder_errors(path, data, workspace)
+    return [e for error in errors for e in getattr(error, "errors", [error])]
 
 
 def find_project(workspace: Path, ruleset_name: str, name: str) -> ProjectResult:

@@ -27,6 +27,7 @@ from .rulesets import new_ruleset, resolve_data
 from .ruletests import case_files, run_cases
 from .check import UNGRADED
 from .targets import format_number
+from .templatecheck import department_folders
 from .view import result_json
 
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -192,8 +193,8 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
         outcome = api.run(options, on_project=emit, view=_project_json)
         writer.finish(outcome.ruleset.ref,
                       [{"file": api.display(p, workspace), "errors": _messages(e)} for p, e in outcome.failures])
-        for path, error in outcome.failures:
-            _print_errors(error)
+        for line in _unique_lines(str(e) for _, error in outcome.failures for e in _flat(error)):
+            click.echo(line, err=True)
     else:
         with progress(options, enabled=not quiet and sys.stdout.isatty()) as on_project:
             outcome = api.run(options, on_project=on_project)
@@ -223,7 +224,12 @@ def validate(ruleset, workspace):
         click.echo(f"{len(errors)} problem(s) found", err=True)
         sys.exit(EXIT_USER)
     count = len(api.project_files(workspace, loaded))
-    click.echo(f"ok: ruleset {loaded.id} {loaded.version} and {count} project file(s) are valid")
+    variants = len(api.variant_departments(workspace, ruleset))
+    folders = len(department_folders(workspace))
+    click.echo(f"ok: ruleset {loaded.id} {loaded.version}"
+               + (f", {variants} department variant(s)" if variants else "")
+               + f", {count} project file(s) and the report templates"
+               + (f" (with {folders} department folder(s))" if folders else "") + " are valid")
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

@@ -163,6 +163,14 @@ def variant_file(workspace: Path, name: str, department: str) -> Path | None:
     return None
 
 
+def variant_departments(workspace: Path, name: str) -> list[str]:
+    """The departments with a variant of ruleset ``name`` (rulesets/<name>/departments/<department>.yaml)."""
+    folder = workspace / "rulesets" / name / "departments"
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.yaml") if variant_file(workspace, name, p.stem) is not None)
+
+
 def load_variant(workspace: Path, name: str, department: str, base: Ruleset | None = None) -> Ruleset:
     """The ruleset a department's projects use: its variant if it has one, else the year's."""
     path = variant_file(workspace, name, department)
