@@ -338,21 +338,31 @@ def review(ruleset, workspace):
     for result in outcome.results:
         by_department.setdefault(result.project.department, []).append(result)
     errors = warnings = 0
+    # the rules' own findings (weights that do not make 100) once, before the departments
+    rules = list(dict.fromkeys(f for r in outcome.results for f in r.findings if f.scope == "ruleset"))
+    if rules:
+        click.echo(f"规则：{len(rules)} 条审核意见（对每个项目都适用）")
+    for finding in rules:
+        click.echo(f"  {finding.severity}: {finding.message}  ({finding.source}) [{finding.check}]")
+        errors += finding.severity == "error"
+        warnings += finding.severity == "warning"
     for department in sorted(by_department):
         results = by_department[department]
-        count = sum(len(r.findings) for r in results)
+        count = sum(1 for r in results for f in r.findings if f.scope != "ruleset")
         click.echo(f"{department}：{len(results)} 个项目，{count} 条审核意见")
         for result in results:
             reported = format_number(result.project.reported_total) if result.project.reported_total is not None else "-"
-            click.echo(f"  {result.project.name}：自评 {reported}，按规则 {format_number(result.total)}（{result.grade}）")
-            for finding in result.findings:
+            own = [f for f in result.findings if f.scope != "ruleset"]
+            grade = result.grade + ("，因有规则标为错误的审核意见" if result.grade == UNGRADED else "")
+            click.echo(f"  {result.project.name}：自评 {reported}，按规则 {format_number(result.total)}（{grade}）")
+            for finding in own:
                 click.echo(f"    {finding.severity}: {finding.message}  ({finding.source}) [{finding.check}]")
                 errors += finding.severity == "error"
                 warnings += finding.severity == "warning"
-            if not result.findings:
+            if not own:
                 click.echo("    自评得分与规则一致，无审核意见")
-    for path, error in outcome.failures:
-        _print_errors(error)
+    for line in _unique_lines(str(e) for _, error in outcome.failures for e in _flat(error)):
+        click.echo(line, err=True)
     click.echo(f"review: {errors} error(s), {warnings} warning(s) in {len(outcome.results)} project(s)")
     sys.exit(EXIT_USER if errors or outcome.failures else EXIT_OK)
 
