@@ -16,14 +16,14 @@ from pathlib import Path
 import click
 
 from . import api
-from .diff import diff_data
+from .diff import department_diffs, diff_data
 from .errors import EvalrunError, EvalrunErrors, UsageError, did_you_mean
 from .explain import explain as explain_text
 from .impact import impact as score_impact
 from .jsonstream import JsonRunWriter
 from .outputs import FORMATS, parse_formats
 from .progress import progress
-from .rulesets import new_ruleset, resolve_data
+from .rulesets import carry_variants, load_variant, new_ruleset, resolve_data
 from .ruletests import case_files, run_cases
 from .check import UNGRADED
 from .targets import format_number
@@ -283,24 +283,37 @@ def test_command(ruleset, workspace):
               help="Whose projects --impact scores [default: NEW's fiscal year, else OLD's].")
 @handle_errors
 def diff(old, new, workspace, impact, year):
-    """What changed between two rulesets (after extends), with the file and line of each side."""
+    """What changed between two rulesets (after extends) and their department variants, with the file and line of each side."""
     old_data, _, _ = resolve_data(workspace, old)
     new_data, _, _ = resolve_data(workspace, new)
-    api.load_ruleset(workspace, old), api.load_ruleset(workspace, new)  # both must be valid
+    _check_both(workspace, old, new)  # both must be valid, their department variants too
     changes = diff_data(old_data, new_data)
     click.echo(f"{old} → {new}: {len(changes)} 处变化" if changes else f"{old} → {new}: 没有变化")
-    for change in changes:
-        click.echo(f"  {change.describe()}")
-        click.echo(f"      {change.where()}")
+    _print_changes(changes)
+    for department in department_diffs(workspace, old, new, changes):
+        files = f"{department.old_file} → {department.new_file}"
+        if not department.changes and not department.not_applying:
+            click.echo(f"部门 {department.department}（{files}）：与以上相同，没有另外的变化")
+            continue
+        click.echo(f"部门 {department.department}（{files}）：")
+        if department.changes:
+            click.echo(f"  另有 {len(department.changes)} 处变化")
+            _print_changes(department.changes, indent="    ")
+        if department.not_applying:
+            click.echo(f"  以上 {len(department.not_applying)} 处变化不适用于该部门（部门规则另有规定）")
+            _print_changes(department.not_applying, indent="    ")
     if not impact:
         return
     _, impacts = score_impact(workspace, old, new, year)
     click.echo("")
-    click.echo(f"影响：同一批项目分别按 {old} 与 {new} 评分" if impacts else "影响：没有可评分的项目")
+    click.echo(f"影响：同一批项目分别按 {old} 与 {new} 评分（各部门按其部门规则）" if impacts else "影响：没有可评分的项目")
+    rules = list(dict.fromkeys(f for item in impacts if item.new for f in item.errors if f.scope == "ruleset"))
+    for finding in rules:
+        click.echo(f"规则 {new} 的错误：{finding.message}  ({finding.source}) [{finding.check}]")
     for item in impacts:
         click.echo(f"{item.department} / {item.project}  ({item.file})")
         if item.failure:
-            click.echo(f"  无法在两套规则下都评分：{item.failure}")
+            click.echo(f"  错误：无法在两套规则下都评分：{item.failure}")
             continue
         if not item.moves:
             click.echo("  得分与等级不变")
@@ -310,8 +323,40 @@ def diff(old, new, workspace, impact, year):
                 click.echo(f"      原因：{cause.describe()}  ({cause.where()})")
             if not move.causes:
                 click.echo("      原因：多处变化共同作用（单独任何一处都不改变它）")
-        for side, message in item.findings:
-            click.echo(f"  仅在 {side} 下的提示：{message}")
+        for finding in item.errors:
+            if finding.scope != "ruleset":
+                click.echo(f"  错误（{new} 规定为错误）：{finding.message}  ({finding.source}) [{finding.check}]")
+        for side, finding in item.findings:
+            kind = "错误" if finding.severity == "error" else "提示"
+            click.echo(f"  仅在 {side} 下的{kind}：{finding.message}")
+    failed = [item for item in impacts if item.failed]
+    if failed:
+        click.echo(f"{len(failed)} 个项目在 {new} 下有错误或无法评分（未定级）", err=True)
+        sys.exit(EXIT_USER)
+
+
+def _check_both(workspace: Path, *names: str) -> None:
+    """Each ruleset and each of its department variants must resolve and be valid; every problem at once."""
+    errors = []
+    for name in names:
+        try:
+            api.load_ruleset(workspace, name)
+        except EvalrunError as exc:
+            errors += _flat(exc)
+            continue
+        for department in api.variant_departments(workspace, name):
+            try:
+                load_variant(workspace, name, department)
+            except EvalrunError as exc:
+                errors += _flat(exc)
+    if errors:
+        raise EvalrunErrors(errors)
+
+
+def _print_changes(changes, indent: str = "  ") -> None:
+    for change in changes:
+        click.echo(f"{indent}{change.describe()}")
+        click.echo(f"{indent}    {change.where()}")
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -320,10 +365,17 @@ def diff(old, new, workspace, impact, year):
 @workspace_option
 @handle_errors
 def new(name, parent, workspace):
-    """Start ruleset NAME as a small file that extends PARENT (e.g. new 2026 --from 2025)."""
+    """Start ruleset NAME as a small file that extends PARENT (e.g. new 2026 --from 2025).
+
+    PARENT's department variants (rulesets/PARENT/departments/*.yaml) are
+    carried over to NAME, so each department keeps its own rules.
+    """
     path = new_ruleset(workspace, name, parent)
     click.echo(f"wrote {api.display(path, workspace)}: extends {parent}; add only what changes, "
                f"then `evalrun diff {parent} {name}`")
+    for variant, note in carry_variants(workspace, name, parent):
+        click.echo(f"wrote {api.display(variant, workspace)}: the department's variant, carried over from {parent}"
+                   + (f"; {note}" if note else ""))
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

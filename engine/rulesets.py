@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
 from .inherit import merge
-from .load import LDict, load_file
+from .load import LDict, decode, load_file
 from .model import Ruleset
 from .resolve import build_ruleset, ruleset_errors
 from .validate import check_schema, schema_errors
@@ -173,9 +173,17 @@ def variant_departments(workspace: Path, name: str) -> list[str]:
 
 def load_variant(workspace: Path, name: str, department: str, base: Ruleset | None = None) -> Ruleset:
     """The ruleset a department's projects use: its variant if it has one, else the year's."""
+    if variant_file(workspace, name, department) is None:
+        return base or load_ruleset(workspace, name)
+    merged, overrides, shown = resolve_variant_data(workspace, name, department)
+    return replace(build_resolved(merged, overrides, shown), variant=department)
+
+
+def resolve_variant_data(workspace: Path, name: str, department: str) -> tuple[LDict, list, str]:
+    """The merged data of the department's variant of ``name`` (the year's own when it has none)."""
     path = variant_file(workspace, name, department)
     if path is None:
-        return base or load_ruleset(workspace, name)
+        return resolve_data(workspace, name)
     child = _read(workspace, path)
     shown = display(path, workspace)
     if "extends" in child:
@@ -183,8 +191,7 @@ def load_variant(workspace: Path, name: str, department: str, base: Ruleset | No
     else:
         parent, overrides, _ = resolve_data(workspace, name)
     parent = _with_library(workspace, parent, child, overrides)
-    merged = merge(parent, child, (), overrides)
-    return replace(build_resolved(merged, overrides, shown), variant=department)
+    return merge(parent, child, (), overrides), overrides, shown
 
 
 def derive(workspace: Path, name: str, fragment: LDict, shown: str) -> Ruleset:
@@ -239,8 +246,41 @@ def new_ruleset(workspace: Path, name: str, parent_name: str) -> Path:
         f"version: \"{year}.1\"\n"
     )
     path.parent.mkdir(parents=True, exist_ok=False)
+    _write(path, text)
+    load_ruleset(workspace, name)  # the new file must resolve
+    return path
+
+
+def _write(path: Path, text: str) -> None:
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
-    load_ruleset(workspace, name)  # the new file must resolve
-    return path
+
+
+def carry_variants(workspace: Path, name: str, parent_name: str) -> list[tuple[Path, str]]:
+    """Copy each department variant of ``parent_name`` to ``name``: the same differences over the new year's rules.
+
+    A variant extends its year's ruleset unless it names another, so the
+    copy lays the department's differences over ``name`` as they lay over
+    ``parent_name``; one that named ``parent_name`` explicitly now names
+    ``name``. Returns (file written, a note for the user or '').
+    """
+    written = []
+    for department in variant_departments(workspace, parent_name):
+        source = variant_file(workspace, parent_name, department)
+        text = decode(source.read_bytes(), display(source, workspace))
+        note = ""
+        pattern = re.compile(rf"^extends:[ \t]*([\"']?){re.escape(parent_name)}\1[ \t]*(#.*)?$", re.M)
+        if pattern.search(text):
+            text = pattern.sub(f'extends: "{name}"', text, count=1)
+        elif re.search(r"^extends:", text, re.M):
+            note = "it names its own `extends`, so it does not follow the new year's ruleset: check it"
+        header = (f"# Carried over from {display(source, workspace)} by `evalrun new {name} --from {parent_name}`:\n"
+                  f"# {department}'s own differences, laid over the {name} ruleset as they were over {parent_name}'s.\n"
+                  f"# `evalrun diff {parent_name} {name}` compares the two.\n")
+        target = workspace / "rulesets" / name / "departments" / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write(target, header + text)
+        load_variant(workspace, name, department)  # the copy must resolve
+        written.append((target, note))
+    return written

@@ -166,7 +166,8 @@ def test_diff_lists_every_difference_and_nothing_else(tmp_path, run_cli):
                   "grades:\n  - {grade: 优, min: 85}\n")
     result = run_cli("diff", "2025", "2026", workspace=ws)
     assert result.exit_code == 0, result.stderr
-    lines = [l.strip() for l in result.stdout.splitlines()[1:] if l.startswith("  ") and not l.startswith("      ")]
+    ruleset_part = result.stdout.split("\n部门 ")[0]  # then each department variant's own differences
+    lines = [l.strip() for l in ruleset_part.splitlines()[1:] if l.startswith("  ") and not l.startswith("      ")]
     assert lines == [
         "财政年度：2025 → 2026", "版本：2025.1 → 2026.1", "等级 优 的最低分：90 → 85",
         "一级指标 产出指标 的分值：65 → 60", "一级指标 效益指标 的分值：15 → 20",
