@@ -120,8 +120,9 @@ def _folder_errors(path: Path, data, workspace: Path) -> list[EvalrunError]:
     """A file in projects/<year>/<department>/ must be that department's: its folder picks its rules and reports."""
     folder = path.parent.name
     department = data.get("department") if isinstance(data, dict) else None
-    if not isinstance(department, str) or department == folder or path.parent.parent.parent.name != "projects":
-        return []
+    if (not isinstance(department, str) or folder in (department, safe_name(department))
+            or path.parent.parent.parent.name != "projects"):
+        return []  # a name that cannot be a folder (`a/b`, `CON`) has the folder `import` gives it
     year = path.parent.parent.name
     return [EvalrunError(
         f"the file says `department: {department}` but is in the folder of 「{folder}」 "

@@ -200,7 +200,8 @@ def test_validate_says_what_it_checked(tmp_path, run_cli):
     ws = copy_workspace(tmp_path / "ws")
     result = run_cli("validate", "--ruleset", "2025", workspace=ws)
     assert result.exit_code == 0, result.stderr
-    assert "1 department variant(s), 2 project file(s) and the report templates are valid" in result.stdout
+    assert re.search(r"ok: ruleset cn-project-self-evaluation 2025\.1, \d+ department variant\(s\), 2 project file\(s\) "
+                     r"and the report templates are valid", result.stdout), result.stdout
 
 
 # ---------------------------------------------------------------- one file per project, in its folder
