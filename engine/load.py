@@ -34,6 +34,7 @@ class LDict(dict):
     source: Source
     key_sources: dict
     value_sources: dict
+    problems: list  # set on a merged ruleset: what could not be merged (engine.rulesets)
 
     def source_of(self, key) -> Source:
         return self.value_sources.get(key, self.source)

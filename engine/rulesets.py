@@ -98,7 +98,7 @@ def _empty(like: LDict) -> LDict:
     return empty
 
 
-def _with_library(workspace: Path, base: LDict, child: LDict, overrides: list) -> LDict:
+def _with_library(workspace: Path, base: LDict, child: LDict, overrides: list, problems: list | None = None) -> LDict:
     """``base`` with the library blocks the child names in ``use``, in order."""
     names = child.get("use") or []
     if not isinstance(names, list):
@@ -120,7 +120,7 @@ def _with_library(workspace: Path, base: LDict, child: LDict, overrides: list) -
             if key in block:
                 raise EvalrunError(f"a library block cannot `{key}` others; list them in the ruleset's `use`",
                                    block.key_source(key))
-        base = merge(base, block, (), overrides)
+        base = merge(base, block, (), overrides, problems)
     return base
 
 
@@ -131,8 +131,11 @@ def _resolve_data(workspace: Path, path: Path, chain: list[str]) -> tuple[LDict,
         base, overrides = _parent(workspace, data, chain)
     else:
         base = _empty(data)
-    base = _with_library(workspace, base, data, overrides)
-    return merge(base, data, (), overrides), overrides
+    problems: list = list(getattr(base, "problems", ()))  # the parent's, then this file's
+    base = _with_library(workspace, base, data, overrides, problems)
+    merged = merge(base, data, (), overrides, problems)
+    merged.problems = problems  # reported with the schema's and the meaning errors by build_resolved
+    return merged, overrides
 
 
 def resolve_data(workspace: Path, name: str) -> tuple[LDict, list, str]:
@@ -143,9 +146,10 @@ def resolve_data(workspace: Path, name: str) -> tuple[LDict, list, str]:
 
 
 def build_resolved(data: LDict, overrides: list, shown: str) -> Ruleset:
+    merging = list(getattr(data, "problems", ()))  # overrides of what the parent lacks, skipped when merging
     problems = schema_errors(data, "ruleset", shown)
-    if problems:  # with the meaning errors of the parts the schema accepted: every problem at once
-        raise_all(ruleset_errors(data, shown, problems))
+    if problems or merging:  # with the meaning errors of the parts the schema accepted: every problem at once
+        raise_all(merging + ruleset_errors(data, shown, problems))
     ruleset = build_ruleset(data, shown)
     return replace(ruleset, overrides={o.new: o for o in overrides})
 
@@ -190,8 +194,11 @@ def resolve_variant_data(workspace: Path, name: str, department: str) -> tuple[L
         parent, overrides = _parent(workspace, child, [f"{name}/departments/{department}"])
     else:
         parent, overrides, _ = resolve_data(workspace, name)
-    parent = _with_library(workspace, parent, child, overrides)
-    return merge(parent, child, (), overrides), overrides, shown
+    problems: list = list(getattr(parent, "problems", ()))
+    parent = _with_library(workspace, parent, child, overrides, problems)
+    merged = merge(parent, child, (), overrides, problems)
+    merged.problems = problems
+    return merged, overrides, shown
 
 
 def derive(workspace: Path, name: str, fragment: LDict, shown: str) -> Ruleset:

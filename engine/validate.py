@@ -176,7 +176,8 @@ def _number_hint(value: Any, path=()) -> str:
         return "; write numbers without thousands separators (1000, not 1,000)"
     if re.search(r"[０-９．]", value):
         return "; write the number with ASCII digits (0-9), not full-width ones"
-    written = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*([^\s\d.〇零一二三四五六七八九十两].*)", value.strip())
+    # a unit such as 分, 万元 or %: not a letter (`9O` is a typo of 90) nor a Chinese numeral (`6五`)
+    written = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*([^\sA-Za-z\d.〇零一二三四五六七八九十两].*)", value.strip())
     if written:
         number = written.group(1)
         names = {str(p) for p in path}

@@ -248,3 +248,20 @@ def test_a_file_in_another_departments_folder_is_an_error_naming_both(tmp_path, 
         assert problems[0].startswith(f"projects/2025/益阳市财政局/{REFERENCE_FILE.name}:{line}:")
         assert "`department: 益阳市商务局`" in problems[0] and "「益阳市财政局」" in problems[0]
         assert "move the file to projects/2025/益阳市商务局/" in problems[0]
+
+
+def test_every_problem_of_a_ruleset_that_extends_another(tmp_path, run_cli):
+    """Overrides of what the parent lacks, and what the merged rules then mean, all at once."""
+    ws = copy_workspace(tmp_path / "ws", projects=False)
+    (ws / "rulesets/2026").mkdir()
+    (ws / "rulesets/2026/ruleset.yaml").write_text(
+        'extends: "2025"\nfiscal_year: 2026\nframework:\n  - {name: 产出指, weight: 60}\n  - {name: 效益指, remove: true}\n'
+        "methods:\n  lower_is_better: {formula: weight * taget}\ngrades:\n  - {grade: 优, min: 9O}\n", encoding="utf-8")
+    result = run_cli("validate", "--ruleset", "2026", workspace=ws)
+    assert result.exit_code == 1
+    problems = _problems(result)
+    assert [p.split(":")[1] for p in problems] == ["4", "5", "7", "9"], problems
+    assert "overrides `产出指` in framework, which the parent does not have (did you mean `产出指标`?)" in problems[0]
+    assert "removes `效益指`, which the parent does not have (did you mean `效益指标`?)" in problems[1]
+    assert "uses the unknown name `taget`" in problems[2]
+    assert problems[3].endswith("grades[0].min should be a number, got the text `9O`")
