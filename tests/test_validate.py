@@ -265,3 +265,17 @@ def test_every_problem_of_a_ruleset_that_extends_another(tmp_path, run_cli):
     assert "removes `效益指`, which the parent does not have (did you mean `效益指标`?)" in problems[1]
     assert "uses the unknown name `taget`" in problems[2]
     assert problems[3].endswith("grades[0].min should be a number, got the text `9O`")
+
+
+def test_a_typo_in_a_department_word_template_is_found_by_validate(tmp_path, run_cli):
+    from test_templates import word_template
+
+    ws = copy_workspace(tmp_path / "ws", reference_only=True)
+    folder = ws / "reports/templates/益阳市商务局"
+    folder.mkdir()
+    word_template(folder / "report.docx", "第一段", "项目：{{ project.nme }}")
+    result = run_cli("validate", "--ruleset", "2025", workspace=ws)
+    assert result.exit_code == 1
+    (problem,) = _problems(result)
+    assert problem.startswith("reports/templates/益阳市商务局/report.docx:2: the template uses an undefined name: "
+                              "'dict object' has no attribute 'nme' (paragraph 2: “项目：{{ project.nme }}”)"), problem
