@@ -260,9 +260,8 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
                     staging.write(relative, content)
                 report = report_path(options, path, result, "x").with_suffix("")
             collected.add(path, result, report)
-        # A run of some projects must not replace the whole year's 汇总; a run that scored no project writes
-        # none (one whose projects are all 未定级 does: the 汇总 is where that shows).
-        if not options.projects and (staging.files or outcome.summaries):
+        # A run of some projects must not replace the whole year's 汇总; a run that made no report writes none.
+        if not options.projects and staging.files:
             for name, content in summary_files(options.workspace, options.formats, collected):
                 staging.write(Path(name), content)
         outcome.outputs = staging.commit()

@@ -133,12 +133,11 @@ def test_a_warning_does_not_take_the_grade(tmp_path, run_cli):
     assert [f["severity"] for f in project["findings"]] == ["warning"]  # spending lines off by 0.0001
 
 
-def test_the_summary_is_written_when_every_project_is_not_graded(tmp_path, run_cli):
+
+def test_a_run_whose_only_project_is_not_graded_writes_nothing(tmp_path, run_cli):
+    """Nothing is replaced by a run that made no report: an earlier 汇总 and report stay as they were."""
     ws = copy_workspace(tmp_path / "ws", projects=False)
     add_project(ws, "甲单位", _over_budget)
     result = run_cli("--ruleset", "2025", "--format", "md", workspace=ws)
-    assert result.exit_code == 1
-    md = (ws / OUT / "汇总.md").read_text(encoding="utf-8")
-    assert "| 未定级 | 错误：全年执行数 1200 万元 超过全年预算数 990 万元" in md
-    assert "| 优（≥90） | 0 | 0% |" in md and "| 未定级 | 1 | 100% |" in md
-    assert [p.name for p in (ws / OUT).iterdir()] == ["汇总.md"]
+    assert result.exit_code == 1 and "未定级" in result.stdout
+    assert not [p for p in (ws / "reports").rglob("*") if p.is_file() and "templates" not in p.parts]
