@@ -6,21 +6,21 @@ loaders below are the same stages, exposed one by one.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .check import UNGRADED, check_project, check_ruleset
-from .errors import EvalrunError, EvalrunErrors, Source, UsageError, did_you_mean, raise_all
+from .errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
 from .evaluate import evaluate_project
 from .export import ExportOptions, ExportResult, write_forms
 from .import_forms import ImportOptions, ImportResult, import_workbook  # noqa: F401 - the API of `evalrun import`
 from .lock import RunLock
-from .load import MAX_FILE_BYTES, LDict, load_file
+from .load import load_file
 from .model import Project, ProjectResult, Ruleset
 from .outputs import DEFAULT_FORMATS, FORMATS, summary_files
+from .projectset import duplicate_projects, folder_errors, raise_with
 from .resolve import build_project, project_errors
 from .rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
 from .summary import YearSummary
@@ -98,95 +98,13 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path) -> Project:
     data = load_file(path, shown)
     problems = schema_errors(data, "project", shown)
     if problems:  # with the meaning errors of the rows the schema accepted: every problem at once
-        raise_all(project_errors(data, shown, ruleset, problems) + _folder_errors(path, data, workspace))
+        raise_all(project_errors(data, shown, ruleset, problems) + folder_errors(path, data, workspace))
     try:
         project = build_project(data, shown, ruleset)
     except EvalrunError as exc:
-        raise_all(list(getattr(exc, "errors", [exc])) + _folder_errors(path, data, workspace))
-    raise_all(_folder_errors(path, data, workspace))
+        raise_all(list(getattr(exc, "errors", [exc])) + folder_errors(path, data, workspace))
+    raise_all(folder_errors(path, data, workspace))
     return project
-
-
-def _raise_with(error: EvalrunError, also) -> None:
-    """Raise ``error`` together with whatever else ``also()`` raises."""
-    try:
-        also()
-    except EvalrunError as exc:
-        raise_all([error] + list(getattr(exc, "errors", [exc])))
-    raise error
-
-
-def _folder_errors(path: Path, data, workspace: Path) -> list[EvalrunError]:
-    """A file in projects/<year>/<department>/ must be that department's: its folder picks its rules and reports."""
-    folder = path.parent.name
-    department = data.get("department") if isinstance(data, dict) else None
-    if (not isinstance(department, str) or folder in (department, safe_name(department))
-            or path.parent.parent.parent.name != "projects"):
-        return []  # a name that cannot be a folder (`a/b`, `CON`) has the folder `import` gives it
-    year = path.parent.parent.name
-    return [EvalrunError(
-        f"the file says `department: {department}` but is in the folder of 「{folder}」 "
-        f"(projects/{year}/{folder}/); the folder decides the department's rules and reports: move the file to "
-        f"projects/{year}/{safe_name(department)}/, or correct `department`", data.source_of("department"))]
-
-
-_TOP_KEY = re.compile(r"^(project|department)[ \t]*:[ \t]*(.*?)[ \t\r]*$", re.M)
-
-
-def _identity(path: Path, workspace: Path) -> tuple | None:
-    """((department, project), line of `project:`) as the file says, read quickly; None if it cannot tell."""
-    try:
-        text = path.read_bytes()[:MAX_FILE_BYTES].decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return None
-    found: dict = {}
-    for match in _TOP_KEY.finditer(text):
-        key, value = match.group(1), match.group(2)
-        if key in found:
-            return None  # a duplicate key: the file is refused when loaded
-        if value[:1] in ("'", '"'):
-            value = value[1: value.find(value[0], 1)] if value.find(value[0], 1) > 0 else ""
-        else:
-            value = re.split(r"\s#", value, maxsplit=1)[0].strip()
-        if not value or value[0] in "|>&*!{[":
-            return _identity_loaded(path, workspace)
-        found[key] = (value, text.count("\n", 0, match.start()) + 1)
-    if len(found) < 2:
-        return _identity_loaded(path, workspace)
-    return (found["department"][0], found["project"][0]), found["project"][1]
-
-
-def _identity_loaded(path: Path, workspace: Path) -> tuple | None:
-    """As _identity, for a file written in an unusual way (flow style, block text): by loading it."""
-    try:
-        data = load_file(path, display(path, workspace))
-    except EvalrunError:
-        return None
-    if not isinstance(data, LDict) or not all(isinstance(data.get(k), str) for k in ("department", "project")):
-        return None
-    return (data["department"], data["project"]), data.source_of("project").line
-
-
-def duplicate_projects(files: list[Path], workspace: Path) -> dict[Path, EvalrunError]:
-    """Files that describe the same department and project as another file: each gets an error naming the others."""
-    seen: dict[tuple, list] = {}
-    for path in files:
-        identity = _identity(path, workspace)
-        if identity is not None:
-            seen.setdefault(identity[0], []).append((path, identity[1]))
-    errors: dict[Path, EvalrunError] = {}
-    for (department, project), places in seen.items():
-        if len(places) < 2:
-            continue
-        first = display(places[0][0], workspace)
-        later = [EvalrunError(
-            f"describes the same project as {first} (「{project}」 of 「{department}」); a project has one file: "
-            "remove or merge the copy (neither is evaluated until then)", Source(display(path, workspace), line))
-            for path, line in places[1:]]
-        # one line per copy, at the copy; the first file fails with the same lines
-        errors[places[0][0]] = later[0] if len(later) == 1 else EvalrunErrors(later)
-        errors.update((path, error) for (path, _), error in zip(places[1:], later))
-    return errors
 
 
 def evaluate(ruleset: Ruleset, project: Project) -> ProjectResult:
@@ -215,7 +133,7 @@ def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callab
         try:
             ruleset = rulesets.for_department(path.parent.name)
             if path in duplicates:
-                _raise_with(duplicates[path], lambda: load_project(path, ruleset, options.workspace))
+                raise_with(duplicates[path], lambda: load_project(path, ruleset, options.workspace))
             project = load_project(path, ruleset, options.workspace)
             if not _selected(path, project, options.projects):
                 continue
@@ -375,7 +293,7 @@ def _without_ruleset(workspace: Path, ruleset_name: str) -> list[EvalrunError]:
         except EvalrunError as exc:
             errors.extend(getattr(exc, "errors", [exc]))
             continue
-        errors += schema_errors(data, "project", shown) + _folder_errors(path, data, workspace)
+        errors += schema_errors(data, "project", shown) + folder_errors(path, data, workspace)
     return [e for error in errors for e in getattr(error, "errors", [error])]
 
 
