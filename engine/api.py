@@ -11,8 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .check import check_project
-from .errors import EvalrunError, Source, UsageError, did_you_mean
+from .check import UNGRADED, check_project, check_ruleset
+from .errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
 from .evaluate import evaluate_project
 from .export import ExportOptions, ExportResult, write_forms
 from .import_forms import ImportOptions, ImportResult, import_workbook  # noqa: F401 - the API of `evalrun import`
@@ -21,10 +21,12 @@ from .load import load_file
 from .model import Project, ProjectResult, Ruleset
 from .outputs import DEFAULT_FORMATS, FORMATS, summary_files
 from .paths import LinkOutside, guard_given, guard_path
-from .resolve import build_project
-from .rulesets import RulesetCache, display, load_ruleset, ruleset_file  # noqa: F401 - re-exported
+from .projectset import duplicate_projects, folder_errors, raise_with
+from .resolve import build_project, project_errors
+from .rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
 from .summary import YearSummary
-from .validate import check_schema
+from .templatecheck import template_errors
+from .validate import schema_errors
 from .write import Staging, safe_name
 
 
@@ -95,7 +97,12 @@ def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
     listed as ``<department>/*.yaml``, which fails to load with a message
     naming the link: its projects are not read, and the run says so.
     """
-    root = workspace / "projects" / str(ruleset.fiscal_year)
+    return year_files(workspace, ruleset.fiscal_year)
+
+
+def year_files(workspace: Path, year: int) -> list[Path]:
+    """project_files for a fiscal year."""
+    root = workspace / "projects" / str(year)
     guard_path(workspace, root, "read")
     if not root.is_dir():
         return []
@@ -115,13 +122,23 @@ def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
 def load_project(path: Path, ruleset: Ruleset, workspace: Path) -> Project:
     shown = display(path, workspace)
     data = load_file(guard_given(workspace, path, "read"), shown)
-    check_schema(data, "project", shown)
-    return build_project(data, shown, ruleset)
+    problems = schema_errors(data, "project", shown)
+    if problems:  # with the meaning errors of the rows the schema accepted: every problem at once
+        raise_all(project_errors(data, shown, ruleset, problems) + folder_errors(path, data, workspace))
+    try:
+        project = build_project(data, shown, ruleset)
+    except EvalrunError as exc:
+        raise_all(list(getattr(exc, "errors", [exc])) + folder_errors(path, data, workspace))
+    raise_all(folder_errors(path, data, workspace))
+    return project
 
 
 def evaluate(ruleset: Ruleset, project: Project) -> ProjectResult:
+    """Score the project and check it; a project with a finding the ruleset marks as an error is not graded."""
     rate, budget_row, rows, groups, total, max_total, grade = evaluate_project(ruleset, project)
-    findings = check_project(ruleset, project, rows, budget_row, total)
+    findings = check_ruleset(ruleset) + check_project(ruleset, project, rows, budget_row, total)
+    if any(f.severity == "error" for f in findings):
+        grade = UNGRADED  # never 优 beside an error: the 汇总 counts it apart, with the reason
     return ProjectResult(project, ruleset, rate, budget_row, rows, groups, total, max_total, grade, findings)
 
 
@@ -136,9 +153,13 @@ def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callab
     Each project is scored by its department's ruleset: the year's, or the
     department's variant under rulesets/<name>/departments/.
     """
-    for path in project_files(options.workspace, rulesets.base):
+    files = project_files(options.workspace, rulesets.base)
+    duplicates = duplicate_projects(files, options.workspace)
+    for path in files:
         try:
             ruleset = rulesets.for_department(path.parent.name)
+            if path in duplicates:
+                raise_with(duplicates[path], lambda: load_project(path, ruleset, options.workspace))
             project = load_project(path, ruleset, options.workspace)
             if not _selected(path, project, options.projects):
                 continue
@@ -208,7 +229,13 @@ def _results(options: RunOptions, rulesets: RulesetCache, on_project, view, rend
     if options.jobs > 1:
         from .parallel import iter_results_parallel  # only a --jobs run starts processes
 
+        duplicates = duplicate_projects(project_files(options.workspace, rulesets.base), options.workspace)
+        if duplicates and on_project:
+            callback = on_project
+            on_project = lambda path, result: callback(path, duplicates.get(path, result))  # noqa: E731
         for path, result, rendered in iter_results_parallel(options, rulesets, on_project, render, view):
+            if path in duplicates:
+                result, rendered = duplicates[path], []
             yield (path, result, rendered) if render else (path, result)
         return
     if on_project and view:
@@ -238,21 +265,65 @@ def _collect(outcome: RunResult, options: RunOptions, path: Path, result) -> boo
 
 
 def validate(workspace: Path, ruleset_name: str) -> tuple[Ruleset | None, list[EvalrunError]]:
-    """Check the ruleset and every project file; every problem, sorted by place."""
+    """Check the ruleset, its department variants, every project file and every template.
+
+    Every problem, each once, sorted by place. When the ruleset itself
+    cannot be read, the project files are still read and checked against
+    the schema.
+    """
     try:
         rulesets = RulesetCache(workspace, ruleset_name)
     except EvalrunError as exc:
-        return None, list(getattr(exc, "errors", [exc]))
+        return None, _unique(list(getattr(exc, "errors", [exc])) + _without_ruleset(workspace, ruleset_name))
     errors: list[EvalrunError] = []
+    for department in variant_departments(workspace, ruleset_name):
+        try:
+            rulesets.for_department(department)
+        except EvalrunError as exc:
+            errors.extend(getattr(exc, "errors", [exc]))
+    examples: dict[str, ProjectResult] = {}
     options = RunOptions(ruleset=ruleset_name, workspace=workspace, write_reports=False)
     for _, result in iter_results(options, rulesets):
         if isinstance(result, EvalrunError):
             errors.extend(getattr(result, "errors", [result]))
             continue
+        examples.setdefault(result.project.department, result)
         errors.extend(
             EvalrunError(f"{f.message} [{f.check}]", f.source) for f in result.findings if f.severity == "error"
         )
-    return rulesets.base, sorted(errors, key=EvalrunError.sort_key)
+    errors += template_errors(workspace, rulesets.base, examples, evaluate)
+    return rulesets.base, _unique(errors)
+
+
+def _unique(errors: list[EvalrunError]) -> list[EvalrunError]:
+    """Each problem once (a variant's or the ruleset's own is met by every project), sorted by place."""
+    return sorted({str(e): e for e in errors}.values(), key=EvalrunError.sort_key)
+
+
+def _without_ruleset(workspace: Path, ruleset_name: str) -> list[EvalrunError]:
+    """The schema's errors in the project files of the ruleset's year, when the ruleset cannot be read."""
+    year = None
+    try:
+        data, _, _ = resolve_data(workspace, ruleset_name)
+        year = data.get("fiscal_year")
+    except (EvalrunError, UsageError):
+        pass
+    if not isinstance(year, int) or isinstance(year, bool):
+        year = int(ruleset_name) if ruleset_name.isdigit() and len(ruleset_name) == 4 else None
+    root = workspace / "projects" / str(year)
+    if year is None or not root.is_dir():
+        return []
+    files = year_files(workspace, year)
+    errors = list(duplicate_projects(files, workspace).values())
+    for path in files:
+        shown = display(path, workspace)
+        try:
+            data = load_file(guard_path(workspace, path, "read"), shown)
+        except EvalrunError as exc:
+            errors.extend(getattr(exc, "errors", [exc]))
+            continue
+        errors += schema_errors(data, "project", shown) + folder_errors(path, data, workspace)
+    return [e for error in errors for e in getattr(error, "errors", [error])]
 
 
 def find_project(workspace: Path, ruleset_name: str, name: str) -> ProjectResult:

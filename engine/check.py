@@ -16,14 +16,68 @@ from .targets import format_number as fmt
 ZERO = Decimal(0)
 
 
+def band_text(low: Decimal, high: Decimal) -> str:
+    """`3–4`, or `10` for a band of one point."""
+    return fmt(low) if low == high else f"{fmt(low)}–{fmt(high)}"
+
+
+UNGRADED = "未定级"  # the grade of a project with a finding the ruleset marks as an error
+
+
 class _Findings:
-    def __init__(self, ruleset: Ruleset):
-        self.ruleset, self.items = ruleset, []
+    def __init__(self, ruleset: Ruleset, scope: str = "project"):
+        self.ruleset, self.items, self.scope = ruleset, [], scope
 
     def add(self, check: str, message: str, source) -> None:
         severity = self.ruleset.checks.get(check, "warning")
         if severity != "off":
-            self.items.append(Finding(check, severity, message, source))
+            self.items.append(Finding(check, severity, message, source, self.scope))
+
+
+def _fixed(ruleset: Ruleset, names) -> bool:
+    return all(ruleset.group(n) is not None and ruleset.group(n).weight is not None for n in names)
+
+
+def check_ruleset(ruleset: Ruleset) -> tuple:
+    """Findings about the rules themselves (weights that do not make 100): the same for every project.
+
+    Each points at the line that causes it: the weight the ruleset (or the
+    department variant) changed from what it inherits, else the first weight.
+    """
+    found = _Findings(ruleset, "ruleset")
+    budget = ruleset.budget
+    if _fixed(ruleset, [g.name for g in ruleset.groups]):
+        total = budget.weight + sum((g.weight for g in ruleset.groups), ZERO)
+        if total != 100:
+            found.add("total_weight",
+                      f"各项分值（{budget.name} {fmt(budget.weight)} + "
+                      + " + ".join(f"{g.name} {fmt(g.weight)}" for g in ruleset.groups)
+                      + f"）合计 {fmt(total)}，不是 100 分",
+                      _cause(ruleset, [budget.source] + [g.source for g in ruleset.groups],
+                             ruleset.groups[0].source if ruleset.groups else budget.source))
+    for block in ruleset.blocks:
+        if _fixed(ruleset, block.groups):
+            together = sum((ruleset.group(n).weight for n in block.groups), ZERO)
+            if together != block.weight:
+                found.add("group_weights",
+                          f"{' + '.join(block.groups)} 分值合计 {fmt(together)}，规则规定合计为 {fmt(block.weight)} 分",
+                          _cause(ruleset, [block.source] + [ruleset.group(n).source for n in block.groups],
+                                 block.source))
+    return tuple(found.items)
+
+
+def _cause(ruleset: Ruleset, weights: list, fallback):
+    """The place to point at for weights that do not add up: a weight changed from the inherited one, if any."""
+    weights = [w for w in weights if w.file]
+    own = [w for w in weights if w.file == ruleset.file]
+    changed = sorted((o.new for o in ruleset.overrides.values()
+                      if o.path[:1] == ("framework",) or o.path == ("budget_execution", "weight")),
+                     key=lambda s: (s.file != ruleset.file, s.file, s.line, s.column))
+    if changed:
+        return changed[0]
+    if own and len(own) < len(weights):  # a weight added by this file to the inherited ones
+        return min(own, key=lambda s: (s.line, s.column))
+    return fallback
 
 
 def check_project(ruleset: Ruleset, project: Project, rows, budget_row: Score, total: Decimal) -> tuple:
@@ -67,22 +121,26 @@ def _weights(found: _Findings, ruleset: Ruleset, project: Project, budget_row: S
             low, high = group.weight_range
             weights[group.name] = given[group.name]
             if not low <= given[group.name] <= high:
+                side = "低于" if given[group.name] < low else "高于"
                 found.add("group_weights",
-                          f"{group.name}各三级指标分值合计 {fmt(given[group.name])}，超出规则允许的 "
-                          f"{fmt(low)}–{fmt(high)} 分", first_row[group.name])
+                          f"{group.name}各三级指标分值合计 {fmt(given[group.name])}，{side}规则允许的 "
+                          f"{band_text(low, high)} 分", first_row[group.name])
     for block in ruleset.blocks:
+        if _fixed(ruleset, block.groups):
+            continue  # the rules' own sums: check_ruleset, once
         together = sum((weights.get(name, ZERO) for name in block.groups), ZERO)
         if together != block.weight:
             found.add("group_weights",
                       f"{' + '.join(block.groups)} 分值合计 {fmt(together)}，规则规定合计为 {fmt(block.weight)} 分",
                       first_row.get(block.groups[0], project.source))
     total_weight = budget_row.weight + sum(weights.values(), ZERO)
-    if total_weight != 100:
+    ranged = [g for g in ruleset.groups if g.weight is None]
+    if total_weight != 100 and ranged:  # with fixed weights only, check_ruleset says it once
         found.add("total_weight",
                   f"各项分值（{budget_row.name} {fmt(budget_row.weight)} + "
                   + " + ".join(f"{name} {fmt(w)}" for name, w in weights.items())
                   + f"）合计 {fmt(total_weight)}，不是 100 分",
-                  ruleset.groups[0].source if ruleset.groups else ruleset.source)
+                  first_row[ranged[0].name])
     for name, stated in project.stated_weights.items():
         where = project.stated_sources.get(name, project.source)
         if name not in weights:
@@ -100,10 +158,11 @@ def _reported(found: _Findings, project: Project, rows, budget_row: Score, total
     for row in reported_rows:
         band = row.trace.band if row.trace is not None else None
         if band is not None and not band[0] * row.allotted <= row.reported_score <= band[1] * row.allotted:
+            low, high = band[0] * row.allotted, band[1] * row.allotted
+            side = "低于" if row.reported_score < low else "高于"
             found.add("qualitative_band",
-                      f"“{row.name}”自评得分 {fmt(row.reported_score)} 超出“{band[2]}”档允许的 "
-                      f"{fmt(band[0] * row.allotted)}–{fmt(band[1] * row.allotted)} 分（分值 {fmt(row.allotted)}）",
-                      row.source)
+                      f"“{row.name}”自评得分 {fmt(row.reported_score)}，{side}“{band[2]}”档允许的 "
+                      f"{band_text(low, high)} 分（分值 {fmt(row.allotted)}）", row.source)
         elif row.reported_score != row.score:
             side = "高于" if row.reported_score > row.score else "低于"
             met = "，而年度指标值已达成" if row.trace.met and side == "低于" else ""

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from . import api
-from .diff import diff_data
+from .diff import department_diffs, diff_data
 from .errors import EvalrunError, EvalrunErrors, UsageError, did_you_mean
 from .explain import explain as explain_text
 from .impact import impact as score_impact
@@ -24,9 +24,11 @@ from .jsonstream import JsonRunWriter
 from .outputs import FORMATS, parse_formats
 from .paths import DISK_FULL, READ_ONLY, describe_os_error
 from .progress import progress
-from .rulesets import new_ruleset, resolve_data
+from .rulesets import carry_variants, load_variant, new_ruleset, resolve_data
 from .ruletests import case_files, run_cases
+from .check import UNGRADED
 from .targets import format_number
+from .templatecheck import department_folders
 from .view import result_json
 
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -41,9 +43,12 @@ Exit codes:
 """
 
 
+def _flat(error: EvalrunError) -> list:
+    return error.errors if isinstance(error, EvalrunErrors) else [error]
+
+
 def _print_errors(error: EvalrunError) -> None:
-    errors = error.errors if isinstance(error, EvalrunErrors) else [error]
-    for item in errors:
+    for item in _flat(error):
         click.echo(f"{item}", err=True)
 
 
@@ -110,13 +115,24 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _review_note(findings) -> str:
+    """The 审核 column: errors (why a project is 未定级) first, then the other findings."""
+    errors = sum(f.severity == "error" for f in findings)
+    others = len(findings) - errors
+    parts = ([f"{errors} 条错误"] if errors else []) + ([f"{others} 条提示"] if others else [])
+    return "，".join(parts)
+
+
+def _unique_lines(lines) -> list[str]:
+    """Each line once, in order: a ruleset's finding or a shared error is printed once per run."""
+    return list(dict.fromkeys(lines))
+
+
 def print_summary(outcome: api.RunResult, workspace: Path) -> None:
     rows = []
     for summary in outcome.summaries:
-        findings = len(summary.findings)
-        note = f"{findings} 条提示" if findings else ""
         rows.append([summary.department, summary.name, format_number(summary.total), summary.grade,
-                     summary.rules, note])
+                     summary.rules, _review_note(summary.findings)])
     for path, _ in outcome.failures:
         rows.append([path.parent.name, path.stem, "-", "-", "-", "失败 (see errors)"])
     ruleset = outcome.ruleset
@@ -125,11 +141,15 @@ def print_summary(outcome: api.RunResult, workspace: Path) -> None:
         click.echo(_table(["部门", "项目", "总分", "等级", "规则", "审核"], rows))
     else:
         click.echo(f"no project files under projects/{ruleset.fiscal_year}/<department>/")
-    for summary in outcome.summaries:
-        for finding in summary.findings:
-            click.echo(f"{finding}", err=True)
-    for path, error in outcome.failures:
-        _print_errors(error)
+    findings = [f for s in outcome.summaries for f in s.findings]
+    # the rules' own findings first, once; then each project's
+    lines = [str(f) for f in findings if f.scope == "ruleset"] + [str(f) for f in findings if f.scope != "ruleset"]
+    lines += [str(e) for _, error in outcome.failures for e in _flat(error)]
+    for line in _unique_lines(lines):
+        click.echo(line, err=True)
+    if any(s.grade == UNGRADED for s in outcome.summaries):
+        click.echo(f"{UNGRADED}: a project with a finding the ruleset marks as an error (listed on stderr) gets no "
+                   "grade, and its report is not written; fix the error, or the ruleset's `checks`, and run again")
     if outcome.outputs:
         click.echo(f"wrote {len(outcome.outputs)} file(s) under {api.display(outcome.outputs[0].parent.parent, workspace)}/")
 
@@ -188,8 +208,8 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
         outcome = api.run(options, on_project=emit, view=_project_json)
         writer.finish(outcome.ruleset.ref,
                       [{"file": api.display(p, workspace), "errors": _messages(e)} for p, e in outcome.failures])
-        for path, error in outcome.failures:
-            _print_errors(error)
+        for line in _unique_lines(str(e) for _, error in outcome.failures for e in _flat(error)):
+            click.echo(line, err=True)
     else:
         with progress(options, enabled=not quiet and sys.stdout.isatty()) as on_project:
             outcome = api.run(options, on_project=on_project)
@@ -219,7 +239,12 @@ def validate(ruleset, workspace):
         click.echo(f"{len(errors)} problem(s) found", err=True)
         sys.exit(EXIT_USER)
     count = len(api.project_files(workspace, loaded))
-    click.echo(f"ok: ruleset {loaded.id} {loaded.version} and {count} project file(s) are valid")
+    variants = len(api.variant_departments(workspace, ruleset))
+    folders = len(department_folders(workspace))
+    click.echo(f"ok: ruleset {loaded.id} {loaded.version}"
+               + (f", {variants} department variant(s)" if variants else "")
+               + f", {count} project file(s) and the report templates"
+               + (f" (with {folders} department folder(s))" if folders else "") + " are valid")
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -273,24 +298,37 @@ def test_command(ruleset, workspace):
               help="Whose projects --impact scores [default: NEW's fiscal year, else OLD's].")
 @handle_errors
 def diff(old, new, workspace, impact, year):
-    """What changed between two rulesets (after extends), with the file and line of each side."""
+    """What changed between two rulesets (after extends) and their department variants, with the file and line of each side."""
     old_data, _, _ = resolve_data(workspace, old)
     new_data, _, _ = resolve_data(workspace, new)
-    api.load_ruleset(workspace, old), api.load_ruleset(workspace, new)  # both must be valid
+    _check_both(workspace, old, new)  # both must be valid, their department variants too
     changes = diff_data(old_data, new_data)
     click.echo(f"{old} → {new}: {len(changes)} 处变化" if changes else f"{old} → {new}: 没有变化")
-    for change in changes:
-        click.echo(f"  {change.describe()}")
-        click.echo(f"      {change.where()}")
+    _print_changes(changes)
+    for department in department_diffs(workspace, old, new, changes):
+        files = f"{department.old_file} → {department.new_file}"
+        if not department.changes and not department.not_applying:
+            click.echo(f"部门 {department.department}（{files}）：与以上相同，没有另外的变化")
+            continue
+        click.echo(f"部门 {department.department}（{files}）：")
+        if department.changes:
+            click.echo(f"  另有 {len(department.changes)} 处变化")
+            _print_changes(department.changes, indent="    ")
+        if department.not_applying:
+            click.echo(f"  以上 {len(department.not_applying)} 处变化不适用于该部门（部门规则另有规定）")
+            _print_changes(department.not_applying, indent="    ")
     if not impact:
         return
     _, impacts = score_impact(workspace, old, new, year)
     click.echo("")
-    click.echo(f"影响：同一批项目分别按 {old} 与 {new} 评分" if impacts else "影响：没有可评分的项目")
+    click.echo(f"影响：同一批项目分别按 {old} 与 {new} 评分（各部门按其部门规则）" if impacts else "影响：没有可评分的项目")
+    rules = list(dict.fromkeys(f for item in impacts if item.new for f in item.errors if f.scope == "ruleset"))
+    for finding in rules:
+        click.echo(f"规则 {new} 的错误：{finding.message}  ({finding.source}) [{finding.check}]")
     for item in impacts:
         click.echo(f"{item.department} / {item.project}  ({item.file})")
         if item.failure:
-            click.echo(f"  无法在两套规则下都评分：{item.failure}")
+            click.echo(f"  错误：无法在两套规则下都评分：{item.failure}")
             continue
         if not item.moves:
             click.echo("  得分与等级不变")
@@ -300,8 +338,40 @@ def diff(old, new, workspace, impact, year):
                 click.echo(f"      原因：{cause.describe()}  ({cause.where()})")
             if not move.causes:
                 click.echo("      原因：多处变化共同作用（单独任何一处都不改变它）")
-        for side, message in item.findings:
-            click.echo(f"  仅在 {side} 下的提示：{message}")
+        for finding in item.errors:
+            if finding.scope != "ruleset":
+                click.echo(f"  错误（{new} 规定为错误）：{finding.message}  ({finding.source}) [{finding.check}]")
+        for side, finding in item.findings:
+            kind = "错误" if finding.severity == "error" else "提示"
+            click.echo(f"  仅在 {side} 下的{kind}：{finding.message}")
+    failed = [item for item in impacts if item.failed]
+    if failed:
+        click.echo(f"{len(failed)} 个项目在 {new} 下有错误或无法评分（未定级）", err=True)
+        sys.exit(EXIT_USER)
+
+
+def _check_both(workspace: Path, *names: str) -> None:
+    """Each ruleset and each of its department variants must resolve and be valid; every problem at once."""
+    errors = []
+    for name in names:
+        try:
+            api.load_ruleset(workspace, name)
+        except EvalrunError as exc:
+            errors += _flat(exc)
+            continue
+        for department in api.variant_departments(workspace, name):
+            try:
+                load_variant(workspace, name, department)
+            except EvalrunError as exc:
+                errors += _flat(exc)
+    if errors:
+        raise EvalrunErrors(errors)
+
+
+def _print_changes(changes, indent: str = "  ") -> None:
+    for change in changes:
+        click.echo(f"{indent}{change.describe()}")
+        click.echo(f"{indent}    {change.where()}")
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -310,10 +380,17 @@ def diff(old, new, workspace, impact, year):
 @workspace_option
 @handle_errors
 def new(name, parent, workspace):
-    """Start ruleset NAME as a small file that extends PARENT (e.g. new 2026 --from 2025)."""
+    """Start ruleset NAME as a small file that extends PARENT (e.g. new 2026 --from 2025).
+
+    PARENT's department variants (rulesets/PARENT/departments/*.yaml) are
+    carried over to NAME, so each department keeps its own rules.
+    """
     path = new_ruleset(workspace, name, parent)
     click.echo(f"wrote {api.display(path, workspace)}: extends {parent}; add only what changes, "
                f"then `evalrun diff {parent} {name}`")
+    for variant, note in carry_variants(workspace, name, parent):
+        click.echo(f"wrote {api.display(variant, workspace)}: the department's variant, carried over from {parent}"
+                   + (f"; {note}" if note else ""))
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -328,56 +405,79 @@ def review(ruleset, workspace):
     for result in outcome.results:
         by_department.setdefault(result.project.department, []).append(result)
     errors = warnings = 0
+    # the rules' own findings (weights that do not make 100) once, before the departments
+    rules = list(dict.fromkeys(f for r in outcome.results for f in r.findings if f.scope == "ruleset"))
+    if rules:
+        click.echo(f"规则：{len(rules)} 条审核意见（对每个项目都适用）")
+    for finding in rules:
+        click.echo(f"  {finding.severity}: {finding.message}  ({finding.source}) [{finding.check}]")
+        errors += finding.severity == "error"
+        warnings += finding.severity == "warning"
     for department in sorted(by_department):
         results = by_department[department]
-        count = sum(len(r.findings) for r in results)
+        count = sum(1 for r in results for f in r.findings if f.scope != "ruleset")
         click.echo(f"{department}：{len(results)} 个项目，{count} 条审核意见")
         for result in results:
             reported = format_number(result.project.reported_total) if result.project.reported_total is not None else "-"
-            click.echo(f"  {result.project.name}：自评 {reported}，按规则 {format_number(result.total)}（{result.grade}）")
-            for finding in result.findings:
+            own = [f for f in result.findings if f.scope != "ruleset"]
+            grade = result.grade + ("，因有规则标为错误的审核意见" if result.grade == UNGRADED else "")
+            click.echo(f"  {result.project.name}：自评 {reported}，按规则 {format_number(result.total)}（{grade}）")
+            for finding in own:
                 click.echo(f"    {finding.severity}: {finding.message}  ({finding.source}) [{finding.check}]")
                 errors += finding.severity == "error"
                 warnings += finding.severity == "warning"
-            if not result.findings:
+            if not own:
                 click.echo("    自评得分与规则一致，无审核意见")
-    for path, error in outcome.failures:
-        _print_errors(error)
+    for line in _unique_lines(str(e) for _, error in outcome.failures for e in _flat(error)):
+        click.echo(line, err=True)
     click.echo(f"review: {errors} error(s), {warnings} warning(s) in {len(outcome.results)} project(s)")
     sys.exit(EXIT_USER if errors or outcome.failures else EXIT_OK)
 
 
 @cli.command(name="import", epilog=EXIT_CODES_HELP)
 @click.argument("form", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--year", type=click.IntRange(2000, 2100), required=True, metavar="YEAR",
-              help="The fiscal year the forms report on; files go to projects/YEAR/.")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, metavar="YEAR",
+              help="The fiscal year the forms report on; files go to projects/YEAR/ "
+                   "[default: the year in the forms' title, 2025年度项目支出绩效自评表].")
 @click.option("--department", metavar="NAME", default=None,
               help="The department for every sheet [default: each sheet's 主管部门].")
 @click.option("--partial", is_flag=True, help="Write the sheets without errors even when other sheets have some.")
-@click.option("--force", is_flag=True, help="Replace project files that exist already.")
+@click.option("--force", is_flag=True, help="Update project files that exist already with the form's values.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written and changed; write nothing.")
+@click.option("--accept-changes", is_flag=True,
+              help="Take changes to approved values (budget, targets, weights, indicator names) from the form.")
 @workspace_option
 @handle_errors
-def import_command(form, year, department, partial, force, workspace):
+def import_command(form, year, department, partial, force, dry_run, accept_changes, workspace):
     """Read the self-evaluation forms (自评表) in an Excel workbook into project files.
 
     \b
     Every sheet that looks like a 自评表 becomes projects/YEAR/<department>/<project>.yaml;
-    other sheets (a 汇总) are skipped. A cell that cannot be read is listed as
-    FORM.xlsx!Sheet!C12: what is wrong; nothing is written while a sheet has errors
-    (unless --partial), and no existing file is replaced (unless --force).
+    other sheets (a 汇总) are skipped. A project that has a file already is updated
+    in place (with --force): only the values the form changes are edited, each listed
+    first, and the rest of the file stays as it is. Approved values (budget, targets,
+    weights, indicator names) are not taken from a form unless --accept-changes.
+    A cell that cannot be read is listed as FORM.xlsx!Sheet!C12: what is wrong;
+    nothing is written while a sheet has errors (unless --partial).
     """
     options = api.ImportOptions(form=form, year=year, workspace=workspace, department=department,
-                                partial=partial, force=force)
+                                partial=partial, force=force, dry_run=dry_run, accept_changes=accept_changes)
     outcome = api.import_workbook(options)
+    for notice in outcome.warnings:
+        click.echo(f"warning: {notice}", err=True)
     for sheet in outcome.sheets:
         if sheet.skipped:
             click.echo(f"skipped sheet {sheet.sheet}: {sheet.skipped}")
+        plan = outcome.plans.get(sheet.sheet)
+        if plan is not None:
+            _print_plan(plan, sheet.sheet, workspace, dry_run, accept_changes)
         for warning in sheet.warnings:
             click.echo(f"warning: {warning}", err=True)
         for error in sheet.errors:
             click.echo(str(error), err=True)
     for path in outcome.written:
-        click.echo(f"wrote {api.display(path, workspace)}")
+        plan = next(p for p in outcome.plans.values() if p.path == path)
+        click.echo(f"{'wrote' if plan.new else 'updated'} {api.display(path, workspace)}")
     failed = outcome.failed
     if failed:
         problems = sum(len(s.errors) for s in failed)
@@ -386,8 +486,30 @@ def import_command(form, year, department, partial, force, workspace):
             click.echo(f"{problems} problem(s); not written: sheet {names}", err=True)
         else:
             click.echo(f"{problems} problem(s) in sheet {names}; nothing was written"
-                       + ("" if partial else " (fix them, or add --partial to write the other sheets)"), err=True)
+                       + ("" if partial or dry_run else " (fix them, or add --partial to write the other sheets)"),
+                       err=True)
+    elif dry_run:
+        click.echo("dry run: nothing was written")
     sys.exit(EXIT_USER if failed else EXIT_OK)
+
+
+def _print_plan(plan, sheet: str, workspace: Path, dry_run: bool, accept_changes: bool) -> None:
+    """What a sheet does to its project file, before anything is written."""
+    shown = api.display(plan.path, workspace)
+    if plan.new:
+        if dry_run:
+            click.echo(f"{shown}: a new project file, from sheet {sheet}")
+        return
+    if not plan.changes:
+        click.echo(f"{shown}: no change (the form holds the file's values)")
+        return
+    click.echo(f"{shown}: {len(plan.changes)} change(s) from sheet {sheet}")
+    for change in plan.changes:
+        note = ""
+        if change.approved and accept_changes:
+            note = "  (approved value, taken with --accept-changes)" if change.edits else \
+                "  (not taken: the ruleset sets it, not the project file)"
+        click.echo(f"  {change.line}{note}")
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

@@ -16,10 +16,10 @@ from .errors import Source
 from .inherit import is_named_list, item_name
 from .load import LDict, LList
 from .model import ROUNDING_LABELS
-from .resolve import plain
+from .resolve import DEFAULT_CHECKS, plain
 from .targets import format_number
 
-IGNORED = {"extends", "description"}  # how a ruleset is written, not what it rules
+IGNORED = {"extends", "description", "use"}  # how a ruleset is written, not what it rules (`use` is merged in)
 NA_WORDS = {"unallocated": "不分配分值", "rescale": "剔除后按百分制折算", "redistribute": "分值分给同组其他指标"}
 
 
@@ -51,8 +51,33 @@ def _src(node: Any, key: Any) -> Source | None:
     return None
 
 
+def effective(data: LDict) -> LDict:
+    """The resolved data with the checks a ruleset leaves out at their default level, as evaluation sees them.
+
+    So a ruleset that names every check and one that names none differ
+    only where the levels differ.
+    """
+    given = data.get("checks")
+    if not isinstance(data, LDict) or (isinstance(given, dict) and set(DEFAULT_CHECKS) <= set(given)):
+        return data
+    checks = LDict(DEFAULT_CHECKS)
+    where = given.source if isinstance(given, LDict) else data.source
+    checks.source, checks.key_sources, checks.value_sources = where, {}, {}
+    if isinstance(given, LDict):
+        checks.update(given)
+        checks.key_sources.update(given.key_sources)
+        checks.value_sources.update(given.value_sources)
+    out = LDict(data)
+    out.source, out.key_sources, out.value_sources = data.source, dict(data.key_sources), dict(data.value_sources)
+    out["checks"] = checks
+    out.value_sources.setdefault("checks", where)
+    return out
+
+
 def diff_data(old: Any, new: Any, path: tuple = ()) -> list[Change]:
     """Every difference between two resolved rulesets' data, in reading order."""
+    if not path:
+        old, new = effective(old), effective(new)
     if isinstance(old, dict) and isinstance(new, dict):
         changes = []
         for key in list(old) + [k for k in new if k not in old]:
@@ -77,7 +102,7 @@ def diff_data(old: Any, new: Any, path: tuple = ()) -> list[Change]:
                                       None, old_items[name], None))
             elif name not in old_items:
                 changes.append(Change(path + (name,), "added", None, plain(new_items[name]), None, _src(new, name),
-                                      None, None, new_items[name]))
+                                      None, new_items[name]))
             else:
                 changes.extend(diff_data(old_items[name], new_items[name], path + (name,)))
         return changes
@@ -96,16 +121,46 @@ def _diff_child(old: dict, new: dict, key: Any, path: tuple) -> list[Change]:
 # ---------------------------------------------------------------- words
 
 
+_KEY_WORDS = {
+    "label": "说明", "kind": "类型", "formula": "公式", "point": "取点", "levels": "档次", "table": "计分表",
+    "name": "名称", "weight": "分值", "weight_range": "分值范围", "subgroups": "二级指标", "from": "下限", "to": "上限",
+    "words": "对应词语", "description": "说明", "input": "输入", "rows": "行", "score": "得分", "groups": "一级指标",
+    "min": "最低分", "grade": "等级", "rate": "执行率公式",
+    "explain_missed_target": "未达到年度指标值须填写偏差原因",
+    "explain_execution_below": "执行率低于此值须说明原因",
+    "explain_over_target": "实际完成值超过年度指标值此倍数须说明原因",
+}
+_VALUE_WORDS = {"quantitative": "定量", "qualitative": "定性", "top": "档内最高", "middle": "档内中点",
+                "bottom": "档内最低"}
+
+
 def _v(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict) and set(value) == {"min", "max"}:
+        return f"{_v(value['min'])}–{_v(value['max'])}"
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return "、".join(_item(v) for v in value)
     if isinstance(value, list):
-        return "、".join(map(str, value)) or "（无）"
+        return "、".join(map(_v, value)) or "（无）"
     if isinstance(value, dict):
-        return "；".join(f"{k}: {_v(v)}" for k, v in value.items())
+        return "；".join(f"{_KEY_WORDS.get(k, k)}: {_v(v)}" for k, v in value.items())
+    if isinstance(value, str) and value in _VALUE_WORDS:
+        return _VALUE_WORDS[value]
     text = str(value)
     try:
         return format_number(Decimal(text))
     except InvalidOperation:
         return text
+
+
+def _item(item: dict) -> str:
+    """One entry of a list (a level, a grade, a table row, a block) on one line."""
+    rest = {k: v for k, v in item.items() if k not in ("name", "grade", "from", "to")}
+    head = str(item.get("name") or item.get("grade") or "")
+    if "from" in item or "to" in item:
+        head += f" {_v(item.get('from', '')) or '…'}–{_v(item.get('to', '')) or '…'}"
+    return f"{head.strip()}（{_v(rest)}）" if rest else head.strip()
 
 
 def _list_change(old: list, new: list) -> str:
@@ -123,6 +178,11 @@ _FIELD = {
     ("not_applicable",): "不适用指标的分值处理", ("budget_execution", "description"): "预算执行率 说明",
     ("targets", "bare_comparator"): "未写比较符的目标按", ("targets", "equal_as"): "“=”目标按",
     ("targets", "achieved_words"): "表示已达成的词语", ("targets", "missed_words"): "表示未达成的词语",
+    ("review",): "审核要求", ("review", "explain_missed_target"): "未达到年度指标值须填写偏差原因",
+    ("review", "explain_execution_below"): "执行率低于此值须说明原因",
+    ("review", "explain_over_target"): "实际完成值超过年度指标值此倍数须说明原因",
+    ("blocks",): "须合计为定值的一级指标组", ("rounding",): "得分舍入", ("targets",): "目标的读法",
+    ("budget_execution",): "预算执行率",
 }
 
 
@@ -143,7 +203,8 @@ def _subject(path: tuple) -> str:
             return f"计分方法 {path[1]} 的档次 {last}"
         return f"计分方法 {path[1]} 的档次 {path[3]} 的{_LEVEL_FIELDS.get(last, last)}"
     if head == "framework":
-        return f"一级指标 {path[1]}" if len(path) == 2 else f"一级指标 {path[1]} 的 {last}"
+        words = {"weight": "分值", "weight_range": "分值范围", "subgroups": "二级指标"}
+        return f"一级指标 {path[1]}" if len(path) == 2 else f"一级指标 {path[1]} 的{words.get(last, last)}"
     if head == "grades":
         return f"等级 {last}"
     if head == "method_for":
@@ -169,7 +230,7 @@ def describe(change: Change) -> str:
             old, new = f"{old}（{NA_WORDS.get(old, '')}）", f"{new}（{NA_WORDS.get(new, '')}）"
         return f"{_FIELD[path]}：{_v(old)} → {_v(new)}"
     if head == "framework" and len(path) == 3:
-        field = {"weight": "分值", "subgroups": "二级指标"}.get(path[2], path[2])
+        field = {"weight": "分值", "subgroups": "二级指标", "weight_range": "分值范围"}.get(path[2], path[2])
         if path[2] == "subgroups":
             return f"一级指标 {path[1]} 的二级指标：{_list_change(old, new)}"
         return f"一级指标 {path[1]} 的{field}：{_v(old)} → {_v(new)}"
@@ -184,3 +245,42 @@ def describe(change: Change) -> str:
     if head == "checks":
         return f"检查 {path[1]} 的级别：{_v(old)} → {_v(new)}"
     return f"{'．'.join(map(str, path))}：{_v(old)} → {_v(new)}"
+
+
+# ---------------------------------------------------------------- department variants
+
+
+@dataclass(frozen=True)
+class DepartmentDiff:
+    """How one department's rules differ, beyond the differences of the years' rulesets."""
+
+    department: str
+    old_file: str  # the variant's file, or the year's ruleset when the department has none that year
+    new_file: str
+    changes: tuple  # differences of the department's rules that the years' rulesets do not have
+    not_applying: tuple = ()  # differences of the years' rulesets that the department's rules do not have
+
+
+def _key(change: Change) -> tuple:
+    return change.path, change.kind, repr(change.old), repr(change.new)
+
+
+def department_diffs(workspace, old_name: str, new_name: str, base_changes: list[Change]) -> list[DepartmentDiff]:
+    """Every department with a variant on either side, and the changes of its rules not already in ``base_changes``.
+
+    A variant that is on one side only (left behind by a new year, or added)
+    shows as the changes it makes or undoes.
+    """
+    from .rulesets import resolve_variant_data, variant_departments
+
+    listed = {_key(c) for c in base_changes}
+    diffs = []
+    for department in sorted(set(variant_departments(workspace, old_name)) | set(variant_departments(workspace, new_name))):
+        old_data, _, old_file = resolve_variant_data(workspace, old_name, department)
+        new_data, _, new_file = resolve_variant_data(workspace, new_name, department)
+        changes = diff_data(old_data, new_data)
+        own = tuple(c for c in changes if _key(c) not in listed)
+        kept = {_key(c) for c in changes}
+        diffs.append(DepartmentDiff(department, old_file, new_file, own,
+                                    tuple(c for c in base_changes if _key(c) not in kept)))
+    return diffs

@@ -74,6 +74,10 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
         for finding in result.findings:
             out.append(f"审核 {finding.severity}: {finding.message}   ({finding.source})")
         band = next(b for b in ruleset.grades if result.total >= b.minimum)
-        out.append(f"等级 {result.grade}：总分 {_value(result.total)} ≥ {_value(band.minimum)}   "
-                   f"({ruleset.provenance(band.source)})")
+        if any(f.severity == "error" for f in result.findings):  # check.UNGRADED
+            out.append(f"等级 {result.grade}：有规则标为错误的审核意见（见上），不评定等级"
+                       f"（否则总分 {_value(result.total)} ≥ {_value(band.minimum)} 为“{band.grade}”）")
+        else:
+            out.append(f"等级 {result.grade}：总分 {_value(result.total)} ≥ {_value(band.minimum)}   "
+                       f"({ruleset.provenance(band.source)})")
     return "\n".join(out) + "\n"

@@ -7,6 +7,9 @@ project's own data: its 自评得分 column holds what the department reported
 exporting and importing again changes nothing. A blank form keeps the
 budget, targets and weights and leaves what the department reports empty:
 全年执行数, actual values, 自评得分, the goals achieved and the explanations.
+Every sheet is protected, without a password: only the cells a department
+fills in can be changed, not the approved budget, targets, weights and
+names (engine/xlsx.py ``fill_in_cells``); `evalrun import` checks them too.
 """
 from __future__ import annotations
 
@@ -77,6 +80,6 @@ def write_forms(options: ExportOptions, outcomes: Iterable) -> ExportResult:
     if departments:
         with Staging(options.output_dir, options.output or options.workspace, options.workspace, "the forms") as staging:
             for department, views in departments.items():
-                staging.write(Path(f"{safe_name(department)}.xlsx"), projects_workbook(views))
+                staging.write(Path(f"{safe_name(department)}.xlsx"), projects_workbook(views, locked=True))
             outcome.written = staging.commit()
     return outcome

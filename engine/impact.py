@@ -12,17 +12,15 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
-from .api import project_files
-from .check import check_project
-from .diff import Change, diff_data
+from .api import evaluate, project_files
+from .diff import Change, diff_data, effective
 from .errors import EvalrunError
-from .evaluate import evaluate_project
 from .inherit import item_name
 from .load import LDict, LList, load_file
 from .model import ProjectResult, Ruleset
 from .paths import guard_path
 from .resolve import build_project
-from .rulesets import build_resolved, display, resolve_data
+from .rulesets import build_resolved, display, resolve_data, resolve_variant_data, variant_departments, variant_file
 from .targets import format_number
 from .validate import check_schema
 
@@ -44,7 +42,13 @@ class ProjectImpact:
     new: ProjectResult | None = None
     moves: list = field(default_factory=list)
     failure: str = ""
-    findings: list = field(default_factory=list)  # (side, message) of findings only one side has
+    findings: list = field(default_factory=list)  # (side, Finding) of findings only one side has
+    errors: list = field(default_factory=list)  # findings the new rules mark as errors: the project is not graded
+
+    @property
+    def failed(self) -> bool:
+        """Not scored under both rulesets, or an error under the new one: `diff --impact` exits with 1."""
+        return bool(self.failure or self.errors)
 
 
 def apply_change(data: LDict, change: Change) -> LDict:
@@ -85,10 +89,8 @@ def _child(node, part):
 
 
 def _score(ruleset: Ruleset, data: LDict, shown: str) -> ProjectResult:
-    project = build_project(data, shown, ruleset, compare_mode=True)
-    rate, budget_row, rows, groups, total, max_total, grade = evaluate_project(ruleset, project)
-    findings = check_project(ruleset, project, rows, budget_row, total)
-    return ProjectResult(project, ruleset, rate, budget_row, rows, groups, total, max_total, grade, findings)
+    """As a run scores it (the rules' own findings too, 未定级 with an error), the year not checked."""
+    return evaluate(ruleset, build_project(data, shown, ruleset, compare_mode=True))
 
 
 def _values(result: ProjectResult) -> dict:
@@ -106,12 +108,31 @@ def _text(value) -> str:
     return str(value)
 
 
-def impact(workspace: Path, old_name: str, new_name: str, year: int | None = None):
-    """(changes, [ProjectImpact]) for the projects of ``year`` (default: the new ruleset's year)."""
-    old_data, _, old_file = resolve_data(workspace, old_name)
-    new_data, _, new_file = resolve_data(workspace, new_name)
-    old_rules = build_resolved(old_data, [], old_file)
-    new_rules = build_resolved(new_data, [], new_file)
+@dataclass
+class _Side:
+    """A department's rules on both sides, and each single change applied alone to the old ones."""
+
+    old: Ruleset
+    new: Ruleset
+    changes: list
+    singles: list  # (Change, Ruleset)
+
+
+def _rules(workspace: Path, name: str, department: str | None):
+    """(effective data, shown file, Ruleset) of the department's rules (the year's when it has no variant)."""
+    if department is None:
+        data, _, shown = resolve_data(workspace, name)
+    else:
+        data, _, shown = resolve_variant_data(workspace, name, department)
+    data = effective(data)
+    rules = build_resolved(data, [], shown)
+    own = department is not None and variant_file(workspace, name, department) is not None
+    return data, shown, (replace(rules, variant=department) if own else rules)
+
+
+def _sides(workspace: Path, old_name: str, new_name: str, department: str | None) -> _Side:
+    old_data, old_file, old_rules = _rules(workspace, old_name, department)
+    new_data, _, new_rules = _rules(workspace, new_name, department)
     changes = diff_data(old_data, new_data)
     additions = [c for c in changes if c.kind == "added"]
     singles = []
@@ -127,6 +148,19 @@ def impact(workspace: Path, old_name: str, new_name: str, year: int | None = Non
                 break
             except (EvalrunError, KeyError, StopIteration, ValueError):
                 continue
+    return _Side(old_rules, new_rules, changes, singles)
+
+
+def impact(workspace: Path, old_name: str, new_name: str, year: int | None = None):
+    """(changes, [ProjectImpact]) for the projects of ``year`` (default: the new ruleset's year).
+
+    Each project is scored under its department's rules on each side: the
+    department's variant where it has one, else the year's ruleset.
+    """
+    base = _sides(workspace, old_name, new_name, None)
+    old_rules, new_rules = base.old, base.new
+    variants = set(variant_departments(workspace, old_name)) | set(variant_departments(workspace, new_name))
+    sides = {None: base}
     year = year or new_rules.fiscal_year
     if not project_files(workspace, new_rules) and year == new_rules.fiscal_year:
         year = old_rules.fiscal_year
@@ -134,19 +168,24 @@ def impact(workspace: Path, old_name: str, new_name: str, year: int | None = Non
     impacts = []
     for path in project_files(workspace, replace(year_rules, fiscal_year=year)):
         shown = display(path, workspace)
-        data = load_file(guard_path(workspace, path, "read"), shown)
-        check_schema(data, "project", shown)
-        item = ProjectImpact(str(data["department"]), str(data["project"]), shown)
+        department = path.parent.name if path.parent.name in variants else None
+        item = ProjectImpact(path.parent.name, path.stem, shown)
         impacts.append(item)
         try:
-            item.old = _score(old_rules, data, shown)
-            item.new = _score(new_rules, data, shown)
+            if department not in sides:
+                sides[department] = _sides(workspace, old_name, new_name, department)
+            side = sides[department]
+            data = load_file(guard_path(workspace, path, "read"), shown)
+            check_schema(data, "project", shown)
+            item.department, item.project = str(data["department"]), str(data["project"])
+            item.old = _score(side.old, data, shown)
+            item.new = _score(side.new, data, shown)
         except EvalrunError as exc:
-            item.failure = str(exc)
+            item.failure = str(exc).replace("\n", "; ")
             continue
         before, after = _values(item.old), _values(item.new)
         alone = []
-        for change, rules in singles:
+        for change, rules in side.singles:
             try:
                 alone.append((change, _values(_score(rules, data, shown))))
             except EvalrunError:
@@ -155,8 +194,10 @@ def impact(workspace: Path, old_name: str, new_name: str, year: int | None = Non
             if before.get(key) != after.get(key):
                 causes = [c for c, values in alone if values.get(key) != before.get(key)]
                 item.moves.append(Move(key, _text(before.get(key)), _text(after.get(key)), causes))
-        old_findings = {f.message for f in item.old.findings}
-        new_findings = {f.message for f in item.new.findings}
-        item.findings = [(old_name, m) for m in sorted(old_findings - new_findings)] + \
-                        [(new_name, m) for m in sorted(new_findings - old_findings)]
-    return changes, impacts
+        old_messages = {f.message for f in item.old.findings}
+        new_messages = {f.message for f in item.new.findings}
+        item.errors = [f for f in item.new.findings if f.severity == "error"]
+        item.findings = [(old_name, f) for f in item.old.findings if f.message not in new_messages] + \
+                        [(new_name, f) for f in item.new.findings
+                         if f.message not in old_messages and f.severity != "error"]
+    return base.changes, impacts

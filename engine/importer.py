@@ -70,6 +70,11 @@ class SheetImport:
     warnings: list = field(default_factory=list)
     notes: dict = field(default_factory=dict)  # what the form states that evalrun computes itself
     skipped: str = ""
+    # Where each field the form has a place for was read, written or empty: ("budget", "executed"),
+    # ("indicators", 3, "actual"), ("goals", "achieved") -> CellSource. A field with no place in the
+    # form (no 自评得分 column, say) is absent: the form does not carry it.
+    cells: dict = field(default_factory=dict)
+    blocks: dict = field(default_factory=dict)  # "expected"/"achieved" -> the goals' text as written
 
 
 def read_sheet(ws, filename: str, year: int, department: str | None = None,
@@ -83,7 +88,21 @@ def read_sheet(ws, filename: str, year: int, department: str | None = None,
         reader.errors.append(grid.error(*headers[1], "a second indicator table on the same sheet (header rows "
                                         f"{headers[0][0]} and {headers[1][0]}); put each project on its own sheet"))
     data = reader.read(year, department, framework or (lambda _: None))
-    return SheetImport(ws.title, None if reader.errors else data, reader.errors, reader.warnings, reader.notes)
+    return SheetImport(ws.title, None if reader.errors else data, reader.errors, reader.warnings, reader.notes,
+                       cells=reader.cells, blocks=reader.blocks)
+
+
+def sheet_year(ws, filename: str) -> tuple | None:
+    """(year, CellSource) from a 自评表 sheet's title (`2025年度项目支出绩效自评表`), or None."""
+    grid = Grid(ws, filename)
+    headers = grid.find(INDICATOR_COLUMNS["label"])
+    if not headers:
+        return None
+    for cell in grid.find(("自评表",), last_row=headers[0][0], contains=True):
+        found = _YEAR.search(grid.label(*cell))
+        if found:
+            return int(found[1]), grid.source(*cell)
+    return None
 
 
 class _Reader:
@@ -92,6 +111,12 @@ class _Reader:
         self.errors: list[FormError] = []
         self.warnings: list[FormError] = []
         self.notes: dict = {}
+        self.cells: dict = {}
+        self.blocks: dict = {}
+
+    def at(self, path: tuple, cell: tuple) -> None:
+        """Remember that the field ``path`` is read from ``cell``."""
+        self.cells[path] = self.grid.source(*cell)
 
     def fail(self, cell: tuple, message: str) -> None:
         self.errors.append(self.grid.error(*cell, message))
@@ -107,7 +132,8 @@ class _Reader:
             return None
         return value
 
-    def labelled(self, labels: tuple, what: str, required: bool = True, hint: str = "") -> str:
+    def labelled(self, labels: tuple, what: str, required: bool = True, hint: str = "",
+                 path: tuple | None = None) -> str:
         """The text right of the first cell carrying one of ``labels``."""
         cells = self.grid.find(labels, last_row=self.header_row)
         if not cells:
@@ -116,6 +142,8 @@ class _Reader:
                     f"no cell labelled {' or '.join(labels[:2])}; expected {what} to its right{hint}"))
             return ""
         cell = self.grid.right_of(*cells[0], stop=IDENTITY_LABELS + (LABELS["funds"],))
+        if path:
+            self.at(path, cell)
         value = text(self.grid.value(*cell))
         if not value and required:
             self.fail(cell, f"{what} is empty; write it right of {labels[0]}{hint}")
@@ -123,13 +151,14 @@ class _Reader:
 
     def read(self, year: int, department: str | None, framework: Framework) -> dict:
         self.title(year)
-        data = {"project": self.labelled(NAME_LABELS, "the project's name")}
+        data = {"project": self.labelled(NAME_LABELS, "the project's name", path=("project",))}
         if department:
             data["department"] = department
         else:
             data["department"] = self.labelled(DEPARTMENT_LABELS, "the department (主管部门)",
                                                hint=", or give --department NAME")
-        data["implementing_unit"] = self.labelled(UNIT_LABELS, "the implementing unit", required=False)
+        data["implementing_unit"] = self.labelled(UNIT_LABELS, "the implementing unit", required=False,
+                                                  path=("implementing_unit",))
         data["fiscal_year"] = year
         data["budget"] = self.budget()
         goals = self.goals()
@@ -173,15 +202,17 @@ class _Reader:
             self.fail(header, f"the budget header has no column {', '.join(missing)}; expected "
                       + ", ".join(BUDGET_HEADERS.values()))
             return budget
-        unit = self._unit(last_row)
+        unit, unit_cell = self._unit(last_row)
         if unit:
             budget["unit"] = unit
+            self.at(("budget", "unit"), unit_cell)
         rows = self.grid.find(BUDGET_TOTAL_LABELS, first_row=header[0] + 1, last_row=last_row)
         if not rows:
             self.fail(header, f"no row labelled {LABELS['budget_total']} under the budget header")
             return budget
         row = rows[0][0]
         for key in ("initial", "full_year", "executed"):
+            self.at(("budget", key), (row, columns[key]))
             value = self.number((row, columns[key]), BUDGET_HEADERS[key])
             if value is not None:
                 budget[key] = value
@@ -195,10 +226,14 @@ class _Reader:
                 column = columns["initial"]
                 if is_blank(self.grid.value(part, column)):
                     column = columns["full_year"]  # evalrun writes the 年初预算数 column; some forms only the other
+                    if is_blank(self.grid.value(part, column)):
+                        column = columns["initial"]  # empty in both: the place evalrun writes
+                self.at(("budget", key), (part, column))
                 value = self.number((part, column), text(self.grid.value(*cells[0])))
                 if value is not None:
                     budget[key] = value
         if "weight" in columns:
+            self.at(("budget_weight",), (row, columns["weight"]))
             weight = self.number((row, columns["weight"]), BUDGET_HEADERS["weight"], suffixes=SCORE_SUFFIXES)
             if weight is not None:
                 self.notes["weight"] = weight
@@ -208,6 +243,7 @@ class _Reader:
                 # 0.5532 (a fraction, or 55.32% as text) and 55.32 (percent points) both mean 55.32%
                 self.notes["rate"] = f"{format_number(rate * 100 if rate <= 2 else rate)}%"
         if "score" in columns:
+            self.at(("budget", "reported_score"), (row, columns["score"]))
             score = self.number((row, columns["score"]), BUDGET_HEADERS["score"], suffixes=SCORE_SUFFIXES)
             if score is not None:
                 budget["reported_score"] = score
@@ -217,14 +253,14 @@ class _Reader:
         source = self.grid.source(row, column)
         return any(e.source == source for e in self.errors)
 
-    def _unit(self, last_row: int) -> str:
-        """万元 from `项目资金（万元）` or `单位：万元`; empty when the form does not say."""
+    def _unit(self, last_row: int) -> tuple:
+        """(万元, its cell) from `项目资金（万元）` or `单位：万元`; ("", None) when the form does not say."""
         for cell in self.grid.find((LABELS["funds"], "单位"), last_row=last_row, contains=True):
             written = self.grid.label(*cell)
             found = re.search(r"(亿元|万元|元)", written)
             if found and (LABELS["funds"] in written or re.match(r"^(金额)?单位", written)):
-                return found[1]
-        return ""
+                return found[1], cell
+        return "", None
 
     def _columns(self, row: int, names: dict) -> dict:
         """Which column holds each named header in ``row``; 调整后预算数 is full_year only when 全年预算数 is absent."""
@@ -253,12 +289,20 @@ class _Reader:
             achieved = next((c for r, c in self.grid.find(ACHIEVED_LABELS, row, row)), None)
             expected_text = self._texts_below(row, column)
             achieved_text = self._texts_below(row, achieved) if achieved else ""
+            self.at(("goals", "expected"), (min(row + 1, self.header_row - 1), column))
+            self.blocks["expected"] = expected_text
+            if achieved:
+                self.at(("goals", "achieved"), (min(row + 1, self.header_row - 1), achieved))
+                self.blocks["achieved"] = achieved_text
         else:
             cells = self.grid.find((LABELS["goals"],), last_row=self.header_row - 1)
             if not cells:
                 return []
-            expected_text = text(self.grid.value(*self.grid.right_of(*cells[0])))
+            cell = self.grid.right_of(*cells[0])
+            expected_text = text(self.grid.value(*cell))
             achieved_text = ""
+            self.at(("goals", "expected"), cell)
+            self.blocks["expected"] = expected_text
         expected, achieved = _items(expected_text), _items(achieved_text)
         if not expected:
             return []
@@ -299,6 +343,7 @@ class _Reader:
             written = [self.grid.label(row, c) for c in range(1, self.grid.columns + 1)]
             if any(w in TOTAL_LABELS for w in written):
                 if "score" in columns:
+                    self.at(("reported_total",), (row, columns["score"]))
                     total = self.number((row, columns["score"]), LABELS["total"], suffixes=SCORE_SUFFIXES)
                 break
             leftmost = next((c for c in range(1, self.grid.columns + 1) if written[c - 1]), None)
@@ -326,7 +371,10 @@ class _Reader:
                 self.fail(cells["subgroup"], "二级指标 is empty; write the group, e.g. 数量指标")
                 continue
             self._check_subgroup(group[0], subgroup, framework)
-            rows.append(self._row(cells, group[0], subgroup[0]))
+            index = len(rows)
+            self.at(("indicators", index, "level1"), group[1])
+            self.at(("indicators", index, "level2"), subgroup[1])
+            rows.append(self._row(cells, group[0], subgroup[0], index))
         if not rows:
             self.fail(at, "no indicator rows under the header")
         return rows, stated, total
@@ -341,6 +389,8 @@ class _Reader:
             except FormError as exc:
                 self.errors.append(exc)
                 weight = None
+            if weight is not None and name not in stated:
+                self.at(("stated_weights", name), cell)
             if weight is not None and stated.setdefault(name, weight) != weight:
                 self.fail(cell, f"{name} is stated as {format_number(weight)} points here, "
                           f"{format_number(stated[name])} above")
@@ -356,23 +406,34 @@ class _Reader:
             self.fail(cell, f"`{name}` is not a 二级指标 of {group}{did_you_mean(name, allowed)}; "
                       f"expected one of: {', '.join(allowed)}")
 
-    def _row(self, cells: dict, group: str, subgroup: str) -> dict:
+    def _row(self, cells: dict, group: str, subgroup: str, index: int) -> dict:
         row = {"level1": group, "level2": subgroup}
         value = lambda key: self.grid.value(*cells[key]) if key in cells else None  # noqa: E731
-        na = next((text(value(k)) for k in ("label", "target", "actual", "score", "weight")
-                   if label(value(k)).rstrip("。.") in NOT_APPLICABLE), None)
+        at = lambda key, cell: self.at(("indicators", index, key), cell)  # noqa: E731
+        na_key = next((k for k in ("label", "target", "actual", "score", "weight")
+                       if label(value(k)).rstrip("。.") in NOT_APPLICABLE), None)
+        na = text(value(na_key)) if na_key else None
         name = text(value("label"))
+        at("name", cells["label"])
         if na is None or label(name).rstrip("。.") not in NOT_APPLICABLE:
             if name:
                 row["name"] = name
         if na is not None:
             row["applicable"] = False
             row["note"] = na
+            at("applicable", cells[na_key])
+            at("note", cells[na_key])
             weight = None if label(value("weight")) in NOT_APPLICABLE else self.number(cells["weight"], "分值",
                                                                                         suffixes=SCORE_SUFFIXES)
             if weight is not None:
                 row["weight"] = weight
+                at("weight", cells["weight"])  # a 不适用 row's weight is carried only where the form writes it
             return row
+        at("applicable", cells["label"])
+        for key, column in (("target", "target"), ("actual", "actual"), ("weight", "weight"),
+                            ("reported_score", "score"), ("explanation", "explanation")):
+            if column in cells:
+                at(key, cells[column])
         if not name:
             self.fail(cells["label"], "三级指标 is empty; write the indicator's name (or 不适用 if the row does not apply)")
         for key in ("target", "actual"):

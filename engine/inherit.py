@@ -96,47 +96,63 @@ def _where(node: Any, key: Any) -> Source:
     return node.source_of(key) if isinstance(node, (LDict, LList)) else getattr(node, "source", Source())
 
 
-def _check_complete(entry: Any, name: str, known: list, path: tuple, where: Source) -> None:
+def _fail(problems: list | None, error: EvalrunError) -> None:
+    """Raise ``error``, or keep it with the others when the caller collects every problem."""
+    if problems is None:
+        raise error
+    problems.append(error)
+
+
+def _complete(entry: Any, name: str, known: list, path: tuple, where: Source, problems: list | None) -> bool:
     keys = _required(path)
     missing = [k for k in keys if not isinstance(entry, dict) or k not in entry]
     if keys and missing:
-        raise EvalrunError(
+        _fail(problems, EvalrunError(
             f"overrides `{name}` in {'.'.join(map(str, path))}, which the parent does not have"
             f"{did_you_mean(name, known)}; to add it instead, give {', '.join(missing)} too",
-            where)
+            where))
+        return False
+    return True
 
 
-def merge(parent: Any, child: Any, path: tuple = (), overrides: list | None = None) -> Any:
-    """``child`` merged onto ``parent`` by the rules above; records overrides."""
+def merge(parent: Any, child: Any, path: tuple = (), overrides: list | None = None,
+          problems: list | None = None) -> Any:
+    """``child`` merged onto ``parent`` by the rules above; records overrides.
+
+    With ``problems`` (a list), every override of something the parent does
+    not have is added to it and skipped, so all of them are reported at once.
+    """
     overrides = overrides if overrides is not None else []
     if isinstance(parent, dict) and isinstance(child, dict):
-        return _merge_dicts(parent, child, path, overrides)
+        return _merge_dicts(parent, child, path, overrides, problems)
     if is_named_list(parent) and isinstance(child, list) and all(item_name(v) for v in child):
-        return _merge_named(parent, child, path, overrides)
+        return _merge_named(parent, child, path, overrides, problems)
     return child
 
 
-def _merge_dicts(parent: LDict, child: LDict, path: tuple, overrides: list) -> LDict:
+def _merge_dicts(parent: LDict, child: LDict, path: tuple, overrides: list, problems: list | None) -> LDict:
     out = _copy_dict(parent)
     for key, value in child.items():
         where = _where(child, key)
         if value is None:
             if key not in out:
-                raise EvalrunError(
+                _fail(problems, EvalrunError(
                     f"`{key}: null` removes an inherited key, but the parent has no `{key}`"
-                    f"{did_you_mean(key, list(out))}", where)
+                    f"{did_you_mean(key, list(out))}", where))
+                continue
             overrides.append(Override(path + (key,), where, _where(out, key)))
             del out[key]
             out.value_sources.pop(key, None)
             continue
         if key in out:
             old = out[key]
-            merged = merge(old, value, path + (key,), overrides)
+            merged = merge(old, value, path + (key,), overrides, problems)
             if merged is value and value != old:  # replaced whole, not merged into
                 overrides.append(Override(path + (key,), where, _where(out, key)))
             out[key] = merged
         else:
-            _check_complete(value, key, list(out), path, where)
+            if not _complete(value, key, list(out), path, where, problems):
+                continue
             out[key] = value
         out.value_sources[key] = where
         if isinstance(child, LDict):
@@ -148,7 +164,7 @@ def _merge_dicts(parent: LDict, child: LDict, path: tuple, overrides: list) -> L
     return out
 
 
-def _merge_named(parent: list, child: list, path: tuple, overrides: list) -> LList:
+def _merge_named(parent: list, child: list, path: tuple, overrides: list, problems: list | None) -> LList:
     items = list(parent)
     sources = [_where(parent, i) for i in range(len(parent))]
     names = [item_name(i) for i in items]
@@ -157,18 +173,20 @@ def _merge_named(parent: list, child: list, path: tuple, overrides: list) -> LLi
         name = item_name(item)
         if item.get("remove") is True:
             if name not in names:
-                raise EvalrunError(
+                _fail(problems, EvalrunError(
                     f"removes `{name}`, which the parent does not have{did_you_mean(name, names)}; "
-                    f"the parent has: {', '.join(names)}", where)
+                    f"the parent has: {', '.join(names)}", where))
+                continue
             at = names.index(name)
             overrides.append(Override(path + (name,), where, sources[at]))
             del items[at], sources[at], names[at]
             continue
         if name in names:
             at = names.index(name)
-            items[at] = merge(items[at], item, path + (name,), overrides)
+            items[at] = merge(items[at], item, path + (name,), overrides, problems)
         else:
-            _check_complete(item, name, names, path, where)
+            if not _complete(item, name, names, path, where, problems):
+                continue
             items.append(item)
             sources.append(where)
             names.append(name)

@@ -67,6 +67,7 @@ class LDict(dict):
     source: Source
     key_sources: dict
     value_sources: dict
+    problems: list  # set on a merged ruleset: what could not be merged (engine.rulesets)
 
     def source_of(self, key) -> Source:
         return self.value_sources.get(key, self.source)
@@ -411,21 +412,49 @@ _YAML_HINTS = (
     ("cannot start any token", False,
      "a value cannot start with this character (`@`, `` ` `` or `%`); put the value in quotes"),
 )
+_TAB = "a tab character is used for indentation; YAML needs spaces"
+
+
+def _line_at(text: str, mark) -> str:
+    """The line of ``mark`` as YAML counts lines, or ''."""
+    if mark is None or not text:
+        return ""
+    lines = re.split("\r\n|[\r\n\x85\u2028\u2029]", text)
+    return lines[mark.line] if 0 <= mark.line < len(lines) else ""
+
+
+def _tab_column(text: str, mark) -> int:
+    """The 1-based column of a tab in the indentation of ``mark``'s line, or 0."""
+    line = _line_at(text, mark)
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    return indent.index("\t") + 1 if "\t" in indent else 0
+
+
+def _char_at(text: str, mark) -> str:
+    line = _line_at(text, mark)
+    return line[mark.column] if mark is not None and 0 <= mark.column < len(line) else ""
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, filename: str, text: str = "") -> EvalrunError:
     problem = exc.problem or "cannot read YAML"
     mark = exc.problem_mark or exc.context_mark
-    if "recursive" in problem:
+    recursive = "recursive" in problem  # PyYAML's "unconstructable recursive node": no tab problem
+    tab = 0 if recursive else _tab_column(text, exc.problem_mark)
+    if tab:  # PyYAML words a tab in the indentation in several ways, some of them misleading
+        return EvalrunError(_TAB, Source(filename, exc.problem_mark.line + 1, tab))
+    if recursive:
         anchor = _anchor_at(text, mark)
         message = (f"the alias `*{anchor}` is used inside the value its anchor `&{anchor}` names, so the value would "
                    "contain itself without end (a recursive alias); an alias may only repeat a value written "
                    "before it, outside it") if anchor else (
                    "an alias (*name) is used inside the value its anchor (&name) names, so the value would contain "
                    "itself without end (a recursive alias); an alias may only repeat a value written before it")
-    elif "'\\t'" in problem or "tab character" in problem.lower() or (
-            "cannot start any token" in problem and _character_at(text, mark) == "\t"):
-        message = "a tab character is used for indentation; YAML needs spaces"
+    elif ("'\\t'" in problem or "\\t" in problem or "tab character" in problem.lower()
+          or _char_at(text, exc.problem_mark) == "\t"):
+        message = _TAB
+    elif "cannot start any token" in problem and _char_at(text, exc.problem_mark) in ("@", "`", "%"):
+        message = (f"YAML syntax error: a value cannot start with `{_char_at(text, exc.problem_mark)}`; "
+                   "put the value in quotes")
     elif "could not determine a constructor" in problem:
         tag = problem.rsplit(" ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
         message = f"the tag `{tag}` is not allowed; evalrun reads plain data only (text, numbers, lists, mappings)"
@@ -443,13 +472,6 @@ def _yaml_error(exc: yaml.MarkedYAMLError, filename: str, text: str = "") -> Eva
     line = mark.line + 1 if mark else 0
     column = mark.column + 1 if mark else 0
     return EvalrunError(" ".join(message.split()), Source(filename, line, column))
-
-
-def _character_at(text: str, mark) -> str:
-    lines = text.splitlines() if text and mark else []
-    if mark and mark.line < len(lines) and mark.column < len(lines[mark.line]):
-        return lines[mark.line][mark.column]
-    return ""
 
 
 def _anchor_at(text: str, mark) -> str:

@@ -345,6 +345,7 @@ class Finding:
     severity: str  # "warning" | "error"
     message: str
     source: Source = Source()
+    scope: str = "project"  # "ruleset": about the rules themselves, the same for every project they score
 
     def __str__(self) -> str:
         return f"{self.source}: {self.severity}: {self.message}"

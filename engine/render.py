@@ -184,7 +184,8 @@ def _place(exc: BaseException, workspace: Path, department: str | None, fallback
     tb = exc.__traceback__
     while tb is not None:
         path = Path(tb.tb_frame.f_code.co_filename)
-        if path.is_absolute() and any(path.resolve().is_relative_to(folder) for folder in folders):
+        # relative when the workspace is (`--workspace .`, the default): resolved against the same folder
+        if not str(path).startswith("<") and any(path.resolve().is_relative_to(folder) for folder in folders):
             where = Source(_shown(str(path), workspace), tb.tb_lineno)
         tb = tb.tb_next
     return where

@@ -62,9 +62,43 @@ def content_hash(data: Any) -> str:
 # ---------------------------------------------------------------- ruleset
 
 
-def build_ruleset(data: LDict, filename: str) -> Ruleset:
-    """Turn a schema-valid ruleset mapping into a Ruleset, checking its meaning."""
+def _refused(schema_errors) -> "callable":
+    """``refused(*path)``: whether the schema refused anything at or under ``path``."""
+    paths = [tuple(e.source.path) for e in schema_errors]
+
+    def refused(*path) -> bool:
+        return any(p[: len(path)] == path for p in paths)
+
+    return refused
+
+
+def ruleset_errors(data: Any, filename: str, schema_errors) -> list[EvalrunError]:
+    """The schema's errors and the meaning errors of every part the schema accepted, sorted by place.
+
+    So a ruleset with a misspelt key and a formula naming an unknown variable
+    gets both lines at once, not one per run.
+    """
+    if not isinstance(data, dict):
+        return list(schema_errors)
+    try:
+        build_ruleset(data, filename, _refused(schema_errors))
+    except EvalrunError as exc:
+        return sorted(list(schema_errors) + list(getattr(exc, "errors", [exc])), key=EvalrunError.sort_key)
+    return sorted(schema_errors, key=EvalrunError.sort_key)
+
+
+def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
+    """Turn a schema-valid ruleset mapping into a Ruleset, checking its meaning.
+
+    With ``refused`` (for data the schema did not accept), the parts the
+    schema refused are left out, and every other part's errors are raised.
+    """
     errors: list[EvalrunError] = []
+    partial = refused is not None
+    refused = refused or (lambda *path: False)
+
+    def usable(key: str, kind=dict) -> bool:
+        return isinstance(data.get(key), kind) and not refused(key)
 
     def attempt(make, *args):
         try:
@@ -74,18 +108,21 @@ def build_ruleset(data: LDict, filename: str) -> Ruleset:
             return None
 
     methods = {}
-    for name, spec in data["methods"].items():
+    defined = list(data["methods"]) if isinstance(data.get("methods"), dict) else []
+    for name, spec in (data["methods"].items() if isinstance(data.get("methods"), dict) else ()):
+        if refused("methods", name) or not isinstance(spec, dict):
+            continue
         method = attempt(_build_method, name, spec, data["methods"].source_of(name))
         if method:
             methods[name] = method
 
-    method_for = dict(data["method_for"])
+    method_for = dict(data["method_for"]) if usable("method_for") else {}
     for key, name in method_for.items():
         where = data["method_for"].source_of(key)
-        if name not in data["methods"]:
+        if name not in defined and isinstance(data.get("methods"), dict) and not refused("methods"):
             errors.append(EvalrunError(
                 f"method_for `{key}` names the method `{name}`, which is not defined"
-                f"{did_you_mean(name, list(data['methods']))}; defined methods: {', '.join(data['methods'])}",
+                f"{did_you_mean(name, defined)}; defined methods: {', '.join(defined)}",
                 where,
             ))
         elif name in methods:
@@ -95,21 +132,28 @@ def build_ruleset(data: LDict, filename: str) -> Ruleset:
                     f"method_for `{key}` needs a {wanted} method, but `{name}` is {methods[name].kind}", where
                 ))
 
-    budget_spec = data["budget_execution"]
-    budget = None
-    rate = attempt(compile_formula, budget_spec["rate"], budget_spec.source_of("rate"),
-                   BUDGET_RATE_NAMES, "execution rate formula")
-    score = attempt(compile_formula, budget_spec["score"], budget_spec.source_of("score"),
-                    BUDGET_SCORE_NAMES, "execution score formula")
-    if rate and score:
-        budget = BudgetRule(budget_spec["name"], _dec(budget_spec["weight"]), rate, score,
-                            budget_spec.source_of("weight"))
+    budget = rate = score = None
+    if isinstance(data.get("budget_execution"), dict):
+        budget_spec = data["budget_execution"]
+        if not refused("budget_execution", "rate"):
+            rate = attempt(compile_formula, budget_spec["rate"], budget_spec.source_of("rate"),
+                           BUDGET_RATE_NAMES, "execution rate formula")
+        if not refused("budget_execution", "score"):
+            score = attempt(compile_formula, budget_spec["score"], budget_spec.source_of("score"),
+                            BUDGET_SCORE_NAMES, "execution score formula")
+        if rate and score and not refused("budget_execution"):
+            budget = BudgetRule(budget_spec["name"], _dec(budget_spec["weight"]), rate, score,
+                                budget_spec.source_of("weight"))
 
-    grades = attempt(_build_grades, data["grades"])
+    grades = attempt(_build_grades, data["grades"]) if usable("grades", list) else None
     groups = []
     seen_groups: dict[str, Source] = {}
-    for index, spec in enumerate(data["framework"]):
+    for index, spec in enumerate(data["framework"] if isinstance(data.get("framework"), list) else ()):
         where = data["framework"].source_of(index)
+        if refused("framework", index) or not isinstance(spec, dict):
+            if isinstance(spec, dict) and isinstance(spec.get("name"), str):
+                seen_groups.setdefault(spec["name"], where)
+            continue
         if spec["name"] in seen_groups:
             errors.append(EvalrunError(
                 f"the group `{spec['name']}` is defined twice (first on line {seen_groups[spec['name']].line})", where
@@ -119,14 +163,19 @@ def build_ruleset(data: LDict, filename: str) -> Ruleset:
         if group:
             groups.append(group)
     blocks = []
-    for index, spec in enumerate(data.get("blocks", ())):
+    for index, spec in enumerate(data.get("blocks", ()) if isinstance(data.get("blocks", ()), list) else ()):
         where = data["blocks"].source_of(index)
-        unknown = [g for g in spec["groups"] if g not in seen_groups]
+        if refused("blocks", index):
+            continue
+        unknown = [g for g in spec["groups"] if g not in seen_groups and not refused("framework")]
         if unknown:
             errors.append(EvalrunError(
                 f"the block names `{unknown[0]}`, which is not a group of the framework"
                 f"{did_you_mean(unknown[0], list(seen_groups))}", where))
         blocks.append(Block(tuple(spec["groups"]), _dec(spec["weight"]), where))
+    if partial:  # the schema refused something: report what else is wrong, build nothing
+        raise_all(errors)
+        return None
     review_spec = data.get("review", {})
     review = ReviewRules(
         explain_missed_target=bool(review_spec.get("explain_missed_target", False)),
@@ -219,68 +268,170 @@ def _build_method(name: str, spec: LDict, where: Source) -> Method:
     if ("formula" in spec) == ("table" in spec) or (kind == "qualitative" and "table" in spec):
         raise EvalrunError(
             f"the method `{name}` needs either a `formula` or (for a quantitative method) a decision `table`", where)
-    if "table" in spec:
-        table = _build_table(name, spec["table"], known)
-        formula = table.input
-    else:
-        formula = compile_formula(spec["formula"], spec.source_of("formula"), known, f"formula of `{name}`")
+    errors: list[EvalrunError] = []  # the formula's and the levels' problems, both at once
+    formula = None
+    try:
+        if "table" in spec:
+            table = _build_table(name, spec["table"], known)
+            formula = table.input
+        else:
+            formula = compile_formula(spec["formula"], spec.source_of("formula"), known, f"formula of `{name}`")
+    except EvalrunError as exc:
+        errors.extend(getattr(exc, "errors", [exc]))
     levels = ()
     if kind == "qualitative":
         if "levels" not in spec:
-            raise EvalrunError(f"the qualitative method `{name}` has no `levels`; list its bands from best to worst", where)
-        levels = _build_levels(name, spec["levels"])
+            errors.append(EvalrunError(
+                f"the qualitative method `{name}` has no `levels`; list its bands from best to worst", where))
+        else:
+            try:
+                levels = _build_levels(name, spec["levels"])
+            except EvalrunError as exc:
+                errors.extend(getattr(exc, "errors", [exc]))
     elif "levels" in spec:
-        raise EvalrunError(f"the method `{name}` is quantitative; `levels` belong to qualitative methods", spec.key_source("levels"))
+        errors.append(EvalrunError(f"the method `{name}` is quantitative; `levels` belong to qualitative methods",
+                                   spec.key_source("levels")))
+    raise_all(errors)
     return Method(name, spec["label"], kind, formula, levels, spec.get("point", "top"), where, table)
 
 
 def _build_levels(method: str, specs: LList) -> tuple:
-    levels = []
+    levels, errors = [], []
     for index, spec in enumerate(specs):
         where = specs.source_of(index)
         low, high = _dec(spec["from"]), _dec(spec["to"])
         if low > high:
-            raise EvalrunError(f"the level `{spec['name']}` of `{method}` runs from {low} to {high}; `from` must not exceed `to`", where)
-        if levels and high > levels[-1].low:
-            raise EvalrunError(
+            errors.append(EvalrunError(
+                f"the level `{spec['name']}` of `{method}` runs from {low} to {high}; `from` must not exceed `to`", where))
+        elif levels and high > levels[-1].low:
+            errors.append(EvalrunError(
                 f"the level `{spec['name']}` of `{method}` overlaps the level above it "
                 f"(it reaches {high}, the one above starts at {levels[-1].low}); list levels from best to worst",
                 where,
-            )
-        if levels and high < levels[-1].low:
-            raise EvalrunError(
+            ))
+        elif levels and high < levels[-1].low:
+            errors.append(EvalrunError(
                 f"between the level `{spec['name']}` (up to {high}) and the one above (from {levels[-1].low}) "
                 "there is a gap", where,
-            )
+            ))
         fixed = _opt(spec.get("point"))
         if fixed is not None and not low <= fixed <= high:
-            raise EvalrunError(
-                f"the level `{spec['name']}` of `{method}` has the point {fixed} outside its band {low}–{high}",
-                spec.source_of("point"))
+            band = f"{low}" if low == high else f"{low}–{high}"
+            errors.append(EvalrunError(
+                f"the level `{spec['name']}` of `{method}` has the point {fixed} outside its band {band}",
+                spec.source_of("point")))
         levels.append(Level(spec["name"], low, high, tuple(spec.get("words", ())), where, fixed))
+    raise_all(errors)
     return tuple(levels)
 
 
 def _build_grades(specs: LList) -> tuple:
-    bands = []
+    bands, errors = [], []
     for index, spec in enumerate(specs):
         where = specs.source_of(index)
         minimum = _dec(spec["min"])
         if bands and minimum >= bands[-1].minimum:
-            raise EvalrunError(
+            errors.append(EvalrunError(
                 f"the grade `{spec['grade']}` starts at {minimum}, not below the grade above it "
                 f"({bands[-1].grade} at {bands[-1].minimum}); list grades from best to worst", where,
-            )
+            ))
         bands.append(GradeBand(spec["grade"], minimum, spec.source_of("min")))
-    if bands[-1].minimum != 0:
-        raise EvalrunError(
+    if bands[-1].minimum != 0 and not errors:  # grades in the wrong order say it already
+        errors.append(EvalrunError(
             f"the lowest grade `{bands[-1].grade}` starts at {bands[-1].minimum}; it must start at 0 "
             "so that every total gets a grade", specs.source_of(len(specs) - 1),
-        )
+        ))
+    raise_all(errors)
     return tuple(bands)
 
 
 # ---------------------------------------------------------------- project
+
+
+def project_errors(data: Any, filename: str, ruleset: Ruleset, schema_errors, compare_mode: bool = False) -> list:
+    """The schema's errors and the meaning errors of every row the schema accepted, sorted by place.
+
+    A file with a misspelt key in one row and an unreadable target in
+    another gets both lines at once.
+    """
+    errors = list(schema_errors)
+    if not isinstance(data, dict):
+        return errors
+    refused = _refused(schema_errors)
+    year = data.get("fiscal_year")
+    if (not compare_mode and isinstance(year, int) and not isinstance(year, bool) and not refused("fiscal_year")
+            and year != ruleset.fiscal_year):
+        errors.append(_year_error(data, ruleset))
+    specs = data.get("indicators")
+    if isinstance(specs, list):
+        for index, spec in enumerate(specs):
+            if not isinstance(spec, LDict):
+                continue
+            if refused("indicators", index):  # check the fields the schema accepted
+                errors.extend(_field_errors(spec, ruleset, lambda *key: refused("indicators", index, *key)))
+                continue
+            try:
+                if compare_mode:
+                    spec = regroup(spec, ruleset)
+                _build_indicator(spec, specs.source_of(index), ruleset)
+            except EvalrunError as exc:
+                errors.extend(getattr(exc, "errors", [exc]))
+    return sorted(errors, key=EvalrunError.sort_key)
+
+
+def _field_errors(spec: LDict, ruleset: Ruleset, refused) -> list:
+    """The meaning errors of a row's fields that the schema accepted (its other fields it refused)."""
+    errors = []
+    usable = {k: v for k, v in spec.items() if not refused(k) and (k not in ("level1", "level2") or isinstance(v, str))}
+    group = ruleset.group(usable["level1"]) if "level1" in usable else None
+    if "level1" in usable and group is None:
+        errors.append(_level1_error(spec, ruleset))
+    elif group is not None and "level2" in usable and usable["level2"] not in group.subgroups:
+        errors.append(_level2_error(spec, group))
+    if usable.get("applicable", True) is not False:
+        for key in ("target", "actual"):
+            if isinstance(usable.get(key), (str, int, Decimal)) and not isinstance(usable.get(key), bool):
+                try:
+                    parse_measure(usable[key], spec.source_of(key), key)
+                except TargetError as exc:
+                    errors.append(exc)
+    method = usable.get("method")
+    if isinstance(method, str) and method not in ruleset.methods:
+        errors.append(_method_error(spec, ruleset))
+    return errors
+
+
+def _level1_error(spec: LDict, ruleset: Ruleset) -> EvalrunError:
+    names = [g.name for g in ruleset.groups]
+    return EvalrunError(
+        f"the first-level indicator `{spec['level1']}` is not in the ruleset's framework"
+        f"{did_you_mean(spec['level1'], names)}; expected one of: {', '.join(names)}",
+        spec.source_of("level1"),
+    )
+
+
+def _level2_error(spec: LDict, group) -> EvalrunError:
+    return EvalrunError(
+        f"`{spec['level2']}` is not a second-level indicator of {group.name}"
+        f"{did_you_mean(spec['level2'], group.subgroups)}; expected one of: {', '.join(group.subgroups)}",
+        spec.source_of("level2"),
+    )
+
+
+def _method_error(spec: LDict, ruleset: Ruleset) -> EvalrunError:
+    method = spec["method"]
+    return EvalrunError(
+        f"the indicator names the method `{method}`, which the ruleset does not define"
+        f"{did_you_mean(method, list(ruleset.methods))}; defined: {', '.join(ruleset.methods)}",
+        spec.source_of("method"),
+    )
+
+
+def _year_error(data: LDict, ruleset: Ruleset) -> EvalrunError:
+    return EvalrunError(
+        f"the project is for fiscal year {data['fiscal_year']}, the ruleset `{ruleset.id}` for {ruleset.fiscal_year}",
+        data.source_of("fiscal_year"),
+    )
 
 
 def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bool = False) -> Project:
@@ -292,10 +443,7 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bo
     """
     errors: list[EvalrunError] = []
     if not compare_mode and int(data["fiscal_year"]) != ruleset.fiscal_year:
-        errors.append(EvalrunError(
-            f"the project is for fiscal year {data['fiscal_year']}, the ruleset `{ruleset.id}` for {ruleset.fiscal_year}",
-            data.source_of("fiscal_year"),
-        ))
+        errors.append(_year_error(data, ruleset))
     budget_data = data["budget"]
     budget = Budget(
         unit=budget_data.get("unit", "万元"),
@@ -372,18 +520,9 @@ def _build_indicator(spec: LDict, where: Source, ruleset: Ruleset) -> Indicator:
     errors: list[EvalrunError] = []
     group = ruleset.group(spec["level1"])
     if group is None:
-        names = [g.name for g in ruleset.groups]
-        errors.append(EvalrunError(
-            f"the first-level indicator `{spec['level1']}` is not in the ruleset's framework"
-            f"{did_you_mean(spec['level1'], names)}; expected one of: {', '.join(names)}",
-            spec.source_of("level1"),
-        ))
+        errors.append(_level1_error(spec, ruleset))
     elif spec["level2"] not in group.subgroups:
-        errors.append(EvalrunError(
-            f"`{spec['level2']}` is not a second-level indicator of {group.name}"
-            f"{did_you_mean(spec['level2'], group.subgroups)}; expected one of: {', '.join(group.subgroups)}",
-            spec.source_of("level2"),
-        ))
+        errors.append(_level2_error(spec, group))
     applicable = spec.get("applicable", True)
     target = actual = None
     if applicable:
@@ -408,11 +547,7 @@ def _build_indicator(spec: LDict, where: Source, ruleset: Ruleset) -> Indicator:
                     actual = measure
     method = spec.get("method")
     if method is not None and method not in ruleset.methods:
-        errors.append(EvalrunError(
-            f"the indicator names the method `{method}`, which the ruleset does not define"
-            f"{did_you_mean(method, list(ruleset.methods))}; defined: {', '.join(ruleset.methods)}",
-            spec.source_of("method"),
-        ))
+        errors.append(_method_error(spec, ruleset))
     raise_all(errors)
     return Indicator(
         level1=spec["level1"], level2=spec["level2"], name=spec.get("name", ""),

@@ -12,13 +12,13 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from .errors import EvalrunError, Source, UsageError, did_you_mean
+from .errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
 from .inherit import merge
-from .load import LDict, load_file
+from .load import LDict, decode, load_file
 from .model import Ruleset
 from .paths import guard_path, write_file
-from .resolve import build_ruleset
-from .validate import check_schema
+from .resolve import build_ruleset, ruleset_errors
+from .validate import check_schema, schema_errors
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LIBRARY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*$")
@@ -63,8 +63,11 @@ def _parent(workspace: Path, child: LDict, chain: list[str]) -> tuple[LDict, lis
     """The resolved parent named by ``child['extends']``, refusing cycles and unknown names."""
     parent_name = child["extends"]
     where = child.source_of("extends")
+    if isinstance(parent_name, int) and not isinstance(parent_name, bool):
+        parent_name = child["extends"] = str(parent_name)  # `extends: 2025` unquoted means the folder 2025
     if not isinstance(parent_name, str) or not _NAME.match(parent_name):
-        raise EvalrunError(f"`extends` must name a ruleset folder such as 2025, got `{parent_name}`", where)
+        raise EvalrunError(f"`extends` must name a ruleset folder, written in quotes: `extends: \"2025\"`; "
+                           f"got {_written(parent_name)}", where)
     if parent_name in chain:
         cycle = " → ".join(chain + [parent_name])
         raise EvalrunError(f"`extends: {parent_name}` makes a cycle ({cycle}); a ruleset cannot build on itself", where)
@@ -80,13 +83,23 @@ def _parent(workspace: Path, child: LDict, chain: list[str]) -> tuple[LDict, lis
     return _resolve_data(workspace, path, chain + [parent_name])
 
 
+def _written(value) -> str:
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}` (YAML reads it as true/false)"
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dict, list)):
+        return "a " + ("mapping" if isinstance(value, dict) else "list")
+    return f"`{value}`"
+
+
 def _empty(like: LDict) -> LDict:
     empty = LDict()
     empty.source, empty.key_sources, empty.value_sources = like.source, {}, {}
     return empty
 
 
-def _with_library(workspace: Path, base: LDict, child: LDict, overrides: list) -> LDict:
+def _with_library(workspace: Path, base: LDict, child: LDict, overrides: list, problems: list | None = None) -> LDict:
     """``base`` with the library blocks the child names in ``use``, in order."""
     names = child.get("use") or []
     if not isinstance(names, list):
@@ -108,7 +121,7 @@ def _with_library(workspace: Path, base: LDict, child: LDict, overrides: list) -
             if key in block:
                 raise EvalrunError(f"a library block cannot `{key}` others; list them in the ruleset's `use`",
                                    block.key_source(key))
-        base = merge(base, block, (), overrides)
+        base = merge(base, block, (), overrides, problems)
     return base
 
 
@@ -119,8 +132,11 @@ def _resolve_data(workspace: Path, path: Path, chain: list[str]) -> tuple[LDict,
         base, overrides = _parent(workspace, data, chain)
     else:
         base = _empty(data)
-    base = _with_library(workspace, base, data, overrides)
-    return merge(base, data, (), overrides), overrides
+    problems: list = list(getattr(base, "problems", ()))  # the parent's, then this file's
+    base = _with_library(workspace, base, data, overrides, problems)
+    merged = merge(base, data, (), overrides, problems)
+    merged.problems = problems  # reported with the schema's and the meaning errors by build_resolved
+    return merged, overrides
 
 
 def resolve_data(workspace: Path, name: str) -> tuple[LDict, list, str]:
@@ -131,7 +147,10 @@ def resolve_data(workspace: Path, name: str) -> tuple[LDict, list, str]:
 
 
 def build_resolved(data: LDict, overrides: list, shown: str) -> Ruleset:
-    check_schema(data, "ruleset", shown)
+    merging = list(getattr(data, "problems", ()))  # overrides of what the parent lacks, skipped when merging
+    problems = schema_errors(data, "ruleset", shown)
+    if problems or merging:  # with the meaning errors of the parts the schema accepted: every problem at once
+        raise_all(merging + ruleset_errors(data, shown, problems))
     ruleset = build_ruleset(data, shown)
     return replace(ruleset, overrides={o.new: o for o in overrides})
 
@@ -151,20 +170,38 @@ def variant_file(workspace: Path, name: str, department: str) -> Path | None:
     return None
 
 
+def variant_departments(workspace: Path, name: str) -> list[str]:
+    """The departments with a variant of ruleset ``name`` (rulesets/<name>/departments/<department>.yaml)."""
+    folder = workspace / "rulesets" / name / "departments"
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.yaml") if variant_file(workspace, name, p.stem) is not None)
+
+
 def load_variant(workspace: Path, name: str, department: str, base: Ruleset | None = None) -> Ruleset:
     """The ruleset a department's projects use: its variant if it has one, else the year's."""
+    if variant_file(workspace, name, department) is None:
+        return base or load_ruleset(workspace, name)
+    merged, overrides, shown = resolve_variant_data(workspace, name, department)
+    return replace(build_resolved(merged, overrides, shown), variant=department)
+
+
+def resolve_variant_data(workspace: Path, name: str, department: str) -> tuple[LDict, list, str]:
+    """The merged data of the department's variant of ``name`` (the year's own when it has none)."""
     path = variant_file(workspace, name, department)
     if path is None:
-        return base or load_ruleset(workspace, name)
+        return resolve_data(workspace, name)
     child = _read(workspace, path)
     shown = display(path, workspace)
     if "extends" in child:
         parent, overrides = _parent(workspace, child, [f"{name}/departments/{department}"])
     else:
         parent, overrides, _ = resolve_data(workspace, name)
-    parent = _with_library(workspace, parent, child, overrides)
-    merged = merge(parent, child, (), overrides)
-    return replace(build_resolved(merged, overrides, shown), variant=department)
+    problems: list = list(getattr(parent, "problems", ()))
+    parent = _with_library(workspace, parent, child, overrides, problems)
+    merged = merge(parent, child, (), overrides, problems)
+    merged.problems = problems
+    return merged, overrides, shown
 
 
 def derive(workspace: Path, name: str, fragment: LDict, shown: str) -> Ruleset:
@@ -220,6 +257,39 @@ def new_ruleset(workspace: Path, name: str, parent_name: str) -> Path:
     )
     if path.parent.exists():
         raise UsageError(f"rulesets/{name} already exists; choose another name")
-    write_file(workspace, path, text)
+    _write(workspace, path, text)
     load_ruleset(workspace, name)  # the new file must resolve
     return path
+
+
+def _write(workspace: Path, path: Path, text: str) -> None:
+    """Written whole, through the workspace guard (never through a link; a full disk is one clear error)."""
+    write_file(workspace, path, text)
+
+
+def carry_variants(workspace: Path, name: str, parent_name: str) -> list[tuple[Path, str]]:
+    """Copy each department variant of ``parent_name`` to ``name``: the same differences over the new year's rules.
+
+    A variant extends its year's ruleset unless it names another, so the
+    copy lays the department's differences over ``name`` as they lay over
+    ``parent_name``; one that named ``parent_name`` explicitly now names
+    ``name``. Returns (file written, a note for the user or '').
+    """
+    written = []
+    for department in variant_departments(workspace, parent_name):
+        source = variant_file(workspace, parent_name, department)
+        text = decode(guard_path(workspace, source, "read").read_bytes(), display(source, workspace))
+        note = ""
+        pattern = re.compile(rf"^extends:[ \t]*([\"']?){re.escape(parent_name)}\1[ \t]*(#.*)?$", re.M)
+        if pattern.search(text):
+            text = pattern.sub(f'extends: "{name}"', text, count=1)
+        elif re.search(r"^extends:", text, re.M):
+            note = "it names its own `extends`, so it does not follow the new year's ruleset: check it"
+        header = (f"# Carried over from {display(source, workspace)} by `evalrun new {name} --from {parent_name}`:\n"
+                  f"# {department}'s own differences, laid over the {name} ruleset as they were over {parent_name}'s.\n"
+                  f"# `evalrun diff {parent_name} {name}` compares the two.\n")
+        target = workspace / "rulesets" / name / "departments" / source.name
+        _write(workspace, target, header + text)
+        load_variant(workspace, name, department)  # the copy must resolve
+        written.append((target, note))
+    return written

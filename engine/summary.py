@@ -3,8 +3,9 @@
 ``YearSummary`` collects each project as ``run`` evaluates it (a plain view,
 not the whole result) and turns into one context for the summary templates
 and the year workbook: rows sorted by department, then best score first,
-projects that failed to evaluate last in their department, and the grade
-distribution in the ruleset's order.
+projects not graded (未定级: a finding the ruleset marks as an error) after the
+graded ones and projects that failed to evaluate last in their department,
+and the grade distribution in the ruleset's order, then 未定级 and 未能评价.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from .check import UNGRADED
 from .errors import EvalrunError, EvalrunErrors
 from .model import ProjectResult, Ruleset
 from .targets import format_number
@@ -46,12 +48,16 @@ class YearSummary:
 
     def context(self) -> dict:
         ruleset = self.ruleset
-        rows = sorted(self.rows, key=lambda r: (r["department"], r["failed"], -(r["total"] or 0), r["project"]))
+        rows = sorted(self.rows, key=lambda r: (r["department"], r["failed"], r["grade"] == UNGRADED,
+                                                -(r["total"] or 0), r["project"]))
         for index, row in enumerate(rows, 1):
             row["index"] = index
         evaluated = [r for r in rows if not r["failed"]]
         distribution = [{"grade": band.grade, "min": format_number(band.minimum),
                          "count": sum(1 for r in evaluated if r["grade"] == band.grade)} for band in ruleset.grades]
+        ungraded = sum(1 for r in evaluated if r["grade"] == UNGRADED)
+        if ungraded:  # scored, but with an error finding: counted apart from every grade, never as 优
+            distribution.append({"grade": UNGRADED, "min": "", "count": ungraded})
         failed = len(rows) - len(evaluated)
         if failed:
             distribution.append({"grade": FAILED, "min": "", "count": failed})
@@ -63,14 +69,15 @@ class YearSummary:
             "title": f"{ruleset.fiscal_year} 年度项目支出绩效评价汇总",
             "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256, "title": ruleset.title},
             "ruleset_line": f"评分规则：{ruleset.title}（{ruleset.id} {ruleset.version}，sha256 {ruleset.sha256[:12]}）",
-            "rows": rows, "count": len(rows), "evaluated": len(evaluated), "failed": failed,
+            "rows": rows, "count": len(rows), "evaluated": len(evaluated), "failed": failed, "ungraded": ungraded,
             "departments": len({r["department"] for r in rows}),
             "distribution": distribution,
         }
 
 
 def _row(result: ProjectResult, view: dict, link: str | None) -> dict:
-    findings = [f"{'错误' if f['severity'] == 'error' else '提示'}：{f['message']}" for f in view["findings"]]
+    ordered = sorted(view["findings"], key=lambda f: f["severity"] != "error")  # the reason for 未定级 first
+    findings = [f"{'错误' if f['severity'] == 'error' else '提示'}：{f['message']}" for f in ordered]
     return {
         "department": result.project.department, "project": result.project.name, "file": result.project.file,
         "link": link, "initial": view["budget"]["initial"], "executed": view["budget"]["executed"],

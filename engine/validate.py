@@ -98,7 +98,8 @@ def _describe(value: Any) -> str:
 
 def _translate(error: jsonschema.ValidationError, root: Any, filename: str) -> list[EvalrunError]:
     path = list(error.absolute_path)
-    where = source_of(root, path, Source(filename, 1))
+    found = source_of(root, path, Source(filename, 1))
+    where = Source(found.file, found.line, found.column, tuple(path))  # the path tells resolve what to skip
     field = _path_text(path)
     instance = error.instance
     kind = error.validator
@@ -107,11 +108,14 @@ def _translate(error: jsonschema.ValidationError, root: Any, filename: str) -> l
     if kind == "additionalProperties" and isinstance(instance, dict):
         allowed = sorted(schema.get("properties", {}))
         extras = [k for k in instance if k not in allowed]
+        missing = [k for k in schema.get("required", ()) if k not in instance]
         results = []
         for key in extras:
             key_where = instance.key_source(key) if isinstance(instance, LDict) else where
+            # `lable` is `label` when label is missing, though `table` is as close
+            suggestion = did_you_mean(key, missing) or did_you_mean(key, allowed)
             results.append(EvalrunError(
-                f"unknown key `{key}` in {field}{did_you_mean(key, allowed)}; "
+                f"unknown key `{key}` in {field}{suggestion}; "
                 f"expected one of: {', '.join(allowed)}{_split_number_hint(key)}",
                 Source(key_where.file, key_where.line, key_where.column, tuple(path)),
             ))
@@ -127,15 +131,20 @@ def _translate(error: jsonschema.ValidationError, root: Any, filename: str) -> l
         words = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted_list)
         hint = ""
         if "number" in wanted_list or "integer" in wanted_list:
-            hint = _number_hint(instance)
+            hint = _number_hint(instance, path)
         if isinstance(instance, bool) and "string" in wanted_list:
             hint = "; YAML reads yes, no, on, off, true and false as true/false: put the text in quotes"
         return [EvalrunError(f"{field} should be {words}, got {_describe(instance)}{hint}", where)]
     if kind == "enum":
         options = [str(o) for o in error.validator_value]
+        hint = did_you_mean(str(instance), options)
+        if isinstance(instance, bool):
+            meant = [o for o in options if o in (("off", "no", "false") if not instance else ("on", "yes", "true"))]
+            hint = (f"; YAML reads yes, no, on and off as true/false: write `\"{meant[0]}\"` in quotes" if meant else
+                    "; YAML reads yes, no, on and off as true/false: put the text in quotes")
+            return [EvalrunError(f"{field} is {_describe(instance)}{hint}; expected one of: {', '.join(options)}", where)]
         return [EvalrunError(
-            f"{field} is {_describe(instance)}{did_you_mean(str(instance), options)}; "
-            f"expected one of: {', '.join(options)}",
+            f"{field} is {_describe(instance)}{hint}; expected one of: {', '.join(options)}",
             where,
         )]
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
@@ -157,13 +166,25 @@ def _split_number_hint(key: str) -> str:
     return ""
 
 
-def _number_hint(value: Any) -> str:
+_POINTS = {"weight", "reported_score", "reported_total", "points", "weight_range", "stated_weights", "grades"}
+
+
+def _number_hint(value: Any, path=()) -> str:
     if not isinstance(value, str):
         return ""
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", value.strip()):
         return "; write numbers without thousands separators (1000, not 1,000)"
     if re.search(r"[０-９．]", value):
         return "; write the number with ASCII digits (0-9), not full-width ones"
-    if re.fullmatch(r"[+-]?\d+(\.\d+)?\s*\S+", value.strip()):
-        return "; write the number alone, without its unit (the unit has its own key)"
+    # a unit such as 分, 万元 or %: not a letter (`9O` is a typo of 90) nor a Chinese numeral (`6五`)
+    written = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*([^\sA-Za-z\d.〇零一二三四五六七八九十两].*)", value.strip())
+    if written:
+        number = written.group(1)
+        names = {str(p) for p in path}
+        if path and (path[0] == "budget" or path[-1] == "amount"):
+            return (f"; write the number alone (`{number}`): amounts take the unit given once in budget.unit "
+                    "(元, 万元 or 亿元)")
+        if names & _POINTS:
+            return f"; weights and scores are plain numbers of points (分), without a unit: write `{number}`"
+        return f"; write the plain number `{number}`, without a unit"
     return ""

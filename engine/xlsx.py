@@ -44,7 +44,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter
 
 from .ooxml import reproducible
@@ -177,15 +177,51 @@ def project_workbook(view: dict) -> bytes:
     return _save(wb)
 
 
-def projects_workbook(views: list[dict]) -> bytes:
-    """One sheet per project, each a 自评表 (the forms `evalrun export` writes for a department)."""
+def projects_workbook(views: list[dict], locked: bool = False) -> bytes:
+    """One sheet per project, each a 自评表 (the forms `evalrun export` writes for a department);
+    ``locked``: only the cells a department fills can be changed (see ``lock_approved``)."""
     wb = Workbook()
     taken: set = set()
     for index, view in enumerate(views):
         ws = wb.active if index == 0 else wb.create_sheet()
         ws.title = sheet_title(view["project"]["name"], taken)
         write_table(ws, view)
+        if locked:
+            lock_approved(ws, view)
     return _save(wb)
+
+
+def fill_in_cells(view: dict) -> list[str]:
+    """The cells of a form a department fills in: 实施单位, 全年执行数 and its 执行率 and 自评得分, the goals
+    achieved, each row's 实际完成值, 自评得分 and 偏差原因分析, the 总分's 自评得分, and the lines below the table
+    (评价等级, 填表人). Everything else is approved (budget, targets, weights, names) or a label."""
+    last = total_row(view)
+    cells = [f"G{DEPARTMENT_ROW}"]
+    cells += [f"{BUDGET_COLUMNS[k]}{BUDGET_TOTAL_ROW}" for k in ("executed", "rate", "score")]
+    cells.append(f"F{GOALS_ROW}")
+    for row in range(FIRST_INDICATOR_ROW, last):
+        cells += [f"{INDICATOR_COLUMNS[k]}{row}" for k in ("actual", "score", "explanation")]
+    cells += [f"H{last}", f"A{last + 1}", f"A{last + 3}"]
+    return cells
+
+
+def lock_approved(ws, view: dict) -> None:
+    """Protect the sheet (no password: anyone can open, read and print it) with the cells a department
+    fills in left unlocked, so that approved values cannot be changed by mistake. Rows and columns can
+    still be resized, for long explanations."""
+    spans = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+    for ref in fill_in_cells(view):
+        anchor = ws[ref]
+        merged = spans.get((anchor.row, anchor.column))
+        area = ws.iter_rows(min_row=merged.min_row, max_row=merged.max_row, min_col=merged.min_col,
+                            max_col=merged.max_col) if merged else [[anchor]]
+        for line in area:
+            for cell in line:
+                cell.protection = Protection(locked=False)
+    ws.protection.sheet = True
+    ws.protection.formatRows = False
+    ws.protection.formatColumns = False
+    ws.protection.formatCells = False
 
 
 def sheet_title(name: str, taken: set) -> str:

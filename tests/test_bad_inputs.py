@@ -88,7 +88,7 @@ def test_bad_input_gives_one_clear_line(tmp_path, run_cli, name):
     assert written_files(workspace) == []
 
 
-@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c["kind"] != "template"))
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_validate_reports_the_same_line(tmp_path, run_cli, name):
     case = CASES[name]
     workspace, shown = place_case(tmp_path, name, case)

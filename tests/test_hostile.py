@@ -147,11 +147,21 @@ def test_a_formula_is_either_accepted_or_refused_with_the_engines_error(text):
 # ---------------------------------------------------------------- names that could be paths
 
 
+def _in_its_folder(workspace, department: str, name: str, text: str) -> None:
+    """The project file where `evalrun import` puts a department of that name: its folder is the name made safe."""
+    from engine.write import safe_name
+
+    folder = workspace / "projects" / "2025" / safe_name(department)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+
+
 @pytest.mark.parametrize("department", ["../../etc", "..", "/etc", "..\\..\\Windows", "CON", "a/../../b"])
 def test_a_department_name_never_makes_a_path_outside_the_output_folder(workspace, run_cli, department):
     path = next((workspace / "projects" / "2025").glob("*/*.yaml"))
     text = path.read_text(encoding="utf-8").replace("department: 益阳市商务局", f"department: '{department}'")
-    path.write_text(text, encoding="utf-8")
+    path.unlink()
+    _in_its_folder(workspace, department, path.name, text)
     result = run_cli("--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 0, result.stderr
     out = (workspace / "reports" / "out" / "2025").resolve()
@@ -169,7 +179,8 @@ def test_a_department_name_cannot_pick_templates_outside_the_workspace(tmp_path,
     (outside / "report.md.j2").write_text("EVIL TEMPLATE\n", encoding="utf-8")
     path = next((workspace / "projects" / "2025").glob("*/*.yaml"))
     text = path.read_text(encoding="utf-8").replace("department: 益阳市商务局", "department: ../../../evil")
-    path.write_text(text, encoding="utf-8")
+    path.unlink()
+    _in_its_folder(workspace, "../../../evil", path.name, text)
     assert run_cli("--ruleset", "2025", workspace=workspace).exit_code == 0
     (report,) = [p for p in (workspace / "reports" / "out").rglob("*.md") if p.name != "汇总.md"]
     assert "EVIL" not in report.read_text(encoding="utf-8")

@@ -305,16 +305,17 @@ def test_partial_writes_the_good_sheets(broken, empty_workspace):
     assert [s.sheet for s in outcome.failed] == ["道路养护"]
 
 
-def test_an_existing_project_file_is_kept_without_force(variations, empty_workspace):
+def test_an_existing_project_file_is_updated_only_with_force(variations, empty_workspace):
     import_workbook(ImportOptions(variations, 2025, empty_workspace))
     path = empty_workspace / "projects" / "2025" / TRANSPORT / f"{ROAD}.yaml"
-    path.write_text(path.read_text("utf-8").replace("养护道路里程", "edited by hand"), "utf-8")
+    path.write_text(path.read_text("utf-8").replace("actual: 126", "actual: 120"), "utf-8")
     outcome = import_workbook(ImportOptions(variations, 2025, empty_workspace))
     assert not outcome.written
-    assert f"projects/2025/{TRANSPORT}/{ROAD}.yaml exists already; add --force" in str(outcome.failed[0].errors[0])
-    assert "edited by hand" in path.read_text("utf-8")
+    assert f"projects/2025/{TRANSPORT}/{ROAD}.yaml exists already; add --force to update it" in \
+        str(outcome.failed[0].errors[0])
+    assert "actual: 120" in path.read_text("utf-8")
     assert import_workbook(ImportOptions(variations, 2025, empty_workspace, force=True)).ok
-    assert "edited by hand" not in path.read_text("utf-8")
+    assert "actual: 126" in path.read_text("utf-8")
     assert not list(path.parent.parent.glob(".evalrun-staging-*"))
 
 
@@ -392,7 +393,7 @@ def test_import_command_partial(run_cli, broken, empty_workspace):
 @pytest.mark.parametrize("content,message", [
     (b"project: x\n", "this is not an Excel workbook (.xlsx)"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "this is an old Excel 97-2003 workbook (.xls)"),
-    (b"PK\x03\x04 broken", "the file is damaged or not an Excel workbook"),
+    (b"PK\x03\x04 broken", "the file is damaged (it cannot be unzipped)"),
 ])
 def test_a_file_that_is_not_an_xlsx_gets_one_line(run_cli, tmp_path, empty_workspace, content, message):
     path = tmp_path / "form.xls"
@@ -411,8 +412,14 @@ def test_a_workbook_without_a_form_says_so(run_cli, tmp_path, empty_workspace):
     assert "汇总.xlsx: no sheet looks like a 项目支出绩效自评表 (none has a 三级指标 header); sheets: 汇总" in result.stderr
 
 
-def test_import_usage_errors_exit_2(run_cli, variations, empty_workspace):
-    assert run_cli("import", str(variations), workspace=empty_workspace).exit_code == 2  # no --year
+def test_import_usage_errors_exit_2(run_cli, tmp_path, empty_workspace):
+    wb = openpyxl.Workbook()
+    real_form(wb.active)  # no title
+    wb.save(tmp_path / "untitled.xlsx")
+    result = run_cli("import", str(tmp_path / "untitled.xlsx"), workspace=empty_workspace)
+    assert result.exit_code == 2
+    assert result.stderr == ("evalrun: untitled.xlsx: no --year given, and no sheet's title names the year "
+                             "(such as `2025年度项目支出绩效自评表`); give --year YEAR\n")
     assert run_cli("import", "no-such.xlsx", "--year", "2025", workspace=empty_workspace).exit_code == 2
 
 

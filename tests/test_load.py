@@ -18,7 +18,7 @@ def reference_bytes() -> bytes:
     pytest.param(lambda raw: b"\xef\xbb\xbf" + raw.replace(b"\n", b"\r\n"), id="BOM and CRLF"),
 ])
 def test_files_saved_by_windows_tools_in_utf8_are_accepted(workspace, run_cli, transform):
-    project_file = next((workspace / "projects" / "2025").glob("*/*.yaml"))
+    project_file = workspace / "projects" / "2025" / REFERENCE_FILE.parent.name / REFERENCE_FILE.name  # by name
     project_file.write_bytes(transform(reference_bytes()))
     result = run_cli("--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 0, result.stderr

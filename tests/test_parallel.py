@@ -21,8 +21,8 @@ def busy_workspace(tmp_path_factory) -> Path:
         (root / data["department"] / f"p{index:03d}.yaml").write_text(to_yaml(data), encoding="utf-8")
     (root / "测试单位").mkdir()
     (root / "测试单位" / "坏文件.yaml").write_text("project: [\n", encoding="utf-8")
-    warned = to_yaml(project_data(5, 99, 3)) + "reported_total: 1\n"
-    (root / "测试单位" / "warned.yaml").write_text(warned, encoding="utf-8")
+    warned = project_data(5, 99, 3)
+    (root / warned["department"] / "warned.yaml").write_text(to_yaml(warned) + "reported_total: 1\n", encoding="utf-8")
     return workspace
 
 

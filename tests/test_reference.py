@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine import RunOptions, run
-from conftest import REFERENCE_PROJECT, REPO
+from conftest import REFERENCE_PROJECT, copy_workspace
 
 GOLDEN = Path(__file__).parent / "golden" / "reference_report.md"
 
@@ -31,7 +31,8 @@ REFERENCE_ROWS = [
 
 @pytest.fixture(scope="module")
 def reference_result(tmp_path_factory):
-    outcome = run(RunOptions(ruleset="2025", workspace=REPO, write_reports=False))
+    workspace = copy_workspace(tmp_path_factory.mktemp("reference") / "ws", reference_only=True)
+    outcome = run(RunOptions(ruleset="2025", workspace=workspace, write_reports=False))
     (result,) = [r for r in outcome.results if r.project.name == REFERENCE_PROJECT]
     return result
 

@@ -107,7 +107,7 @@ def test_child_override_changes_scores_and_is_explained(tmp_path, run_cli):
 
 
 def test_both_years_run_and_the_reference_is_exact(run_cli, workspace):
-    shutil.copytree(REPO / "projects" / "2024", workspace / "projects" / "2024")
+    workspace = copy_workspace(workspace.parent / "both", years=("2024", "2025"))
     r2024 = run_cli("--ruleset", "2024", workspace=workspace)
     r2025 = run_cli("--ruleset", "2025", "--json", workspace=workspace)
     assert r2024.exit_code == 0 and r2025.exit_code == 0
@@ -118,8 +118,8 @@ def test_both_years_run_and_the_reference_is_exact(run_cli, workspace):
         "the second department has partial scores"
 
 
-def test_department_variant_applies_to_that_department_only():
-    outcome = run(RunOptions(ruleset="2025", workspace=REPO, write_reports=False))
+def test_department_variant_applies_to_that_department_only(tmp_path):
+    outcome = run(RunOptions(ruleset="2025", workspace=copy_workspace(tmp_path / "ws"), write_reports=False))
     by_department = {r.project.department: r for r in outcome.results}
     farm, trade = by_department["益阳市农业农村局"], by_department["益阳市商务局"]
     assert farm.ruleset.variant == "益阳市农业农村局" and trade.ruleset.variant == ""
@@ -166,7 +166,8 @@ def test_diff_lists_every_difference_and_nothing_else(tmp_path, run_cli):
                   "grades:\n  - {grade: 优, min: 85}\n")
     result = run_cli("diff", "2025", "2026", workspace=ws)
     assert result.exit_code == 0, result.stderr
-    lines = [l.strip() for l in result.stdout.splitlines()[1:] if l.startswith("  ") and not l.startswith("      ")]
+    ruleset_part = result.stdout.split("\n部门 ")[0]  # then each department variant's own differences
+    lines = [l.strip() for l in ruleset_part.splitlines()[1:] if l.startswith("  ") and not l.startswith("      ")]
     assert lines == [
         "财政年度：2025 → 2026", "版本：2025.1 → 2026.1", "等级 优 的最低分：90 → 85",
         "一级指标 产出指标 的分值：65 → 60", "一级指标 效益指标 的分值：15 → 20",
@@ -186,8 +187,8 @@ def test_impact_shows_moves_with_their_causes(tmp_path, run_cli):
     assert "总分:" not in block, "truncation leaves 95.53 as it is; only the grade moves"
 
 
-def test_diff_2024_2025_impact_on_the_bundled_projects(run_cli):
-    result = run_cli("diff", "2024", "2025", "--impact", workspace=REPO)
+def test_diff_2024_2025_impact_on_the_bundled_projects(tmp_path, run_cli):
+    result = run_cli("diff", "2024", "2025", "--impact", workspace=copy_workspace(tmp_path / "ws", years=("2024", "2025")))
     assert result.exit_code == 0, result.stderr
     assert "删除一级指标 成本指标" in result.stdout
     assert "预算执行率: 9.77 → 8.93" in result.stdout

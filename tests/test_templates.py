@@ -147,8 +147,8 @@ def test_department_name_cannot_reach_templates_outside_the_workspace(workspace,
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "report.md.j2").write_text("外部模板\n", encoding="utf-8")
-    add_department(workspace, name="测试单位", edit=lambda t: t.replace("department: 测试单位",
-                                                                        "department: ../../../outside"))
+    add_department(workspace, name="_._.._.._outside", edit=lambda t: t.replace("department: _._.._.._outside",
+                                                                                "department: ../../../outside"))
     run(RunOptions(ruleset="2025", workspace=workspace, formats=("md",)))
     written = [p.read_text(encoding="utf-8") for p in (workspace / "reports" / "out" / "2025").glob("*/*.md")]
     assert len(written) == 2 and not any("外部模板" in text for text in written)
