@@ -97,6 +97,8 @@ def _relative(absolute: str, root: Path) -> Path | None:
 
 def _link_error(link: Path, target: str, root: Path, purpose: str, label: str) -> LinkOutside:
     name = shown(link, root)
+    if label != "the workspace":  # a folder from the command line: the link in full
+        name = os.path.join(os.path.abspath(root), name)
     kind = "folder" if os.path.isdir(link) else "file"
     return LinkOutside(
         f"is a link to {target}, outside {label} ({os.path.abspath(root)}); evalrun does not {purpose} through links that "

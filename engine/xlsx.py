@@ -43,7 +43,6 @@ import unicodedata
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter
 
@@ -294,13 +293,15 @@ def write_summary(ws, summary: dict) -> None:
 # ---------------------------------------------------------------- helpers
 
 
+# Characters an XML file cannot hold (openpyxl refuses the controls; the rest would break the file).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # What makes Excel read a typed-in text as a formula (or DDE) when the cell is edited.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def text_cell(cell, value: str) -> None:
     """Put ``value`` in ``cell`` as text: a string cell, never a formula, whatever it starts with."""
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    cell.value = _NOT_XML.sub("\ufffd", value)
     cell.data_type = "s"
     if value.startswith(FORMULA_STARTS):
         cell.quotePrefix = True

@@ -228,6 +228,26 @@ def test_an_output_folder_given_on_the_command_line_may_be_a_link(evalrun, works
     assert (outside / "2025" / DEPARTMENT / f"{REFERENCE_PROJECT}.md").is_file()
 
 
+def test_a_link_inside_the_output_folder_given_may_not_lead_out_of_it(evalrun, workspace, outside, tmp_path):
+    given = tmp_path / "given"
+    link(given / "2025", outside)
+    result = evalrun("--ruleset", "2025", "--format", "md", "--output", str(given))
+    clean(result)
+    assert result.exit_code == 1
+    assert f"{given / '2025'}: is a link to {outside}, outside the output folder ({given})" in result.stderr
+    assert files_under(outside) == {}
+
+
+def test_validate_names_a_template_folder_linking_out(evalrun, workspace, outside):
+    (outside / "report.md.j2").write_text(SECRET, encoding="utf-8")
+    link(workspace / "reports" / "templates" / DEPARTMENT, outside)
+    result = evalrun("validate", "--ruleset", "2025")
+    clean(result)
+    assert result.exit_code == 1
+    assert f"reports/templates/{DEPARTMENT}: is a link to {outside}, outside the workspace" in result.stderr
+    assert SECRET not in result.output
+
+
 def test_export_refuses_a_forms_folder_linking_out(evalrun, workspace, outside):
     link(workspace / "reports" / "out" / "2025" / "forms", outside)
     result = evalrun("export", "--ruleset", "2025")
