@@ -53,7 +53,7 @@ MAX_TEMPLATE_BYTES = 2 * 1024 * 1024  # a template file; real ones are a few KB
 
 @dataclass(frozen=True)
 class Bounds:
-    """What one render may do. ``per_row`` grows each bound for a summary of ``rows`` projects."""
+    """What one render may do; ``for_rows`` grows each bound for a summary of that many projects."""
 
     seconds: float = 10.0
     output: int = 10_000_000  # characters written, counting the text macros and blocks build
@@ -312,7 +312,7 @@ def _check_text_method(name: str, text, args, kwargs) -> None:
         _width(tabsize, "`expandtabs` with tabs of")
         _refuse_size(len(text) + text.count("\t" if isinstance(text, str) else b"\t") * int(tabsize), "`expandtabs`")
     elif name == "join":
-        items = list(args[0]) if args else []
+        items = args[0] if args else []
         _refuse_size(sum(size_of(i) for i in items) + len(text) * max(len(items) - 1, 0), "`join`")
     elif name == "replace" and len(args) >= 2:
         _refuse_size(_replaced_size(text, args[0], args[1], args[2] if len(args) > 2 else -1), "`replace`")
@@ -569,6 +569,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         if isinstance(owner, (str, bytes)) and not isinstance(owner, type):
             if name not in _TEXT_METHODS:
                 raise SecurityError(f"the text method `{name}` is not available in templates")
+            if name == "join" and args:
+                args = (list(args[0]),) + args[1:]  # measured first, then joined: an iterator is read once
             _check_text_method(name, owner, args, kwargs)
         result = super().call(__context, __obj, *args, **kwargs)
         if isinstance(result, (str, bytes, list, tuple, dict, Namespace)):

@@ -103,11 +103,12 @@ def test_a_template_that_would_grow_without_bound_is_a_file_line_error(workspace
 def test_bounded_operations_still_work_as_usual(workspace, run_cli):
     markdown_template(workspace, "{{ '%5.2f' % 3.14159 }}|{{ 'a'.center(5) }}|{{ [1, 2]|join(',') }}|"
                                  "{{ '{:>4}'.format(7) }}|{{ 'x' * 3 }}|{% for i in range(3) %}{{ loop.length }}"
-                                 "{% endfor %}|{{ 2 ** 10 }}|{{ lipsum(1, html=False, min=20, max=21)|wordcount >= 20 }}")
+                                 "{% endfor %}|{{ 2 ** 10 }}|{{ lipsum(1, html=False, min=20, max=21)|wordcount >= 20 }}|"
+                                 "{{ ', '.join([1, 2]|map('string')) }}")
     result = run_cli("--ruleset", "2025", "--format", "md", workspace=workspace)
     assert result.exit_code == 0, result.output
     text = (workspace / "reports/out/2025" / DEPARTMENT / f"{REFERENCE_PROJECT}.md").read_text(encoding="utf-8")
-    assert " 3.14|  a  |1,2|   7|xxx|333|1024|True" in text
+    assert " 3.14|  a  |1,2|   7|xxx|333|1024|True|1, 2" in text
 
 
 def test_a_render_past_its_time_budget_stops_at_the_template_line(workspace):
