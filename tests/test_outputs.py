@@ -214,7 +214,7 @@ def test_html_table_holds_every_number(reports):
     assert [(r[-6], r[-3], r[-2]) for r in indicator_rows] == [
         (n, "" if w is None else str(w), "" if s is None else str(s)) for n, w, s in TABLE_ROWS]
     assert ["总分", "100", "95.53", ""] in rows
-    assert 'rowspan="7">产出指标（65分）' in text and 'rowspan="3">质量指标' in text
+    assert 'rowspan="7">产出指标<span class="nobr">（65分）</span>' in text and 'rowspan="3">质量指标' in text
     assert '<html lang="zh-CN">' in text and "@page { size: A4" in text
 
 
