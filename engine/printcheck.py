@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -39,7 +40,7 @@ PT_PER_MM = 72 / 25.4
 PT_PER_INCH = 72.0
 SHORT = 1 / 3            # a page (not the last) must be at least this full
 CLIPPED_TOLERANCE = 0.1  # pt: Chromium clips at the printable area, so a table must end inside it
-DRAWN_TOLERANCE = 0.75   # pt: LibreOffice draws a border centred on the margin: half a line may stick out
+DRAWN_TOLERANCE = 1.5    # pt: LibreOffice draws a border centred on the margin: half a line may stick out
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 SOFFICE = ("soffice", "libreoffice")
 CONVERT_TIMEOUT = 180
@@ -136,9 +137,10 @@ def _environment(work: Path) -> dict:
 
 def print_html(chromium: str, html: Path, pdf: Path, work: Path) -> Path:
     """Print an HTML file to PDF as a browser's print command does, without its header and footer."""
+    profile = work / f"chromium-{pdf.stem}"  # one each: prints may run at the same time
     command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run", "--no-pdf-header-footer",
-               f"--user-data-dir={work / 'chromium'}", f"--print-to-pdf={pdf}", html.resolve().as_uri()]
+               f"--user-data-dir={profile}", f"--print-to-pdf={pdf}", html.resolve().as_uri()]
     _run(command, work, f"Chromium could not print {html.name}")
     if not pdf.is_file():
         raise PrintCheckError(f"Chromium printed nothing for {html.name}")
@@ -237,54 +239,63 @@ def xlsx_margins(xlsx: Path) -> tuple:
 # ---------------------------------------------------------------- reading the PDFs
 
 
-def _is_white(color) -> bool:
-    if color is None:
-        return False
-    values = color if isinstance(color, (tuple, list)) else (color,)
-    return bool(values) and all(isinstance(v, (int, float)) and v >= 0.99 for v in values)
+def _objects(page, height: float):
+    """(kind, box, visible) of what a PDF page draws: kind text or path, box (x0, top, x1, bottom) in
+    points from the top left; a path filled white and not stroked (a page's background) is not visible."""
+    import ctypes
 
+    import pypdfium2.raw as raw
 
-def _marks(page) -> list:
-    """Everything printed on a page that shows on paper: text, and lines or shapes not filled white."""
-    shapes = [o for o in page.rects + page.lines + page.curves
-              if not (o.get("fill") and not o.get("stroke") and _is_white(o.get("non_stroking_color")))]
-    return page.chars + shapes
-
-
-def _rules(page) -> list:
-    """The ruling lines of tables: thin lines drawn in a visible colour, where vertical ones cross horizontal
-    ones (a rule under a heading alone is no table); a chart's grid counts too: it must fit as well."""
-    found = []
-    for o in page.rects + page.lines:
-        thin = o["width"] <= 2.5 or o["height"] <= 2.5
-        if not thin or (o.get("fill") and not o.get("stroke") and _is_white(o.get("non_stroking_color"))):
+    for obj in page.get_objects(max_depth=4):  # into form XObjects
+        if obj.type not in (raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE):
             continue
-        if max(o["width"], o["height"]) < 3:
-            continue
-        found.append(o)
-    vertical = [o for o in found if o["height"] > o["width"]]
-    return [o for o in found if any(v["top"] - 1 <= o["top"] <= v["bottom"] + 1 for v in vertical)]
+        left, bottom, right, top = obj.get_bounds()
+        box = (left, height - top, right, height - bottom)
+        visible = True
+        if obj.type == raw.FPDF_PAGEOBJ_PATH:
+            mode, stroke = ctypes.c_int(), ctypes.c_int()
+            raw.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(mode), ctypes.byref(stroke))
+            rgba = [ctypes.c_uint() for _ in range(4)]
+            raw.FPDFPageObj_GetFillColor(obj.raw, *(ctypes.byref(c) for c in rgba))
+            white = all(c.value >= 250 for c in rgba[:3]) or rgba[3].value == 0
+            visible = bool(stroke.value) or (bool(mode.value) and not white)
+        yield ("text" if obj.type == raw.FPDF_PAGEOBJ_TEXT else "path"), box, visible
+
+
+def _rules(paths: list) -> list:
+    """The ruling lines of tables among a page's visible paths: thin ones, where vertical ones cross
+    horizontal ones (a rule under a heading alone is no table); a chart's grid counts too: it must fit."""
+    thin = [b for b in paths if (b[2] - b[0] <= 2.5 or b[3] - b[1] <= 2.5) and max(b[2] - b[0], b[3] - b[1]) >= 3]
+    vertical = [b for b in thin if b[3] - b[1] > b[2] - b[0]]
+    return [b for b in thin if any(v[1] - 1 <= b[1] <= v[3] + 1 for v in vertical)]
 
 
 def measure(pdf_path: Path, margins: tuple, clipped: bool) -> list:
     """Each page's fill and its tables' horizontal extent against the printable area."""
-    import pdfplumber
+    import pypdfium2 as pdfium
 
-    logging.getLogger("pdfminer").setLevel(logging.ERROR)
     top_margin, right_margin, bottom_margin, left_margin = margins
     tolerance = CLIPPED_TOLERANCE if clipped else DRAWN_TOLERANCE
     pages = []
-    with pdfplumber.open(str(pdf_path)) as pdf:
-        for number, page in enumerate(pdf.pages, 1):
-            area = Area(left_margin, top_margin, float(page.width) - right_margin, float(page.height) - bottom_margin)
-            inside = [o for o in _marks(page) if o["bottom"] > area.top - 1 and o["top"] < area.bottom + 1]
-            lowest = max((min(o["bottom"], area.bottom) for o in inside), default=area.top)
-            fill = max(0.0, (lowest - area.top) / area.height)
-            rules = [o for o in _rules(page) if o["bottom"] > area.top - 1 and o["top"] < area.bottom + 1]
-            entry = Page(number, float(page.width), float(page.height), area, fill)
+    document = pdfium.PdfDocument(str(pdf_path))
+    try:
+        for number in range(len(document)):
+            page = document[number]
+            width, height = page.get_size()
+            area = Area(left_margin, top_margin, width - right_margin, height - bottom_margin)
+            marks, paths = [], []
+            for kind, box, visible in _objects(page, height):
+                if not visible or box[3] <= area.top - 1 or box[1] >= area.bottom + 1:
+                    continue  # the header and footer (a page number) are outside the printable area
+                marks.append(box)
+                if kind == "path":
+                    paths.append(box)
+            lowest = max((min(box[3], area.bottom) for box in marks), default=area.top)
+            entry = Page(number + 1, width, height, area, max(0.0, (lowest - area.top) / area.height))
+            rules = _rules(paths)
             if rules:
-                entry.table_left = min(o["x0"] for o in rules)
-                entry.table_right = max(o["x1"] for o in rules)
+                entry.table_left = min(b[0] for b in rules)
+                entry.table_right = max(b[2] for b in rules)
                 if clipped:  # what Chromium cut off is not in the PDF: a table reaching the edge was cut
                     entry.tables_within = (entry.table_right < area.right - tolerance
                                            and entry.table_left > area.left + tolerance)
@@ -292,6 +303,9 @@ def measure(pdf_path: Path, margins: tuple, clipped: bool) -> list:
                     entry.tables_within = (entry.table_right <= area.right + tolerance
                                            and entry.table_left >= area.left - tolerance)
             pages.append(entry)
+            page.close()
+    finally:
+        document.close()
     return pages
 
 
@@ -303,7 +317,8 @@ def summary_rates(pdf_path: Path) -> list:
 
     The table is found by its header: the column left of 全年执行数 holds the budget the 执行率 is
     computed on (its header names which), 执行率 the rate; a rate agrees when it is executed / budget
-    rounded to the places it is printed with.
+    rounded to the places it is printed with. (The 自评表's budget row is read too: 全年预算数 stands
+    left of 全年执行数 there.)
     """
     import pdfplumber
 
@@ -318,7 +333,8 @@ def summary_rates(pdf_path: Path) -> list:
                     cells = [re.sub(r"\s+", "", unicodedata.normalize("NFKC", c or "")) for c in row]
                     if "执行率" in cells and "全年执行数" in cells:
                         executed = cells.index("全年执行数")
-                        columns = (executed - 1, executed, cells.index("执行率"))
+                        budget = max((i for i in range(executed) if cells[i]), default=None)
+                        columns = None if budget is None else (budget, executed, cells.index("执行率"))
                         continue
                     if columns is None or max(columns) >= len(cells):
                         continue
@@ -397,15 +413,14 @@ def print_outputs(outputs: list, out: Path) -> list:
     """Print [(source, kind, is_summary)] to PDFs in ``out`` and check each; returns the Documents."""
     chromium, soffice = tools()
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="evalrun-print-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="evalrun-print-") as scratch, ThreadPoolExecutor(3) as pool:
         work = Path(scratch)
-        pdfs = {}
         office = [source for source, kind, _ in outputs if kind in ("docx", "xlsx")]
-        for source, pdf in zip(office, print_office(soffice, office, out, work) if office else []):
-            pdfs[source] = pdf
-        for index, (source, kind, _) in enumerate(outputs):
-            if kind == "html":
-                pdfs[source] = print_html(chromium, source, out / f"{index:02d}-{source.stem}.html.pdf", work)
+        jobs = {source: pool.submit(print_html, chromium, source, out / f"{index:02d}-{source.stem}.html.pdf", work)
+                for index, (source, kind, _) in enumerate(outputs) if kind == "html"}
+        converted = pool.submit(print_office, soffice, office, out, work) if office else None
+        pdfs = {source: job.result() for source, job in jobs.items()}
+        pdfs.update(zip(office, converted.result() if converted else []))
     return [check_document(source, pdfs[source], kind, summary) for source, kind, summary in outputs]
 
 

@@ -130,7 +130,3 @@ def longest_unbreakable(text: str) -> int:
     """The width of the widest piece no line may break inside (a number, a word, （65分）)."""
     return max((width(a) for a in _atoms(str(text)) if not a.isspace()), default=0)
 
-
-def breaks_anywhere(text: str) -> bool:
-    """Whether every break a plain wrapper (Excel's) may make is a good one: Chinese characters only."""
-    return all("\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" for char in text)

@@ -222,3 +222,16 @@ def test_html_form_is_marked_for_how_it_meets_the_page(reference_workspace):
     long = (reference_workspace / OUT / "甲单位" / f"{REFERENCE_PROJECT}.html").read_text(encoding="utf-8")
     assert 'class="form-block flow"' in long
     assert '<tbody class="group">' in long  # 35 产出 rows: more than half a page, may break between rows
+
+
+# ---------------------------------------------------------------- printcheck without its tools
+
+
+def test_printcheck_says_what_to_install_when_a_tool_is_missing(monkeypatch, capsys, tmp_path):
+    from engine import printcheck
+
+    monkeypatch.setattr(printcheck.shutil, "which", lambda name: None)
+    assert printcheck.main(["--workspace", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "printcheck: chromium and LibreOffice (soffice) not found; install them" in error
+    assert "apt-get install chromium libreoffice-writer-nogui" in error
