@@ -120,11 +120,25 @@ def tools() -> tuple[str, str]:
     """(chromium, soffice), or PrintCheckError saying what to install."""
     chromium, soffice = find_tool(CHROMIUM), find_tool(SOFFICE)
     missing = [what for what, path in (("chromium", chromium), ("LibreOffice (soffice)", soffice)) if not path]
+    if not missing and not _has_noto_cjk():
+        missing.append("the Noto CJK fonts")
     if missing:
         raise PrintCheckError(
             f"{' and '.join(missing)} not found; install them, e.g. `apt-get install chromium "
             "libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk poppler-utils`")
     return chromium, soffice
+
+
+def _has_noto_cjk() -> bool:
+    """Whether fontconfig knows Noto Serif CJK (fonts-noto-cjk), in which the Chinese text is printed."""
+    fc_list = shutil.which("fc-list")
+    if not fc_list:
+        return False
+    try:
+        listed = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "Noto Serif CJK" in listed
 
 
 def _environment(work: Path) -> dict:
