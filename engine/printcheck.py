@@ -1,6 +1,6 @@
 """printcheck: print the reports as a bureau does, and check the printed pages.
 
-    python -m engine.printcheck [--workspace DIR] [--ruleset 2025] [--project NAME ...] [--out DIR]
+    python -m engine.printcheck [--workspace DIR] [--ruleset 2025] [--project NAME ...] [--out DIR] [--png]
 
 Writes the year's reports (an ordinary run, into ``reports/out/print/``),
 prints them to PDF the way staff do — the HTML report and 汇总 with Chromium
@@ -14,8 +14,10 @@ printable width, which is read from the document itself (the HTML's
 It fails (exit 1) when a table crosses the printable area, when a page other
 than the last (and a Word report's cover) is less than a third full, or when
 a 汇总's 执行率 does not agree with the budget and 全年执行数 printed beside
-it; exit 2 when Chromium or LibreOffice is missing. The PDFs stay in the
-output folder (``pdf/``) to be looked at.
+it; exit 2 when Chromium, LibreOffice or the Noto CJK fonts are missing.
+The PDFs stay in the output folder (``pdf/``) to be looked at; ``--png``
+adds each page as a picture and each document's pages side by side
+(``png/``).
 
 宋体, 仿宋 and 黑体 are printed with Noto Serif/Sans CJK (fonts-noto-cjk), which
 set Chinese text on the same em grid, through a fontconfig file of its own.
@@ -149,6 +151,11 @@ def _environment(work: Path) -> dict:
     return {**os.environ, "FONTCONFIG_FILE": str(conf), "HOME": str(work)}
 
 
+def pdf_name(source: Path) -> str:
+    """益阳市商务局/开放型….docx -> 益阳市商务局-开放型…-docx.pdf (汇总.html -> 2025-汇总-html.pdf)."""
+    return f"{source.parent.name}-{source.stem}-{source.suffix[1:]}.pdf"
+
+
 def print_html(chromium: str, html: Path, pdf: Path, work: Path) -> Path:
     """Print an HTML file to PDF as a browser's print command does, without its header and footer."""
     profile = work / f"chromium-{pdf.stem}"  # one each: prints may run at the same time
@@ -166,8 +173,8 @@ def print_office(soffice: str, sources: list, out: Path, work: Path) -> list:
     staged = work / "office"
     staged.mkdir(parents=True, exist_ok=True)
     names = []
-    for index, source in enumerate(sources):  # a report's .docx and .xlsx share a name: give each its own
-        name = f"{index:02d}-{source.stem}{source.suffix}"
+    for source in sources:  # a report's .docx and .xlsx share a name: the PDF's name says which it was
+        name = pdf_name(source).removesuffix(".pdf") + source.suffix
         shutil.copyfile(source, staged / name)
         names.append(name)
     profile = (work / "lo-profile").resolve().as_uri()
@@ -427,11 +434,12 @@ def print_outputs(outputs: list, out: Path) -> list:
     """Print [(source, kind, is_summary)] to PDFs in ``out`` and check each; returns the Documents."""
     chromium, soffice = tools()
     out.mkdir(parents=True, exist_ok=True)
+    out = out.resolve()  # the tools run in a scratch folder
     with tempfile.TemporaryDirectory(prefix="evalrun-print-") as scratch, ThreadPoolExecutor(3) as pool:
         work = Path(scratch)
         office = [source for source, kind, _ in outputs if kind in ("docx", "xlsx")]
-        jobs = {source: pool.submit(print_html, chromium, source, out / f"{index:02d}-{source.stem}.html.pdf", work)
-                for index, (source, kind, _) in enumerate(outputs) if kind == "html"}
+        jobs = {source: pool.submit(print_html, chromium, source, out / pdf_name(source), work)
+                for source, kind, _ in outputs if kind == "html"}
         converted = pool.submit(print_office, soffice, office, out, work) if office else None
         pdfs = {source: job.result() for source, job in jobs.items()}
         pdfs.update(zip(office, converted.result() if converted else []))
@@ -456,6 +464,37 @@ def render_reports(workspace: Path, ruleset: str, projects: tuple, out: Path) ->
     return wanted
 
 
+def pictures(document: Document, folder: Path, dpi: int = 60) -> list:
+    """Each page of a printed document as a PNG, and all its pages side by side (``-pages.png``)."""
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pdf = pdfium.PdfDocument(str(document.pdf))
+    written, images = [], []
+    try:
+        for number in range(len(pdf)):
+            image = pdf[number].render(scale=dpi / 72).to_pil().convert("RGB")
+            path = folder / f"{document.pdf.stem}-p{number + 1}.png"
+            image.save(path, optimize=True)
+            written.append(path)
+            images.append(image)
+    finally:
+        pdf.close()
+    if images:
+        thumbs = [i.resize((i.width // 3, i.height // 3)) for i in images]
+        columns = min(4, len(thumbs))
+        rows = -(-len(thumbs) // columns)
+        cell_w, cell_h = max(t.width for t in thumbs) + 8, max(t.height for t in thumbs) + 8
+        sheet = Image.new("RGB", (columns * cell_w + 8, rows * cell_h + 8), (128, 128, 128))
+        for index, thumb in enumerate(thumbs):
+            sheet.paste(thumb, (8 + index % columns * cell_w, 8 + index // columns * cell_h))
+        path = folder / f"{document.pdf.stem}-pages.png"
+        sheet.save(path, optimize=True)
+        written.append(path)
+    return written
+
+
 def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m engine.printcheck", description=__doc__.split("\n\n")[0])
     parser.add_argument("--workspace", type=Path, default=Path("."), help="the workspace (default: .)")
@@ -463,6 +502,7 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--project", action="append", default=[],
                         help="only this project's reports (its file name without .yaml); repeatable")
     parser.add_argument("--out", type=Path, help="where reports and PDFs go (default: WORKSPACE/reports/out/print)")
+    parser.add_argument("--png", action="store_true", help="also each printed page as a PNG (in OUT/png), to look at")
     options = parser.parse_args(argv)
     out = options.out or options.workspace / "reports" / "out" / "print"
     try:
@@ -481,6 +521,8 @@ def main(argv: list | None = None) -> int:
     for document in documents:
         for line in describe(document, out):
             print(line)
+        if options.png:
+            pictures(document, out / "png")
     failed = [d for d in documents if not d.ok]
     print(f"{len(documents)} PDF(s) in {out / 'pdf'}; " + (f"{len(failed)} with problems" if failed else "all pass")
           + " (* a cover page, not held to the fill rule)")

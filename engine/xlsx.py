@@ -170,7 +170,7 @@ def write_table(ws, view: dict) -> None:
     # Text from the project, wrapped by Excel where it must; every other cell is a label evalrun breaks itself.
     rows = range(FIRST_INDICATOR_ROW, last)
     prose = {f"B{NAME_ROW}", f"B{DEPARTMENT_ROW}", f"G{DEPARTMENT_ROW}", f"B{GOALS_ROW}", f"F{GOALS_ROW}"}
-    prose |= {f"{c}{r}" for r in rows for c in "DEFI"}
+    prose |= {f"{c}{r}" for r in rows for c in "DEFI"} | {f"A{last + n}" for n in range(1, len(notes) + 1)}
     groups = [row for row, item in enumerate(view["table_rows"], FIRST_INDICATOR_ROW) if item["group_span"]]
     _lay_out(ws, NAME_ROW, last + len(notes), prose, breaks_before=[INDICATOR_HEADER_ROW] + groups[1:],
              repeat_row=INDICATOR_HEADER_ROW)

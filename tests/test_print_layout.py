@@ -217,10 +217,10 @@ def test_html_form_is_marked_for_how_it_meets_the_page(reference_workspace):
     add_department(reference_workspace, "甲单位", many_indicators)
     run(RunOptions(ruleset="2025", workspace=reference_workspace, formats=("html",)))
     html = (reference_workspace / OUT / "益阳市商务局" / f"{REFERENCE_PROJECT}.html").read_text(encoding="utf-8")
-    assert 'class="form-block page"' in html  # the reference is about a page: it starts one
+    assert 'class="form-block break-page"' in html  # the reference is about a page: it starts one
     assert html.count('<tbody class="group whole">') == 3
     long = (reference_workspace / OUT / "甲单位" / f"{REFERENCE_PROJECT}.html").read_text(encoding="utf-8")
-    assert 'class="form-block flow"' in long
+    assert 'class="form-block break-flow"' in long
     assert '<tbody class="group">' in long  # 35 产出 rows: more than half a page, may break between rows
 
 
