@@ -345,6 +345,8 @@ def _lay_out(ws, first: int, last: int, prose: set, landscape: bool = False, rep
     here at good points. ``breaks_before`` lists the rows a page may break before (first-level groups).
     """
     merged = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+    covered = {(r, c) for m in merged.values() for r in range(m.min_row, m.max_row + 1)
+               for c in range(m.min_col, m.max_col + 1)}
     cells = []  # (first row, last row, first column, last column, text, is a label)
     for row in ws.iter_rows(min_row=first, max_row=last, max_col=len(COLUMNS)):
         for cell in row:
@@ -352,13 +354,15 @@ def _lay_out(ws, first: int, last: int, prose: set, landscape: bool = False, rep
             if not text:
                 continue
             span = merged.get((cell.row, cell.column))
-            if span is None and any(cell.coordinate in m for m in ws.merged_cells.ranges):
+            if span is None and (cell.row, cell.column) in covered:
                 continue  # covered by a merged cell
             rows = (cell.row, span.max_row if span else cell.row)
             cols = (cell.column, span.max_col if span else cell.column)
-            cells.append((*rows, *cols, text, cell.coordinate not in prose and not isinstance(cell.value, (int, float, Decimal))))
+            label = cell.coordinate not in prose and not isinstance(cell.value, (int, float, Decimal))
+            cells.append((*rows, *cols, text, label))
     fixed = sum(ws.row_dimensions[r].height or 0 for r in range(1, first))  # the title
-    widths = _choose_widths(cells, PAGE_WIDTH[landscape], PAGE_HEIGHT[landscape], fixed)
+    sizer = _Sizer(cells)
+    widths = _widths(tuple(cells), landscape, fixed, sizer)
     for index, letter in enumerate(COLUMNS, 1):
         ws.column_dimensions[letter].width = widths[index]
     for (top, _, left, right, text, label) in cells:
@@ -367,10 +371,23 @@ def _lay_out(ws, first: int, last: int, prose: set, landscape: bool = False, rep
             fitted = "\n".join(textfit.lines(text, _room(widths, left, right)))
             if fitted != text:
                 ws.cell(top, left).value = fitted
-    heights = _row_heights(cells, widths, first, last)
+    heights = sizer.heights(widths, first, last)
     for row, height in heights.items():
         ws.row_dimensions[row].height = height
     _page_setup(ws, f"A1:I{last}", heights, landscape, repeat_row, breaks_before or [])
+
+
+def _widths(cells: tuple, landscape: bool, fixed: float, sizer: "_Sizer") -> dict:
+    """sizer.choose(...), remembered: a run writes each project's sheet twice (its workbook, the year's)."""
+    key = (cells, landscape, fixed)
+    if key not in _WIDTHS:
+        if len(_WIDTHS) >= 256:
+            _WIDTHS.pop(next(iter(_WIDTHS)))
+        _WIDTHS[key] = sizer.choose(PAGE_WIDTH[landscape], PAGE_HEIGHT[landscape], fixed)
+    return dict(_WIDTHS[key])
+
+
+_WIDTHS: dict = {}
 
 
 def _room(widths: dict, left: int, right: int) -> int:
@@ -389,79 +406,120 @@ def _least_width(label: str) -> int:
     return least
 
 
-def _column_widths(cells: list, budget: int) -> dict:
-    """Widths, in all ``budget`` units (or the labels' least if more), that make the table shortest.
+class _Sizer:
+    """Column widths that make a table shortest, and its row heights, from its cells' text.
 
-    Each column starts as narrow as its labels allow (_least_width), then the units left go, a few at a
-    time, to the column where they save the most height per unit; a column stops growing once all its
-    text fits on one line, and what no column can use goes to the widest text.
+    Each column starts as narrow as its labels allow (_least_width); then the units of width left go, a
+    few at a time, to the column where they save the most height per unit; a column stops growing once
+    all its text fits on one line, and what no column can use goes to the one with the widest text.
     """
-    n = len(COLUMNS)
-    single = {c: [x for x in cells if x[2] == x[3] == c] for c in range(1, n + 1)}
-    least = {c: max([MIN_WIDTH] + [_least_width(t) for *_, t, label in single[c] if label]) for c in single}
-    most = {c: min(MAX_WIDTH, max([least[c]] + [max(textfit.width(line) for line in t.split("\n")) + 1
-                                                 for *_, t, _ in single[c]])) for c in single}
-    widths = dict(least)
 
-    def height(columns: dict) -> float:
-        return sum(_row_heights(cells, columns, None, None).values())
+    LOOK_AHEAD = 8  # units a column is tried wider by, to get past widths that save nothing
 
-    current = height(widths)
-    while (left := budget - sum(widths.values())) > 0:
-        best, best_rate, best_step = None, 0.0, 0
-        for c in widths:
-            for step in range(1, min(left, most[c] - widths[c]) + 1):
-                gain = current - height({**widths, c: widths[c] + step})
-                if gain > 0:
-                    if gain / step > best_rate:
-                        best, best_rate, best_step = c, gain / step, step
-                    break
-        if best is None:
-            break
-        widths[best] += best_step
-        current = height(widths)
-    spare = budget - sum(widths.values())
-    if spare > 0:  # nothing gets shorter: the widest text gets the rest, so the table fills the page
-        widest = max(widths, key=lambda c: (most[c] - widths[c], -c))
-        widths[widest] += spare
-    return widths
+    def __init__(self, cells: list):
+        self.cells = [(top, bottom, tuple(range(left, right + 1)), text) for top, bottom, left, right, text, _ in cells]
+        self.lines: dict = {}
+        columns = range(1, len(COLUMNS) + 1)
+        single = {c: [x for x in cells if x[2] == x[3] == c] for c in columns}
+        self.least = {c: max([MIN_WIDTH] + [_least_width(t) for *_, t, label in single[c] if label]) for c in columns}
+        self.most = {c: min(MAX_WIDTH, max([self.least[c]] + [max(textfit.width(line) for line in t.split("\n")) + 1
+                                                              for *_, t, _ in single[c]])) for c in columns}
 
+    def heights(self, widths: dict, first: int | None = None, last: int | None = None) -> dict:
+        """Each row as tall as its tallest cell; a cell merged over rows gets what it lacks on its last row."""
+        line, lines = _LINE_HEIGHT, self.lines
+        heights: dict = {}
+        tall = []
+        for index, (top, bottom, columns, text) in enumerate(self.cells):
+            room = (widths[columns[0]] if len(columns) == 1 else sum(widths[c] for c in columns)) - 1
+            count = lines.get((index, room))
+            if count is None:
+                count = lines[(index, room)] = textfit.line_count(text, int(room))
+            need = count * line + _ROW_PADDING
+            if top == bottom:
+                if need > heights.get(top, 0):
+                    heights[top] = need
+            else:
+                tall.append((top, bottom, need))
+        if first is not None:
+            for row in range(first, last + 1):
+                heights.setdefault(row, line + _ROW_PADDING)
+        for top, bottom, need in tall:
+            rows = range(top, bottom + 1)
+            for row in rows:
+                heights.setdefault(row, line + _ROW_PADDING)
+            lack = need - sum(heights[r] for r in rows)
+            if lack > 0:
+                heights[bottom] += lack
+        return {row: round(h, 1) for row, h in heights.items()}
 
-def _choose_widths(cells: list, page_px: float, page_height: float, fixed_height: float) -> dict:
-    """The widths for one page's width; or wider, printed smaller (down to MIN_SCALE), where that fits the
-    sheet on one page; or the page's width when nothing fits."""
-    n = len(COLUMNS)
-    page = int((page_px - 5 * n) / 7)
-    for budget in range(page, int(page / MIN_SCALE) + 1, 4):
-        widths = _column_widths(cells, budget)
-        total = sum(widths.values())
-        scale = min(1.0, page_px / (7 * total + 5 * n))
-        if (sum(_row_heights(cells, widths, None, None).values()) + fixed_height) * scale <= page_height:
-            return widths
-    return _column_widths(cells, page)
+    def total(self, widths: dict) -> float:
+        """The table's height: what ``heights`` sums to, computed without the rounding (the search's hot path)."""
+        line, lines = _LINE_HEIGHT, self.lines
+        heights: dict = {}
+        tall = []
+        for index, (top, bottom, columns, text) in enumerate(self.cells):
+            room = (widths[columns[0]] if len(columns) == 1 else sum(widths[c] for c in columns)) - 1
+            count = lines.get((index, room))
+            if count is None:
+                count = lines[(index, room)] = textfit.line_count(text, int(room))
+            need = count * line
+            if top == bottom:
+                if need > heights.get(top, 0):
+                    heights[top] = need
+            else:
+                tall.append((top, bottom, need))
+        total = sum(heights.values()) + _ROW_PADDING * len(heights)
+        for top, bottom, need in tall:  # merged over rows: what those rows lack
+            have = sum(heights.get(r, line) + _ROW_PADDING for r in range(top, bottom + 1))
+            for r in range(top, bottom + 1):
+                if r not in heights:
+                    heights[r] = line
+                    total += line + _ROW_PADDING
+            if need + _ROW_PADDING > have:
+                total += need + _ROW_PADDING - have
+        return total
 
+    def _grow(self, widths: dict, budget: int, current: float) -> float:
+        """Spend units up to ``budget`` where they save the most height; returns the new total height."""
+        while (left := budget - sum(widths.values())) > 0:
+            best, best_rate, best_step = None, 0.0, 0
+            for c in widths:
+                for step in range(1, min(left, self.most[c] - widths[c], self.LOOK_AHEAD) + 1):
+                    gain = current - self.total({**widths, c: widths[c] + step})
+                    if gain > 0:
+                        if gain / step > best_rate:
+                            best, best_rate, best_step = c, gain / step, step
+                        break
+            if best is None:
+                break
+            widths[best] += best_step
+            current -= best_rate * best_step
+        return current
 
-def _row_heights(cells: list, widths: dict, first: int | None, last: int | None) -> dict:
-    """Each row as tall as its tallest cell; a cell merged over rows gets what it lacks on its last row."""
-    heights: dict = {}
-    tall = []
-    for top, bottom, left, right, text, _ in cells:
-        need = textfit.line_count(text, _room(widths, left, right)) * _LINE_HEIGHT + _ROW_PADDING
-        if top == bottom:
-            heights[top] = max(heights.get(top, 0), need)
-        else:
-            tall.append((top, bottom, need))
-    if first is not None:
-        for row in range(first, last + 1):
-            heights.setdefault(row, _LINE_HEIGHT + _ROW_PADDING)
-    for top, bottom, need in tall:
-        rows = range(top, bottom + 1)
-        for row in rows:
-            heights.setdefault(row, _LINE_HEIGHT + _ROW_PADDING)
-        lack = need - sum(heights[r] for r in rows)
-        if lack > 0:
-            heights[bottom] += lack
-    return {row: round(h, 1) for row, h in heights.items()}
+    def _filled(self, widths: dict, budget: int) -> dict:
+        spare = budget - sum(widths.values())
+        filled = dict(widths)
+        if spare > 0:  # nothing gets shorter: the widest text gets the rest, so the table fills the page
+            filled[max(filled, key=lambda c: (self.most[c] - filled[c], -c))] += spare
+        return filled
+
+    def choose(self, page_px: float, page_height: float, fixed_height: float) -> dict:
+        """The widths for one page's width; or wider, printed smaller (down to MIN_SCALE), where that
+        fits the sheet on one page; or the page's width when nothing does."""
+        n = len(COLUMNS)
+        page = int((page_px - 5 * n) / 7)
+        widths = dict(self.least)
+        current = self.total(widths)
+        first = None
+        for budget in range(page, int(page / MIN_SCALE) + 1, 4):
+            current = self._grow(widths, budget, current)
+            candidate = self._filled(widths, budget)
+            first = first or candidate
+            scale = min(1.0, page_px / (7 * sum(candidate.values()) + 5 * n))
+            if (self.total(candidate) + fixed_height) * scale <= page_height:
+                return candidate
+        return first
 
 
 def _page_setup(ws, area: str, heights: dict, landscape: bool, repeat_row: int | None, breaks_before: list) -> None:

@@ -235,3 +235,27 @@ def test_printcheck_says_what_to_install_when_a_tool_is_missing(monkeypatch, cap
     error = capsys.readouterr().err
     assert "printcheck: chromium and LibreOffice (soffice) not found; install them" in error
     assert "apt-get install chromium libreoffice-writer-nogui" in error
+
+
+def test_the_sizer_total_is_the_sum_of_the_row_heights(reference_workspace):
+    """The width search adds heights up without rounding; the heights written are rounded: they agree."""
+    from engine.xlsx import _Sizer
+
+    add_department(reference_workspace, "甲单位", many_indicators)
+    run(RunOptions(ruleset="2025", workspace=reference_workspace, formats=("xlsx",)))
+    for department in ("益阳市商务局", "甲单位"):
+        ws = sheet(reference_workspace, department)
+        merged = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+        covered = {(r, c) for m in merged.values() for r in range(m.min_row, m.max_row + 1)
+                   for c in range(m.min_col, m.max_col + 1)}
+        cells = []
+        for row in ws.iter_rows(min_row=2, max_row=ws.max_row, max_col=9):
+            for cell in row:
+                if cell.value in (None, "") or ((cell.row, cell.column) in covered and (cell.row, cell.column) not in merged):
+                    continue
+                span = merged.get((cell.row, cell.column))
+                cells.append((cell.row, span.max_row if span else cell.row, cell.column,
+                              span.max_col if span else cell.column, str(cell.value), False))
+        sizer = _Sizer(cells)
+        for widths in ({c: 10 for c in range(1, 10)}, {c: 6 + c for c in range(1, 10)}):
+            assert abs(sizer.total(widths) - sum(sizer.heights(widths).values())) < 0.1 * len(sizer.heights(widths))
