@@ -75,7 +75,7 @@ class YearSummary:
         unit = _common_unit(evaluated)
         for row in rows:
             _amounts_in(row, unit)
-        bases = list(dict.fromkeys(r["budget_basis"] for r in evaluated))
+        bases = list(dict.fromkeys(r["budget_basis"] for r in evaluated))  # "": a rate formula without executed / …
         sections = []
         for department in dict.fromkeys(r["department"] for r in rows):
             members = [r for r in rows if r["department"] == department]
@@ -91,7 +91,7 @@ class YearSummary:
             "distribution": distribution,
             # the budget each 执行率 is computed on, as the ruleset's rate formula says
             "unit": unit,
-            "budget_basis": bases[0] if len(bases) == 1 else "预算数",
+            "budget_basis": bases[0] if len(bases) == 1 and bases[0] else "预算数",
             "rate_note": _rate_note(bases, evaluated),
             "sections": sections,
             "grand_total": _subtotal("合计", rows, ruleset) if len(sections) > 1 else None,
@@ -161,12 +161,12 @@ def _in_words(node: ast.AST) -> str:
 
 
 def _rate_note(bases: list, rows: list) -> str:
-    if not bases:
+    if not bases or bases == [""]:
         return ""
     if len(bases) == 1:
         return f"执行率 = 全年执行数 / {bases[0]}（按评分规则的执行率公式）"
     return "执行率 = 全年执行数 / 预算数，预算数按各部门评分规则取：" + "、".join(
-        f"{department} {basis}" for department, basis in dict.fromkeys(
+        f"{department} {basis or '（规则未按预算数计算执行率）'}" for department, basis in dict.fromkeys(
             (r["department"], r["budget_basis"]) for r in rows))
 
 
@@ -181,7 +181,7 @@ def _amounts_in(row: dict, unit: str) -> None:
         return
     factor = UNIT_FACTORS[row["amounts"]["unit"]][1] / UNIT_FACTORS[unit][1]
     row["amounts"] = {**{k: v * factor for k, v in row["amounts"].items() if k != "unit"}, "unit": unit}
-    row["executed"] = row["amounts"]["executed"]
+    row["executed"], row["initial"] = row["amounts"]["executed"], row["amounts"]["initial"]
     if row["budget"] is not None:
         row["budget"] *= factor
 
