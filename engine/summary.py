@@ -3,20 +3,15 @@
 ``YearSummary`` collects each project as ``run`` evaluates it (a plain view,
 not the whole result) and turns into one context for the summary templates
 and the year workbook: rows sorted by department, then best score first,
-<<<<<<< HEAD
 projects not graded (未定级: a finding the ruleset marks as an error) after the
 graded ones and projects that failed to evaluate last in their department,
-and the grade distribution in the ruleset's order, then 未定级 and 未能评价.
-=======
-projects that failed to evaluate last in their department, a subtotal per
-department (and a 合计 when there are several), and the grade distribution
-in the ruleset's order.
+a subtotal per department (and a 合计 when there are several), and the grade
+distribution in the ruleset's order, then 未定级 and 未能评价.
 
 Each row shows the budget its 执行率 is computed on: the amount the
 ruleset's rate formula divides 全年执行数 by (``executed / full_year`` ->
 全年预算数), so the printed rate checks against the printed amounts. Amounts
 are shown in one unit (the projects' own when they agree, else 万元).
->>>>>>> print
 """
 from __future__ import annotations
 
@@ -26,18 +21,12 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-<<<<<<< HEAD
 from .check import UNGRADED
-from .errors import EvalrunError, EvalrunErrors
-from .model import ProjectResult, Ruleset
-from .targets import format_number
-=======
 from .errors import EvalrunError, EvalrunErrors, Source
 from .evaluate import percent
 from .formulas import compile_formula, evaluate
 from .model import BudgetRule, Formula, ProjectResult, Ruleset
 from .targets import UNIT_FACTORS, format_number
->>>>>>> print
 from .view import report_view
 
 NAME = "汇总"  # the files are 汇总.md, 汇总.html, 汇总.xlsx in the year's folder
@@ -116,17 +105,13 @@ class YearSummary:
 
 
 def _row(result: ProjectResult, view: dict, link: str | None) -> dict:
-<<<<<<< HEAD
     ordered = sorted(view["findings"], key=lambda f: f["severity"] != "error")  # the reason for 未定级 first
     findings = [f"{'错误' if f['severity'] == 'error' else '提示'}：{f['message']}" for f in ordered]
-=======
-    findings = [f"{'错误' if f['severity'] == 'error' else '提示'}：{f['message']}" for f in view["findings"]]
     budget = result.project.budget
     amounts = {"unit": budget.unit, "initial": budget.initial, "full_year": budget.full_year,
                "adjusted": budget.adjusted if budget.adjusted is not None else budget.full_year,
                "executed": budget.executed}
     basis = rate_basis(result.ruleset.budget)
->>>>>>> print
     return {
         "department": result.project.department, "project": result.project.name, "file": result.project.file,
         "link": link, "initial": view["budget"]["initial"], "executed": view["budget"]["executed"],
