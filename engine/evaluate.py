@@ -46,19 +46,24 @@ class Scorer:
         places = ruleset.rounding.places
         self.quantum = Decimal(1).scaleb(-places)
         self.mode = ROUNDING_MODES[ruleset.rounding.mode]
-        comparators = sorted({judge.comparator_of(ruleset, Measure("", QUANTITY, written, ZERO))
-                              for written in (None,) + COMPARATORS})
+        reachable = {judge.comparator_of(ruleset, Measure("", QUANTITY, written, ZERO))
+                     for written in (None,) + COMPARATORS}
+        comparators = [c for c in (">=", ">", "<=", "<", "=") if c in reachable]  # the most common first
+        self.index: dict = {}  # (method named by the row, target kind, comparator) -> route number, -1: an error
         helpers = {
-            "_Decimal": Decimal, "_ZERO": ZERO, "_new": _new, "_Scored": Scored, "_RULESET": ruleset,
-            "_setdict": _setdict, "_Q": self.quantum, "_MODE": self.mode,
-            "_WORDS": self.words, "_numeric": judge.numeric, "_level": judge.level, "_point": judge.point,
-            "_band": judge.band, "_pow": numeric.power, "_number": _number, "_no_row": _no_row,
-            "_percent": self._percent,
+            "_Decimal": Decimal, "_ZERO": ZERO, "_HUNDRED": HUNDRED, "_new": _new, "_set": _set, "_id": id, "_tuple": tuple,
+            "_Scored": Scored, "_GroupScore": GroupScore, "_RULESET": ruleset, "_Q": self.quantum,
+            "_MODE": self.mode, "_WORDS": self.words, "_numeric": judge.numeric, "_level": judge.level,
+            "_point": judge.point, "_band": judge.band, "_pow": numeric.power, "_number": _number,
+            "_no_row": _no_row, "_percent": self._percent, "_FAILURES": _FAILURES, "_failure": self._failure,
+            "_total_failure": _total_failure, "_refuse": partial(_refuse, ruleset), "_not_applicable": _not_applicable,
+            "_allotted": allotted_weights, "_range_weight": _range_weight, "_deducted": _deducted,
+            "_INDEX_get": self.index.get, "_index_for": self._index_for,
         }
-        namespace, self.compiled, self.source = generate(ruleset, helpers, numeric.FUNCTIONS, comparators)
+        namespace, self.routes, self.source = generate(ruleset, helpers, numeric.FUNCTIONS, comparators)
         self.budget = namespace["budget"]
-        self.routes: dict = {}
-        self.groups = tuple(group.name for group in ruleset.groups)
+        self.route_functions = namespace["routes"]
+        self._score_project = namespace["score_project"]
 
     def _percent(self, rate: Decimal) -> str:
         try:
@@ -67,90 +72,49 @@ class Scorer:
             raise _RateTooLarge(f"it gives {rate}, too large to show as a percentage rounded to "
                                 f"{self.ruleset.rounding.places} places") from None
 
-    def route(self, ind: Indicator):
-        """The compiled function that scores rows like ``ind`` (same method, target kind and comparison)."""
-        key = judge.route_key(ind)
-        found = self.routes.get(key)
-        if found is None:
-            try:
-                method, comparator, mode = judge.choose(self.ruleset, ind)
-            except EvalrunError:
-                found = partial(_refuse, self.ruleset)  # each row gets its own message
-            else:
-                found = self.compiled[(method.name, comparator if mode == "numeric" else None)]
-            self.routes[key] = found
+    def _index_for(self, ind: Indicator) -> int:
+        """The number of the route that scores rows like ``ind`` (same method, target kind and comparison)."""
+        try:
+            method, comparator, mode = judge.choose(self.ruleset, ind)
+        except EvalrunError:
+            found = -1  # each row gets its own message
+        else:
+            found = self.routes.index((method, comparator if mode == "numeric" else None))
+        self.index[judge.route_key(ind)] = found
         return found
+
+    def route(self, ind: Indicator):
+        """The compiled function that scores one row like ``ind``: ``route(ind, weight, tracer) -> row``."""
+        found = self.index.get(judge.route_key(ind))
+        if found is None:
+            found = self._index_for(ind)
+        return partial(_refuse, self.ruleset) if found < 0 else self.route_functions[found]
 
     def score(self, project: Project, tracer=None):
         """(rate, budget_row, rows, groups, total, max_total, grade)."""
-        ruleset = self.ruleset
         with numeric.scoring():
             try:
-                rate, budget_row = self.budget(project, tracer)
-            except _FAILURES as exc:
-                raise _failure(exc, partial(self.budget, project), ruleset, ruleset.budget.name,
+                return self._score_project(project, tracer)
+            except _FAILURES as exc:  # the rows and the total word their own failures: the budget row's
+                raise _failure(exc, partial(self.budget, project), self.ruleset, self.ruleset.budget.name,
                                project.budget.source) from None
-            weights = None
-            if ruleset.not_applicable == "redistribute":
-                weights = allotted_weights(ruleset, project.indicators)
-            # Sums in the order the rows come, so that they are equal to the last digit whatever the mode.
-            sums = dict.fromkeys(self.groups, ZERO)
-            possible = ZERO
-            rows = []
-            append = rows.append
-            routes = self.routes
-            for ind in project.indicators:
-                if ind.applicable:
-                    weight = ind.weight if weights is None else weights[id(ind)]
-                    target = ind.target
-                    route = routes.get((ind.method, target.kind, target.comparator))
-                    if route is None:
-                        route = self.route(ind)
-                    try:
-                        row = route(ind, weight, tracer)
-                    except _FAILURES as exc:
-                        raise _failure(exc, partial(route, ind, weight), ruleset, f"`{ind.label}`",
-                                       ind.source) from None
-                    possible += weight
-                    if ind.level1 in sums:
-                        sums[ind.level1] += row.score
-                else:
-                    row = _not_applicable(ind)
-                append(row)
-            groups = []
-            earned = ZERO
-            for group in ruleset.groups:
-                score = sums[group.name]
-                earned += score
-                weight = group.weight
-                if weight is None:  # a weight range: the department's rows set it
-                    weight = sum((i.weight for i in project.indicators if i.level1 == group.name), ZERO)
-                groups.append(new_instance(GroupScore, {"name": group.name, "weight": weight, "score": score}))
-            try:
-                total, max_total = self._total(project, budget_row.score + earned, budget_row.weight + possible)
-            except _FAILURES as exc:
-                raise EvalrunError(f"the total cannot be computed: {numeric.failure_reason(exc)}", project.source) \
-                    from None
-        for band in ruleset.grades:
-            if total >= band.minimum:
-                grade = band.grade
-                break
-        else:
-            grade = ruleset.grades[-1].grade
-        return rate, budget_row, tuple(rows), tuple(groups), total, max_total, grade
 
-    def _total(self, project: Project, earned: Decimal, possible: Decimal):
-        if self.ruleset.not_applicable == "rescale" and possible:
-            base, max_total = earned * HUNDRED / possible, HUNDRED
-        else:
-            base, max_total = earned, possible
-        if project.deductions:  # deductions never take a total below 0
-            base = max(ZERO, base - sum((d.points for d in project.deductions), ZERO))
-        return base.quantize(self.quantum, self.mode), max_total
+    def _failure(self, exc: BaseException, index: int, ind: Indicator, weight: Decimal) -> EvalrunError:
+        return _failure(exc, partial(self.route_functions[index], ind, weight), self.ruleset, f"`{ind.label}`",
+                        ind.source)
 
 
-def _setdict(obj, values: dict) -> None:
-    _set(obj, "__dict__", values)
+def _range_weight(indicators, group: str) -> Decimal:
+    """A group whose weight the department sets within a range weighs what its rows weigh."""
+    return sum((i.weight for i in indicators if i.level1 == group), ZERO)
+
+
+def _deducted(base: Decimal, deductions) -> Decimal:
+    return max(ZERO, base - sum((d.points for d in deductions), ZERO))
+
+
+def _total_failure(exc: BaseException, project: Project) -> EvalrunError:
+    return EvalrunError(f"the total cannot be computed: {numeric.failure_reason(exc)}", project.source)
 
 
 def _not_applicable(ind: Indicator) -> Score:

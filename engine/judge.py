@@ -12,12 +12,14 @@ words (engine.trace), so scoring without a trace makes no text.
 """
 from __future__ import annotations
 
+import operator
 from decimal import Decimal
 
 from .errors import EvalrunError, did_you_mean
 from .model import Indicator, Method, Ruleset
-from .targets import DATE, GROWTH, QUALITATIVE, QUANTITY, Measure, bound_within, compare, convert, format_number, normalize
+from .targets import DATE, GROWTH, QUALITATIVE, QUANTITY, Measure, bound_within, convert, format_number, normalize
 
+COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "=": operator.eq}
 # How a qualitative row's level was found.
 HOW_CHOSEN, HOW_NUMERIC, HOW_WORDS, HOW_MISSED, HOW_ACHIEVED, HOW_SAME_TEXT = range(6)
 # How a point inside the band was picked.
@@ -101,7 +103,8 @@ def choose(ruleset: Ruleset, ind: Indicator):
 def numeric(words: Words, ind: Indicator, comparator: str):
     """(met, the actual value in the target's terms) for a numeric target."""
     target, actual = ind.target, ind.actual
-    if actual.kind == QUALITATIVE:
+    kind = actual.kind
+    if kind == QUALITATIVE:
         if words.flat(actual.text) in words.achieved:
             return True, target.value  # `完成` against a number: as reached
         raise EvalrunError(
@@ -109,15 +112,17 @@ def numeric(words: Words, ind: Indicator, comparator: str):
             f"`{target.text}`; write the value reached (for example `{format_number(target.value)}{target.unit}`)",
             ind.sources.get("actual", ind.source),
         )
-    value = in_target_terms(ind)
+    value = actual.value
+    if kind != target.kind or (actual.unit != target.unit and actual.unit and target.unit):
+        value = in_target_terms(ind)
     if actual.comparator and actual.comparator != "=":
         return bound_within(actual.comparator, value, comparator, target.value), value
-    return compare(value, comparator, target.value), value
+    return COMPARE[comparator](value, target.value), value
 
 
 def in_target_terms(ind: Indicator) -> Decimal:
+    """The actual value in the target's unit; an error when it is of another kind or unit."""
     target, actual = ind.target, ind.actual
-    where = ind.sources.get("actual", ind.source)
     kind = actual.kind
     if target.kind == GROWTH and kind == QUANTITY and actual.unit in ("%", ""):
         kind = GROWTH  # `32.6%` against `增长 5.5% 以上` is the growth rate
@@ -126,7 +131,7 @@ def in_target_terms(ind: Indicator) -> Decimal:
         raise EvalrunError(
             f"`{ind.label}`: the target `{target.text}` is {words[target.kind]} but the actual value "
             f"`{actual.text}` is {words[kind]}; write both the same way",
-            where,
+            ind.sources.get("actual", ind.source),
         )
     unit = actual.unit or target.unit
     value = convert(actual.value, unit, target.unit)
@@ -134,7 +139,7 @@ def in_target_terms(ind: Indicator) -> Decimal:
         raise EvalrunError(
             f"`{ind.label}`: the actual value `{actual.text}` is in {unit} but the target `{target.text}` "
             f"is in {target.unit}; use the target's unit",
-            where,
+            ind.sources.get("actual", ind.source),
         )
     return value
 

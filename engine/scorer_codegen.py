@@ -140,73 +140,82 @@ class _Writer:
         self.emit(indent + 1, "kept = raw")
 
     def row(self, indent: int, method: str, met: str, band: str) -> None:
+        """``row`` and its ``score``: what scoring decided; the indicator's own fields are read from it
+        when first used (engine.trace.Scored)."""
         self.emit(indent, "row = _new(_Scored)")
-        self.emit(indent, "_setdict(row, {'level1': ind.level1, 'level2': ind.level2, 'name': ind.name, "
-                          "'weight': ind.weight, 'target': ind.target.text, 'actual': ind.actual.text, "
-                          "'applicable': True, 'score': kept.quantize(_Q, _MODE), "
-                          "'reported_score': ind.reported_score, 'explanation': ind.explanation, 'note': ind.note, "
-                          f"'source': ind.source, 'allotted': weight, 'method': {method}, 'met': {met}, "
-                          f"'band': {band}, '_origin': (_RULESET, ind)}})")
+        self.emit(indent, "fields = row.__dict__")
+        self.emit(indent, "fields['applicable'] = True")
+        self.emit(indent, "fields['score'] = score = kept.quantize(_Q, _MODE)")
+        self.emit(indent, "fields['allotted'] = weight")
+        self.emit(indent, f"fields['method'] = {method}")
+        self.emit(indent, f"fields['met'] = {met}")
+        self.emit(indent, f"fields['band'] = {band}")
+        self.emit(indent, "fields['_subject'] = ind")
+        self.emit(indent, "fields['_ruleset'] = _RULESET")
 
-    # ---------------------------------------------------------------- routes
+    # ---------------------------------------------------------------- routes: ind, weight, tracer -> row, score
 
-    def numeric_route(self, name: str, method, comparator: str) -> None:
+    def numeric_route(self, i: int, method, comparator: str) -> None:
         m = self.ns.add(method, "_m")
         label = self.ns.add(method.name)
         operator = OPERATORS[comparator]
         cmp = self.ns.add(comparator)
-        self.emit(0, f"def {name}(ind, weight, tracer):")
-        self.emit(1, "target = ind.target")
-        self.emit(1, "actual = ind.actual")
-        self.emit(1, "v_target = target.value")
-        self.emit(1, "if actual.kind == target.kind and actual.unit == target.unit and actual.comparator is None:")
-        self.emit(2, "v_actual = actual.value")
-        self.emit(2, f"v_met = v_actual {operator} v_target")
-        self.emit(1, "else:")
-        self.emit(2, f"v_met, v_actual = _numeric(_WORDS, ind, {cmp})")
-        self.emit(1, "v_weight = weight")
+        self.emit(i, "target = ind.target")
+        self.emit(i, "actual = ind.actual")
+        self.emit(i, "v_target = target.value")
+        self.emit(i, "if actual.kind == target.kind and actual.unit == target.unit and actual.comparator is None:")
+        self.emit(i + 1, "v_actual = actual.value")
+        self.emit(i + 1, f"v_met = v_actual {operator} v_target")
+        self.emit(i, "else:")
+        self.emit(i + 1, f"v_met, v_actual = _numeric(_WORDS, ind, {cmp})")
+        self.emit(i, "v_weight = weight")
         table = method.table
         if table is None:
-            self.run_formula(1, "raw", method.formula, "formula", "ind", m, QUANTITATIVE_ORDER)
-            self.clamp(1, "weight")
-            self.row(1, label, "v_met", "None")
-            self.emit(1, "if tracer is not None:")
+            self.run_formula(i, "raw", method.formula, "formula", "ind", m, QUANTITATIVE_ORDER)
+            self.clamp(i, "weight")
+            self.row(i, label, "v_met", "None")
+            self.emit(i, "if tracer is not None:")
             f = self.ns.add(method.formula, "_F")
-            self.emit(2, f"tracer.numeric(row, ind, {m}, {f}, {cmp}, v_met, v_target, v_actual, raw, None)")
-            self.emit(1, "return row")
+            self.emit(i + 1, f"tracer.numeric(row, ind, {m}, {f}, {cmp}, v_met, v_target, v_actual, raw, None)")
             return
-        self.run_formula(1, "value", table.input, "input", "ind", m, QUANTITATIVE_ORDER)
+        self.run_formula(i, "value", table.input, "input", "ind", m, QUANTITATIVE_ORDER)
         for index, table_row in enumerate(table.rows):
             tests = []
             if table_row.low is not None:
                 tests.append(f"value >= {self.ns.add(table_row.low)}")
             if table_row.high is not None:
                 tests.append(f"value <= {self.ns.add(table_row.high)}")
-            self.emit(1, f"{'if' if index == 0 else 'elif'} {' and '.join(tests) or 'True'}:")
-            self.emit(2, f"index = {index}")
-            self.emit(2, f"used = {self.ns.add(table_row.score, '_F')}")
-            self.run_formula(2, "raw", table_row.score, "formula", "ind", m, QUANTITATIVE_ORDER)
-        self.emit(1, "else:")
-        self.emit(2, f"raise _no_row(ind, {m}, value)")
-        self.clamp(1, "weight")
-        self.row(1, label, "v_met", "None")
-        self.emit(1, "if tracer is not None:")
-        self.emit(2, f"tracer.numeric(row, ind, {m}, used, {cmp}, v_met, v_target, v_actual, raw, (index, value))")
-        self.emit(1, "return row")
+            self.emit(i, f"{'if' if index == 0 else 'elif'} {' and '.join(tests) or 'True'}:")
+            self.emit(i + 1, f"index = {index}")
+            self.emit(i + 1, f"used = {self.ns.add(table_row.score, '_F')}")
+            self.run_formula(i + 1, "raw", table_row.score, "formula", "ind", m, QUANTITATIVE_ORDER)
+        self.emit(i, "else:")
+        self.emit(i + 1, f"raise _no_row(ind, {m}, value)")
+        self.clamp(i, "weight")
+        self.row(i, label, "v_met", "None")
+        self.emit(i, "if tracer is not None:")
+        self.emit(i + 1, f"tracer.numeric(row, ind, {m}, used, {cmp}, v_met, v_target, v_actual, raw, (index, value))")
 
-    def level_route(self, name: str, method) -> None:
+    def level_route(self, i: int, method) -> None:
         m = self.ns.add(method, "_m")
         label = self.ns.add(method.name)
-        self.emit(0, f"def {name}(ind, weight, tracer):")
-        self.emit(1, f"v_met, level, how, value = _level(_WORDS, {m}, ind)")
-        self.emit(1, f"v_point, point_how = _point({m}, level, ind, weight)")
-        self.emit(1, "v_weight = weight")
-        self.run_formula(1, "raw", method.formula, "formula", "ind", m, QUALITATIVE_ORDER)
-        self.clamp(1, "weight")
-        self.row(1, label, "v_met", "_band(level)")
-        self.emit(1, "if tracer is not None:")
-        self.emit(2, f"tracer.level(row, ind, {m}, level, how, value, v_point, point_how, v_met, raw)")
-        self.emit(1, "return row")
+        self.emit(i, f"v_met, level, how, value = _level(_WORDS, {m}, ind)")
+        self.emit(i, f"v_point, point_how = _point({m}, level, ind, weight)")
+        self.emit(i, "v_weight = weight")
+        self.run_formula(i, "raw", method.formula, "formula", "ind", m, QUALITATIVE_ORDER)
+        self.clamp(i, "weight")
+        self.row(i, label, "v_met", "_BANDS[_id(level)]")
+        self.emit(i, "if tracer is not None:")
+        self.emit(i + 1, f"tracer.level(row, ind, {m}, level, how, value, v_point, point_how, v_met, raw)")
+
+    def route(self, i: int, route) -> None:
+        method, comparator = route
+        if method.kind == "qualitative":
+            self.level_route(i, method)
+        else:
+            self.numeric_route(i, method, comparator)
+
+    # ---------------------------------------------------------------- the 预算执行率 row
 
     def budget(self) -> None:
         rule = self.ruleset.budget
@@ -227,40 +236,121 @@ class _Writer:
         self.run_formula(1, "raw", rule.score, "score", "project", owner, BUDGET_ORDER)
         self.clamp(1, "v_weight")
         self.emit(1, "row = _new(_Scored)")
-        self.emit(1, f"_setdict(row, {{'level1': '', 'level2': '', 'name': {name}, 'weight': v_weight, "
+        self.emit(1, f"_set(row, '__dict__', {{'level1': '', 'level2': '', 'name': {name}, 'weight': v_weight, "
                      "'target': '100%', 'actual': shown, 'applicable': True, 'score': kept.quantize(_Q, _MODE), "
                      "'reported_score': None, 'explanation': '', 'note': '', 'source': b.source, "
                      "'allotted': v_weight, 'method': 'budget_execution', 'met': None, 'band': None, "
-                     "'_origin': (_RULESET, project)})")
+                     "'_subject': project, '_ruleset': _RULESET})")
         self.emit(1, "if tracer is not None:")
         self.emit(2, "tracer.budget(row, project, v_rate, raw)")
         self.emit(1, "return v_rate, row")
 
+    # ---------------------------------------------------------------- a whole project
 
-def generate(ruleset: Ruleset, base: dict, functions, comparators) -> tuple[dict, dict, str]:
-    """(namespace with ``budget``, {(method name, comparator or None): route}, the source).
+    def project(self, routes: list) -> None:
+        """rate, budget row, rows, groups, total, max total, grade; the routes inlined in the loop."""
+        ruleset = self.ruleset
+        groups = [(f"s{k}", self.ns.add(group.name), group) for k, group in enumerate(ruleset.groups)]
+        self.emit(0, "def score_project(project, tracer):")
+        self.emit(1, "rate, budget_row = budget(project, tracer)")
+        self.emit(1, "indicators = project.indicators")
+        if ruleset.not_applicable == "redistribute":
+            self.emit(1, "weights = _allotted(_RULESET, indicators)")
+        for local, _, _ in groups:
+            self.emit(1, f"{local} = _ZERO")
+        self.emit(1, "possible = _ZERO")
+        self.emit(1, "rows = []")
+        self.emit(1, "append = rows.append")
+        self.emit(1, "for ind in indicators:")
+        self.emit(2, "if not ind.applicable:")
+        self.emit(3, "append(_not_applicable(ind))")
+        self.emit(3, "continue")
+        self.emit(2, "weight = weights[_id(ind)]" if ruleset.not_applicable == "redistribute" else "weight = ind.weight")
+        self.emit(2, "target = ind.target")
+        self.emit(2, "r = _INDEX_get((ind.method, target.kind, target.comparator))")
+        self.emit(2, "if r is None:")
+        self.emit(3, "r = _index_for(ind)")
+        self.emit(2, "try:")
+        for index, route in enumerate(routes):
+            self.emit(3, f"{'if' if index == 0 else 'elif'} r == {index}:")
+            self.route(4, route)
+        self.emit(3, "else:")
+        self.emit(4, "_refuse(ind, weight, tracer)")
+        self.emit(2, "except _FAILURES as exc:")
+        self.emit(3, "raise _failure(exc, r, ind, weight) from None")
+        self.emit(2, "possible += weight")
+        self.emit(2, "level1 = ind.level1")
+        for k, (local, name, _) in enumerate(groups):
+            self.emit(2, f"{'if' if k == 0 else 'elif'} level1 == {name}:")
+            self.emit(3, f"{local} += score")
+        self.emit(2, "append(row)")
+        self.emit(1, "earned = _ZERO")
+        for local, name, group in groups:
+            weight = self.ns.add(group.weight) if group.weight is not None else f"_range_weight(indicators, {name})"
+            self.emit(1, f"earned += {local}")
+            self.emit(1, "group = _new(_GroupScore)")
+            self.emit(1, "fields = group.__dict__")
+            self.emit(1, f"fields['name'] = {name}")
+            self.emit(1, f"fields['weight'] = {weight}")
+            self.emit(1, f"fields['score'] = {local}")
+            self.emit(1, f"{local} = group")
+        self.emit(1, "try:")
+        self.emit(2, "earned = budget_row.score + earned")
+        self.emit(2, "possible = budget_row.weight + possible")
+        if ruleset.not_applicable == "rescale":
+            self.emit(2, "if possible:")
+            self.emit(3, "base = earned * _HUNDRED / possible")
+            self.emit(3, "max_total = _HUNDRED")
+            self.emit(2, "else:")
+            self.emit(3, "base = earned")
+            self.emit(3, "max_total = possible")
+        else:
+            self.emit(2, "base = earned")
+            self.emit(2, "max_total = possible")
+        self.emit(2, "if project.deductions:  # deductions never take a total below 0")
+        self.emit(3, "base = _deducted(base, project.deductions)")
+        self.emit(2, "total = base.quantize(_Q, _MODE)")
+        self.emit(1, "except _FAILURES as exc:")
+        self.emit(2, "raise _total_failure(exc, project) from None")
+        for k, band in enumerate(ruleset.grades):
+            self.emit(1, f"{'if' if k == 0 else 'elif'} total >= {self.ns.add(band.minimum)}:")
+            self.emit(2, f"grade = {self.ns.add(band.grade)}")
+        self.emit(1, "else:")
+        self.emit(2, f"grade = {self.ns.add(ruleset.grades[-1].grade)}")
+        names = "".join(f"{local}, " for local, _, _ in groups)
+        self.emit(1, f"return rate, budget_row, _tuple(rows), ({names}), total, max_total, grade")
 
-    ``base`` holds the helpers the source calls (engine.evaluate gives them);
-    ``comparators`` are the comparisons numeric targets can be scored with.
+
+def generate(ruleset: Ruleset, base: dict, functions, comparators) -> tuple[dict, list, str]:
+    """(the namespace, with ``budget`` and ``score_project``; the routes; the source).
+
+    A route is (method, comparison or None); ``namespace["routes"][i]`` scores
+    one row by route i, as ``score_project`` does inline. ``base`` holds the
+    helpers the source calls (engine.evaluate gives them); ``comparators``
+    are the comparisons numeric targets can be scored with, the most common first.
     """
     namespace = Namespace(base)
     namespace.values.update({f"_f_{name}": f for name, f in functions.items()})
+    namespace.values["_BANDS"] = {id(level): base["_band"](level)
+                                  for method in ruleset.methods.values() for level in method.levels}
+    routes = []
+    for method in ruleset.methods.values():
+        routes += [(method, None)] if method.kind == "qualitative" else [(method, c) for c in comparators]
     writer = _Writer(ruleset, namespace, functions)
     writer.budget()
-    names: dict = {}
-    for method in ruleset.methods.values():
-        if method.kind == "qualitative":
-            names[(method.name, None)] = f"level_{len(names)}"
-            writer.level_route(names[(method.name, None)], method)
-        else:
-            for comparator in comparators:
-                names[(method.name, comparator)] = f"numeric_{len(names)}"
-                writer.numeric_route(names[(method.name, comparator)], method, comparator)
+    for index, route in enumerate(routes):
         writer.emit(0, "")
+        writer.emit(0, f"def route_{index}(ind, weight, tracer):")
+        writer.route(1, route)
+        writer.emit(1, "return row")
+    writer.emit(0, "")
+    writer.emit(0, f"routes = ({''.join(f'route_{i}, ' for i in range(len(routes)))})")
+    writer.emit(0, "")
+    writer.project(routes)
     source = "\n".join(writer.lines) + "\n"
     code = compile(source, f"<scorer of {ruleset.id} {ruleset.version}>", "exec")
     exec(code, namespace.values)  # noqa: S102 - defines functions only; every formula was checked twice
-    return namespace.values, {key: namespace.values[name] for key, name in names.items()}, source
+    return namespace.values, routes, source
 
 
 def formula_function(formula: Formula, functions, power):

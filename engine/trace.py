@@ -137,7 +137,15 @@ class _Filled:
 
 
 class Scored(Score):
-    """A row made by the scorer: every field set, the trace made when first read (a LazyTrace)."""
+    """A row made by the scorer.
+
+    What scoring decided (score, allotted weight, method, met, band) is set
+    at once; the fields that are the indicator's own (name, weight, texts,
+    source...) are copied from it when one is first read, and the trace is
+    made when first read (a LazyTrace). Once read, each is an ordinary
+    attribute; equality, repr, pickling and ``dataclasses.replace`` read
+    fields as attributes, so they see the filled-in values.
+    """
 
 
 class LazyTrace(Trace):
@@ -145,12 +153,27 @@ class LazyTrace(Trace):
     filled in when first read, by scoring its row again with a FullTracer."""
 
 
+_COPIED = ("level1", "level2", "name", "weight", "reported_score", "explanation", "note", "source")
+
+
+def _copy_from_indicator(row) -> None:
+    values = row.__dict__
+    ind = values["_subject"]
+    for name in _COPIED:
+        if name not in values:
+            values[name] = getattr(ind, name)
+    for name in ("target", "actual"):
+        if name not in values:
+            values[name] = getattr(ind, name).text
+
+
 def _start_trace(row) -> None:
     values = row.__dict__
     if "trace" not in values:
         values["trace"] = new_instance(LazyTrace, {
             "method": values["method"], "met": values["met"], "band": values["band"],
-            "_origin": values["_origin"], "_allotted": values["allotted"], "_score": values["score"],
+            "_subject": values["_subject"], "_ruleset": values["_ruleset"], "_allotted": values["allotted"],
+            "_score": values["score"],
         })
 
 
@@ -158,7 +181,7 @@ def _fill_trace(trace) -> None:
     from .evaluate import trace_again  # the scorer imports this module
 
     values = trace.__dict__
-    (ruleset, subject), allotted = values["_origin"], values["_allotted"]
+    ruleset, subject, allotted = values["_ruleset"], values["_subject"], values["_allotted"]
     built, score = trace_again(ruleset, subject, allotted)
     if score != values["_score"] or built.method != values["method"]:
         raise InternalError(f"scored again, `{getattr(subject, 'label', subject)}` gives {score} by {built.method}, "
@@ -175,6 +198,8 @@ def new_instance(cls, values: dict):
 
 
 Scored.trace = _Filled("trace", _start_trace)
+for _name in _COPIED + ("target", "actual"):
+    setattr(Scored, _name, _Filled(_name, _copy_from_indicator))
 for _field in dataclasses.fields(Trace):
     if _field.name not in ("method", "met", "band"):
         setattr(LazyTrace, _field.name, _Filled(_field.name, _fill_trace))
