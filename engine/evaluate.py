@@ -24,8 +24,9 @@ from .errors import EvalrunError, InternalError
 from .model import ROUNDING_MODES, GroupScore, Indicator, Project, Ruleset, Score
 from .scorer_codegen import BUDGET_ORDER, QUALITATIVE_ORDER, QUANTITATIVE_ORDER, generate
 from .targets import COMPARATORS, QUANTITY, Measure, format_number
-from .trace import FullTracer, Scored, new_instance
+from .trace import BudgetScored, FullTracer, Scored, new_instance
 
+_getcontext, _setcontext = decimal.getcontext, decimal.setcontext
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 _FAILURES = (ArithmeticError, TypeError, ValueError)  # what a formula or its arithmetic can raise
@@ -52,13 +53,15 @@ class Scorer:
         self.index: dict = {}  # (method named by the row, target kind, comparator) -> route number, -1: an error
         helpers = {
             "_Decimal": Decimal, "_ZERO": ZERO, "_HUNDRED": HUNDRED, "_new": _new, "_set": _set, "_id": id, "_tuple": tuple,
-            "_Scored": Scored, "_GroupScore": GroupScore, "_RULESET": ruleset, "_Q": self.quantum,
+            "_Scored": Scored, "_BudgetScored": BudgetScored, "_GroupScore": GroupScore, "_RULESET": ruleset, "_Q": self.quantum,
             "_MODE": self.mode, "_WORDS": self.words, "_numeric": judge.numeric, "_level": judge.level,
             "_point": judge.point, "_band": judge.band, "_pow": numeric.power, "_number": _number,
             "_no_row": _no_row, "_percent": self._percent, "_FAILURES": _FAILURES, "_failure": self._failure,
             "_total_failure": _total_failure, "_refuse": partial(_refuse, ruleset), "_not_applicable": _not_applicable,
             "_allotted": allotted_weights, "_range_weight": _range_weight, "_deducted": _deducted,
-            "_INDEX_get": self.index.get, "_index_for": self._index_for,
+            "_INDEX_get": self.index.get, "_index_for": self._index_for, "_FLAT_get": self.words.flat_get,
+            # a rate whose percentage might not round within PRECISION digits is rounded at once, to check
+            "_RATE_DIGITS": numeric.PRECISION - places - 6,
         }
         namespace, self.routes, self.source = generate(ruleset, helpers, numeric.FUNCTIONS, comparators)
         self.budget = namespace["budget"]
@@ -71,6 +74,7 @@ class Scorer:
         except decimal.InvalidOperation:
             raise _RateTooLarge(f"it gives {rate}, too large to show as a percentage rounded to "
                                 f"{self.ruleset.rounding.places} places") from None
+
 
     def _index_for(self, ind: Indicator) -> int:
         """The number of the route that scores rows like ``ind`` (same method, target kind and comparison)."""
@@ -92,16 +96,26 @@ class Scorer:
 
     def score(self, project: Project, tracer=None):
         """(rate, budget_row, rows, groups, total, max_total, grade)."""
-        with numeric.scoring():
-            try:
-                return self._score_project(project, tracer)
-            except _FAILURES as exc:  # the rows and the total word their own failures: the budget row's
-                raise _failure(exc, partial(self.budget, project), self.ruleset, self.ruleset.budget.name,
-                               project.budget.source) from None
+        outside = _getcontext()
+        _setcontext(numeric.thread_context())
+        try:
+            return self._score_project(project, tracer)
+        except _FAILURES as exc:  # the rows and the total word their own failures: the budget row's
+            raise _failure(exc, partial(self.budget, project), self.ruleset, self.ruleset.budget.name,
+                           project.budget.source) from None
+        finally:
+            _setcontext(outside)
 
     def _failure(self, exc: BaseException, index: int, ind: Indicator, weight: Decimal) -> EvalrunError:
         return _failure(exc, partial(self.route_functions[index], ind, weight), self.ruleset, f"`{ind.label}`",
                         ind.source)
+
+
+def percentage(ruleset: Ruleset, rate: Decimal) -> str:
+    """An execution rate as the table shows it: ``55.32%``."""
+    scorer = scorer_for(ruleset)
+    with numeric.scoring():
+        return scorer._percent(rate)
 
 
 def _range_weight(indicators, group: str) -> Decimal:

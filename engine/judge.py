@@ -36,7 +36,20 @@ class Words:
         self.missed = frozenset(normalize(w) for w in targets.missed_words)
         self.levels = {name: tuple(frozenset(normalize(w) for w in level.words) for level in method.levels)
                        for name, method in ruleset.methods.items()}
+        # For each qualitative method, word -> (met, level, HOW_*) as ``level`` decides for a qualitative
+        # target without a chosen level: a level's own words first, then missed words, then achieved words.
+        self.by_word = {}
+        for name, method in ruleset.methods.items():
+            if method.kind != "qualitative":
+                continue
+            top, bottom = method.levels[0], method.levels[-1]
+            found = {w: (True, top, HOW_ACHIEVED) for w in self.achieved}
+            found.update({w: (False, bottom, HOW_MISSED) for w in self.missed})
+            for lv, level_words in reversed(list(zip(method.levels, self.levels[name]))):
+                found.update({w: (lv is top, lv, HOW_WORDS) for w in level_words})
+            self.by_word[name] = found
         self._flat: dict = {}
+        self.flat_get = self._flat.get
 
     def flat(self, text: str) -> str:
         found = self._flat.get(text)

@@ -116,6 +116,7 @@ def values(formula: Formula, order) -> str:
 class _Writer:
     def __init__(self, ruleset: Ruleset, namespace: Namespace, functions):
         self.ruleset, self.ns, self.functions = ruleset, namespace, functions
+        self.words = namespace.values["_WORDS"]
         self.lines: list[str] = []
 
     def emit(self, indent: int, text: str) -> None:
@@ -199,7 +200,19 @@ class _Writer:
     def level_route(self, i: int, method) -> None:
         m = self.ns.add(method, "_m")
         label = self.ns.add(method.name)
-        self.emit(i, f"v_met, level, how, value = _level(_WORDS, {m}, ind)")
+        words = self.ns.add(self.words.by_word[method.name], "_words")
+        self.emit(i, "found = None")
+        self.emit(i, "if ind.level is None and ind.target.kind == 'qualitative':")
+        self.emit(i + 1, "text = ind.actual.text")
+        self.emit(i + 1, "flat = _FLAT_get(text)")
+        self.emit(i + 1, "if flat is None:")
+        self.emit(i + 2, "flat = _WORDS.flat(text)")
+        self.emit(i + 1, f"found = {words}.get(flat)")
+        self.emit(i, "if found is None:")
+        self.emit(i + 1, f"v_met, level, how, value = _level(_WORDS, {m}, ind)")
+        self.emit(i, "else:")
+        self.emit(i + 1, "v_met, level, how = found")
+        self.emit(i + 1, "value = None")
         self.emit(i, f"v_point, point_how = _point({m}, level, ind, weight)")
         self.emit(i, "v_weight = weight")
         self.run_formula(i, "raw", method.formula, "formula", "ind", m, QUALITATIVE_ORDER)
@@ -231,16 +244,20 @@ class _Writer:
         self.emit(1, "if v_adjusted is None:")
         self.emit(2, "v_adjusted = v_full_year")
         self.run_formula(1, "v_rate", rule.rate, "rate", "project", owner, BUDGET_ORDER)
-        self.emit(1, "shown = _percent(v_rate)")
+        self.emit(1, "if v_rate.adjusted() > _RATE_DIGITS:")
+        self.emit(2, "_percent(v_rate)  # a rate too large to show as a percentage is an error now")
         self.emit(1, f"v_weight = {weight}")
         self.run_formula(1, "raw", rule.score, "score", "project", owner, BUDGET_ORDER)
         self.clamp(1, "v_weight")
-        self.emit(1, "row = _new(_Scored)")
-        self.emit(1, f"_set(row, '__dict__', {{'level1': '', 'level2': '', 'name': {name}, 'weight': v_weight, "
-                     "'target': '100%', 'actual': shown, 'applicable': True, 'score': kept.quantize(_Q, _MODE), "
-                     "'reported_score': None, 'explanation': '', 'note': '', 'source': b.source, "
-                     "'allotted': v_weight, 'method': 'budget_execution', 'met': None, 'band': None, "
-                     "'_subject': project, '_ruleset': _RULESET})")
+        self.emit(1, "row = _new(_BudgetScored)")
+        self.emit(1, "fields = row.__dict__")
+        self.emit(1, f"fields['name'] = {name}")
+        self.emit(1, "fields['weight'] = fields['allotted'] = v_weight")
+        self.emit(1, "fields['score'] = kept.quantize(_Q, _MODE)")
+        self.emit(1, "fields['source'] = b.source")
+        self.emit(1, "fields['_rate'] = v_rate")
+        self.emit(1, "fields['_subject'] = project")
+        self.emit(1, "fields['_ruleset'] = _RULESET")
         self.emit(1, "if tracer is not None:")
         self.emit(2, "tracer.budget(row, project, v_rate, raw)")
         self.emit(1, "return v_rate, row")

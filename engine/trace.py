@@ -171,7 +171,7 @@ def _start_trace(row) -> None:
     values = row.__dict__
     if "trace" not in values:
         values["trace"] = new_instance(LazyTrace, {
-            "method": values["method"], "met": values["met"], "band": values["band"],
+            "method": row.method, "met": row.met, "band": row.band,
             "_subject": values["_subject"], "_ruleset": values["_ruleset"], "_allotted": values["allotted"],
             "_score": values["score"],
         })
@@ -197,7 +197,25 @@ def new_instance(cls, values: dict):
     return obj
 
 
+class BudgetScored(Scored):
+    """The 预算执行率 row: its constant fields are the class's, its percentage is written when first read."""
+
+    level1 = level2 = explanation = note = ""
+    target = "100%"
+    applicable = True
+    reported_score = met = band = None
+    method = "budget_execution"
+
+
+def _budget_percentage(row) -> None:
+    from .evaluate import percentage  # the scorer imports this module
+
+    values = row.__dict__
+    values["actual"] = percentage(values["_ruleset"], values["_rate"])
+
+
 Scored.trace = _Filled("trace", _start_trace)
+BudgetScored.actual = _Filled("actual", _budget_percentage)
 for _name in _COPIED + ("target", "actual"):
     setattr(Scored, _name, _Filled(_name, _copy_from_indicator))
 for _field in dataclasses.fields(Trace):
