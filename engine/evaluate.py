@@ -24,7 +24,7 @@ from .errors import EvalrunError, InternalError
 from .model import ROUNDING_MODES, GroupScore, Indicator, Project, Ruleset, Score
 from .scorer_codegen import BUDGET_ORDER, QUALITATIVE_ORDER, QUANTITATIVE_ORDER, generate
 from .targets import COMPARATORS, QUANTITY, Measure, format_number
-from .trace import BudgetScored, FullTracer, Scored, new_instance
+from .trace import BudgetScored, FullTracer, NotApplicable, Scored
 
 _getcontext, _setcontext = decimal.getcontext, decimal.setcontext
 ZERO = Decimal(0)
@@ -54,10 +54,10 @@ class Scorer:
         helpers = {
             "_Decimal": Decimal, "_ZERO": ZERO, "_HUNDRED": HUNDRED, "_new": _new, "_set": _set, "_id": id, "_tuple": tuple,
             "_Scored": Scored, "_BudgetScored": BudgetScored, "_GroupScore": GroupScore, "_RULESET": ruleset, "_Q": self.quantum,
-            "_MODE": self.mode, "_WORDS": self.words, "_numeric": judge.numeric, "_level": judge.level,
+            "_MODE": self.mode, "_WORDS": self.words, "_numeric": judge.numeric, "_in_target_terms": judge.in_target_terms, "_level": judge.level,
             "_point": judge.point, "_band": judge.band, "_pow": numeric.power, "_number": _number,
             "_no_row": _no_row, "_percent": self._percent, "_FAILURES": _FAILURES, "_failure": self._failure,
-            "_total_failure": _total_failure, "_refuse": partial(_refuse, ruleset), "_not_applicable": _not_applicable,
+            "_total_failure": _total_failure, "_refuse": partial(_refuse, ruleset), "_NotApplicable": NotApplicable,
             "_allotted": allotted_weights, "_range_weight": _range_weight, "_deducted": _deducted,
             "_INDEX_get": self.index.get, "_index_for": self._index_for, "_FLAT_get": self.words.flat_get,
             # a rate whose percentage might not round within PRECISION digits is rounded at once, to check
@@ -131,16 +131,6 @@ def _total_failure(exc: BaseException, project: Project) -> EvalrunError:
     return EvalrunError(f"the total cannot be computed: {numeric.failure_reason(exc)}", project.source)
 
 
-def _not_applicable(ind: Indicator) -> Score:
-    return new_instance(Score, {
-        "level1": ind.level1, "level2": ind.level2, "name": ind.name, "weight": ind.weight,
-        "target": ind.target.text if ind.target else "", "actual": ind.actual.text if ind.actual else "",
-        "applicable": False, "score": None, "trace": None, "reported_score": ind.reported_score,
-        "explanation": ind.explanation, "note": ind.note, "source": ind.source, "allotted": ZERO,
-        "method": None, "met": None, "band": None,
-    })
-
-
 _SCORERS: dict = {}
 
 
@@ -160,7 +150,10 @@ def evaluate_project(ruleset: Ruleset, project: Project, tracer=None):
     With ``tracer=FullTracer(ruleset)`` every row's trace is made at once;
     without, each is made when first read.
     """
-    return scorer_for(ruleset).score(project, tracer)
+    scorer = _SCORERS.get(id(ruleset))
+    if scorer is None or scorer.ruleset is not ruleset:
+        scorer = scorer_for(ruleset)
+    return scorer.score(project, tracer)
 
 
 def score_indicator(ruleset: Ruleset, ind: Indicator, allotted: Decimal, tracer=None) -> Score:

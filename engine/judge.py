@@ -17,8 +17,13 @@ from decimal import Decimal
 
 from .errors import EvalrunError, did_you_mean
 from .model import Indicator, Method, Ruleset
-from .targets import DATE, GROWTH, QUALITATIVE, QUANTITY, Measure, bound_within, convert, format_number, normalize
+from .targets import (
+    DATE, GROWTH, QUALITATIVE, QUANTITY, UNIT_FACTORS, Measure, bound_within, convert, format_number, normalize,
+)
 
+# (from unit, to unit) -> the factors targets.convert multiplies and divides by.
+CONVERSIONS = {(a, b): (UNIT_FACTORS[a][1], UNIT_FACTORS[b][1])
+               for a in UNIT_FACTORS for b in UNIT_FACTORS if a != b and UNIT_FACTORS[a][0] == UNIT_FACTORS[b][0]}
 COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "=": operator.eq}
 # How a qualitative row's level was found.
 HOW_CHOSEN, HOW_NUMERIC, HOW_WORDS, HOW_MISSED, HOW_ACHIEVED, HOW_SAME_TEXT = range(6)
@@ -137,6 +142,10 @@ def in_target_terms(ind: Indicator) -> Decimal:
     """The actual value in the target's unit; an error when it is of another kind or unit."""
     target, actual = ind.target, ind.actual
     kind = actual.kind
+    if kind == target.kind:
+        factors = CONVERSIONS.get((actual.unit, target.unit))
+        if factors is not None:
+            return actual.value * factors[0] / factors[1]  # as targets.convert computes it
     if target.kind == GROWTH and kind == QUANTITY and actual.unit in ("%", ""):
         kind = GROWTH  # `32.6%` against `增长 5.5% 以上` is the growth rate
     if kind != target.kind:

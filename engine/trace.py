@@ -164,7 +164,8 @@ def _copy_from_indicator(row) -> None:
             values[name] = getattr(ind, name)
     for name in ("target", "actual"):
         if name not in values:
-            values[name] = getattr(ind, name).text
+            measure = getattr(ind, name)
+            values[name] = measure.text if measure is not None else ""
 
 
 def _start_trace(row) -> None:
@@ -205,6 +206,14 @@ class BudgetScored(Scored):
     applicable = True
     reported_score = met = band = None
     method = "budget_execution"
+
+
+class NotApplicable(Scored):
+    """A row marked 不适用: neither scored nor counted."""
+
+    applicable = False
+    score = trace = method = met = band = None
+    allotted = Decimal(0)
 
 
 def _budget_percentage(row) -> None:
