@@ -51,15 +51,17 @@ class Scorer:
                      for written in (None,) + COMPARATORS}
         comparators = [c for c in (">=", ">", "<=", "<", "=") if c in reachable]  # the most common first
         self.index: dict = {}  # (method named by the row, target kind, comparator) -> route number, -1: an error
-        helpers = {
-            "_Decimal": Decimal, "_ZERO": ZERO, "_HUNDRED": HUNDRED, "_new": _new, "_set": _set, "_id": id, "_tuple": tuple,
-            "_Scored": Scored, "_BudgetScored": BudgetScored, "_GroupScore": GroupScore, "_RULESET": ruleset, "_Q": self.quantum,
-            "_MODE": self.mode, "_WORDS": self.words, "_numeric": judge.numeric, "_in_target_terms": judge.in_target_terms, "_level": judge.level,
+        helpers = {  # the names the generated source calls: engine.scorer_codegen says what each is for
+            "_Decimal": Decimal, "_ZERO": ZERO, "_HUNDRED": HUNDRED, "_new": _new, "_set": _set, "_id": id,
+            "_tuple": tuple, "_RULESET": ruleset, "_Q": self.quantum, "_MODE": self.mode, "_FAILURES": _FAILURES,
+            "_Scored": Scored, "_BudgetScored": BudgetScored, "_NotApplicable": NotApplicable,
+            "_GroupScore": GroupScore, "_WORDS": self.words, "_FLAT_get": self.words.flat_get,
+            "_numeric": judge.numeric, "_in_target_terms": judge.in_target_terms, "_level": judge.level,
             "_point": judge.point, "_band": judge.band, "_pow": numeric.power, "_number": _number,
-            "_no_row": _no_row, "_percent": self._percent, "_FAILURES": _FAILURES, "_failure": self._failure,
-            "_total_failure": _total_failure, "_refuse": partial(_refuse, ruleset), "_NotApplicable": NotApplicable,
-            "_allotted": allotted_weights, "_range_weight": _range_weight, "_deducted": _deducted,
-            "_INDEX_get": self.index.get, "_index_for": self._index_for, "_FLAT_get": self.words.flat_get,
+            "_percent": self._percent, "_allotted": allotted_weights, "_range_weight": _range_weight,
+            "_deducted": _deducted, "_INDEX_get": self.index.get, "_index_for": self._index_for,
+            "_refuse": partial(_refuse, ruleset), "_no_row": _no_row, "_failure": self._failure,
+            "_total_failure": _total_failure,
             # a rate whose percentage might not round within PRECISION digits is rounded at once, to check
             "_RATE_DIGITS": numeric.PRECISION - places - 6,
         }
@@ -74,7 +76,6 @@ class Scorer:
         except decimal.InvalidOperation:
             raise _RateTooLarge(f"it gives {rate}, too large to show as a percentage rounded to "
                                 f"{self.ruleset.rounding.places} places") from None
-
 
     def _index_for(self, ind: Indicator) -> int:
         """The number of the route that scores rows like ``ind`` (same method, target kind and comparison)."""
@@ -177,13 +178,6 @@ def trace_again(ruleset: Ruleset, subject, allotted: Decimal):
         else:
             row = scorer.route(subject)(subject, allotted, tracer)
     return row.__dict__["trace"], row.score
-
-
-def grade_for(ruleset: Ruleset, total: Decimal) -> str:
-    for band in ruleset.grades:
-        if total >= band.minimum:
-            return band.grade
-    return ruleset.grades[-1].grade
 
 
 def allotted_weights(ruleset: Ruleset, indicators) -> dict:
