@@ -129,8 +129,9 @@ def end_to_end(workspace: Path, jobs: int, xlsx: bool) -> list[dict]:
     base = evalrun_command() + ["--ruleset", "bench", "--workspace", str(workspace)]
     variants = [("JSON (--json)", base + ["--json"], False),
                 (f"JSON, --jobs {jobs}", base + ["--json", "--jobs", str(jobs)], False),
-                ("Markdown reports", base, True),
-                (f"Markdown reports, --jobs {jobs}", base + ["--jobs", str(jobs)], True)]
+                ("Markdown reports", base + (["--format", "md"] if xlsx else []), True),
+                (f"Markdown reports, --jobs {jobs}", base + (["--format", "md"] if xlsx else []) + ["--jobs", str(jobs)],
+                 True)]
     if xlsx:
         variants.append((f"Markdown + XLSX, --jobs {jobs}", base + ["--format", "md,xlsx", "--jobs", str(jobs)], True))
     measured = []
