@@ -15,6 +15,7 @@ on random formulas and data.
 from __future__ import annotations
 
 import ast
+import math
 from decimal import Decimal
 from typing import Mapping
 
@@ -31,7 +32,7 @@ _BINARY = {
 }
 _UNARY = (ast.UAdd, ast.USub, ast.Not)
 _COMPARE = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
-_ALLOWED = (
+ALLOWED_NODES = (  # the allowlist: engine.scorer_codegen checks every tree against it again
     ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp,
     ast.Call, ast.Name, ast.Load, ast.Constant, ast.And, ast.Or,
 ) + tuple(_BINARY) + _UNARY + _COMPARE
@@ -101,6 +102,9 @@ def _check_node(node, text, source, known, used, what) -> None:
             raise EvalrunError(f"the {what} `{text}` passes keyword arguments; formulas may not", source)
         return
     if isinstance(node, ast.Constant):
+        if isinstance(node.value, float) and not math.isfinite(node.value):
+            raise EvalrunError(f"the {what} `{text}` contains a number too large to compute with; "
+                               f"numbers in formulas stay below 10^{numeric.MAX_EXPONENT}", source)
         if isinstance(node.value, bool) or isinstance(node.value, (int, float)):
             return
         raise EvalrunError(f"the {what} `{text}` contains the constant {node.value!r}; only numbers are allowed", source)
@@ -113,7 +117,7 @@ def _check_node(node, text, source, known, used, what) -> None:
                 "powers must have a small constant exponent",
                 source,
             )
-    if not isinstance(node, _ALLOWED):
+    if not isinstance(node, ALLOWED_NODES):
         kind = _REFUSED.get(type(node), type(node).__name__)
         raise EvalrunError(f"the {what} `{text}` uses {kind}, which formulas may not use", source)
 

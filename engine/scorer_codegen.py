@@ -14,7 +14,8 @@ and returns its namespace. It holds
 
 Formulas become code only through ``expression``: a formula's syntax tree,
 already checked against the allowlist of engine.formulas when the ruleset
-loaded, is checked again node by node and rewritten: a name becomes the
+loaded, is checked against the same allowlist again node by node and
+rewritten: a name becomes the
 local ``v_<name>`` (names are only the few a formula may use), an allowed
 function ``_f_<name>``, ``a ** b`` the bounded ``_pow(a, b)``, and every
 number a constant of the namespace (``_k0``...), never text in the source.
@@ -30,18 +31,13 @@ import ast
 import copy
 from decimal import Decimal
 
+from .formulas import ALLOWED_NODES
 from .model import Formula, Ruleset
 
 QUANTITATIVE_ORDER = ("weight", "met", "target", "actual")  # the order values are shown in messages
 QUALITATIVE_ORDER = ("weight", "met", "point")
 BUDGET_ORDER = ("initial", "full_year", "adjusted", "executed", "weight", "rate")
 OPERATORS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "=": "=="}
-
-_ALLOWED = (
-    ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Call, ast.Name, ast.Load,
-    ast.Constant, ast.And, ast.Or, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.Pow, ast.UAdd, ast.USub,
-    ast.Not, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq,
-)
 
 
 class Namespace:
@@ -68,7 +64,7 @@ class _Rewrite(ast.NodeTransformer):
         self.namespace, self.functions, self.variables = namespace, functions, variables
 
     def visit(self, node):
-        if not isinstance(node, _ALLOWED):
+        if not isinstance(node, ALLOWED_NODES):
             raise ValueError(f"{type(node).__name__} is not allowed in a formula")
         return super().visit(node)
 
