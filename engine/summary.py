@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .check import UNGRADED
 from .errors import EvalrunError, EvalrunErrors, Source
-from .evaluate import percent
+from .evaluate import percentage
 from .formulas import compile_formula, evaluate
 from .model import BudgetRule, Formula, ProjectResult, Ruleset
 from .targets import UNIT_FACTORS, format_number
@@ -219,7 +219,7 @@ def _subtotal(label: str, rows: list, ruleset: Ruleset) -> dict:
     except (ArithmeticError, TypeError):
         rate = None
     if rate is not None:
-        total["rate_text"] = percent(rate, ruleset)
+        total["rate_text"] = percentage(ruleset, rate)
         total["rate"] = ruleset.rounding.apply(rate * 100) / 100
     total["average"] = ruleset.rounding.apply(sum(r["total"] for r in evaluated) / len(evaluated))
     return total
