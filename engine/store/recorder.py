@@ -78,6 +78,7 @@ class Recorder:
 
     def commit(self) -> Recorded:
         """Write the run and everything it evaluated, in one transaction."""
+        _announce_for_tests()
         try:
             with writing(self.engine) as connection, connection.begin():
                 run_id, new = self._write(connection)
@@ -150,6 +151,13 @@ class Recorder:
 
 
 _held = False
+
+
+def _announce_for_tests() -> None:
+    """Test-only: with EVALRUN_TEST_HOLD_DB=FILE, create FILE.begin just before the write transaction begins."""
+    marker = os.environ.get(HOLD_VARIABLE)
+    if marker:
+        Path(marker + ".begin").write_text(str(os.getpid()), encoding="utf-8")
 
 
 def _hold_for_tests() -> None:

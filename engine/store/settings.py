@@ -82,7 +82,7 @@ def shown(url: str, workspace: Path | None = None) -> str:
     scheme = "postgresql" if scheme.startswith("postgresql") else scheme
     if "@" in rest.split("/", 1)[0]:
         credentials, host = rest.split("@", 1)
-        if ":" in credentials:
+        if ":" in credentials and credentials.split(":", 1)[1]:
             credentials = credentials.split(":", 1)[0] + ":***"
         rest = f"{credentials}@{host}"
     return f"{scheme}://{rest}"
