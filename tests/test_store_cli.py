@@ -104,3 +104,12 @@ def test_every_store_command_has_help(run_cli):
     for args in (["history"], ["compare"], ["db"], ["db", "check"], ["db", "upgrade"], ["db", "export"]):
         result = run_cli(*args, "--help")
         assert result.exit_code == 0 and len(result.stdout.splitlines()) > 3, args
+
+
+def test_records_are_in_the_order_of_the_tables_columns():
+    from engine.store import schema
+    from engine.store.record import FINDING_FIELDS, INDICATOR_FIELDS, RESULT_FIELDS
+
+    assert [c.name for c in schema.result.c] == ["id", "hash", *RESULT_FIELDS]
+    assert [c.name for c in schema.indicator.c] == ["result_id", *INDICATOR_FIELDS]
+    assert [c.name for c in schema.finding.c] == ["result_id", *FINDING_FIELDS]

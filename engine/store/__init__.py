@@ -27,7 +27,7 @@ class _NoRecorder:
         pass
 
 
-def recorder(options, ruleset):
+def open_recorder(options, ruleset):
     """The recorder of a run: opens the store now (so a wrong --db stops the run before any work)."""
     if not options.db:
         return _NoRecorder()
