@@ -296,3 +296,15 @@ def test_runs_with_jobs_record_the_same_results(two_years, store):
     assert evalrun(two_years, store, "--ruleset", "2025", "--format", "md", "--jobs", "2").exit_code == 0
     assert evalrun(two_years, store, "--ruleset", "2025", "--json").exit_code == 0
     assert counts(store)["evalrun_result"] == 2 and counts(store)["evalrun_run"] == 3
+
+
+def test_the_year_workbook_has_the_previous_year_and_the_advice(two_years, store):
+    import openpyxl
+
+    assert evalrun(two_years, store, "--ruleset", "2024", "--json").exit_code == 0
+    assert evalrun(two_years, store, "--ruleset", "2025", "--format", "xlsx", "--quiet").exit_code == 0
+    ws = openpyxl.load_workbook(two_years / "reports/out/2025/汇总.xlsx")["汇总"]
+    assert [ws.cell(3, c).value for c in range(9, 13)] == ["审核提示", "上年得分", "变化", "预算建议"]
+    rows = {ws[f"C{r}"].value: [ws.cell(r, c).value for c in range(10, 13)] for r in (4, 5)}
+    assert rows[REFERENCE_PROJECT] == [87.93, 7.6, "保持"]
+    assert rows["高标准农田建设项目"] == [None, None, "优先保障"]
