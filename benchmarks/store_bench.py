@@ -108,6 +108,8 @@ def report(workspaces: dict, db: str | None = None) -> None:
     """The benchmark's section (printed as Markdown)."""
     from benchmarks.bench import table
 
+    gc.set_threshold(100_000, 50, 100)  # as the CLI sets it (engine.cli.main)
+
     print("\n## Recording the results (engine.store): share of a `--json` run\n")
     print(table(HEADER, measure(workspaces, db)))
     print("\nrecord: making each project's record while the run goes; commit: writing the run in its one "

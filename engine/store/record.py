@@ -63,15 +63,10 @@ def file_sha256(path: Path) -> str:
         return ""
 
 
-def _text(value) -> str:
-    return "\x00" if value is None else str(value)
-
-
 def record_hash(fields: tuple, rows: tuple, findings: tuple) -> str:
-    """sha256 of the values, each as text (None apart), fields and rows and findings kept apart."""
-    text = "\x1e".join(["\x1f".join(map(_text, fields)), *("\x1f".join(map(_text, row)) for row in rows), "\x1d",
-                        *("\x1f".join(map(_text, finding)) for finding in findings)])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """sha256 of the values' repr: text, whole numbers, normalised Decimals, True/False and None,
+    which read back from either database as the same values."""
+    return hashlib.sha256(repr((fields, rows, findings)).encode("utf-8")).hexdigest()
 
 
 def project_record(result, workspace: Path) -> tuple:

@@ -146,7 +146,8 @@ class Recorder:
 
 
 def _bulk(connection, table, rows: list) -> None:
-    """Insert rows (tuples in the table's column order) with the driver's executemany.
+    """Insert rows (tuples in the table's column order) through the driver: COPY on PostgreSQL,
+    executemany on SQLite.
 
     The indicator rows are most of what a run writes; SQLAlchemy's per-row
     parameter handling would cost more than the database does. Decimals go
@@ -156,12 +157,17 @@ def _bulk(connection, table, rows: list) -> None:
         return
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
-    marker = "?" if dialect.name == "sqlite" else "%s"
     columns = list(table.c)
     if columns[0].name == "id":  # given as None: the database numbers the rows
         columns, rows = columns[1:], [row[1:] for row in rows]
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
-           f"VALUES ({', '.join([marker] * len(columns))})")
+    names = ", ".join(quote(c.name) for c in columns)
+    if dialect.name == "postgresql":  # COPY, in the transaction SQLAlchemy holds open
+        with connection.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join(['?'] * len(columns))})"
     exact = [i for i, c in enumerate(columns) if isinstance(c.type, schema.Exact)]
     if dialect.name == "sqlite" and exact:
         rows = [_as_text(row, exact) for row in rows]
