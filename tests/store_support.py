@@ -72,7 +72,7 @@ def postgres_server():
         yield given
         return
     try:
-        import psycopg  # noqa: F401
+        import psycopg
     except ImportError:
         _unavailable("the driver psycopg is not installed (pip install -e '.[test]')")
     root = Path(tempfile.mkdtemp(prefix="evalrun-pg-"))
@@ -87,8 +87,6 @@ def postgres_server():
     if stop is None:
         shutil.rmtree(root, ignore_errors=True)
         _unavailable("; ".join(errors))
-    import psycopg
-
     with psycopg.connect(url, autocommit=True) as connection:  # a throwaway server: speed over durability
         for setting in ("fsync = off", "synchronous_commit = off", "full_page_writes = off"):
             connection.execute(f"ALTER SYSTEM SET {setting}")
