@@ -323,8 +323,32 @@ def write_summary(ws, summary: dict) -> None:
     if summary["grand_total"]:
         for cell in ws[f"A{row}:I{row}"][0]:
             cell.font = Font(name=FONT, size=10.5, bold=True)
+    last_column = _store_columns(ws, summary)
     _lay_out(ws, 2, row, prose, landscape=True, repeat_row=header,
-             breaks_before=list(range(header + 2, projects_end + 1)) + [distribution, subtotals_at])
+             breaks_before=list(range(header + 2, projects_end + 1)) + [distribution, subtotals_at],
+             last_column=last_column)
+
+
+# The results store's columns, after 审核提示 when the summary has them: 上年得分 and 变化
+# (the year before, from the store) and 预算建议 (评价结果应用, from the ruleset).
+STORE_COLUMNS = {"previous_total": ("上年得分", SCORE, 9), "change": ("变化", SCORE, 8), "advice": ("预算建议", None, 12)}
+
+
+def _store_columns(ws, summary: dict) -> str:
+    """Write the store's columns (J onwards) on the summary sheet; the last column used."""
+    keys = [k for k in STORE_COLUMNS if summary.get("has_previous" if k != "advice" else "has_advice")]
+    last = "I"
+    for offset, key in enumerate(keys):
+        header, fmt, width = STORE_COLUMNS[key]
+        last = get_column_letter(10 + offset)
+        ws.column_dimensions[last].width = width
+        _put(ws, f"{last}{SUMMARY_HEADER_ROW}", header)
+        for row, item in enumerate(summary["rows"], SUMMARY_HEADER_ROW + 1):
+            value = item.get(key)
+            _put(ws, f"{last}{row}", number(value) if fmt and value is not None else (value or None), fmt=fmt)
+    if keys:
+        _borders(ws, f"J{SUMMARY_HEADER_ROW}:{last}{SUMMARY_HEADER_ROW + len(summary['rows'])}")
+    return last
 
 
 # ---------------------------------------------------------------- helpers
@@ -374,7 +398,7 @@ def _text(cell) -> str:
 
 
 def _lay_out(ws, first: int, last: int, prose: set, landscape: bool = False, repeat_row: int | None = None,
-             breaks_before: list | None = None) -> None:
+             breaks_before: list | None = None, last_column: str = "I") -> None:
     """Column widths, line breaks of labels, row heights and page setup, computed from the sheet's text.
 
     ``prose`` are the cells holding running text (Excel wraps it); every other text cell is a label broken
@@ -410,7 +434,7 @@ def _lay_out(ws, first: int, last: int, prose: set, landscape: bool = False, rep
     heights = sizer.heights(widths, first, last)
     for row, height in heights.items():
         ws.row_dimensions[row].height = height
-    _page_setup(ws, f"A1:I{last}", heights, landscape, repeat_row, breaks_before or [])
+    _page_setup(ws, f"A1:{last_column}{last}", heights, landscape, repeat_row, breaks_before or [])
 
 
 def _widths(cells: tuple, landscape: bool, fixed: float, sizer: "_Sizer") -> dict:
