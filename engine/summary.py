@@ -36,7 +36,7 @@ class YearSummary:
             self.rows.append({
                 "department": path.parent.name, "project": path.stem, "file": path.name, "link": None,
                 "initial": None, "executed": None, "rate": None, "rate_text": "", "total": None, "grade": FAILED,
-                "findings": [str(e) for e in errors], "failed": True,
+                "findings": [str(e) for e in errors], "failed": True, **_store_columns(None),
             })
             return
         view = report_view(outcome)
@@ -66,6 +66,12 @@ class YearSummary:
             "rows": rows, "count": len(rows), "evaluated": len(evaluated), "failed": failed,
             "departments": len({r["department"] for r in rows}),
             "distribution": distribution,
+            "has_previous": any(r["previous_total"] is not None for r in rows),
+            "previous_year": ruleset.fiscal_year - 1,
+            "has_advice": any(r["advice"] for r in rows),
+            "advice_title": next((r["advice_title"] for r in rows if r["advice_title"]), "评价结果应用"),
+            "advice_counts": [{"advice": a, "count": sum(1 for r in evaluated if r["advice"] == a)}
+                              for a in dict.fromkeys(r["advice"] for r in evaluated if r["advice"])],
         }
 
 
@@ -76,6 +82,21 @@ def _row(result: ProjectResult, view: dict, link: str | None) -> dict:
         "link": link, "initial": view["budget"]["initial"], "executed": view["budget"]["executed"],
         "rate": view["execution"]["rate_shown"], "rate_text": view["execution"]["rate_text"],
         "total": result.total, "grade": result.grade, "findings": findings, "failed": False,
+        **_store_columns(view),
+    }
+
+
+def _store_columns(view: dict | None) -> dict:
+    """上年得分/变化 (from the results store) and 评价结果应用 (from the ruleset); empty when there are none."""
+    previous = view.get("previous") if view else None
+    advice = view.get("advice") if view else None
+    return {
+        "previous_total": previous["total"] if previous else None,
+        "previous_grade": previous["grade"] if previous else "",
+        "change": previous["change"] if previous else None,
+        "change_text": previous["change_short"] if previous else "",
+        "advice": advice["advice"] if advice else "", "advice_text": advice["text"] if advice else "",
+        "advice_title": advice["title"] if advice else "",
     }
 
 
