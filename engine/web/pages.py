@@ -77,8 +77,8 @@ def error_page(lang: str, status: int, detail: str = "", base: dict | None = Non
     title, text = ERRORS[status]
     _ = translator(lang)
     try:
-        context = {"title": _(title), "status": status, "text": _(text), "detail": detail, "nav": None,
-                   "csrf": "", "flash": [], **(base or {})}
+        context = {"nav": None, "csrf": "", "flash": [], "store": "", **(base or {}),
+                   "title": _(title), "status": status, "text": _(text), "detail": detail}
         return render(lang, "error.html.j2", context, status)
     except Exception:  # noqa: BLE001 - the error page must not fail in turn
         body = f"<!doctype html><meta charset=utf-8><title>{status}</title><h1>{status} {html.escape(_(title))}</h1>" \

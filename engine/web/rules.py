@@ -79,12 +79,12 @@ def source_file(workspace: Path, wanted: str) -> Path | None:
     """The workspace file ``wanted`` names, if the source view may show it; None otherwise."""
     if not isinstance(wanted, str) or not wanted or len(wanted) > 1000 or "\\" in wanted or "\0" in wanted:
         return None
+    parts = wanted.split("/")
+    if len(parts) < 2 or parts[0] not in SOURCE_ROOTS or ":" in wanted:
+        return None
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):  # also a leading / (an empty part)
+        return None
     relative = PurePosixPath(wanted)
-    parts = relative.parts
-    if relative.is_absolute() or len(parts) < 2 or parts[0] not in SOURCE_ROOTS or ":" in wanted:
-        return None
-    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
-        return None
     if relative.suffix not in (".yaml", ".yml"):
         return None
     root = workspace.resolve()

@@ -175,6 +175,9 @@ async def checked_form(request, max_body: int) -> FormData:
     origin = request.headers.get("origin")
     if origin and origin != "null" and host_of(origin) != request.headers.get("host", "").lower():
         raise HTTPException(403, "origin")
+    kind = request.headers.get("content-type", "")
+    if not kind.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        raise HTTPException(403, "csrf")  # not a form: no token can be in it
     form = await read_form(request, max_body)
     token = form.get("csrf")
     if not isinstance(token, str) or not secrets.compare_digest(token.encode(), session.csrf.encode()):
