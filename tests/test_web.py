@@ -317,6 +317,7 @@ def test_a_changed_approved_value_is_refused_with_its_cell(client, workspace, fo
     preview = upload(client, changed_form(form, {"E13": "≥3 家", "F14": "两个"}))
     assert f"returned.xlsx!{REFERENCE_PROJECT}!E13</code> 年度指标值 was changed from `≥5 家` to `≥3 家`" in preview.text
     assert 'name="upload"' not in preview.text and "什么都没有写入" in preview.text
+    assert "已批准数值，被拒绝" in preview.text and "请勾选“接受对已批准数值的修改”后重新上传" in preview.text
     assert reference_path(workspace).read_bytes() == before
     accepted = upload(client, changed_form(form, {"E13": "≥3 家"}), accept=True)
     assert "将被接受" in accepted.text and 'name="upload"' in accepted.text

@@ -183,6 +183,7 @@ EN = {
     '有需整改的提示': 'With findings to be corrected',
     '没有审核提示': 'Without findings',
     '未能评价': 'Not evaluated',
+    '要接受对已批准数值的修改，请勾选“接受对已批准数值的修改”后重新上传。': 'To take changes to approved values, tick “Accept changes to approved values” and upload the form again.',
 }
 
 
