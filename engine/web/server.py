@@ -73,6 +73,9 @@ def serve(options: ServeOptions, echo: Callable[[str], None], warn: Callable[[st
     config = uvicorn.Config(app, log_level="warning", access_log=False, server_header=False, lifespan="off",
                             timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
+    default = app.site.workspace.default(options.ruleset)
+    if default is not None:  # score the first page's year now, while the browser opens
+        threading.Thread(target=app.site.workspace.year, args=(default,), daemon=True).start()
     if options.open_browser:
         threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
     try:
