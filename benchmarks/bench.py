@@ -274,6 +274,10 @@ def main(argv=None) -> None:
         print(f"\ncProfile of `evalrun --ruleset bench --json`, N = {sizes[0]:,}, by own time:\n")
         print("```\n" + profile(workspaces[sizes[0]]) + "\n```")
 
+    from benchmarks.store_bench import report as store_report  # the results store (issue 17), up to N = 10,000
+
+    store_report({n: w for n, w in workspaces.items() if n <= 10_000} or {sizes[0]: workspaces[sizes[0]]})
+
 
 if __name__ == "__main__":
     main()

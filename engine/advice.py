@@ -15,6 +15,7 @@ ruleset), so a rate printed as 60.00% is not "below 0.6".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +57,10 @@ class AdviceRule:
         return ((not self.grades or grade in self.grades)
                 and (self.total is None or self.total.holds(total))
                 and (self.execution_rate is None or self.execution_rate.holds(rate)))
+
+    @cached_property
+    def basis(self) -> str:
+        return self.conditions()
 
     def conditions(self) -> str:
         parts = []
@@ -103,7 +108,7 @@ def advise(use: ResultsUse | None, grade: str, total: Decimal, rate: Decimal) ->
         rule = use.by_grade.get(grade)
         if rule is None:  # every grade has one: build_results_use checks it
             return None
-    return Advice(rule.advice, rule.conditions(), rule.name, rule.budget_change, rule.note, use.title)
+    return Advice(rule.advice, rule.basis, rule.name, rule.budget_change, rule.note, use.title)
 
 
 def advice_for(result) -> Advice | None:

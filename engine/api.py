@@ -22,7 +22,7 @@ from .model import Project, ProjectResult, Ruleset
 from .outputs import DEFAULT_FORMATS, FORMATS, summary_files
 from .resolve import build_project
 from .rulesets import RulesetCache, display, load_ruleset, ruleset_file  # noqa: F401 - re-exported
-from .store import recorder, with_previous
+from .store import open_recorder, with_previous
 from .store.record import project_record
 from .summary import YearSummary
 from .validate import check_schema
@@ -152,7 +152,7 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
     rulesets = RulesetCache(options.workspace, options.ruleset)
     outcome = RunResult(rulesets.base)
     target = options.output_dir / safe_name(options.ruleset)
-    record = recorder(options, rulesets.base)  # engine.store: the run, recorded in one transaction at its end
+    record = open_recorder(options, rulesets.base)  # engine.store: the run, recorded in one transaction at its end
     if not options.write_reports:
         for path, result in _results(options, rulesets, on_project, view):
             _collect(outcome, options, path, result)

@@ -36,7 +36,7 @@ EXIT_CODES_HELP = """
 Exit codes:
   0  ok (findings are printed as warnings)
   1  errors in rulesets or project files, or findings the ruleset marks as errors
-  2  wrong usage (unknown option, no such ruleset or project)
+  2  wrong usage (unknown option, no such ruleset or project), or a results store that cannot be used
   3  internal error in evalrun (please report it)
 """
 
@@ -160,6 +160,7 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
     evalrun --ruleset 2025 --json       print the results as JSON
     evalrun validate --ruleset 2025     check every file, list every problem
     evalrun explain --ruleset 2025 --project NAME   how each score was computed
+    evalrun history --project NAME      every year of a project, from the results store (evalrun.db)
     """
     if ctx.invoked_subcommand is not None:
         return

@@ -280,7 +280,30 @@ def write_summary(ws, summary: dict) -> None:
         _put(ws, f"C{row + offset}", band["count"])
         _put(ws, f"D{row + offset}", band["fraction"], fmt="0.0%")
     _borders(ws, f"A{row}:D{row + len(summary['distribution'])}")
-    _page_setup(ws, f"A1:I{row + len(summary['distribution'])}", landscape=True)
+    last = _store_columns(ws, summary)
+    _page_setup(ws, f"A1:{last}{row + len(summary['distribution'])}", landscape=True)
+
+
+# The results store's columns, after 审核提示 when the summary has them: 上年得分 and 变化
+# (the year before, from the store) and 预算建议 (评价结果应用, from the ruleset).
+STORE_COLUMNS = {"previous_total": ("上年得分", SCORE, 9), "change": ("变化", SCORE, 8), "advice": ("预算建议", None, 12)}
+
+
+def _store_columns(ws, summary: dict) -> str:
+    """Write the store's columns (J onwards) on the summary sheet; the last column used."""
+    keys = [k for k in STORE_COLUMNS if summary.get("has_previous" if k != "advice" else "has_advice")]
+    last = "I"
+    for offset, key in enumerate(keys):
+        header, fmt, width = STORE_COLUMNS[key]
+        last = get_column_letter(10 + offset)
+        ws.column_dimensions[last].width = width
+        _put(ws, f"{last}{SUMMARY_HEADER_ROW}", header)
+        for row, item in enumerate(summary["rows"], SUMMARY_HEADER_ROW + 1):
+            value = item.get(key)
+            _put(ws, f"{last}{row}", number(value) if fmt and value is not None else (value or None), fmt=fmt)
+    if keys:
+        _borders(ws, f"J{SUMMARY_HEADER_ROW}:{last}{SUMMARY_HEADER_ROW + len(summary['rows'])}")
+    return last
 
 
 # ---------------------------------------------------------------- helpers

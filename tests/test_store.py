@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import docx
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, select, text, update
@@ -143,13 +144,16 @@ def test_a_run_records_what_it_evaluated(two_years, store):
 
 def test_the_summary_and_the_report_show_the_previous_year(two_years, store):
     assert evalrun(two_years, store, "--ruleset", "2024", "--json").exit_code == 0
-    assert evalrun(two_years, store, "--ruleset", "2025", "--format", "md,xlsx", "--quiet").exit_code == 0
+    assert evalrun(two_years, store, "--ruleset", "2025", "--format", "md,docx", "--quiet").exit_code == 0
     summary = (two_years / "reports/out/2025/汇总.md").read_text(encoding="utf-8")
     assert "| 上年得分 | 变化 |" in summary
     assert "| 95.53 | 优 | 87.93（优） | +7.6 |" in summary
     assert "| 92.89 | 优 |  |  |" in summary  # no 2024 result for this project
     report = (two_years / "reports/out/2025/益阳市商务局" / f"{REFERENCE_PROJECT}.md").read_text(encoding="utf-8")
-    assert "与上年相比：2024 年度总分 87.93 分，评价等级为“优”（规则 2024.1），本年总分提高 7.6 分。" in report
+    line = "与上年相比：2024 年度总分 87.93 分，评价等级为“优”（规则 2024.1），本年总分提高 7.6 分。"
+    assert line in report
+    word = docx.Document(two_years / "reports/out/2025/益阳市商务局" / f"{REFERENCE_PROJECT}.docx")
+    assert line in [p.text for p in word.paragraphs]
     # Without a store, or with one that lacks the year before, neither appears.
     assert evalrun(two_years, store, "--ruleset", "2025", "--format", "md", "--quiet", "--no-db").exit_code == 0
     assert "上年得分" not in (two_years / "reports/out/2025/汇总.md").read_text(encoding="utf-8")
@@ -296,3 +300,15 @@ def test_runs_with_jobs_record_the_same_results(two_years, store):
     assert evalrun(two_years, store, "--ruleset", "2025", "--format", "md", "--jobs", "2").exit_code == 0
     assert evalrun(two_years, store, "--ruleset", "2025", "--json").exit_code == 0
     assert counts(store)["evalrun_result"] == 2 and counts(store)["evalrun_run"] == 3
+
+
+def test_the_year_workbook_has_the_previous_year_and_the_advice(two_years, store):
+    import openpyxl
+
+    assert evalrun(two_years, store, "--ruleset", "2024", "--json").exit_code == 0
+    assert evalrun(two_years, store, "--ruleset", "2025", "--format", "xlsx", "--quiet").exit_code == 0
+    ws = openpyxl.load_workbook(two_years / "reports/out/2025/汇总.xlsx")["汇总"]
+    assert [ws.cell(3, c).value for c in range(9, 13)] == ["审核提示", "上年得分", "变化", "预算建议"]
+    rows = {ws[f"C{r}"].value: [ws.cell(r, c).value for c in range(10, 13)] for r in (4, 5)}
+    assert rows[REFERENCE_PROJECT] == [87.93, 7.6, "保持"]
+    assert rows["高标准农田建设项目"] == [None, None, "优先保障"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import docx
 import pytest
 
 from conftest import REFERENCE_PROJECT, copy_workspace
@@ -42,7 +43,7 @@ def test_json_gives_each_project_its_advice_and_why(run_cli, workspace):
 
 
 def test_the_summary_and_the_reports_show_the_advice(run_cli, workspace):
-    assert run_cli("--ruleset", "2025", "--format", "md,html", "--no-db", workspace=workspace).exit_code == 0
+    assert run_cli("--ruleset", "2025", "--format", "md,html,docx", "--no-db", workspace=workspace).exit_code == 0
     out = workspace / "reports/out/2025"
     summary = (out / "汇总.md").read_text(encoding="utf-8")
     assert "| 审核提示 | 预算建议 |" in summary and summary.rstrip().endswith("| 保持 | 1 |")
@@ -52,6 +53,8 @@ def test_the_summary_and_the_reports_show_the_advice(run_cli, workspace):
             in report)
     html = (out / "益阳市商务局" / f"{REFERENCE_PROJECT}.html").read_text(encoding="utf-8")
     assert '<p class="advice"><strong>评价结果应用（下年预算安排建议）：</strong>保持（' in html
+    word = docx.Document(out / "益阳市商务局" / f"{REFERENCE_PROJECT}.docx")
+    assert any(p.text.startswith("评价结果应用（下年预算安排建议）：保持（等级为优") for p in word.paragraphs)
     assert run_cli("--ruleset", "2024", "--format", "md", "--no-db", workspace=workspace).exit_code == 0
     assert "预算建议" not in (workspace / "reports/out/2024/汇总.md").read_text(encoding="utf-8")
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import REFERENCE_PROJECT, copy_workspace
 
@@ -104,3 +106,39 @@ def test_every_store_command_has_help(run_cli):
     for args in (["history"], ["compare"], ["db"], ["db", "check"], ["db", "upgrade"], ["db", "export"]):
         result = run_cli(*args, "--help")
         assert result.exit_code == 0 and len(result.stdout.splitlines()) > 3, args
+
+
+def test_records_are_in_the_order_of_the_tables_columns():
+    from engine.store import schema
+    from engine.store.record import FINDING_FIELDS, INDICATOR_FIELDS, RESULT_FIELDS
+
+    assert [c.name for c in schema.result.c] == ["id", "hash", *RESULT_FIELDS]
+    assert [c.name for c in schema.indicator.c] == ["result_id", *INDICATOR_FIELDS]
+    assert [c.name for c in schema.finding.c] == ["result_id", *FINDING_FIELDS]
+
+
+_EXACT_ENGINE = None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.builds(lambda digits, exponent: Decimal(digits).scaleb(exponent),
+                          st.integers(-10**15 + 1, 10**15 - 1), st.integers(-12, 4)), min_size=1, max_size=10))
+def test_numbers_come_back_from_sqlite_exactly(values):
+    """Any number a project or a score may hold (at most 15 significant digits once normalised)
+    is read back from SQLite's NUMERIC as the same Decimal, through schema.Exact."""
+    from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
+
+    from engine.store.record import normal
+    from engine.store.schema import Exact
+
+    global _EXACT_ENGINE
+    table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("value", Exact))
+    if _EXACT_ENGINE is None:
+        _EXACT_ENGINE = create_engine("sqlite://")
+        table.metadata.create_all(_EXACT_ENGINE)
+    expected = [normal(v) for v in values]
+    with _EXACT_ENGINE.begin() as connection:
+        connection.execute(table.delete())
+        connection.execute(insert(table), [{"id": i, "value": v} for i, v in enumerate(expected)])
+        back = [v for (v,) in connection.execute(select(table.c.value).order_by(table.c.id))]
+    assert [str(v) for v in back] == [str(v) for v in expected]

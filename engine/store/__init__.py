@@ -4,7 +4,8 @@ Modules: ``settings`` (which store: --db, EVALRUN_DB, evalrun.yaml, the
 default evalrun.db), ``schema`` (the tables), ``database`` (opening it, its
 locks, migrations), ``record`` (what is kept of a project, and its hash),
 ``recorder`` (writing a run in one transaction), ``history`` (history,
-compare, the previous year), ``export`` (CSV and Parquet), ``check`` (db check).
+compare, the previous year), ``views`` (what history and compare print),
+``export`` (CSV and Parquet), ``check`` (db check), ``migrations`` (Alembic).
 
 This module stays light: SQLAlchemy is imported only when a store is used,
 so ``evalrun --help`` and runs with ``--no-db`` do not pay for it.
@@ -27,7 +28,7 @@ class _NoRecorder:
         pass
 
 
-def recorder(options, ruleset):
+def open_recorder(options, ruleset):
     """The recorder of a run: opens the store now (so a wrong --db stops the run before any work)."""
     if not options.db:
         return _NoRecorder()

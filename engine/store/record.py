@@ -41,10 +41,19 @@ def normal(value):
 
     Hashes and both databases depend on it: SQLite's REAL holds 15 digits exactly.
     """
-    if value is None or not isinstance(value, Decimal):
+    if value.__class__ is not Decimal:
         return value
-    value = _DIGITS.plus(value).normalize()
-    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+    known = _NORMAL.get(value)  # equal Decimals have one normal form: remember it
+    if known is None:
+        known = _DIGITS.plus(value).normalize()
+        if known.as_tuple().exponent > 0:
+            known = known.quantize(Decimal(1))
+        if len(_NORMAL) < 100_000:
+            _NORMAL[value] = known
+    return known
+
+
+_NORMAL: dict = {}
 
 
 def file_sha256(path: Path) -> str:
@@ -55,6 +64,8 @@ def file_sha256(path: Path) -> str:
 
 
 def record_hash(fields: tuple, rows: tuple, findings: tuple) -> str:
+    """sha256 of the values' repr: text, whole numbers, normalised Decimals, True/False and None,
+    which read back from either database as the same values."""
     return hashlib.sha256(repr((fields, rows, findings)).encode("utf-8")).hexdigest()
 
 

@@ -18,17 +18,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import EvalrunError, EvalrunErrors
 from ..rulesets import display
 from . import schema
 from .database import connect, failure, writing
-from .record import (
-    FINDING_FIELDS, INDICATOR_FIELDS, RESULT_FIELDS, command_line, evalrun_version, git_commit, project_record,
-    who,
-)
+from .record import command_line, evalrun_version, git_commit, project_record, who
 from .settings import shown
 
 BATCH = 500  # projects per round of inserts
@@ -123,31 +119,67 @@ class Recorder:
         return run_id, new
 
     def _write_results(self, connection, run_id: int, records: list) -> int:
-        """Store the results not stored yet, link all of them to the run; the number stored."""
+        """Store the results not stored yet, link all of them to the run; the number stored.
+
+        Writers take turns (one write transaction at a time), so the results
+        found missing here are still missing when they are inserted.
+        """
         if not records:
             return 0
         by_hash = {record[0]: record for record in records}
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(schema.result).on_conflict_do_nothing(index_elements=["hash"]).returning(
-            schema.result.c.id, schema.result.c.hash)
-        inserted = connection.execute(statement, [
-            {"hash": digest, **dict(zip(RESULT_FIELDS, fields))} for digest, fields, _, _ in by_hash.values()
-        ]).all()
-        ids = {digest: result_id for result_id, digest in inserted}
-        stored = [digest for digest in by_hash if digest not in ids]
-        if stored:
-            ids.update({digest: result_id for result_id, digest in connection.execute(
-                select(schema.result.c.id, schema.result.c.hash).where(schema.result.c.hash.in_(stored)))})
-        indicators = [{"result_id": ids[digest], **dict(zip(INDICATOR_FIELDS, row))}
-                      for result_id, digest in inserted for row in by_hash[digest][2]]
-        if indicators:
-            connection.execute(insert(schema.indicator), indicators)
-        findings = [{"result_id": ids[digest], **dict(zip(FINDING_FIELDS, row))}
-                    for result_id, digest in inserted for row in by_hash[digest][3]]
-        if findings:
-            connection.execute(insert(schema.finding), findings)
-        connection.execute(insert(schema.run_result), [{"run_id": run_id, "result_id": ids[d]} for d in by_hash])
-        return len(inserted)
+        ids = self._ids(connection, list(by_hash))
+        new = [digest for digest in by_hash if digest not in ids]
+        _bulk(connection, schema.result, [(None, digest, *by_hash[digest][1]) for digest in new])
+        ids.update(self._ids(connection, new))
+        _bulk(connection, schema.indicator, [(ids[digest], *row) for digest in new for row in by_hash[digest][2]])
+        _bulk(connection, schema.finding, [(ids[digest], *row) for digest in new for row in by_hash[digest][3]])
+        _bulk(connection, schema.run_result, [(run_id, ids[digest]) for digest in by_hash])
+        return len(new)
+
+    @staticmethod
+    def _ids(connection, hashes: list) -> dict:
+        if not hashes:
+            return {}
+        table = schema.result
+        return {digest: result_id for result_id, digest in
+                connection.execute(select(table.c.id, table.c.hash).where(table.c.hash.in_(hashes)))}
+
+
+def _bulk(connection, table, rows: list) -> None:
+    """Insert rows (tuples in the table's column order) through the driver: COPY on PostgreSQL,
+    executemany on SQLite.
+
+    The indicator rows are most of what a run writes; SQLAlchemy's per-row
+    parameter handling would cost more than the database does. Decimals go
+    to SQLite as text (as schema.Exact does); PostgreSQL takes them as they are.
+    """
+    if not rows:
+        return
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    columns = list(table.c)
+    if columns[0].name == "id":  # given as None: the database numbers the rows
+        columns, rows = columns[1:], [row[1:] for row in rows]
+    names = ", ".join(quote(c.name) for c in columns)
+    if dialect.name == "postgresql":  # COPY, in the transaction SQLAlchemy holds open
+        with connection.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join(['?'] * len(columns))})"
+    exact = [i for i, c in enumerate(columns) if isinstance(c.type, schema.Exact)]
+    if dialect.name == "sqlite" and exact:
+        rows = [_as_text(row, exact) for row in rows]
+    connection.exec_driver_sql(sql, rows)
+
+
+def _as_text(row: tuple, exact: list) -> tuple:
+    row = list(row)
+    for i in exact:
+        if row[i] is not None:
+            row[i] = format(row[i], "f")
+    return tuple(row)
 
 
 _held = False
