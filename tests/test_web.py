@@ -441,3 +441,44 @@ def test_every_word_of_the_page_has_its_english(monkeypatch):
     used |= {t for pair in ERRORS.values() for t in pair} | set(REVIEW_LABELS.values())
     missing = sorted(t for t in used if re.search(r"[\u4e00-\u9fff]", t) and t not in i18n.EN)
     assert not missing, missing
+
+
+def test_a_year_without_projects_is_an_empty_table(shared):
+    page = shared.get("/y/2024/")
+    assert page.status_code == 200 and summary_rows(page.text) == [] and "0 个项目" in page.text
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_serve_refuses_an_unknown_ruleset_and_a_taken_port(run_cli, workspace):
+    import socket
+
+    unknown = run_cli("serve", "--no-browser", "--ruleset", "2099", workspace=workspace)
+    assert unknown.exit_code == 2 and "no ruleset `2099`" in unknown.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        busy = run_cli("serve", "--no-browser", "--port", str(port), workspace=workspace)
+    assert busy.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in busy.stderr
+    assert "Traceback" not in busy.output
+
+
+def test_serve_on_another_address_says_who_can_reach_it(workspace):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    process = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", "--no-browser", "--no-db", "--host",
+                                "0.0.0.0", "--workspace", str(workspace)], cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    try:
+        address = process.stdout.readline()
+        warning = process.stderr.readline()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert re.match(r"evalrun serve: http://127\.0\.0\.1:\d+/ ", address)
+    assert warning.startswith("warning: serving on 0.0.0.0, not only this computer") and "no login" in warning

@@ -208,7 +208,7 @@ class Site:
         return RedirectResponse(f"{back}#finding-{saved.finding_key[:12]}", 303)
 
     def import_form(self, request: Request):
-        name, year = self.year_of(request)
+        name, _ = self.year_of(request)
         return self.page(request, "import.html.j2", {"title": self._("导入返回的自评表"), "name": name,
                                                      "preview": None, "upload": None,
                                                      "limit_mb": self.options.max_upload // (1024 * 1024)}, name)
@@ -274,8 +274,7 @@ class Site:
         new = request.query_params.get("new") or new
         if old not in names or new not in names:
             raise HTTPException(404)
-        stamp = (year._rules_stamp, tuple(sorted((str(e.path), e.stamp) for e in year.rows())))
-        compared = self.rules.compare(old, new, stamp) if old and old != new else None
+        compared = self.rules.compare(old, new, year.stamp()) if old and old != new else None
         return self.page(request, "rules.html.j2", {"title": self._("规则对比"), "name": name, "names": names,
                                                     "old": old, "new": new, "compared": compared}, name)
 

@@ -147,6 +147,11 @@ class Year:
         self.entries[entry.path] = entry
         self.by_key[entry.key] = entry
 
+    def stamp(self) -> tuple:
+        """What the year's scores depend on: the ruleset files and every project file, as last looked at."""
+        with self._lock:
+            return self._rules_stamp, tuple(sorted((str(e.path), e.stamp) for e in self.entries.values()))
+
     def rows(self) -> list[Entry]:
         with self._lock:
             return list(self.entries.values())
