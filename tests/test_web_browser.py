@@ -92,6 +92,14 @@ def page(browser, server):
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.base = server
+    page.elsewhere, page.console_errors = [], []
+
+    def refuse(route):  # the page must work offline: nothing may be fetched from another address
+        page.elsewhere.append(route.request.url)
+        route.abort()
+
+    context.route(re.compile(r"^(?!" + re.escape(server) + ")"), refuse)
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
     yield page
     context.close()
 
@@ -201,3 +209,8 @@ def test_a_broken_form_is_refused_with_its_cell(page, workspace, form, tmp_path)
     assert page.get_by_role("button", name="确认导入").count() == 0
     photograph(page, "refused", tmp_path, full_page=True)
     assert reference_path(workspace).read_bytes() == before
+
+
+def test_nothing_was_fetched_from_elsewhere_and_no_script_failed(page):
+    assert page.elsewhere == []
+    assert page.console_errors == []  # a Content-Security-Policy violation would be one
