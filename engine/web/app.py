@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -76,6 +77,7 @@ class Site:
         self.reviews = ReviewStore(options.db, options.workspace) if options.db else None
         self.rules = RulesView(options.workspace)
         self.sessions = Sessions()
+        self.writing = anyio.Lock()
         self._ = translator(options.lang)
         # who reviews, until a reviewer gives a name: the computer's user when the page is this computer's only
         self.default_reviewer = _user() if options.host in LOOPBACK else ""
@@ -231,6 +233,7 @@ class Site:
         if outcome.writable:
             pending = Pending(filename, data, accept, name, digest(self.options.workspace, outcome))
             upload_id = request.state.session.keep(pending)
+            self.sessions.trim()
         return self.page(request, "import.html.j2", {
             "title": self._("导入预览"), "name": name, "preview": preview_view(self.options.workspace, outcome),
             "upload": upload_id, "accept": accept, "fiscal_year": fiscal_year,
@@ -245,9 +248,15 @@ class Site:
             return RedirectResponse(f"/y/{quote(name)}/import", 303)
         fiscal_year = year.ruleset.fiscal_year if year.ruleset else 0
         ws = self.options.workspace
-        check = await run_in_threadpool(run_import, ws, fiscal_year, pending.name, pending.data,
-                                        pending.accept_changes, False)
-        if digest(ws, check) != pending.digest or not check.writable:
+        async with self.writing:  # one import at a time: checked against its preview, then written
+            check = await run_in_threadpool(run_import, ws, fiscal_year, pending.name, pending.data,
+                                            pending.accept_changes, False)
+            if digest(ws, check) == pending.digest and check.writable:
+                done = await run_in_threadpool(run_import, ws, fiscal_year, pending.name, pending.data,
+                                               pending.accept_changes, True)
+            else:
+                done = None
+        if done is None:
             pending.digest = digest(ws, check)
             upload_id = request.state.session.keep(pending) if check.writable else None
             self.flash(request, self._("项目文件在预览之后有了变化：请看新的预览，再确认。"), "warn")
@@ -255,8 +264,6 @@ class Site:
                 "title": self._("导入预览"), "name": name, "preview": preview_view(ws, check), "upload": upload_id,
                 "accept": pending.accept_changes, "fiscal_year": fiscal_year,
                 "limit_mb": self.options.max_upload // (1024 * 1024)}, name)
-        done = await run_in_threadpool(run_import, ws, fiscal_year, pending.name, pending.data,
-                                       pending.accept_changes, True)
         year = await run_in_threadpool(self.workspace.year, name)  # scored again at once
         written = set(done.result.written if done.result else [])
         rescored = [e for e in year.rows() if e.path in written]

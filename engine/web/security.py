@@ -32,6 +32,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 COOKIE = "evalrun_session"
 MAX_SESSIONS = 500
 MAX_PENDING = 5  # uploaded forms a session keeps for confirmation
+MAX_PENDING_BYTES = 200 * 1024 * 1024  # all sessions' uploads waiting for confirmation, together
 PENDING_SECONDS = 3600
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-src 'self'; "
        "form-action 'self'; frame-ancestors 'self'; base-uri 'none'; object-src 'none'")
@@ -69,6 +70,18 @@ class Sessions:
     def __init__(self):
         self._items: OrderedDict[str, Session] = OrderedDict()
         self._lock = threading.Lock()
+
+    def trim(self) -> None:
+        """Drop the oldest uploads waiting for confirmation while all of them together are over the budget."""
+        with self._lock:
+            waiting = sorted(((p.at, s, k, len(p.data)) for s in self._items.values() for k, p in s.pending.items()),
+                             key=lambda item: item[0])
+            total = sum(item[3] for item in waiting)
+            for _, session, upload_id, size in waiting:
+                if total <= MAX_PENDING_BYTES:
+                    break
+                session.pending.pop(upload_id, None)
+                total -= size
 
     def get(self, session_id: str | None) -> tuple[Session, bool]:
         """The session of this id, or a new one (True when new)."""
