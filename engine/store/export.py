@@ -66,6 +66,8 @@ def _queries(year: int | None):
                             run.c.fiscal_year),
         "run_failures": only(select(fail).join(run, run.c.id == fail.c.run_id)
                              .order_by(fail.c.run_id, fail.c.position), run.c.fiscal_year),
+        # reviewers' decisions on findings, every one (the latest of a finding_key is its state)
+        "reviews": only(select(schema.review).order_by(schema.review.c.id), schema.review.c.fiscal_year),
     }
 
 

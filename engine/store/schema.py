@@ -11,6 +11,9 @@
     evalrun_finding      a result's findings
     evalrun_run_result   which results each run produced
     evalrun_run_failure  the project files a run could not evaluate, with the errors
+    evalrun_review       reviewers' decisions on findings (已核实 / 需整改 / 不适用, comment, who, when),
+                         one row per decision, never changed: the latest row of a finding is its
+                         state, the others its history (engine/store/reviews.py)
 
 Numbers are exact: NUMERIC on PostgreSQL; on SQLite, NUMERIC affinity,
 read back as the same Decimal. Every number is kept to at most 15
@@ -32,7 +35,7 @@ from .record import normal
 
 PREFIX = "evalrun_"
 VERSION_TABLE = "evalrun_alembic_version"
-HEAD = "0001"  # the newest migration; a test checks it against migrations/versions
+HEAD = "0002"  # the newest migration; a test checks it against migrations/versions
 
 
 class _SqliteNumeric(UserDefinedType):
@@ -168,4 +171,27 @@ run_failure = Table(
     Column("message", Text, nullable=False),
 )
 
-TABLES = (run, result, indicator, finding, run_result, run_failure)
+review = Table(
+    PREFIX + "review", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # which finding: the sha256 of (fiscal year, department, project, check, message, occurrence), so that a
+    # decision stays with its finding when the project is scored again and lines move (engine/store/reviews.py)
+    Column("finding_key", String(64), nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("department", Text, nullable=False),
+    Column("project", Text, nullable=False),
+    Column("check", String(255), nullable=False),
+    Column("severity", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("file", Text, nullable=False),
+    Column("line", Integer),
+    Column("state", String(32), nullable=False),  # 已核实 | 需整改 | 不适用
+    Column("comment", Text, nullable=False),
+    Column("reviewer", String(255), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("reviewed_at", DateTime(timezone=True), nullable=False),
+    Index(None, "fiscal_year", "department", "project"),
+    Index(None, "finding_key"),
+)
+
+TABLES = (run, result, indicator, finding, run_result, run_failure, review)
