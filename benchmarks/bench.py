@@ -29,8 +29,10 @@ import yaml
 
 from benchmarks.generate import OUT, write_workspace
 from benchmarks.handwritten import engine_scores, score_project
+from benchmarks.zen_rules import ZenRules, available as zen_available
 
 CHUNK = 1000
+TURNS = 5
 
 
 def evalrun_command() -> list[str]:
@@ -41,41 +43,53 @@ def evalrun_command() -> list[str]:
 # ---------------------------------------------------------------- evaluate stage
 
 
-def evaluate_stage(workspace: Path) -> dict:
-    """Engine and hand-written scoring of the same loaded projects, chunk by chunk, in turn."""
+def evaluate_stage(workspace: Path, turns: int = TURNS) -> dict:
+    """Engine, hand-written and (when installed) zen-engine scoring of the same loaded projects.
+
+    CPU seconds (``time.process_time``), chunk by chunk; within a chunk the
+    three take turns, and the fastest of ``turns`` runs of each counts.
+    """
     from engine import api
     from engine.evaluate import evaluate_project
 
     ruleset = api.load_ruleset(workspace, "bench")
     paths = api.project_files(workspace, ruleset)
-    engine_seconds = hand_seconds = 0.0
-    rows = mismatches = 0
-    clock = time.perf_counter
+    peer = ZenRules() if zen_available() else None
+    spent = {"engine": 0.0, "hand": 0.0, "zen": 0.0}
+    rows = mismatches = zen_mismatches = 0
+    clock = time.process_time
     for start in range(0, len(paths), CHUNK):
         projects = [api.load_project(p, ruleset, workspace) for p in paths[start:start + CHUNK]]
         rows += sum(1 + sum(1 for i in p.indicators if i.applicable) for p in projects)
-        mismatches += sum(engine_scores(evaluate_project(ruleset, p)) != score_project(p) for p in projects)
+        engine = [engine_scores(evaluate_project(ruleset, p)) for p in projects]
+        mismatches += sum(e != score_project(p) for e, p in zip(engine, projects))
+        if peer is not None:
+            zen_mismatches += sum(e[1:] != peer.score_project(p)[1:] for e, p in zip(engine, projects))
+        del engine
+        sides = [("engine", lambda p: evaluate_project(ruleset, p)), ("hand", score_project)]
+        if peer is not None:
+            sides.append(("zen", peer.score_project))
         # As in a run, each result is dropped when the next project comes; the loaded chunk,
         # which a run would not hold, is kept out of the garbage collector's way.
         gc.collect()
         gc.freeze()
-        for turn in range(3):  # each side three times, in turn; the fastest run of each counts
-            begin = clock()
-            for project in projects:
-                evaluate_project(ruleset, project)
-            middle = clock()
-            for project in projects:
-                score_project(project)
-            end = clock()
-            engine_time, hand_time = middle - begin, end - middle
-            best_engine = engine_time if turn == 0 else min(best_engine, engine_time)
-            best_hand = hand_time if turn == 0 else min(best_hand, hand_time)
+        best = {}
+        for _ in range(turns):
+            for name, score in sides:
+                begin = clock()
+                for project in projects:
+                    score(project)
+                best[name] = min(best.get(name, float("inf")), clock() - begin)
         gc.unfreeze()
-        engine_seconds += best_engine
-        hand_seconds += best_hand
+        for name, seconds in best.items():
+            spent[name] += seconds
         del projects
-    return {"projects": len(paths), "rows": rows, "engine": rows / engine_seconds, "hand": rows / hand_seconds,
-            "ratio": engine_seconds / hand_seconds, "mismatches": mismatches}
+    figures = {"projects": len(paths), "rows": rows, "engine": rows / spent["engine"], "hand": rows / spent["hand"],
+               "ratio": spent["engine"] / spent["hand"], "mismatches": mismatches}
+    if peer is not None:
+        figures.update(zen=rows / spent["zen"], zen_ratio=spent["zen"] / spent["engine"],
+                       zen_mismatches=zen_mismatches)
+    return figures
 
 
 # ---------------------------------------------------------------- end to end
@@ -115,8 +129,9 @@ def end_to_end(workspace: Path, jobs: int, xlsx: bool) -> list[dict]:
     base = evalrun_command() + ["--ruleset", "bench", "--workspace", str(workspace)]
     variants = [("JSON (--json)", base + ["--json"], False),
                 (f"JSON, --jobs {jobs}", base + ["--json", "--jobs", str(jobs)], False),
-                ("Markdown reports", base, True),
-                (f"Markdown reports, --jobs {jobs}", base + ["--jobs", str(jobs)], True)]
+                ("Markdown reports", base + (["--format", "md"] if xlsx else []), True),
+                (f"Markdown reports, --jobs {jobs}", base + (["--format", "md"] if xlsx else []) + ["--jobs", str(jobs)],
+                 True)]
     if xlsx:
         variants.append((f"Markdown + XLSX, --jobs {jobs}", base + ["--format", "md,xlsx", "--jobs", str(jobs)], True))
     measured = []
@@ -235,14 +250,24 @@ def main(argv=None) -> None:
         print(f"workspace of {n:,} projects: {workspaces[n]} ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
 
     evaluated = []
+    with_zen = zen_available()
     for n in sizes:
         gc.collect()
         figures = evaluate_stage(workspaces[n])
-        evaluated.append([f"{n:,}", f"{figures['rows']:,}", f"{figures['engine']:,.0f}", f"{figures['hand']:,.0f}",
-                          f"{figures['ratio']:.2f}x", str(figures["mismatches"])])
-    print("## Evaluate stage: indicator scores per second (projects already loaded)\n")
-    print(table(["N", "rows scored", "engine rows/s", "hand-written rows/s", "engine / hand-written time",
-                 "differing results"], evaluated))
+        line = [f"{n:,}", f"{figures['rows']:,}", f"{figures['engine']:,.0f}", f"{figures['hand']:,.0f}",
+                f"{figures['ratio']:.2f}x", str(figures["mismatches"])]
+        if with_zen:
+            line += [f"{figures['zen']:,.0f}", f"{figures['zen_ratio']:.2f}x", str(figures["zen_mismatches"])]
+        evaluated.append(line)
+    print("## Evaluate stage: indicator scores per CPU second (projects already loaded, "
+          f"best of {TURNS} turns)\n")
+    header = ["N", "rows scored", "evalrun rows/s", "hand-written rows/s", "evalrun / hand-written time",
+              "differing results"]
+    if with_zen:
+        header += ["zen-engine rows/s", "zen-engine / evalrun time", "zen-engine differing results"]
+    print(table(header, evaluated))
+    if not with_zen:
+        print("\n(zen-engine is not installed: `pip install '.[bench]'` adds its column.)")
 
     xlsx = has_xlsx()
     rows, how = [], ""
@@ -273,6 +298,10 @@ def main(argv=None) -> None:
     if not args.no_profile:
         print(f"\ncProfile of `evalrun --ruleset bench --json`, N = {sizes[0]:,}, by own time:\n")
         print("```\n" + profile(workspaces[sizes[0]]) + "\n```")
+
+    from benchmarks.store_bench import report as store_report  # the results store (issue 17), up to N = 10,000
+
+    store_report({n: w for n, w in workspaces.items() if n <= 10_000} or {sizes[0]: workspaces[sizes[0]]})
 
 
 if __name__ == "__main__":

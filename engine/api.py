@@ -24,6 +24,8 @@ from .paths import LinkOutside, guard_given, guard_path
 from .projectset import duplicate_projects, folder_errors, raise_with
 from .resolve import build_project, project_errors
 from .rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
+from .store import open_recorder, with_previous
+from .store.record import project_record
 from .summary import YearSummary
 from .templatecheck import template_errors
 from .validate import schema_errors
@@ -42,6 +44,7 @@ class RunOptions:
     projects: tuple = ()  # only these project names or file stems; all when empty
     jobs: int = 1  # processes that load, evaluate and render projects (engine.parallel)
     keep_results: bool = True  # False: keep only each project's summary, so memory stays flat
+    db: str | None = None  # the results store's URL (engine.store.settings); None: record nothing
 
     @property
     def output_dir(self) -> Path:
@@ -64,13 +67,15 @@ class ProjectSummary:
     grade: str
     findings: tuple = ()
     rules: str = ""  # the ruleset's version, and whether a department variant scored it
+    record: tuple | None = None  # what the results store keeps of it (engine.store.record), when recording
 
     @classmethod
-    def of(cls, result: ProjectResult) -> "ProjectSummary":
+    def of(cls, result: ProjectResult, options: "RunOptions | None" = None) -> "ProjectSummary":
         project, ruleset = result.project, result.ruleset
         rules = ruleset.version + (" 部门变体" if ruleset.variant else "")
+        record = project_record(result, options.workspace) if options is not None and options.db else None
         return cls(project.department, project.name, project.file, result.total, result.grade, result.findings,
-                   rules)
+                   rules, record)
 
     @property
     def has_errors(self) -> bool:
@@ -84,6 +89,7 @@ class RunResult:
     failures: list = field(default_factory=list)  # (project file, EvalrunError)
     outputs: list = field(default_factory=list)
     summaries: list = field(default_factory=list)  # a ProjectSummary for every evaluated project
+    recorded: object = None  # engine.store.recorder.Recorded: what the run added to the results store
 
     @property
     def ok(self) -> bool:
@@ -163,7 +169,7 @@ def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callab
             project = load_project(path, ruleset, options.workspace)
             if not _selected(path, project, options.projects):
                 continue
-            outcome = evaluate(ruleset, project)
+            outcome = with_previous(options, evaluate(ruleset, project))  # the year before, from the store
         except EvalrunError as exc:
             if options.projects and path.stem not in options.projects:
                 continue
@@ -188,9 +194,12 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
     rulesets = RulesetCache(options.workspace, options.ruleset)
     outcome = RunResult(rulesets.base)
     target = options.output_dir / safe_name(options.ruleset)
+    record = open_recorder(options, rulesets.base)  # engine.store: the run, recorded in one transaction at its end
     if not options.write_reports:
         for path, result in _results(options, rulesets, on_project, view):
             _collect(outcome, options, path, result)
+            record.add(path, result)
+        outcome.recorded = record.commit()
         return outcome
     root = options.output_root
     with RunLock(options.output_dir, display(options.output_dir, options.workspace), root,
@@ -207,10 +216,12 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
                     staging.write(relative, content)
                 report = report_path(options, path, result, "x").with_suffix("")
             collected.add(path, result, report)
+            record.add(path, result)
         # A run of some projects must not replace the whole year's 汇总; a run that made no report writes none.
         if not options.projects and staging.files:
             for name, content in summary_files(options.workspace, options.formats, collected):
                 staging.write(Path(name), content)
+        outcome.recorded = record.commit()  # the results, then the reports: a failed commit writes neither
         outcome.outputs = staging.commit()
     return outcome
 

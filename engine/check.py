@@ -207,7 +207,7 @@ def _explanations(found: _Findings, ruleset: Ruleset, project: Project, rows, bu
             if target and actual is not None and target > 0 and actual > target * review.explain_over_target:
                 found.add("explanation_required",
                           f"“{row.name}”实际完成值“{row.actual}”为年度指标值“{row.target}”的 "
-                          f"{fmt((actual / target * 100).quantize(Decimal(1)))}%，超过 "
+                          f"{fmt((actual / target * 100).to_integral_value())}%，超过 "
                           f"{fmt(review.explain_over_target * 100)}%，请说明原因（年度指标值是否设定偏低）", row.source)
     threshold = review.explain_execution_below
     budget = project.budget

@@ -25,6 +25,7 @@ from .outputs import FORMATS, parse_formats
 from .paths import DISK_FULL, READ_ONLY, describe_os_error
 from .progress import progress
 from .rulesets import carry_variants, load_variant, new_ruleset, resolve_data
+from .store import store_url
 from .ruletests import case_files, run_cases
 from .check import UNGRADED
 from .targets import format_number
@@ -38,7 +39,7 @@ EXIT_CODES_HELP = """
 Exit codes:
   0  ok (findings are printed as warnings)
   1  errors in rulesets or project files, or findings the ruleset marks as errors
-  2  wrong usage (unknown option, no such ruleset or project)
+  2  wrong usage (unknown option, no such ruleset or project), or a results store that cannot be used
   3  internal error in evalrun (please report it)
 """
 
@@ -179,10 +180,14 @@ def _need(ruleset: str | None) -> str:
 @click.option("--quiet", is_flag=True, help="No progress bar (there is none either when output is not a terminal).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, metavar="N",
               help="Load, evaluate and render projects in N processes; the output is the same as with 1.")
+@click.option("--db", "db", metavar="URL", default=None,
+              help="Record the results in this store: a SQLite file or postgresql://user@host/db "
+                   "[default: EVALRUN_DB, evalrun.yaml's `database`, else WORKSPACE/evalrun.db].")
+@click.option("--no-db", "no_db", is_flag=True, help="Record nothing in the results store (and read no previous year).")
 @click.version_option(package_name="evalrun")
 @click.pass_context
 @handle_errors
-def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs):
+def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs, db, no_db):
     """Score projects against a ruleset and write their evaluation reports.
 
     \b
@@ -190,12 +195,14 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
     evalrun --ruleset 2025 --json       print the results as JSON
     evalrun validate --ruleset 2025     check every file, list every problem
     evalrun explain --ruleset 2025 --project NAME   how each score was computed
+    evalrun history --project NAME      every year of a project, from the results store (evalrun.db)
     """
     if ctx.invoked_subcommand is not None:
         return
     options = api.RunOptions(
         ruleset=_need(ruleset), workspace=workspace, write_reports=not as_json,
         output=output, projects=tuple(projects), formats=parse_formats(formats), jobs=jobs, keep_results=False,
+        db=store_url(workspace, db, no_db),
     )
     if as_json:  # each project is written as soon as it is evaluated
         writer = JsonRunWriter(sys.stdout.write)  # not click.echo: no colour to strip, no flush per project
@@ -214,6 +221,10 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
         with progress(options, enabled=not quiet and sys.stdout.isatty()) as on_project:
             outcome = api.run(options, on_project=on_project)
         print_summary(outcome, workspace)
+        if outcome.recorded:
+            done = outcome.recorded
+            click.echo(f"结果已记入 {done.store}：运行 #{done.run_id}，{done.projects} 个项目"
+                       f"（新结果 {done.new_results} 个{'，未能评价 %d 个' % done.failures if done.failures else ''}）")
     sys.exit(EXIT_OK if outcome.ok else EXIT_USER)
 
 
@@ -537,6 +548,170 @@ def export(ruleset, workspace, blank, output):
     click.echo(f"{outcome.projects} project(s) in {len(outcome.written)} workbook(s)"
                + (f"; {len(outcome.failures)} project(s) could not be exported" if outcome.failures else ""))
     sys.exit(EXIT_USER if outcome.failures else EXIT_OK)
+
+
+# ---------------------------------------------------------------- the results store (engine.store)
+
+db_option = click.option("--db", "db", metavar="URL", default=None,
+                         help="The results store: a SQLite file or postgresql://user@host/db "
+                              "[default: EVALRUN_DB, evalrun.yaml's `database`, else WORKSPACE/evalrun.db].")
+
+
+def _store(workspace: Path, db: str | None) -> str:
+    url = store_url(workspace, db)
+    if url is None:
+        raise UsageError("no results store: --db, EVALRUN_DB or evalrun.yaml says `off`; give --db FILE-OR-URL")
+    return url
+
+
+def _print_json(data) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option("--project", metavar="NAME", default=None, help="A project (name or file name): its every year.")
+@click.option("--department", metavar="NAME", default=None, help="A department: every year of each of its projects.")
+@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
+@db_option
+@workspace_option
+@handle_errors
+def history(project, department, as_json, db, workspace):
+    """Every year of a project or department in the results store: total, grade, execution rate, rules.
+
+    \b
+    evalrun history --project 开放型经济发展与三产业发展引导资金
+    evalrun history --department 益阳市商务局
+    """
+    from .store.history import history as read_history
+    from .store.views import HISTORY_HEADER, history_json, history_rows
+
+    if not project and not department:
+        raise UsageError("say whose history: --project NAME or --department NAME")
+    rows = read_history(_store(workspace, db), workspace, project, department)
+    if as_json:
+        _print_json(history_json(rows))
+        return
+    click.echo(_table(HISTORY_HEADER, history_rows(rows)))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("old_year", type=int)
+@click.argument("new_year", type=int)
+@click.option("--department", metavar="NAME", default=None, help="Only this department.")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@db_option
+@workspace_option
+@handle_errors
+def compare(old_year, new_year, department, as_json, db, workspace):
+    """Two fiscal years from the results store: per department and project, the change in total and grade.
+
+    Projects evaluated only in NEW_YEAR are 新增; only in OLD_YEAR, 本年未评价.
+    """
+    from .store.history import compare as read_compare
+    from .store.views import compare_counts, compare_header, compare_json, compare_rows
+
+    changes = read_compare(_store(workspace, db), workspace, old_year, new_year, department)
+    if as_json:
+        _print_json(compare_json(changes, old_year, new_year))
+        return
+    counts = compare_counts(changes)
+    click.echo(f"{old_year} → {new_year}：{len(changes)} 个项目，两年都评价 {counts['both']} 个"
+               f"（提高 {counts['up']} 个，降低 {counts['down']} 个），新增 {counts['new']} 个，"
+               f"本年未评价 {counts['dropped']} 个")
+    if changes:
+        click.echo(_table(compare_header(old_year, new_year), compare_rows(changes)))
+
+
+@cli.group(epilog=EXIT_CODES_HELP)
+def db():
+    """The results store: check it, upgrade its schema, export what it holds."""
+
+
+@db.command(name="check", epilog=EXIT_CODES_HELP)
+@db_option
+@workspace_option
+@handle_errors
+def db_check(db, workspace):
+    """Verify the store against its schema, its migrations and the hashes of its results."""
+    from .store.check import check
+
+    report = check(_store(workspace, db), workspace)
+    click.echo(f"results store {report.store}")
+    for line in report.lines:
+        click.echo(f"  ok: {line}")
+    for problem in report.problems:
+        click.echo(f"  problem: {problem}", err=True)
+    click.echo(f"db check: {'ok' if report.ok else f'{len(report.problems)} problem(s)'}")
+    sys.exit(EXIT_OK if report.ok else EXIT_USER)
+
+
+@db.command(name="upgrade", epilog=EXIT_CODES_HELP)
+@db_option
+@workspace_option
+@handle_errors
+def db_upgrade(db, workspace):
+    """Bring the store's schema to this evalrun's newest migration (a new store is created)."""
+    from .store.database import upgrade_store
+
+    before, after, where = upgrade_store(_store(workspace, db), workspace)
+    if before == after:
+        click.echo(f"results store {where}: schema revision {after}, nothing to do")
+    else:
+        click.echo(f"results store {where}: schema revision {before or '(new)'} → {after}")
+
+
+@db.command(name="export", epilog=EXIT_CODES_HELP)
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="CSV (UTF-8, opens in Excel) or Parquet (needs pyarrow: pip install 'evalrun[parquet]').")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the files [default: WORKSPACE/reports/out/db-export].")
+@click.option("--year", type=int, default=None, metavar="YEAR", help="Only this fiscal year's runs and results.")
+@db_option
+@workspace_option
+@handle_errors
+def db_export(fmt, output, year, db, workspace):
+    """Write the stored runs, results, indicator rows and findings, one file per table."""
+    from .store.export import export
+
+    folder = output or workspace / "reports" / "out" / "db-export"
+    done = export(_store(workspace, db), workspace, folder, fmt, year)
+    for path in done.files:
+        click.echo(f"wrote {api.display(path, workspace)} ({done.rows[path.name]} rows)")
+
+
+# ---------------------------------------------------------------- the local web page (engine.web)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option("--ruleset", "ruleset", metavar="NAME", default=None,
+              help="The year the first page shows [default: the latest year that has projects].")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, metavar="N", help="Port [default: a free one].")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADDRESS",
+              help="Address to listen on; anything but this computer (127.0.0.1) is printed as a warning.")
+@click.option("--no-browser", is_flag=True, help="Print the address without opening a browser.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the page (zh: Chinese, en: English).")
+@db_option
+@click.option("--no-db", "no_db", is_flag=True, help="No results store: reviews cannot be recorded.")
+@workspace_option
+@handle_errors
+def serve(ruleset, port, host, no_browser, lang, db, no_db, workspace):
+    """A local web page for reviewers: the year's 汇总, each project's scores and traces, reviews, returned forms.
+
+    \b
+    evalrun serve                      this computer only, a free port, opens the browser
+    evalrun serve --ruleset 2025 --port 8800 --no-browser
+    """
+    from .web.app import ServeOptions  # Starlette and uvicorn only when serving: `evalrun --help` stays quick
+    from .web.server import serve as run_server
+
+    if ruleset is not None:
+        api.ruleset_file(workspace, ruleset)  # a wrong name is a usage error now, not a page later
+    options = ServeOptions(workspace=workspace, ruleset=ruleset, host=host, port=port, open_browser=not no_browser,
+                           lang=lang, db=store_url(workspace, db, no_db))
+    run_server(options, echo=lambda line: click.echo(line), warn=lambda line: click.echo(line, err=True))
 
 
 if __name__ == "__main__":  # pragma: no cover

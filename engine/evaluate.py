@@ -1,66 +1,183 @@
-"""evaluate: Ruleset x Project -> scores, each with a trace of how it was computed.
+"""evaluate: Ruleset x Project -> scores, with a trace when a tracer observes.
 
-Which method scores a row follows from its target's form (``method_for`` in
-the ruleset) unless the row names one. Whether a target was met is decided
-here, by the target grammar, so that formulas only say how much a row earns.
+One scorer: each ruleset is compiled once (engine.scorer_codegen) into
+functions that score the 预算执行率 row and each kind of indicator row; this
+module runs them over a project's rows, applies the not-applicable rule,
+adds up groups and the total, deducts, rounds and grades. The judging rules
+live in engine.judge; the trace is an observer (engine.trace): with
+``tracer=None`` no trace work is done, and a row's trace is made when first
+read by scoring that row again with a FullTracer, through the same code.
+
+All arithmetic runs in engine.numeric's context. A formula that divides by
+zero, overflows or cannot be computed exactly stops with one line naming
+the row, the formula and its file:line: the row is scored again with a
+tracer, which tells which formula was running.
 """
 from __future__ import annotations
 
 import decimal
 from decimal import Decimal
+from functools import partial
 
-from . import fastpath
-from .errors import EvalrunError, Source, did_you_mean
-from .formulas import evaluate as run_formula
-from .model import Formula, GroupScore, Indicator, Input, Method, Project, Ruleset, Score, Trace
-from .targets import DATE, GROWTH, QUANTITY, Measure, bound_within, compare, convert, format_number, normalize
+from . import judge, numeric
+from .errors import EvalrunError, InternalError
+from .model import ROUNDING_MODES, GroupScore, Indicator, Project, Ruleset, Score
+from .scorer_codegen import BUDGET_ORDER, QUALITATIVE_ORDER, QUANTITATIVE_ORDER, generate
+from .targets import COMPARATORS, QUANTITY, Measure, format_number
+from .trace import BudgetScored, FullTracer, NotApplicable, Scored
 
+_getcontext, _setcontext = decimal.getcontext, decimal.setcontext
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+_FAILURES = (ArithmeticError, TypeError, ValueError)  # what a formula or its arithmetic can raise
+_new = object.__new__
+_set = object.__setattr__
 
 
-class Judgement:
-    """Whether a target was met, the numbers a formula sees, and why."""
-
-    def __init__(self, met, target=None, actual=None, reason="", level=None):
-        self.met, self.target, self.actual, self.reason, self.level = met, target, actual, reason, level
+class _RateTooLarge(ArithmeticError):
+    pass
 
 
-def evaluate_project(ruleset: Ruleset, project: Project):
+class Scorer:
+    """A ruleset compiled for scoring: made once per ruleset (``scorer_for``)."""
+
+    def __init__(self, ruleset: Ruleset):
+        self.ruleset = ruleset
+        self.words = judge.Words(ruleset)
+        places = ruleset.rounding.places
+        self.quantum = Decimal(1).scaleb(-places)
+        self.mode = ROUNDING_MODES[ruleset.rounding.mode]
+        reachable = {judge.comparator_of(ruleset, Measure("", QUANTITY, written, ZERO))
+                     for written in (None,) + COMPARATORS}
+        comparators = [c for c in (">=", ">", "<=", "<", "=") if c in reachable]  # the most common first
+        self.index: dict = {}  # (method named by the row, target kind, comparator) -> route number, -1: an error
+        helpers = {  # the names the generated source calls: engine.scorer_codegen says what each is for
+            "_Decimal": Decimal, "_ZERO": ZERO, "_HUNDRED": HUNDRED, "_new": _new, "_set": _set, "_id": id,
+            "_tuple": tuple, "_RULESET": ruleset, "_Q": self.quantum, "_MODE": self.mode, "_FAILURES": _FAILURES,
+            "_Scored": Scored, "_BudgetScored": BudgetScored, "_NotApplicable": NotApplicable,
+            "_GroupScore": GroupScore, "_WORDS": self.words, "_FLAT_get": self.words.flat_get,
+            "_numeric": judge.numeric, "_in_target_terms": judge.in_target_terms, "_level": judge.level,
+            "_point": judge.point, "_band": judge.band, "_pow": numeric.power, "_number": _number,
+            "_percent": self._percent, "_allotted": allotted_weights, "_range_weight": _range_weight,
+            "_deducted": _deducted, "_INDEX_get": self.index.get, "_index_for": self._index_for,
+            "_refuse": partial(_refuse, ruleset), "_no_row": _no_row, "_failure": self._failure,
+            "_total_failure": _total_failure,
+            # a rate whose percentage might not round within PRECISION digits is rounded at once, to check
+            "_RATE_DIGITS": numeric.PRECISION - places - 6,
+        }
+        namespace, self.routes, self.source = generate(ruleset, helpers, numeric.FUNCTIONS, comparators)
+        self.budget = namespace["budget"]
+        self.route_functions = namespace["routes"]
+        self._score_project = namespace["score_project"]
+
+    def _percent(self, rate: Decimal) -> str:
+        try:
+            return f"{(rate * HUNDRED).quantize(self.quantum, self.mode)}%"
+        except decimal.InvalidOperation:
+            raise _RateTooLarge(f"it gives {rate}, too large to show as a percentage rounded to "
+                                f"{self.ruleset.rounding.places} places") from None
+
+    def _index_for(self, ind: Indicator) -> int:
+        """The number of the route that scores rows like ``ind`` (same method, target kind and comparison)."""
+        try:
+            method, comparator, mode = judge.choose(self.ruleset, ind)
+        except EvalrunError:
+            found = -1  # each row gets its own message
+        else:
+            found = self.routes.index((method, comparator if mode == "numeric" else None))
+        self.index[judge.route_key(ind)] = found
+        return found
+
+    def route(self, ind: Indicator):
+        """The compiled function that scores one row like ``ind``: ``route(ind, weight, tracer) -> row``."""
+        found = self.index.get(judge.route_key(ind))
+        if found is None:
+            found = self._index_for(ind)
+        return partial(_refuse, self.ruleset) if found < 0 else self.route_functions[found]
+
+    def score(self, project: Project, tracer=None):
+        """(rate, budget_row, rows, groups, total, max_total, grade)."""
+        outside = _getcontext()
+        _setcontext(numeric.thread_context())
+        try:
+            return self._score_project(project, tracer)
+        except _FAILURES as exc:  # the rows and the total word their own failures: the budget row's
+            raise _failure(exc, partial(self.budget, project), self.ruleset, self.ruleset.budget.name,
+                           project.budget.source) from None
+        finally:
+            _setcontext(outside)
+
+    def _failure(self, exc: BaseException, index: int, ind: Indicator, weight: Decimal) -> EvalrunError:
+        return _failure(exc, partial(self.route_functions[index], ind, weight), self.ruleset, f"`{ind.label}`",
+                        ind.source)
+
+
+def percentage(ruleset: Ruleset, rate: Decimal) -> str:
+    """An execution rate as the table shows it: ``55.32%``."""
+    scorer = scorer_for(ruleset)
+    with numeric.scoring():
+        return scorer._percent(rate)
+
+
+def _range_weight(indicators, group: str) -> Decimal:
+    """A group whose weight the department sets within a range weighs what its rows weigh."""
+    return sum((i.weight for i in indicators if i.level1 == group), ZERO)
+
+
+def _deducted(base: Decimal, deductions) -> Decimal:
+    return max(ZERO, base - sum((d.points for d in deductions), ZERO))
+
+
+def _total_failure(exc: BaseException, project: Project) -> EvalrunError:
+    return EvalrunError(f"the total cannot be computed: {numeric.failure_reason(exc)}", project.source)
+
+
+_SCORERS: dict = {}
+
+
+def scorer_for(ruleset: Ruleset) -> Scorer:
+    """The ruleset's compiled scorer, made on first use and kept while the ruleset is in use."""
+    found = _SCORERS.get(id(ruleset))
+    if found is None or found.ruleset is not ruleset:
+        if len(_SCORERS) >= 32:
+            _SCORERS.clear()
+        found = _SCORERS[id(ruleset)] = Scorer(ruleset)
+    return found
+
+
+def evaluate_project(ruleset: Ruleset, project: Project, tracer=None):
     """Score every row; returns (rate, budget_row, rows, groups, total, max_total, grade).
 
-    The scores come from engine.fastpath; each row's trace is built by
-    ``score_indicator`` (below) when first read.
+    With ``tracer=FullTracer(ruleset)`` every row's trace is made at once;
+    without, each is made when first read.
     """
-    return fastpath.score_project(ruleset, project)
+    scorer = _SCORERS.get(id(ruleset))
+    if scorer is None or scorer.ruleset is not ruleset:
+        scorer = scorer_for(ruleset)
+    return scorer.score(project, tracer)
 
 
-def evaluate_project_reference(ruleset: Ruleset, project: Project):
-    """The same as ``evaluate_project``, every trace built at once (slow; for tests)."""
-    rate, budget_row = score_budget(ruleset, project)
-    allotted = allotted_weights(ruleset, project.indicators)
-    rows = tuple(score_indicator(ruleset, ind, allotted.get(id(ind), ind.weight)) for ind in project.indicators)
-    groups = []
-    for group in ruleset.groups:
-        members = [r for r in rows if r.level1 == group.name]
-        weight = group.weight if group.weight is not None else sum((r.weight for r in members), ZERO)
-        groups.append(GroupScore(group.name, weight, sum((r.score for r in members if r.score is not None), ZERO)))
-    earned = budget_row.score + sum((g.score for g in groups), ZERO)
-    possible = budget_row.weight + sum((r.allotted for r in rows if r.applicable), ZERO)
-    if ruleset.not_applicable == "rescale" and possible:
-        base, max_total = earned * HUNDRED / possible, HUNDRED
-    else:
-        base, max_total = earned, possible
-    deducted = sum((d.points for d in project.deductions), ZERO)
-    total = ruleset.rounding.apply(max(ZERO, base - deducted))  # deductions never take a total below 0
-    return rate, budget_row, rows, tuple(groups), total, max_total, grade_for(ruleset, total)
+def score_indicator(ruleset: Ruleset, ind: Indicator, allotted: Decimal, tracer=None) -> Score:
+    """One applicable row scored with the weight ``allotted`` (for tools and tests)."""
+    scorer = scorer_for(ruleset)
+    route = scorer.route(ind)
+    with numeric.scoring():
+        try:
+            return route(ind, allotted, tracer)
+        except _FAILURES as exc:
+            raise _failure(exc, partial(route, ind, allotted), ruleset, f"`{ind.label}`", ind.source) from None
 
 
-def grade_for(ruleset: Ruleset, total: Decimal) -> str:
-    for band in ruleset.grades:
-        if total >= band.minimum:
-            return band.grade
-    return ruleset.grades[-1].grade
+def trace_again(ruleset: Ruleset, subject, allotted: Decimal):
+    """(the full Trace, the score) of one row scored again with a FullTracer (engine.trace.LazyTrace)."""
+    scorer = scorer_for(ruleset)
+    tracer = FullTracer(ruleset)
+    with numeric.scoring():
+        if isinstance(subject, Project):
+            _, row = scorer.budget(subject, tracer)
+        else:
+            row = scorer.route(subject)(subject, allotted, tracer)
+    return row.__dict__["trace"], row.score
 
 
 def allotted_weights(ruleset: Ruleset, indicators) -> dict:
@@ -93,304 +210,74 @@ def _round_to_sum(values: list, total: Decimal, places: int) -> list:
     return floors
 
 
-# ---------------------------------------------------------------- budget row
+# ---------------------------------------------------------------- failures
 
 
-def score_budget(ruleset: Ruleset, project: Project):
-    rule, budget = ruleset.budget, project.budget
-    src = budget.sources
-    names = {
-        "initial": budget.initial, "full_year": budget.full_year,
-        "adjusted": budget.adjusted if budget.adjusted is not None else budget.full_year,
-        "executed": budget.executed,
-    }
-    where = budget.source
-    rate = _run(rule.rate, names, f"{rule.name}: the execution rate formula", where)
-    names.update(weight=rule.weight, rate=rate)
-    raw = _run(rule.score, names, f"{rule.name}: the execution score formula", where)
-    raw, steps = _within(raw, rule.weight)
-    rounded = ruleset.rounding.apply(raw)
-    inputs = tuple(
-        Input(n, names[n], src.get(n, src.get("full_year", where)) if n != "weight" else rule.source,
-              "调整后预算数未填，取全年预算数" if n == "adjusted" and budget.adjusted is None else "")
-        for n in sorted(rule.rate.names | rule.score.names) if n != "rate"
-    ) + (Input("rate", rate, rule.rate.source, f"执行率 = {rule.rate.text}"),)
-    trace = Trace(
-        method="budget_execution", label=f"{rule.name}：执行率 = {rule.rate.text}", formula=rule.score,
-        inputs=inputs, met=None, reason=f"执行率 {percent(rate, ruleset)}", raw=raw, rounded=rounded,
-        rounding=ruleset.rounding.describe(), steps=steps,
-    )
-    row = Score(
-        level1="", level2="", name=rule.name, weight=rule.weight, target="100%",
-        actual=percent(rate, ruleset), applicable=True, score=rounded, trace=trace,
-        source=where, allotted=rule.weight,
-    )
-    return rate, row
+def _refuse(ruleset: Ruleset, ind: Indicator, weight, tracer):
+    judge.choose(ruleset, ind)  # raises this row's error
+    raise InternalError(f"`{ind.label}`: no method, yet choosing one did not fail")
 
 
-def percent(rate: Decimal, ruleset: Ruleset) -> str:
-    return f"{ruleset.rounding.apply(rate * HUNDRED)}%"
+def _what(role: str, subject, owner) -> tuple:
+    """(the words that name a formula, the file:line of the data it ran on)."""
+    if role == "rate":
+        return f"{owner.name}: the execution rate formula", subject.budget.source
+    if role == "score":
+        return f"{owner.name}: the execution score formula", subject.budget.source
+    if role == "input":
+        return f"`{subject.label}`: the table input of `{owner.name}`", subject.source
+    return f"`{subject.label}`: the formula of `{owner.name}`", subject.source
 
 
-# ---------------------------------------------------------------- indicator rows
+_ORDERS = {"rate": BUDGET_ORDER, "score": BUDGET_ORDER}
 
 
-def score_indicator(ruleset: Ruleset, ind: Indicator, allotted: Decimal) -> Score:
-    common = dict(
-        level1=ind.level1, level2=ind.level2, name=ind.name, weight=ind.weight,
-        target=ind.target.text if ind.target else "", actual=ind.actual.text if ind.actual else "",
-        reported_score=ind.reported_score, explanation=ind.explanation, note=ind.note,
-        source=ind.source, allotted=allotted,
-    )
-    if not ind.applicable:
-        return Score(applicable=False, score=None, trace=None, **common)
-    method = choose_method(ruleset, ind)
-    judgement = judge(ruleset, method, ind)
-    names = {"weight": allotted, "met": judgement.met}
-    inputs = [Input("weight", allotted, ind.sources.get("weight", ind.source),
-                    "" if allotted == ind.weight else f"分值 {format_number(ind.weight)}，按不适用规则调整")]
-    if method.kind == "quantitative":
-        names.update(target=judgement.target, actual=judgement.actual)
-        inputs += [
-            Input("target", judgement.target, ind.sources.get("target", ind.source), f"年度指标值“{ind.target.text}”"),
-            Input("actual", judgement.actual, ind.sources.get("actual", ind.source), f"实际完成值“{ind.actual.text}”"),
-        ]
-        steps: tuple = ()
-        band = None
-    else:
-        point, how = pick_point(method, judgement.level, ind, allotted)
-        names["point"] = point
-        inputs.append(Input("point", point, judgement.level.source, how))
-        steps = ()
-        level = judgement.level
-        band = (level.fixed, level.fixed, level.name) if level.fixed is not None else (level.low, level.high, level.name)
-    inputs.append(Input("met", judgement.met, ind.sources.get("actual", ind.source), judgement.reason))
-    used = [i for i in inputs if i.name in method.formula.names or i.name in ("met",)]
-    formula = method.formula
-    if method.table is not None:
-        formula, row_step = _table_row(method, names, ind)
-        used = [i for i in inputs if i.name in method.formula.names | formula.names or i.name == "met"]
-        steps = steps + (row_step,)
-    raw = _run(formula, names, f"`{ind.label}`: the formula of `{method.name}`", ind.source)
-    raw, clamp_steps = _within(raw, allotted)
-    rounded = ruleset.rounding.apply(raw)
-    trace = Trace(
-        method=method.name, label=method.label, formula=formula, inputs=tuple(used),
-        met=judgement.met, reason=judgement.reason, raw=raw, rounded=rounded,
-        rounding=ruleset.rounding.describe(), steps=steps + clamp_steps, band=band,
-    )
-    return Score(applicable=True, score=rounded, trace=trace, **common)
+def _number(value, formula, role, subject, owner) -> Decimal:
+    """A formula's result as a Decimal (``met`` alone is True or False); anything else is an error."""
+    if isinstance(value, (bool, int)):
+        return Decimal(int(value))
+    what, where = _what(role, subject, owner)
+    raise EvalrunError(f"{what} `{formula.text}` gave {value!r}, not a number", where)
 
 
-def _table_row(method: Method, names: dict, ind: Indicator):
-    """The score formula of the first table row whose range holds the input, and the step that says so."""
-    table = method.table
-    value = _run(table.input, names, f"`{ind.label}`: the table input of `{method.name}`", ind.source)
-    for index, row in enumerate(table.rows, start=1):
-        if (row.low is None or value >= row.low) and (row.high is None or value <= row.high):
-            return row.score, (f"查表：{table.input.text} = {format_number(value)}，"
-                               f"落在第 {index} 行 {row.describe()}（{row.source}），得分 {row.score.text}")
-    raise EvalrunError(  # pragma: no cover - tables are checked for gaps at load
-        f"`{ind.label}`: no row of the table of `{method.name}` holds {format_number(value)}", ind.source)
+def _no_row(ind: Indicator, method, value) -> EvalrunError:  # pragma: no cover - tables are checked for gaps at load
+    return EvalrunError(f"`{ind.label}`: no row of the table of `{method.name}` holds {format_number(value)}",
+                        ind.source)
 
 
-def choose_method(ruleset: Ruleset, ind: Indicator) -> Method:
-    if ind.method:
-        return ruleset.methods[ind.method]
-    if ind.target.is_qualitative:
-        key = "qualitative"
-    elif ind.target.kind == DATE:
-        # A deadline has no meaningful ratio: met is the top level, missed needs a level.
-        key = "date" if "date" in ruleset.method_for else "qualitative"
-    else:
-        key = _comparator(ruleset, ind.target)
-    name = ruleset.method_for.get(key)
-    if name is None:
-        raise EvalrunError(
-            f"`{ind.label}`: the ruleset names no method for targets of the form `{key}` (method_for); "
-            "add one or give the indicator a `method`",
-            ind.sources.get("target", ind.source),
-        )
-    return ruleset.methods[name]
-
-
-def _comparator(ruleset: Ruleset, target: Measure) -> str:
-    comparator = target.comparator or ruleset.targets.bare_comparator
-    if comparator == "=" and ruleset.targets.equal_as != "=":
-        comparator = ruleset.targets.equal_as
-    return comparator
-
-
-def judge(ruleset: Ruleset, method: Method, ind: Indicator) -> Judgement:
-    where = ind.sources.get("actual", ind.source)
-    if ind.target.is_qualitative or method.kind == "qualitative":
-        return _judge_level(ruleset, method, ind, where)
-    return _judge_numeric(ruleset, ind, where)
-
-
-def _judge_numeric(ruleset: Ruleset, ind: Indicator, where: Source) -> Judgement:
-    """Compare a numeric actual with a numeric target by the target's comparison."""
-    target, actual = ind.target, ind.actual
-    comparator = _comparator(ruleset, target)
-    if actual.is_qualitative:
-        if normalize(actual.text) in map(normalize, ruleset.targets.achieved_words):
-            return Judgement(True, target.value, target.value,
-                             f"实际完成值“{actual.text}”表示已达到目标，按实际值 = 目标值计")
-        raise EvalrunError(
-            f"`{ind.label}`: the actual value `{actual.text}` gives no number to compare with the target "
-            f"`{target.text}`; write the value reached (for example `{format_number(target.value)}{target.unit}`)",
-            where,
-        )
-    value = _actual_in_target_terms(ind, target, actual, where)
-    if actual.comparator and actual.comparator != "=":
-        met = bound_within(actual.comparator, value, comparator, target.value)
-        reason = (f"实际“{actual.describe()}”{'落在' if met else '未落在'}目标“"
-                  f"{_with(target, comparator)}”之内")
-    else:
-        met = compare(value, comparator, target.value)
-        reason = (f"{format_number(value)}{target.unit} {'满足' if met else '未满足'} "
-                  f"{_with(target, comparator)}")
-    return Judgement(met, target.value, value, reason)
-
-
-def _with(target: Measure, comparator: str) -> str:
-    return Measure(target.text, target.kind, comparator, target.value, target.unit).describe()
-
-
-def _actual_in_target_terms(ind: Indicator, target: Measure, actual: Measure, where: Source) -> Decimal:
-    kind = actual.kind
-    if target.kind == GROWTH and kind == QUANTITY and actual.unit in ("%", ""):
-        kind = GROWTH  # `32.6%` against `增长 5.5% 以上` is the growth rate
-    if kind != target.kind:
-        words = {QUANTITY: "an amount", GROWTH: "a growth rate", DATE: "a date"}
-        raise EvalrunError(
-            f"`{ind.label}`: the target `{target.text}` is {words[target.kind]} but the actual value "
-            f"`{actual.text}` is {words[kind]}; write both the same way",
-            where,
-        )
-    unit = actual.unit or target.unit
-    value = convert(actual.value, unit, target.unit)
-    if value is None:
-        raise EvalrunError(
-            f"`{ind.label}`: the actual value `{actual.text}` is in {unit} but the target `{target.text}` "
-            f"is in {target.unit}; use the target's unit",
-            where,
-        )
-    return value
-
-
-def _judge_level(ruleset: Ruleset, method: Method, ind: Indicator, where: Source) -> Judgement:
-    if method.kind != "qualitative":
-        raise EvalrunError(
-            f"`{ind.label}`: the target `{ind.target.text}` is qualitative, but the method `{method.name}` "
-            "is quantitative; use a qualitative method",
-            ind.sources.get("method", ind.sources.get("target", ind.source)),
-        )
-    levels = method.levels
-    if ind.level:
-        for level in levels:
-            if level.name == ind.level:
-                return Judgement(level is levels[0], reason=f"自评选定档次“{level.name}”", level=level)
-        raise EvalrunError(
-            f"`{ind.label}`: the level `{ind.level}` is not a level of `{method.name}`"
-            f"{did_you_mean(ind.level, [lv.name for lv in levels])}; "
-            f"expected one of: {', '.join(lv.name for lv in levels)}",
-            ind.sources.get("level", ind.source),
-        )
-    if not ind.target.is_qualitative:
-        # A numeric target scored by levels: reaching it is the top level.
-        numeric = _judge_numeric(ruleset, ind, where)
-        if numeric.met:
-            top = levels[0]
-            return Judgement(True, numeric.target, numeric.actual, f"{numeric.reason}，属于“{top.name}”", top)
-        raise EvalrunError(
-            f"`{ind.label}`: the target `{ind.target.text}` was not reached ({numeric.reason}); "
-            f"add `level:` with one of: {', '.join(lv.name for lv in levels)}",
-            where,
-        )
-    return _level_from_words(ruleset, method, ind, where)
-
-
-def _level_from_words(ruleset: Ruleset, method: Method, ind: Indicator, where: Source) -> Judgement:
-    target, actual = ind.target, ind.actual
-    flat = normalize(actual.text)
-    top, bottom = method.levels[0], method.levels[-1]
-    for level in method.levels:
-        if flat in map(normalize, level.words):
-            return Judgement(level is top, reason=f"实际“{actual.text}”属于“{level.name}”", level=level)
-    if flat in map(normalize, ruleset.targets.missed_words):
-        return Judgement(False, reason=f"实际“{actual.text}”表示未达成，属于“{bottom.name}”", level=bottom)
-    if flat in map(normalize, ruleset.targets.achieved_words):
-        return Judgement(True, reason=f"实际“{actual.text}”表示已达成，属于“{top.name}”", level=top)
-    if not actual.is_qualitative:
-        raise EvalrunError(
-            f"`{ind.label}`: the target `{target.text}` has no number, so it is read as qualitative, "
-            f"but the actual value `{actual.text}` is a number; write the target with digits (`≥500 人次`) "
-            "or the actual value in words",
-            ind.sources.get("target", ind.source),
-        )
-    if flat == normalize(target.text):
-        return Judgement(True, reason=f"实际完成值与年度指标值一致（“{actual.text}”），属于“{top.name}”", level=top)
-    raise EvalrunError(
-        f"`{ind.label}`: cannot tell which level the actual value `{actual.text}` reaches for the target "
-        f"`{target.text}`; write the target's words when it was reached, or add `level:` with one of: "
-        f"{', '.join(lv.name for lv in method.levels)}",
-        where,
-    )
-
-
-def pick_point(method: Method, level, ind: Indicator, weight: Decimal):
-    """The fraction of the weight a qualitative row earns inside its level's band."""
-    if level.fixed is not None:
-        return level.fixed, f"“{level.name}”档，固定取 {format_number(level.fixed)}"
-    if ind.reported_score is not None and weight:
-        fraction = ind.reported_score / weight
-        if level.low <= fraction <= level.high:
-            return fraction, f"“{level.name}”档（{level.low}–{level.high}），取自评得分 {format_number(ind.reported_score)} 所在点"
-    point = {"top": level.high, "bottom": level.low, "middle": (level.low + level.high) / 2}[method.point]
-    where = {"top": "上限", "bottom": "下限", "middle": "中点"}[method.point]
-    return point, f"“{level.name}”档（{level.low}–{level.high}），取{where}"
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _run(formula: Formula, names: dict, what: str, where: Source) -> Decimal:
+def _failure(first: BaseException, rerun, ruleset: Ruleset, label: str, where) -> EvalrunError:
+    """The row that failed, scored again with a tracer: which formula failed, on which values."""
+    tracer = FullTracer(ruleset)
     try:
-        value = run_formula(formula, names)
-    except (ArithmeticError, TypeError, ValueError) as exc:
-        shown = ", ".join(f"{k}={_show(v)}" for k, v in names.items() if k in formula.names)
-        hint = ""
-        if _divides_by_zero(exc):
-            reason = "division by zero"
-            hint = (f"; correct the value that is 0, or guard the division in the ruleset "
-                    f"({formula.source}), e.g. `a / b if b > 0 else 0`")
-        else:
-            reason = str(exc) or type(exc).__name__
-        raise EvalrunError(f"{what} `{formula.text}` failed: {reason} (with {shown}){hint}", where) from None
-    except Exception as exc:  # simpleeval's own refusals, e.g. NumberTooHigh
-        raise EvalrunError(f"{what} `{formula.text}` failed: {exc}", where) from None
-    if not isinstance(value, Decimal) or not value.is_finite():
-        raise EvalrunError(f"{what} `{formula.text}` gave {value!r}, not a number", where)
-    return value
+        rerun(tracer)
+    except _FAILURES as exc:
+        if tracer.last is not None:
+            return _formula_error(exc, tracer.last)
+        if not isinstance(exc, ArithmeticError):
+            raise  # not from a formula or its data: a bug, reported as one
+        return EvalrunError(f"{label} cannot be scored: {numeric.failure_reason(exc)}", where)
+    raise InternalError(f"scoring failed with {first!r}, then not again")
 
 
-def _divides_by_zero(exc: Exception) -> bool:
-    # The C decimal module raises InvalidOperation([DivisionUndefined]) for 0 / 0.
-    kinds = (ZeroDivisionError, decimal.DivisionByZero, decimal.DivisionUndefined)
-    causes = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
-    return isinstance(exc, kinds) or any(isinstance(c, type) and issubclass(c, kinds) for c in causes)
+def _formula_error(exc: BaseException, last) -> EvalrunError:
+    formula, role, subject, owner, values = last
+    what, where = _what(role, subject, owner)
+    order = _ORDERS.get(role) or (QUALITATIVE_ORDER if getattr(owner, "kind", "") == "qualitative"
+                                  else QUANTITATIVE_ORDER)
+    names = [name for name in order if name in formula.names]
+    shown = ", ".join(f"{name}={_show(value)}" for name, value in zip(names, values))
+    with_values = f" (with {shown})" if shown else ""
+    if numeric.is_division_by_zero(exc):
+        return EvalrunError(
+            f"{what} `{formula.text}` failed: division by zero{with_values}; correct the value that is 0, "
+            f"or guard the division in the ruleset ({formula.source}), e.g. `a / b if b > 0 else 0`", where)
+    return EvalrunError(
+        f"{what} `{formula.text}` failed: {numeric.failure_reason(exc)}{with_values}; "
+        f"check these values, or the formula in the ruleset ({formula.source})", where)
 
 
 def _show(value) -> str:
     if isinstance(value, Decimal):
-        return format_number(value)
+        text = format_number(value)
+        return text if len(text) <= 40 else f"{value:.6E}"
     return str(value)
-
-
-def _within(raw: Decimal, weight: Decimal):
-    if raw < ZERO:
-        return ZERO, (f"公式结果 {format_number(raw)} 低于 0，按 0 计",)
-    if raw > weight:
-        return weight, (f"公式结果 {format_number(raw)} 超过分值，按分值 {format_number(weight)} 计",)
-    return raw, ()

@@ -1,4 +1,4 @@
-"""Scoring formulas: checked, parsed and compiled once at load.
+"""Scoring formulas: checked and parsed once, when the ruleset loads.
 
 A formula is one Python-like expression over an explicit allowlist of node
 types, names and functions. Attribute access, subscripts, dunder names,
@@ -6,9 +6,11 @@ imports, strings, lambdas and comprehensions are refused when the ruleset
 loads, with the formula's file and line. Numbers are Decimal throughout so
 that published scores round exactly.
 
-A formula that passes the checks is compiled to a small Python function
-(engine.compiled), which ``evaluate`` runs. ``evaluate_reference`` runs the
-same tree with simpleeval: the slow reference path the tests compare with.
+A checked formula becomes code only inside its ruleset's compiled scorer
+(engine.scorer_codegen), which checks its tree against the same allowlist
+again. ``evaluate`` runs one formula alone the same way (for tools and
+tests); the tests compare it, and whole compiled rulesets, with simpleeval
+on random formulas and data.
 """
 from __future__ import annotations
 
@@ -17,43 +19,20 @@ import math
 from decimal import Decimal
 from typing import Mapping
 
-import simpleeval
-
-from .compiled import compile_tree
+from . import numeric
 from .errors import EvalrunError, Source, did_you_mean
 from .model import Formula
+from .numeric import FUNCTIONS, MAX_POWER
 
 MAX_FORMULA_LENGTH = 1000
 MAX_NODES = 200
-MAX_POWER = 100
-
-
-def _clamp(value, low, high):
-    return max(low, min(value, high))
-
-
-def _safe_power(base, exponent):
-    if abs(exponent) > MAX_POWER:
-        raise simpleeval.NumberTooHigh(f"exponent {exponent} is larger than {MAX_POWER}")
-    return base ** exponent
-
-
-def _floor(value):
-    return Decimal(math.floor(value))
-
-
-def _ceil(value):
-    return Decimal(math.ceil(value))
-
-
-FUNCTIONS = {"min": min, "max": max, "abs": abs, "clamp": _clamp, "floor": _floor, "ceil": _ceil}
 
 _BINARY = {
     ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Mod: "%", ast.Pow: "**",
 }
 _UNARY = (ast.UAdd, ast.USub, ast.Not)
 _COMPARE = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
-_ALLOWED = (
+ALLOWED_NODES = (  # the allowlist: engine.scorer_codegen checks every tree against it again
     ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp,
     ast.Call, ast.Name, ast.Load, ast.Constant, ast.And, ast.Or,
 ) + tuple(_BINARY) + _UNARY + _COMPARE
@@ -95,8 +74,7 @@ def compile_formula(text, source: Source, known_names, what: str = "formula") ->
     for node in nodes:
         _check_node(node, shown, source, known, used, what)
     tree = _DecimalConstants().visit(tree)
-    run = compile_tree(tree, text, FUNCTIONS, _safe_power, _ALLOWED)
-    return Formula(text, source, frozenset(used), tree, run)
+    return Formula(text, source, frozenset(used), tree)
 
 
 def _check_node(node, text, source, known, used, what) -> None:
@@ -124,6 +102,9 @@ def _check_node(node, text, source, known, used, what) -> None:
             raise EvalrunError(f"the {what} `{text}` passes keyword arguments; formulas may not", source)
         return
     if isinstance(node, ast.Constant):
+        if isinstance(node.value, float) and not math.isfinite(node.value):
+            raise EvalrunError(f"the {what} `{text}` contains a number too large to compute with; "
+                               f"numbers in formulas stay below 10^{numeric.MAX_EXPONENT}", source)
         if isinstance(node.value, bool) or isinstance(node.value, (int, float)):
             return
         raise EvalrunError(f"the {what} `{text}` contains the constant {node.value!r}; only numbers are allowed", source)
@@ -136,7 +117,7 @@ def _check_node(node, text, source, known, used, what) -> None:
                 "powers must have a small constant exponent",
                 source,
             )
-    if not isinstance(node, _ALLOWED):
+    if not isinstance(node, ALLOWED_NODES):
         kind = _REFUSED.get(type(node), type(node).__name__)
         raise EvalrunError(f"the {what} `{text}` uses {kind}, which formulas may not use", source)
 
@@ -150,35 +131,25 @@ class _DecimalConstants(ast.NodeTransformer):
         return node
 
 
-class _Evaluator(simpleeval.SimpleEval):
-    def __init__(self):
-        operators = dict(simpleeval.DEFAULT_OPERATORS)
-        operators[ast.Pow] = _safe_power
-        super().__init__(operators=operators, functions=dict(FUNCTIONS), names={})
-
-
-_EVALUATOR = _Evaluator()
+_FUNCTIONS: dict = {}
 
 
 def evaluate(formula: Formula, names: Mapping[str, object]):
-    """Evaluate a checked formula. Arithmetic errors surface as ArithmeticError."""
-    if formula.run is None:
-        return evaluate_reference(formula, names)
-    result = formula.run(names)
-    if result.__class__ is Decimal:
-        return result
-    return _as_decimal(result)
+    """A checked formula's value for ``names``, computed as the scorer computes it.
 
+    Arithmetic errors surface as ArithmeticError; a result of ``met`` alone
+    (True or False) comes back as a Decimal.
+    """
+    from .scorer_codegen import formula_function  # the generator imports the model, which imports this module
 
-def evaluate_reference(formula: Formula, names: Mapping[str, object]):
-    """The same as ``evaluate``, through simpleeval's tree walker (slow; for tests)."""
-    _EVALUATOR.names = names
-    return _as_decimal(_EVALUATOR.eval(formula.text, previously_parsed=formula.tree.body))
-
-
-def _as_decimal(result):
-    if isinstance(result, bool):
+    key = (formula.text, formula.names)
+    function = _FUNCTIONS.get(key)
+    if function is None:
+        if len(_FUNCTIONS) > 256:
+            _FUNCTIONS.clear()
+        function = _FUNCTIONS[key] = formula_function(formula, FUNCTIONS, numeric.power)
+    with numeric.scoring():
+        result = function(*(names[name] for name in sorted(formula.names)))
+    if isinstance(result, (bool, int)):
         return Decimal(int(result))
-    if isinstance(result, int):
-        return Decimal(result)
     return result

@@ -24,7 +24,8 @@ import openpyxl
 
 from .cells import CellSource, FormError
 from .errors import EvalrunError, UsageError
-from .evaluate import choose_method, score_indicator
+from .evaluate import score_indicator
+from .judge import choose
 from .import_merge import merge
 from .importer import SheetImport, read_sheet, sheet_year
 from .load import LDict, LList, decode, load_file, load_text
@@ -363,7 +364,7 @@ def _check_scoring(sheet: SheetImport, ruleset, matches: dict, data) -> None:
             try:
                 score_indicator(ruleset, indicator, indicator.weight)
             except EvalrunError as exc:
-                method = choose_method(ruleset, indicator)
+                method = choose(ruleset, indicator)[0]
                 if indicator.level or method.kind != "qualitative" or not method.levels:
                     raise
                 try:

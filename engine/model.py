@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-from typing import Callable, Mapping
+from typing import Mapping
 
 from .errors import Source
 from .targets import Measure, format_number
@@ -28,11 +28,9 @@ class Formula:
     source: Source
     names: frozenset = frozenset()
     tree: ast.AST | None = field(default=None, compare=False, repr=False)
-    # The tree compiled to ``f(names) -> value`` (engine.compiled); None for a stand-in.
-    run: Callable | None = field(default=None, compare=False, repr=False)
 
     def __reduce__(self):
-        # The compiled function cannot be pickled; it is rebuilt from the text.
+        # Rebuilt from the text (checked again), not from a pickled tree.
         return (_restore_formula, (self.text, self.source, tuple(sorted(self.names))))
 
 
@@ -180,6 +178,7 @@ class Ruleset:
     variant: str = ""  # the department whose overrides this is, if any
     blocks: tuple = ()
     review: ReviewRules = ReviewRules()
+    results_use: object = None  # engine.advice.ResultsUse: 评价结果应用, when the ruleset has the section
 
     def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -330,6 +329,9 @@ class Score:
     note: str = ""
     source: Source = Source()
     allotted: Decimal | None = None  # the weight after not-applicable rules
+    method: str | None = None  # the method that scored it (None: not applicable)
+    met: bool | None = None  # whether the target was reached (None for 预算执行率 and not applicable)
+    band: tuple | None = None  # (low, high, level name) of a qualitative row's level
 
 
 @dataclass(frozen=True)
@@ -363,6 +365,7 @@ class ProjectResult:
     max_total: Decimal
     grade: str
     findings: tuple = ()
+    previous: object = None  # the previous year's result from the results store (engine.store.history), if any
 
     @property
     def all_rows(self) -> tuple:

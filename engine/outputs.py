@@ -15,6 +15,7 @@ from . import summary as year
 from .chart import score_chart
 from .errors import UsageError
 from .model import ProjectResult
+from .printfit import print_layout
 from .render import render_context, render_template
 from .sandbox import DEFAULT_BOUNDS
 from .view import report_view
@@ -39,6 +40,7 @@ def _markdown(workspace: Path, result: ProjectResult) -> bytes:
 def _html(workspace: Path, result: ProjectResult) -> bytes:
     view = report_view(result)
     view["chart"] = score_chart(view)
+    view["layout"] = print_layout(view)
     return render_context(workspace, "report.html.j2", view, result.project.department).encode("utf-8")
 
 

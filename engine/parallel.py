@@ -86,7 +86,7 @@ def _ruleset_for(department: str):
 
 
 def _work(paths: list, render: bool) -> bytes:
-    from .api import ProjectSummary, _selected, evaluate, load_project, render_outputs
+    from .api import ProjectSummary, _selected, evaluate, load_project, render_outputs, with_previous
 
     options = _worker["options"]
     if _worker["changed"]:
@@ -99,7 +99,7 @@ def _work(paths: list, render: bool) -> bytes:
             if not _selected(path, project, options.projects):
                 items.append(_SKIP)
                 continue
-            result = evaluate(ruleset, project)
+            result = with_previous(options, evaluate(ruleset, project))  # the year before, from the store
         except EvalrunError as exc:
             if options.projects and path.stem not in options.projects:
                 items.append(_SKIP)
@@ -110,7 +110,7 @@ def _work(paths: list, render: bool) -> bytes:
         if render:  # a project with an error finding is not written
             rendered = [] if result.has_errors else render_outputs(options, path, result)
         view = _worker["view"]
-        items.append((path, result if _worker["full"] else ProjectSummary.of(result), rendered,
+        items.append((path, result if _worker["full"] else ProjectSummary.of(result, options), rendered,
                       view(result) if view else None))
     buffer = io.BytesIO()
     _Pickler(buffer, _shared(_worker["used"])).dump(items)

@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from .advice import build_results_use
 from .errors import EvalrunError, Source, did_you_mean, raise_all
 from .formulas import compile_formula
 from .load import LDict, LList
@@ -197,6 +198,7 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
                 data["method_for"].source,
             ))
 
+    results_use = attempt(build_results_use, data["results_use"], grades or ()) if "results_use" in data else None
     raise_all(errors)
     checks = dict(DEFAULT_CHECKS)
     checks.update(data.get("checks", {}))
@@ -206,7 +208,7 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
         rounding=Rounding(int(data["rounding"]["places"]), data["rounding"]["mode"]),
         grades=grades, budget=budget, groups=tuple(groups), methods=methods,
         method_for=method_for, targets=targets, not_applicable=data["not_applicable"],
-        checks=checks, source=data.source, blocks=tuple(blocks), review=review,
+        checks=checks, source=data.source, blocks=tuple(blocks), review=review, results_use=results_use,
     )
 
 

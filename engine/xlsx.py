@@ -33,6 +33,15 @@ starts with ``= + - @``, a tab or a line break, the cell is marked as text
 with Excel's quote prefix, so that editing it in Excel keeps it text). A
 character XML cannot hold (a control character such as a vertical tab) is
 written as U+FFFD; project files with one are refused when they are read.
+
+Print layout (``_lay_out``): the column widths are computed from the text
+of each sheet (engine.textfit: Chinese counts double width), as the widths
+within one A4 page width that make the table shortest; a label evalrun
+writes (headers, 产出指标（65分）, 二级指标) gets its line breaks where a
+typesetter would put them, so no bracket is split, and every row is as tall
+as its longest cell. The sheet prints on one A4 page when it fits there at
+80% or more; otherwise one page wide, with page breaks between first-level
+groups and the indicator header repeated on each page.
 """
 from __future__ import annotations
 
@@ -46,11 +55,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter
 
+from openpyxl.worksheet.pagebreak import Break
+
+from . import textfit
 from .ooxml import reproducible
 from .targets import format_number
 
 COLUMNS = "ABCDEFGHI"
-WIDTHS = {"A": 10, "B": 13, "C": 13, "D": 24, "E": 13, "F": 13, "G": 8, "H": 10, "I": 20}
 
 TITLE_ROW = 1
 NAME_ROW = 2
@@ -82,7 +93,8 @@ _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-_LINE_HEIGHT = 14.5  # points per line of 10.5 pt 宋体
+_LINE_HEIGHT = 15.5  # points per line of 10.5 pt text (宋体 needs 13.5, Noto CJK, LibreOffice's stand-in, 15.2)
+_ROW_PADDING = 4     # points above and below a row's text
 
 
 def total_row(view: dict) -> int:
@@ -101,7 +113,6 @@ def write_table(ws, view: dict) -> None:
     """Fill an empty sheet with one project's 自评表, laid out as documented above."""
     project, budget, execution = view["project"], view["budget"], view["execution"]
     last = total_row(view)
-    _set_widths(ws, WIDTHS)
 
     _put(ws, f"A{TITLE_ROW}", f"{project['fiscal_year']} 年度项目支出绩效自评表", merge_to="I",
          font=Font(name=FONT, size=16, bold=True))
@@ -156,7 +167,6 @@ def write_table(ws, view: dict) -> None:
     _put(ws, f"H{last}", number(view["total"]), fmt=SCORE)
     _put(ws, f"I{last}", "")
     _borders(ws, f"A{NAME_ROW}:I{last}")
-    _fit_rows(ws, NAME_ROW, last)
 
     ruleset = view["ruleset"]
     notes = [f"评价等级：{view['grade']}",
@@ -164,7 +174,13 @@ def write_table(ws, view: dict) -> None:
              "填表人：　　　　　填报日期：　　　　　联系电话：　　　　　单位负责人签字："]
     for offset, text in enumerate(notes, 1):
         _put(ws, f"A{last + offset}", text, merge_to="I", align=_LEFT)
-    _page_setup(ws, f"A1:I{last + len(notes)}")
+    # Text from the project, wrapped by Excel where it must; every other cell is a label evalrun breaks itself.
+    rows = range(FIRST_INDICATOR_ROW, last)
+    prose = {f"B{NAME_ROW}", f"B{DEPARTMENT_ROW}", f"G{DEPARTMENT_ROW}", f"B{GOALS_ROW}", f"F{GOALS_ROW}"}
+    prose |= {f"{c}{r}" for r in rows for c in "DEFI"} | {f"A{last + n}" for n in range(1, len(notes) + 1)}
+    groups = [row for row, item in enumerate(view["table_rows"], FIRST_INDICATOR_ROW) if item["group_span"]]
+    _lay_out(ws, NAME_ROW, last + len(notes), prose, breaks_before=[INDICATOR_HEADER_ROW] + groups[1:],
+             repeat_row=INDICATOR_HEADER_ROW)
 
 
 def project_workbook(view: dict) -> bytes:
@@ -239,13 +255,13 @@ def sheet_title(name: str, taken: set) -> str:
 
 SUMMARY_SHEET = "汇总"
 SUMMARY_HEADER_ROW = 3
-SUMMARY_COLUMNS = {"index": "A", "department": "B", "project": "C", "initial": "D", "executed": "E",
+SUMMARY_COLUMNS = {"index": "A", "department": "B", "project": "C", "budget": "D", "executed": "E",
                    "rate": "F", "total": "G", "grade": "H", "findings": "I"}
-SUMMARY_HEADERS = {"index": "序号", "department": "部门", "project": "项目", "initial": "年初预算数",
+# D's header is the budget the ruleset's 执行率 divides by (全年预算数 for `executed / full_year`)
+SUMMARY_HEADERS = {"index": "序号", "department": "部门", "project": "项目", "budget": "预算数",
                    "executed": "全年执行数", "rate": "执行率", "total": "总分", "grade": "等级",
                    "findings": "审核提示"}
-SUMMARY_FORMATS = {"initial": AMOUNT, "executed": AMOUNT, "rate": RATE, "total": SCORE}
-SUMMARY_WIDTHS = {"A": 6, "B": 18, "C": 38, "D": 12, "E": 12, "F": 10, "G": 9, "H": 7, "I": 40}
+SUMMARY_FORMATS = {"budget": AMOUNT, "executed": AMOUNT, "rate": RATE, "total": SCORE}
 
 
 def year_workbook(summary: dict, views: list[dict]) -> bytes:
@@ -261,23 +277,27 @@ def year_workbook(summary: dict, views: list[dict]) -> bytes:
 
 
 def write_summary(ws, summary: dict) -> None:
-    """Row 1 title, row 2 the ruleset, row 3 headers, then one row per project
-    (columns as SUMMARY_COLUMNS), a blank row, and the grade distribution."""
-    _set_widths(ws, SUMMARY_WIDTHS)
+    """Row 1 title, row 2 the ruleset, the unit and the budget the 执行率 is computed on, row 3 headers, then
+    one row per project (columns as SUMMARY_COLUMNS; a flat list that sorts and filters), a blank row, the
+    grade distribution, a blank row, and each department's 小计 (columns D-H as above) and the 合计."""
     _put(ws, "A1", summary["title"], merge_to="I", font=Font(name=FONT, size=16, bold=True))
-    _put(ws, "A2", summary["ruleset_line"], merge_to="I", align=_LEFT)
+    ws.row_dimensions[1].height = 30
+    note = f"金额单位：{summary['unit']}。{summary['rate_note']}{'。' if summary['rate_note'] else ''}"
+    _put(ws, "A2", f"{summary['ruleset_line']}。{note}", merge_to="I", align=_LEFT)
+    header = SUMMARY_HEADER_ROW
+    headers = {**SUMMARY_HEADERS, "budget": summary["budget_basis"]}
     for key, column in SUMMARY_COLUMNS.items():
-        _put(ws, f"{column}{SUMMARY_HEADER_ROW}", SUMMARY_HEADERS[key])
-    row = SUMMARY_HEADER_ROW
-    for row, item in enumerate(summary["rows"], SUMMARY_HEADER_ROW + 1):
+        _put(ws, f"{column}{header}", headers[key])
+    row, prose = header, {"A2"}
+    for row, item in enumerate(summary["rows"], header + 1):
         values = {**item, "findings": "\n".join(item["findings"])}
         for key, column in SUMMARY_COLUMNS.items():
-            value = values[key]
             fmt = SUMMARY_FORMATS.get(key)
-            _put(ws, f"{column}{row}", number(value) if fmt else value, fmt=fmt,
+            _put(ws, f"{column}{row}", number(values[key]) if fmt else values[key], fmt=fmt,
                  align=_LEFT if key in ("project", "findings") else _CENTER)
-    _borders(ws, f"A{SUMMARY_HEADER_ROW}:I{row}")
-    _fit_rows(ws, SUMMARY_HEADER_ROW, row)
+        prose |= {f"B{row}", f"C{row}", f"I{row}"}
+    _borders(ws, f"A{header}:I{row}")
+    projects_end = row
     row += 2
     _put(ws, f"A{row}", "等级分布", merge_to="B")
     _put(ws, f"C{row}", "项目数")
@@ -287,7 +307,55 @@ def write_summary(ws, summary: dict) -> None:
         _put(ws, f"C{row + offset}", band["count"])
         _put(ws, f"D{row + offset}", band["fraction"], fmt="0.0%")
     _borders(ws, f"A{row}:D{row + len(summary['distribution'])}")
-    _page_setup(ws, f"A1:I{row + len(summary['distribution'])}", landscape=True)
+    distribution = row
+    row += len(summary["distribution"]) + 2
+    subtotals_at = row
+    _put(ws, f"A{row}", "部门小计", merge_to="B")
+    for column, text in zip("CDEFGHI", ("项目数", summary["budget_basis"], "全年执行数", "执行率", "平均分", "等级",
+                                       "说明")):
+        _put(ws, f"{column}{row}", text)
+    totals = [section["subtotal"] for section in summary["sections"]]
+    if summary["grand_total"]:
+        totals.append(summary["grand_total"])
+    for row, total in enumerate(totals, row + 1):
+        _put(ws, f"A{row}", total["label"].removesuffix(" 小计"), merge_to="B")
+        _put(ws, f"C{row}", total["count"])
+        for column, key, fmt in (("D", "budget", AMOUNT), ("E", "executed", AMOUNT), ("F", "rate", RATE),
+                                 ("G", "average", SCORE)):
+            _put(ws, f"{column}{row}", number(total[key]), fmt=fmt)
+        _put(ws, f"H{row}", total["grades"])
+        _put(ws, f"I{row}", f"{total['failed']} 个未能评价，不计入金额" if total["failed"] else "", align=_LEFT)
+        prose |= {f"A{row}", f"I{row}"}
+    _borders(ws, f"A{subtotals_at}:I{row}")
+    if summary["grand_total"]:
+        for cell in ws[f"A{row}:I{row}"][0]:
+            cell.font = Font(name=FONT, size=10.5, bold=True)
+    last_column = _store_columns(ws, summary)
+    _lay_out(ws, 2, row, prose, landscape=True, repeat_row=header,
+             breaks_before=list(range(header + 2, projects_end + 1)) + [distribution, subtotals_at],
+             last_column=last_column)
+
+
+# The results store's columns, after 审核提示 when the summary has them: 上年得分 and 变化
+# (the year before, from the store) and 预算建议 (评价结果应用, from the ruleset).
+STORE_COLUMNS = {"previous_total": ("上年得分", SCORE, 9), "change": ("变化", SCORE, 8), "advice": ("预算建议", None, 12)}
+
+
+def _store_columns(ws, summary: dict) -> str:
+    """Write the store's columns (J onwards) on the summary sheet; the last column used."""
+    keys = [k for k in STORE_COLUMNS if summary.get("has_previous" if k != "advice" else "has_advice")]
+    last = "I"
+    for offset, key in enumerate(keys):
+        header, fmt, width = STORE_COLUMNS[key]
+        last = get_column_letter(10 + offset)
+        ws.column_dimensions[last].width = width
+        _put(ws, f"{last}{SUMMARY_HEADER_ROW}", header)
+        for row, item in enumerate(summary["rows"], SUMMARY_HEADER_ROW + 1):
+            value = item.get(key)
+            _put(ws, f"{last}{row}", number(value) if fmt and value is not None else (value or None), fmt=fmt)
+    if keys:
+        _borders(ws, f"J{SUMMARY_HEADER_ROW}:{last}{SUMMARY_HEADER_ROW + len(summary['rows'])}")
+    return last
 
 
 # ---------------------------------------------------------------- helpers
@@ -330,45 +398,248 @@ def _borders(ws, area: str) -> None:
             cell.border = _BORDER
 
 
-def _width(text: str) -> int:
-    """Display width in Excel's units: a Chinese character counts two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+# ---------------------------------------------------------------- print layout
+
+# The width of one A4 page in Excel's column units (7 px each, plus 5 px of padding per column) between
+# margins of 0.5 inch, portrait and landscape; a sheet wider than this prints smaller (fitToWidth).
+PAGE_WIDTH = {False: (8.27 - 1.0) * 96, True: (11.69 - 1.0) * 96}
+# The printable height of that page, in points, between margins of 0.75 inch.
+PAGE_HEIGHT = {False: (11.69 - 1.5) * 72, True: (8.27 - 1.5) * 72}
+MIN_SCALE = 0.8     # a sheet that fits on one page at this scale or more is printed on one page
+MIN_WIDTH = 4       # no column narrower than two Chinese characters
+MAX_WIDTH = 60
 
 
-def _fit_rows(ws, first: int, last: int) -> None:
-    """Row heights that show wrapped text whole: Excel never sizes rows with merged cells itself."""
-    spans = {}
-    for merged in ws.merged_cells.ranges:
-        spans[(merged.min_row, merged.min_col)] = merged
-    for row in range(first, last + 1):
-        lines = 1
-        for cell in ws[row]:
-            if not isinstance(cell.value, str) or not cell.value:
+def _text(cell) -> str:
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        if cell.number_format in (RATE, "0.0%"):
+            return f"{Decimal(str(value)) * 100:.2f}%"
+        return format_number(Decimal(str(value)))
+    return str(value)
+
+
+def _lay_out(ws, first: int, last: int, prose: set, landscape: bool = False, repeat_row: int | None = None,
+             breaks_before: list | None = None, last_column: str = "I") -> None:
+    """Column widths, line breaks of labels, row heights and page setup, computed from the sheet's text.
+
+    ``prose`` are the cells holding running text (Excel wraps it); every other text cell is a label broken
+    here at good points. ``breaks_before`` lists the rows a page may break before (first-level groups).
+    """
+    merged = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+    covered = {(r, c) for m in merged.values() for r in range(m.min_row, m.max_row + 1)
+               for c in range(m.min_col, m.max_col + 1)}
+    cells = []  # (first row, last row, first column, last column, text, is a label)
+    for row in ws.iter_rows(min_row=first, max_row=last, max_col=len(COLUMNS)):
+        for cell in row:
+            text = _text(cell)
+            if not text:
                 continue
-            merged = spans.get((row, cell.column))
-            if merged is not None and merged.max_row > row:
-                continue  # spread over several rows, which have room enough
-            columns = range(cell.column, (merged.max_col if merged else cell.column) + 1)
-            width = sum(ws.column_dimensions[get_column_letter(c)].width for c in columns) - 1
-            lines = max(lines, sum(max(1, math.ceil(_width(p) / max(width, 1))) for p in cell.value.split("\n")))
-        ws.row_dimensions[row].height = round(lines * _LINE_HEIGHT + 4, 1)
+            span = merged.get((cell.row, cell.column))
+            if span is None and (cell.row, cell.column) in covered:
+                continue  # covered by a merged cell
+            rows = (cell.row, span.max_row if span else cell.row)
+            cols = (cell.column, span.max_col if span else cell.column)
+            label = cell.coordinate not in prose and not isinstance(cell.value, (int, float, Decimal))
+            cells.append((*rows, *cols, text, label))
+    fixed = sum(ws.row_dimensions[r].height or 0 for r in range(1, first))  # the title
+    sizer = _Sizer(cells)
+    widths = _widths(tuple(cells), landscape, fixed, sizer)
+    for index, letter in enumerate(COLUMNS, 1):
+        ws.column_dimensions[letter].width = widths[index]
+    for (top, _, left, right, text, label) in cells:
+        # Excel would break a label anywhere (（65分）, 项目支出名/称): evalrun breaks it at good points itself.
+        if label and "\n" not in text:
+            fitted = "\n".join(textfit.lines(text, _room(widths, left, right)))
+            if fitted != text:
+                text_cell(ws.cell(top, left), fitted)  # still a string cell, whatever it starts with
+    heights = sizer.heights(widths, first, last)
+    for row, height in heights.items():
+        ws.row_dimensions[row].height = height
+    _page_setup(ws, f"A1:{last_column}{last}", heights, landscape, repeat_row, breaks_before or [])
 
 
-def _set_widths(ws, widths: dict) -> None:
-    for column in COLUMNS:
-        ws.column_dimensions[column].width = widths[column]
+def _widths(cells: tuple, landscape: bool, fixed: float, sizer: "_Sizer") -> dict:
+    """sizer.choose(...), remembered: a run writes each project's sheet twice (its workbook, the year's)."""
+    key = (cells, landscape, fixed)
+    if key not in _WIDTHS:
+        if len(_WIDTHS) >= 256:
+            _WIDTHS.pop(next(iter(_WIDTHS)))
+        _WIDTHS[key] = sizer.choose(PAGE_WIDTH[landscape], PAGE_HEIGHT[landscape], fixed)
+    return dict(_WIDTHS[key])
 
 
-def _page_setup(ws, area: str, landscape: bool = False) -> None:
+_WIDTHS: dict = {}
+
+
+def _room(widths: dict, left: int, right: int) -> int:
+    """Text units across columns left..right: their widths, less a unit of cell padding."""
+    return int(sum(widths[c] for c in range(left, right + 1))) - 1
+
+
+def _least_width(label: str) -> int:
+    """The narrowest column for a label: one line up to five Chinese characters, else two lines at most."""
+    longest = max(textfit.width(line) for line in label.split("\n"))
+    if longest <= 10:
+        return longest + 1
+    least = textfit.longest_unbreakable(label) + 1
+    while textfit.line_count(label, least - 1) > 2:
+        least += 1
+    return least
+
+
+class _Sizer:
+    """Column widths that make a table shortest, and its row heights, from its cells' text.
+
+    Each column starts as narrow as its labels allow (_least_width); then the units of width left go, a
+    few at a time, to the column where they save the most height per unit; a column stops growing once
+    all its text fits on one line, and what no column can use goes to the one with the widest text.
+    """
+
+    LOOK_AHEAD = 8  # units a column is tried wider by, to get past widths that save nothing
+
+    def __init__(self, cells: list):
+        self.cells = [(top, bottom, tuple(range(left, right + 1)), text) for top, bottom, left, right, text, _ in cells]
+        self.lines: dict = {}
+        columns = range(1, len(COLUMNS) + 1)
+        single = {c: [x for x in cells if x[2] == x[3] == c] for c in columns}
+        self.least = {c: max([MIN_WIDTH] + [_least_width(t) for *_, t, label in single[c] if label]) for c in columns}
+        self.most = {c: min(MAX_WIDTH, max([self.least[c]] + [max(textfit.width(line) for line in t.split("\n")) + 1
+                                                              for *_, t, _ in single[c]])) for c in columns}
+
+    def heights(self, widths: dict, first: int | None = None, last: int | None = None) -> dict:
+        """Each row as tall as its tallest cell; a cell merged over rows gets what it lacks on its last row."""
+        line, lines = _LINE_HEIGHT, self.lines
+        heights: dict = {}
+        tall = []
+        for index, (top, bottom, columns, text) in enumerate(self.cells):
+            room = (widths[columns[0]] if len(columns) == 1 else sum(widths[c] for c in columns)) - 1
+            count = lines.get((index, room))
+            if count is None:
+                count = lines[(index, room)] = textfit.line_count(text, int(room))
+            need = count * line + _ROW_PADDING
+            if top == bottom:
+                if need > heights.get(top, 0):
+                    heights[top] = need
+            else:
+                tall.append((top, bottom, need))
+        if first is not None:
+            for row in range(first, last + 1):
+                heights.setdefault(row, line + _ROW_PADDING)
+        for top, bottom, need in tall:
+            rows = range(top, bottom + 1)
+            for row in rows:
+                heights.setdefault(row, line + _ROW_PADDING)
+            lack = need - sum(heights[r] for r in rows)
+            if lack > 0:
+                heights[bottom] += lack
+        return {row: round(h, 1) for row, h in heights.items()}
+
+    def total(self, widths: dict) -> float:
+        """The table's height: what ``heights`` sums to, computed without the rounding (the search's hot path)."""
+        line, lines = _LINE_HEIGHT, self.lines
+        heights: dict = {}
+        tall = []
+        for index, (top, bottom, columns, text) in enumerate(self.cells):
+            room = (widths[columns[0]] if len(columns) == 1 else sum(widths[c] for c in columns)) - 1
+            count = lines.get((index, room))
+            if count is None:
+                count = lines[(index, room)] = textfit.line_count(text, int(room))
+            need = count * line
+            if top == bottom:
+                if need > heights.get(top, 0):
+                    heights[top] = need
+            else:
+                tall.append((top, bottom, need))
+        total = sum(heights.values()) + _ROW_PADDING * len(heights)
+        for top, bottom, need in tall:  # merged over rows: what those rows lack
+            have = sum(heights.get(r, line) + _ROW_PADDING for r in range(top, bottom + 1))
+            for r in range(top, bottom + 1):
+                if r not in heights:
+                    heights[r] = line
+                    total += line + _ROW_PADDING
+            if need + _ROW_PADDING > have:
+                total += need + _ROW_PADDING - have
+        return total
+
+    def _grow(self, widths: dict, budget: int, current: float) -> float:
+        """Spend units up to ``budget`` where they save the most height; returns the new total height."""
+        while (left := budget - sum(widths.values())) > 0:
+            best, best_rate, best_step = None, 0.0, 0
+            for c in widths:
+                for step in range(1, min(left, self.most[c] - widths[c], self.LOOK_AHEAD) + 1):
+                    gain = current - self.total({**widths, c: widths[c] + step})
+                    if gain > 0:
+                        if gain / step > best_rate:
+                            best, best_rate, best_step = c, gain / step, step
+                        break
+            if best is None:
+                break
+            widths[best] += best_step
+            current -= best_rate * best_step
+        return current
+
+    def _filled(self, widths: dict, budget: int) -> dict:
+        spare = budget - sum(widths.values())
+        filled = dict(widths)
+        if spare > 0:  # nothing gets shorter: the widest text gets the rest, so the table fills the page
+            filled[max(filled, key=lambda c: (self.most[c] - filled[c], -c))] += spare
+        return filled
+
+    def choose(self, page_px: float, page_height: float, fixed_height: float) -> dict:
+        """The widths for one page's width; or wider, printed smaller (down to MIN_SCALE), where that
+        fits the sheet on one page; or the page's width when nothing does."""
+        n = len(COLUMNS)
+        page = int((page_px - 5 * n) / 7)
+        widths = dict(self.least)
+        current = self.total(widths)
+        first = None
+        for budget in range(page, int(page / MIN_SCALE) + 1, 4):
+            current = self._grow(widths, budget, current)
+            candidate = self._filled(widths, budget)
+            first = first or candidate
+            scale = min(1.0, page_px / (7 * sum(candidate.values()) + 5 * n))
+            if (self.total(candidate) + fixed_height) * scale <= page_height:
+                return candidate
+        return first
+
+
+def _page_setup(ws, area: str, heights: dict, landscape: bool, repeat_row: int | None, breaks_before: list) -> None:
+    """A4, one page wide; one page tall when the sheet fits there at MIN_SCALE or more, else pages that break
+    only before the rows in ``breaks_before``, with ``repeat_row`` printed at the top of each."""
     ws.print_area = area
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages tall as needed
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_setup.fitToWidth = 1
+    width_px = sum(ws.column_dimensions[c].width * 7 + 5 for c in COLUMNS)
+    scale = min(1.0, PAGE_WIDTH[landscape] / width_px)
+    rows = {row: ws.row_dimensions[row].height or _LINE_HEIGHT + _ROW_PADDING for row in range(1, max(heights) + 1)}
+    rows.update(heights)
+    page = PAGE_HEIGHT[landscape]
+    if sum(rows.values()) * MIN_SCALE <= page:
+        ws.page_setup.fitToHeight = 1
+        return
+    ws.page_setup.fitToHeight = 0  # as many pages tall as needed, each broken between groups
+    if repeat_row:
+        ws.print_title_rows = f"{repeat_row}:{repeat_row}"
+    repeated = rows[repeat_row] if repeat_row else 0
+    used = 0.0
+    allowed = set(breaks_before)
+    last_allowed = None
+    for row in sorted(rows):
+        if used + rows[row] * scale > page and last_allowed is not None and last_allowed > 1:
+            ws.row_breaks.append(Break(id=last_allowed - 1))
+            used = repeated * scale + sum(rows[r] for r in range(last_allowed, row)) * scale
+            last_allowed = None
+        if row in allowed:
+            last_allowed = row
+        used += rows[row] * scale
 
 
 def _save(wb: Workbook) -> bytes:

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import cli
+from store_support import postgres_server  # noqa: F401 - the results store's PostgreSQL server, for the session
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE_PROJECT = "开放型经济发展与三产业发展引导资金"

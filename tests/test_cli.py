@@ -146,8 +146,10 @@ def test_a_closed_pipe_is_not_an_internal_error(tmp_path):
     from conftest import REFERENCE_FILE, copy_workspace
 
     workspace = copy_workspace(tmp_path / "ws", reference_only=True)
-    for index in range(40):  # JSON well beyond a pipe's buffer
-        shutil.copy(REFERENCE_FILE, workspace / "projects" / "2025" / REFERENCE_FILE.parent.name / f"{index}.yaml")
+    text = REFERENCE_FILE.read_text(encoding="utf-8")
+    for index in range(40):  # JSON well beyond a pipe's buffer; each copy its own project
+        copy = text.replace("project: 开放型经济发展与三产业发展引导资金", f"project: 项目{index}", 1)
+        (workspace / "projects" / "2025" / REFERENCE_FILE.parent.name / f"{index}.yaml").write_text(copy, encoding="utf-8")
     process = subprocess.Popen([sys.executable, "-m", "engine.cli", "--ruleset", "2025", "--json",
                                 "--workspace", str(workspace)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     process.stdout.readline()

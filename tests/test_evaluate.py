@@ -1,6 +1,7 @@
 """Evaluation: rounding, methods, not-applicable rules, traces, from YAML cases."""
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -105,3 +106,60 @@ def test_group_weights_that_do_not_add_up_are_an_error_finding(ruleset):
                                    "actual": "1 个", "weight": 60}])
     (finding,) = [f for f in result.findings if f.check == "group_weights"]
     assert finding.severity == "error" and "合计 60" in finding.message and "65 分" in finding.message
+
+
+# ---------------------------------------------------------------- extreme but valid numbers, through the CLI
+
+REFERENCE = "projects/2025/益阳市商务局/开放型经济发展与三产业发展引导资金.yaml"
+RULES = "rulesets/2025/ruleset.yaml"
+
+
+def _edit(workspace, relative, *changes):
+    path = workspace / relative
+    text = path.read_text(encoding="utf-8")
+    for old, new in changes:
+        assert old in text, old
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_tiny_budget_with_a_huge_spend_is_one_user_error(reference_workspace, run_cli, jobs):
+    _edit(reference_workspace, REFERENCE, ("full_year: 990 ", "full_year: 0.0000000001 "),
+          ("executed: 547.6879", "executed: 999999999999999"))
+    result = run_cli("--ruleset", "2025", "--json", "--jobs", jobs, workspace=reference_workspace)
+    assert result.exit_code == 1, result.output
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith(f"{REFERENCE}:17:3: 预算执行率: the execution rate formula `executed / full_year` failed")
+    assert "too large to show as a percentage" in line and f"({RULES}:32:9)" in line
+
+
+def test_a_rate_formula_scaled_by_a_huge_power_is_one_user_error(reference_workspace, run_cli):
+    _edit(reference_workspace, RULES, ("rate: executed / full_year", "rate: executed / full_year * 10 ** 100"))
+    result = run_cli("--ruleset", "2025", "--json", workspace=reference_workspace)
+    assert result.exit_code == 1, result.output
+    assert "`executed / full_year * 10 ** 100` failed" in result.stderr and "internal error" not in result.stderr
+
+
+def test_a_formula_that_grows_beyond_the_bound_stops_at_once(reference_workspace, run_cli):
+    """floor of a power of a power: stopped at 10^999, not computed to a million digits."""
+    _edit(reference_workspace, RULES, (
+        "formula: weight if met else (weight * max(actual, 0) / target if target > 0 else 0)",
+        "formula: min(weight, floor((actual ** 100) ** 100))"))
+    started = time.process_time()
+    result = run_cli("--ruleset", "2025", "--json", workspace=reference_workspace)
+    assert time.process_time() - started < 10
+    assert result.exit_code == 1, result.output
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith(f"{REFERENCE}:58:5: `对外承包工程和劳务合作完成营业额`: the formula of `higher_is_better`")
+    assert "beyond 10^999" in line and "(with weight=10, actual=7983)" in line and f"({RULES}:60:14)" in line
+
+
+def test_a_huge_actual_in_the_over_target_check_is_a_finding(reference_workspace, run_cli):
+    _edit(reference_workspace, RULES, ("  explain_missed_target: true", "  explain_missed_target: true\n"
+                                                                    "  explain_over_target: 1.3"))
+    _edit(reference_workspace, REFERENCE, ("target: 7000 万美元以上", "target: 0.0000000001 美元以上"),
+          ("actual: 7983 万美元", "actual: 999999999999999 亿美元"))
+    result = run_cli("--ruleset", "2025", "--json", workspace=reference_workspace)
+    assert result.exit_code == 0, result.output
+    assert "为年度指标值“0.0000000001 美元以上”的 999999999999999" in result.stdout

@@ -54,6 +54,7 @@ def test_unknown_name_is_refused_at_load_with_a_suggestion():
     ("", "empty"),
     ("x := 1", "not a valid expression"),
     ("(" * 300 + "1" + ")" * 300, "not a valid expression"),
+    ("weight * 1e400", "too large to compute with"),
 ])
 def test_unsafe_or_broken_formulas_are_refused_at_load(text, words):
     with pytest.raises(EvalrunError) as caught:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from engine import api
-from engine.errors import EvalrunError
+from engine.errors import EvalrunError, Source
 from engine.evaluate import score_indicator
 from engine.model import Budget, Indicator, Project, Rounding
 from engine.targets import TargetError, parse_measure
@@ -195,3 +195,112 @@ def test_redistributed_weights_are_published_numbers_that_add_up():
     assert [(r.allotted, r.score) for r in result.rows if r.applicable] == [
         (Decimal("3.21"), Decimal("3.21")), (Decimal("11.79"), Decimal("11.79"))]
     assert sum(r.score for r in result.rows if r.applicable) == 15
+
+
+# ---------------------------------------------------------------- the edges of the numeric range
+
+from engine.explain import explain  # noqa: E402
+from engine.formulas import compile_formula  # noqa: E402
+from engine.load import MAX_DIGITS, MAX_PLACES  # noqa: E402
+from engine.model import Deduction, ReviewRules  # noqa: E402
+from engine.rulesets import RulesetCache  # noqa: E402
+from engine.view import result_json  # noqa: E402
+
+LARGEST = Decimal(10) ** MAX_DIGITS - Decimal(1).scaleb(-MAX_PLACES)  # 999999999999999.9999999999
+SMALLEST = Decimal(1).scaleb(-MAX_PLACES)  # 0.0000000001
+EDGES = (Decimal(0), SMALLEST, Decimal(1), Decimal("0.5"), Decimal(100), Decimal(10) ** (MAX_DIGITS - 1), LARGEST)
+edge = st.one_of(st.sampled_from(EDGES), st.decimals(min_value=0, max_value=LARGEST, places=MAX_PLACES))
+signed_edge = st.one_of(edge, edge.map(lambda v: -v))
+WHERE = RULESET.methods["higher_is_better"].formula.source
+
+
+def _extreme_ruleset():
+    """The 2025 rules with formulas that scale what they get by large powers."""
+    names = ("weight", "target", "actual", "met")
+    methods = dict(RULESET.methods)
+    methods["higher_is_better"] = dataclasses.replace(
+        methods["higher_is_better"],
+        formula=compile_formula("weight * floor((actual / target) ** 100) if target > 0 else ceil(actual ** 99)",
+                                WHERE, names))
+    methods["lower_is_better"] = dataclasses.replace(
+        methods["lower_is_better"], formula=compile_formula("weight * (target / actual) ** 50 % 7", WHERE, names))
+    budget = dataclasses.replace(
+        RULESET.budget,
+        rate=compile_formula("executed / full_year * 10 ** 100", RULESET.budget.rate.source,
+                             ("initial", "full_year", "adjusted", "executed")))
+    return dataclasses.replace(RULESET, methods=methods, budget=budget)
+
+
+EDGE_RULESETS = {
+    "2025 strict review": dataclasses.replace(RULESET, review=ReviewRules(True, Decimal("0.9"), Decimal("1.3"))),
+    "2025 rescale": dataclasses.replace(RULESET, not_applicable="rescale"),
+    "2025 redistribute": dataclasses.replace(RULESET, not_applicable="redistribute"),
+    "department variant": RulesetCache(REPO, "2025").for_department("益阳市农业农村局"),
+    "library-demo": api.load_ruleset(REPO, "library-demo"),
+    "extreme formulas": _extreme_ruleset(),
+}
+
+
+FILE = "projects/2025/测试单位/边界项目.yaml"
+LEVELS = [level.name for level in RULESET.methods["qualitative_levels"].levels]
+
+
+@st.composite
+def edge_row(draw):
+    """(target text, actual text, level) of one row, its numbers from the edges of the range."""
+    kind = draw(st.sampled_from(("amount", "money", "growth", "qualitative", "date")))
+    value = draw(edge)
+    if kind == "amount":
+        unit, comparator = draw(st.sampled_from(("家", "%", ""))), draw(st.sampled_from(("≥", "≤", ">", "<", "=", "")))
+        actual = draw(st.one_of(signed_edge.map(lambda v: f"{number_text(v)}{unit}"),
+                                edge.map(lambda v: f"≥{number_text(v)}{unit}"), st.just("完成")))
+        return f"{comparator}{number_text(value)}{unit}", actual, None
+    if kind == "money":
+        units = ("元", "万元", "亿元")
+        comparator = draw(st.sampled_from(("≥", "≤", "")))
+        actual = draw(signed_edge).copy_abs()
+        return (f"{comparator}{number_text(value)}{draw(st.sampled_from(units))}",
+                f"{number_text(actual)}{draw(st.sampled_from(units))}", None)
+    if kind == "growth":
+        return f"增长 {number_text(value)}% 以上", f"同比增长 {number_text(draw(signed_edge))}%", None
+    if kind == "qualitative":
+        return "及时", draw(st.sampled_from(("及时", "完成", "未完成", "部分完成"))), draw(st.none() | st.sampled_from(LEVELS))
+    return "9月前", draw(st.sampled_from(("8月", "9月", "10月"))), draw(st.sampled_from(LEVELS))
+
+
+@st.composite
+def edge_projects(draw):
+    """Projects whose every number is drawn from the edges of what a file may hold."""
+    indicators = []
+    line = 10
+    for group in RULESET.groups:
+        for index in range(draw(st.integers(1, 3))):
+            target, actual, level = draw(edge_row())
+            line += 6
+            indicators.append(Indicator(
+                level1=group.name, level2=group.subgroups[0], name=f"{group.name}{index}", weight=draw(edge),
+                target=parse_measure(target), actual=parse_measure(actual), applicable=draw(st.booleans()) or index == 0,
+                reported_score=draw(st.none() | edge), level=level, source=Source(FILE, line, 5)))
+    budget = Budget(unit="万元", initial=draw(edge), full_year=draw(edge), executed=draw(edge),
+                    adjusted=draw(st.none() | edge), reported_score=draw(st.none() | edge), source=Source(FILE, 5, 3))
+    return Project(name="边界项目", department="测试单位", fiscal_year=2025, implementing_unit="", budget=budget,
+                   spending=(), goals=(), indicators=tuple(indicators), narrative={}, report={}, file=FILE,
+                   reported_total=draw(st.none() | edge), source=Source(FILE, 1, 1),
+                   deductions=tuple(Deduction("扣分", points, Source(FILE, 90, 5))
+                                    for points in draw(st.lists(edge, max_size=2))))
+
+
+@settings(max_examples=100, deadline=None)
+@pytest.mark.parametrize("name", list(EDGE_RULESETS))
+@given(project=edge_projects())
+def test_numbers_at_the_edges_of_the_range_give_a_result_or_one_user_error(name, project):
+    """Scoring, the review checks, the JSON view and explain: never an internal error, never a hang."""
+    ruleset = EDGE_RULESETS[name]
+    try:
+        result = api.evaluate(ruleset, project)
+    except EvalrunError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith(f"{FILE}:"), str(exc)
+        return
+    result_json(result)
+    explain(result)
+    assert result.total >= 0 and result.total == ruleset.rounding.apply(result.total)

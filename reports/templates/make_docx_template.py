@@ -4,7 +4,8 @@
 
 The committed report.docx is what evalrun uses and what staff edit in Word or
 WPS; this script only recreates it from scratch (after it has been edited by
-hand, prefer editing the .docx). The Jinja tags are docxtpl's: ``{{ value }}``,
+hand, prefer editing the .docx), byte for byte the same each time. The Jinja
+tags are docxtpl's: ``{{ value }}``,
 ``{%p ... %}`` for a whole paragraph, ``{%tr ... %}`` for a whole table row,
 and evalrun's ``{% vmerge EXPR %}`` for a cell that starts a vertically merged
 block where EXPR is true (see engine/word.py). The names are those of the
@@ -12,6 +13,7 @@ Markdown template, report.md.j2.
 """
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -23,11 +25,19 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+try:
+    from engine.ooxml import reproducible
+except ImportError:  # run from a checkout where evalrun is not installed
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from engine.ooxml import reproducible
+
 BODY_FONT, HEADING_FONT, TABLE_FONT = "仿宋", "宋体", "宋体"
 N = "project.narrative"
 KIND = 'project.report.kind | default("部门评价")'
-# 自评表 column widths in cm (A..I), 15.6 cm in all: the text width of the page.
-WIDTHS = [1.2, 1.6, 1.6, 2.7, 1.7, 1.9, 1.1, 1.6, 2.2]
+# 自评表 column widths in cm (A..I), 15.6 cm in all: the text width of the page. With 0.1 cm cell margins
+# they hold 项目资金, 满意度指标, 全年预算数 and 年度指标值 on one line at 小五 (the HTML report's widths).
+WIDTHS = [1.5, 1.8, 1.7, 2.4, 1.8, 1.8, 0.9, 1.45, 2.25]
+CELL_MARGIN = 0.1
 
 
 def set_font(target, name: str, size: float | None = None, bold: bool | None = None) -> None:
@@ -48,6 +58,9 @@ def set_font(target, name: str, size: float | None = None, bold: bool | None = N
 def styles(doc) -> None:
     normal = doc.styles["Normal"]
     set_font(normal, BODY_FONT, 16)  # 三号仿宋, as official documents are set
+    lang = OxmlElement("w:lang")  # Chinese text: Word and LibreOffice then apply the Chinese line-breaking rules
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    normal.element.get_or_add_rPr().append(lang)
     fmt = normal.paragraph_format
     fmt.first_line_indent = Pt(32)
     fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(28)
@@ -72,8 +85,18 @@ def styles(doc) -> None:
     set_font(table_text, TABLE_FONT, 9)  # 小五, as dense forms are set
     fmt = table_text.paragraph_format
     fmt.first_line_indent = Pt(0)
-    fmt.line_spacing = 1.0  # single, not Normal's fixed 28 pt
+    # exactly 11.5 pt, not Normal's 28 pt nor "single" (whose height is the font's: a stand-in for 宋体 with
+    # taller line metrics would push the table onto two pages)
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(11.5)
     fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    note = doc.styles.add_style("表注", 1)  # the lines under the 自评表: grade, signature, findings
+    note.base_style = normal
+    set_font(note, TABLE_FONT, 10.5)  # 五号
+    fmt = note.paragraph_format
+    fmt.first_line_indent = Pt(0)
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(14)
+    fmt.space_before = Pt(4)
+    fmt.alignment = WD_ALIGN_PARAGRAPH.LEFT
 
 
 def page(doc) -> None:
@@ -151,6 +174,10 @@ def narrative(doc) -> None:
     para(doc, "按《{{ ruleset.title }}》评分，{{ execution.name }}得 {{ execution.score | num }} 分"
               "{% for g in groups %}，{{ g.name }}得 {{ g.score | num }} 分{% endfor %}，总分 {{ total | num }} 分"
               "（满分 {{ max_total | num }} 分），评价等级为“{{ grade }}”。")
+    para(doc, "{%p if previous %}")  # the year before, when the results store has it
+    para(doc, "与上年相比：{{ previous.fiscal_year }} 年度总分 {{ previous.total | num }} 分，评价等级为"
+              "“{{ previous.grade }}”（规则 {{ previous.ruleset_version }}），本年{{ previous.change_text }}。")
+    para(doc, "{%p endif %}")
 
     doc.add_heading("四、存在的问题和改进措施", level=1)
     doc.add_heading("（一）存在问题", level=2)
@@ -160,6 +187,9 @@ def narrative(doc) -> None:
 
     doc.add_heading(f"五、{{{{ {KIND} }}}}结果拟应用和公开情况", level=1)
     paragraphs(doc, f"{N}.application")
+    para(doc, "{%p if advice %}")  # 评价结果应用, when the ruleset has it
+    para(doc, "{{ advice.title }}：{{ advice.text }}。")
+    para(doc, "{%p endif %}")
 
 
 def headed_items(doc, items: str, heading: str, numbered: bool = False) -> None:
@@ -192,18 +222,30 @@ def merge(table, row: int, first: int, last: int, text: str = "", left: bool = F
 
 
 def self_evaluation_table(doc) -> None:
+    """The 自评表 with its grade and signature line, kept together (keep-with-next on every row, rows never
+    split): where it fits on one page it moves whole to the next page if it must, with no forced break
+    before it; a longer one simply continues on the next page, between rows."""
     heading = doc.add_heading("{{ project.fiscal_year }} 年度项目支出绩效自评表", level=1)
-    heading.paragraph_format.page_break_before = True
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     heading.paragraph_format.first_line_indent = Pt(0)
+    heading.paragraph_format.keep_with_next = True
+    heading.paragraph_format.space_before = Pt(0)
+    heading.paragraph_format.line_spacing = Pt(24)
 
     table = doc.add_table(rows=14, cols=9)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    margins = OxmlElement("w:tblCellMar")  # narrower than Word's 0.19 cm, so short labels stay on one line
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(round(CELL_MARGIN / 2.54 * 1440)))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    table._tbl.tblPr.append(margins)
     for row in table.rows:  # a row is never split across two pages, and has room to breathe
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-        row.height_rule, row.height = WD_ROW_HEIGHT_RULE.AT_LEAST, Cm(0.5)
+        row.height_rule, row.height = WD_ROW_HEIGHT_RULE.AT_LEAST, Cm(0.45)
     for width, column in zip(WIDTHS, table.columns):
         column.width = Cm(width)  # the grid Word lays the table out on
     for row in table.rows:
@@ -256,19 +298,24 @@ def self_evaluation_table(doc) -> None:
     merge(table, 13, 0, 5, "总分")
     cell(table, 13, 6, "{{ max_total | num }}")
     cell(table, 13, 7, "{{ total | num }}")
+    for p in table._tbl.iter(qn("w:p")):  # each row keeps with the next, the last with the grade below the table
+        p.get_or_add_pPr().get_or_add_keepNext()  # every paragraph, merged cells' hidden ones too
 
-    para(doc, "评价等级：{{ grade }}").paragraph_format.first_line_indent = Pt(0)
+    grade = para(doc, "评价等级：{{ grade }}", style="表注")
+    grade.paragraph_format.keep_with_next = True
+    para(doc, "填表人：　　　　填报日期：　　　　联系电话：　　　　单位负责人签字：", style="表注")
     para(doc, "{%p if findings %}")
-    para(doc, "审核提示：").paragraph_format.first_line_indent = Pt(0)
+    para(doc, "审核提示：", style="表注")
     para(doc, "{%p for f in findings %}")
-    para(doc, "{{ '错误' if f.severity == 'error' else '提示' }}：{{ f.message }}（{{ f.where }}）")
+    para(doc, "{{ '错误' if f.severity == 'error' else '提示' }}：{{ f.message }}（{{ f.where }}）", style="表注")
     para(doc, "{%p endfor %}")
     para(doc, "{%p endif %}")
-    note = para(doc, "填表人：　　　　填报日期：　　　　联系电话：　　　　单位负责人签字：", style="表格文字")
-    note.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    rule = para(doc, "评分规则：{{ ruleset.title }}（{{ ruleset.id }} {{ ruleset.version }}，sha256 {{ ruleset.sha256 }}）；"
-                     "得分{{ ruleset.rounding }}。", style="表格文字")
+    rule = para(doc, style="表格文字")
+    rule.add_run("评分规则：{{ ruleset.title }}（{{ ruleset.id }} {{ ruleset.version }}，sha256 {{ ruleset.sha256 }}）；"
+                 "得分{{ ruleset.rounding }}。").font.size = Pt(7.5)
     rule.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    rule.paragraph_format.line_spacing = Pt(9.5)
+    rule.paragraph_format.space_before = Pt(4)
 
 
 def build(output: Path) -> None:
@@ -280,7 +327,9 @@ def build(output: Path) -> None:
     doc.core_properties.comments = "Jinja tags (docxtpl); regenerate with make_docx_template.py"
     narrative(doc)
     self_evaluation_table(doc)
-    doc.save(str(output))
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    output.write_bytes(reproducible(buffer.getvalue()))  # fixed timestamps: the same bytes every time
 
 
 if __name__ == "__main__":
