@@ -9,14 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .check import check_project
 from .errors import EvalrunError, Source, UsageError, did_you_mean
 from .evaluate import evaluate_project
-from .export import ExportOptions, ExportResult, write_forms
-from .import_forms import ImportOptions, ImportResult, import_workbook  # noqa: F401 - the API of `evalrun import`
-from .lock import RunLock
 from .load import load_file
 from .model import Project, ProjectResult, Ruleset
 from .outputs import DEFAULT_FORMATS, FORMATS, summary_files
@@ -25,6 +22,9 @@ from .rulesets import RulesetCache, display, load_ruleset, ruleset_file  # noqa:
 from .summary import YearSummary
 from .validate import check_schema
 from .write import Staging, safe_name
+
+if TYPE_CHECKING:
+    from .export import ExportOptions, ExportResult
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,8 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
         for path, result in _results(options, rulesets, on_project, view):
             _collect(outcome, options, path, result)
         return outcome
+    from .lock import RunLock  # only a run that writes takes the output folder's lock
+
     with RunLock(options.output_dir, display(options.output_dir, options.workspace)), Staging(target) as staging:
         collected = YearSummary(rulesets.base, keep_views="xlsx" in options.formats)
         for path, result, rendered in _results(options, rulesets, on_project, view, render=True):
@@ -247,11 +249,26 @@ def find_project(workspace: Path, ruleset_name: str, name: str) -> ProjectResult
     )
 
 
-def export_forms(options: ExportOptions) -> ExportResult:
+def export_forms(options: "ExportOptions") -> "ExportResult":
     """The 自评表 forms departments fill in (`evalrun export`): one workbook per department."""
+    from .export import write_forms
+
     rulesets = RulesetCache(options.workspace, options.ruleset)
     run_options = RunOptions(ruleset=options.ruleset, workspace=options.workspace, write_reports=False)
     return write_forms(options, iter_results(run_options, rulesets))
+
+
+# The API of `evalrun import` and `evalrun export`, imported when first used (they need openpyxl).
+_LAZY = {"ImportOptions": "import_forms", "ImportResult": "import_forms", "import_workbook": "import_forms",
+         "ExportOptions": "export", "ExportResult": "export"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

@@ -12,21 +12,19 @@ import gc
 import sys
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from . import api
-from .diff import diff_data
 from .errors import EvalrunError, EvalrunErrors, UsageError, did_you_mean
-from .explain import explain as explain_text
-from .impact import impact as score_impact
-from .jsonstream import JsonRunWriter
 from .outputs import FORMATS, parse_formats
-from .progress import progress
-from .rulesets import new_ruleset, resolve_data
-from .ruletests import case_files, run_cases
-from .targets import format_number
-from .view import result_json
+
+if TYPE_CHECKING:
+    from . import api
+
+# Each command imports what it uses when it runs (the engine, Jinja2, openpyxl,
+# docxtpl, jsonschema), so that `evalrun --help` and a quick command start at
+# once: tests/test_startup.py keeps it so.
 
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -96,6 +94,9 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def print_summary(outcome: api.RunResult, workspace: Path) -> None:
+    from . import api
+    from .targets import format_number
+
     rows = []
     for summary in outcome.summaries:
         findings = len(summary.findings)
@@ -158,11 +159,15 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
     """
     if ctx.invoked_subcommand is not None:
         return
+    from . import api
+
     options = api.RunOptions(
         ruleset=_need(ruleset), workspace=workspace, write_reports=not as_json,
         output=output, projects=tuple(projects), formats=parse_formats(formats), jobs=jobs, keep_results=False,
     )
     if as_json:  # each project is written as soon as it is evaluated
+        from .jsonstream import JsonRunWriter
+
         writer = JsonRunWriter(sys.stdout.write)  # not click.echo: no colour to strip, no flush per project
         base = api.load_ruleset(workspace, options.ruleset).ref  # the year's; a variant is named per project
 
@@ -176,6 +181,8 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
         for path, error in outcome.failures:
             _print_errors(error)
     else:
+        from .progress import progress
+
         with progress(options, enabled=not quiet and sys.stdout.isatty()) as on_project:
             outcome = api.run(options, on_project=on_project)
         print_summary(outcome, workspace)
@@ -184,6 +191,8 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
 
 def _project_json(result) -> tuple:
     """(ruleset reference, the project's JSON), made where the project was evaluated (--jobs)."""
+    from .view import result_json
+
     return result.ruleset.ref, result_json(result)
 
 
@@ -197,6 +206,8 @@ def _messages(error: EvalrunError) -> list[str]:
 @handle_errors
 def validate(ruleset, workspace):
     """Check the ruleset and every project file; print every problem as file:line: message."""
+    from . import api
+
     loaded, errors = api.validate(workspace, _need(ruleset))
     for error in errors:
         click.echo(str(error), err=True)
@@ -215,6 +226,9 @@ def validate(ruleset, workspace):
 @handle_errors
 def explain(ruleset, workspace, project, indicator):
     """Show how each score of a project was computed: method, formula, inputs and their sources."""
+    from . import api
+    from .explain import explain as explain_text
+
     result = api.find_project(workspace, _need(ruleset), project)
     text = explain_text(result, indicator)
     if indicator and len(text.strip().splitlines()) <= 3:
@@ -236,6 +250,8 @@ def main() -> None:
 @handle_errors
 def test_command(ruleset, workspace):
     """Run the ruleset's rule tests (rulesets/NAME/tests/*.yaml); print pass/fail per case."""
+    from .ruletests import case_files, run_cases
+
     name = _need(ruleset)
     results = run_cases(workspace, name)
     if not case_files(workspace, name):
@@ -259,6 +275,10 @@ def test_command(ruleset, workspace):
 @handle_errors
 def diff(old, new, workspace, impact, year):
     """What changed between two rulesets (after extends), with the file and line of each side."""
+    from . import api
+    from .diff import diff_data
+    from .rulesets import resolve_data
+
     old_data, _, _ = resolve_data(workspace, old)
     new_data, _, _ = resolve_data(workspace, new)
     api.load_ruleset(workspace, old), api.load_ruleset(workspace, new)  # both must be valid
@@ -269,6 +289,8 @@ def diff(old, new, workspace, impact, year):
         click.echo(f"      {change.where()}")
     if not impact:
         return
+    from .impact import impact as score_impact
+
     _, impacts = score_impact(workspace, old, new, year)
     click.echo("")
     click.echo(f"影响：同一批项目分别按 {old} 与 {new} 评分" if impacts else "影响：没有可评分的项目")
@@ -296,6 +318,9 @@ def diff(old, new, workspace, impact, year):
 @handle_errors
 def new(name, parent, workspace):
     """Start ruleset NAME as a small file that extends PARENT (e.g. new 2026 --from 2025)."""
+    from . import api
+    from .rulesets import new_ruleset
+
     path = new_ruleset(workspace, name, parent)
     click.echo(f"wrote {api.display(path, workspace)}: extends {parent}; add only what changes, "
                f"then `evalrun diff {parent} {name}`")
@@ -307,6 +332,9 @@ def new(name, parent, workspace):
 @handle_errors
 def review(ruleset, workspace):
     """Compare what each project reported with its rule scores; list every finding per department and project."""
+    from . import api
+    from .targets import format_number
+
     options = api.RunOptions(ruleset=_need(ruleset), workspace=workspace, write_reports=False)
     outcome = api.run(options)
     by_department: dict[str, list] = {}
@@ -351,6 +379,8 @@ def import_command(form, year, department, partial, force, workspace):
     FORM.xlsx!Sheet!C12: what is wrong; nothing is written while a sheet has errors
     (unless --partial), and no existing file is replaced (unless --force).
     """
+    from . import api
+
     options = api.ImportOptions(form=form, year=year, workspace=workspace, department=department,
                                 partial=partial, force=force)
     outcome = api.import_workbook(options)
@@ -389,6 +419,8 @@ def export(ruleset, workspace, blank, output):
     the project's data (自评得分 as the department reported it), or with --blank
     only the budget, targets and weights.
     """
+    from . import api
+
     options = api.ExportOptions(ruleset=_need(ruleset), workspace=workspace, blank=blank, output=output)
     outcome = api.export_forms(options)
     for path, error in outcome.failures:
