@@ -1,4 +1,7 @@
 """evalrun: project performance evaluation (预算绩效评价) as rules-as-data."""
+import sys
+import types
+
 from .errors import EvalrunError
 
 __all__ = ["RunOptions", "RunResult", "run", "validate", "evaluate", "load_ruleset", "load_project", "EvalrunError"]
@@ -11,3 +14,32 @@ def __getattr__(name: str):
 
         return getattr(api, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Engine(types.ModuleType):
+    """``engine.evaluate`` and ``engine.validate`` are the API's functions, as they always were,
+    although modules of the same names exist (the import system's note of those modules here is
+    dropped: sys.modules has them)."""
+
+    @property
+    def evaluate(self):
+        from .api import evaluate
+
+        return evaluate
+
+    @evaluate.setter
+    def evaluate(self, module):
+        pass
+
+    @property
+    def validate(self):
+        from .api import validate
+
+        return validate
+
+    @validate.setter
+    def validate(self, module):
+        pass
+
+
+sys.modules[__name__].__class__ = _Engine

@@ -51,3 +51,13 @@ def test_library_names_are_still_there():
         api.no_such_name  # noqa: B018
     with pytest.raises(AttributeError):
         engine.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize("first", ["", "import engine.evaluate, engine.validate\n", "import engine.cli\n"])
+def test_engine_evaluate_and_validate_are_the_api_functions(first):
+    code = first + ("from engine import evaluate, validate\nfrom engine import api\n"
+                    "assert evaluate is api.evaluate and validate is api.validate\n"
+                    "from engine.evaluate import evaluate_project\nfrom engine.validate import check_schema\n"
+                    "print('ok')")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "ok", done.stderr
