@@ -11,10 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from .cache import ParseCache
 from .check import check_project
 from .errors import EvalrunError, Source, UsageError, did_you_mean
 from .evaluate import evaluate_project
-from .load import load_file
+from .load import load_bytes, read_file
 from .model import Project, ProjectResult, Ruleset
 from .outputs import DEFAULT_FORMATS, FORMATS, summary_files
 from .resolve import build_project
@@ -39,6 +40,7 @@ class RunOptions:
     projects: tuple = ()  # only these project names or file stems; all when empty
     jobs: int = 1  # processes that load, evaluate and render projects (engine.parallel)
     keep_results: bool = True  # False: keep only each project's summary, so memory stays flat
+    cache: bool = True  # use and fill the parse cache (engine.cache, .evalrun-cache/ in the workspace)
 
     @property
     def output_dir(self) -> Path:
@@ -91,11 +93,23 @@ def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
     return sorted(files, key=lambda p: (p.parent.name, p.name))
 
 
-def load_project(path: Path, ruleset: Ruleset, workspace: Path) -> Project:
+def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCache | None = None) -> Project:
+    """The project file read, checked and built for ``ruleset``; from ``cache`` when the file is unchanged."""
     shown = display(path, workspace)
-    data = load_file(path, shown)
-    check_schema(data, "project", shown)
-    return build_project(data, shown, ruleset)
+    raw = read_file(path, shown)
+    project = cache.get(raw, shown, ruleset) if cache is not None else None
+    if project is None:
+        data = load_bytes(raw, shown)
+        check_schema(data, "project", shown)
+        project = build_project(data, shown, ruleset)
+        if cache is not None:
+            cache.put(raw, shown, ruleset, project)
+    return project
+
+
+def parse_cache(options: RunOptions) -> ParseCache | None:
+    """The run's parse cache, or None with ``options.cache`` off."""
+    return ParseCache(options.workspace, options.ruleset) if options.cache else None
 
 
 def evaluate(ruleset: Ruleset, project: Project) -> ProjectResult:
@@ -115,10 +129,11 @@ def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callab
     Each project is scored by its department's ruleset: the year's, or the
     department's variant under rulesets/<name>/departments/.
     """
+    cache = parse_cache(options)
     for path in project_files(options.workspace, rulesets.base):
         try:
             ruleset = rulesets.for_department(path.parent.name)
-            project = load_project(path, ruleset, options.workspace)
+            project = load_project(path, ruleset, options.workspace, cache)
             if not _selected(path, project, options.projects):
                 continue
             outcome = evaluate(ruleset, project)
@@ -215,14 +230,14 @@ def _collect(outcome: RunResult, options: RunOptions, path: Path, result) -> boo
     return True
 
 
-def validate(workspace: Path, ruleset_name: str) -> tuple[Ruleset | None, list[EvalrunError]]:
+def validate(workspace: Path, ruleset_name: str, cache: bool = True) -> tuple[Ruleset | None, list[EvalrunError]]:
     """Check the ruleset and every project file; every problem, sorted by place."""
     try:
         rulesets = RulesetCache(workspace, ruleset_name)
     except EvalrunError as exc:
         return None, list(getattr(exc, "errors", [exc]))
     errors: list[EvalrunError] = []
-    options = RunOptions(ruleset=ruleset_name, workspace=workspace, write_reports=False)
+    options = RunOptions(ruleset=ruleset_name, workspace=workspace, write_reports=False, cache=cache)
     for _, result in iter_results(options, rulesets):
         if isinstance(result, EvalrunError):
             errors.extend(getattr(result, "errors", [result]))
@@ -237,9 +252,10 @@ def find_project(workspace: Path, ruleset_name: str, name: str) -> ProjectResult
     """The evaluated project whose name or file name is ``name``."""
     rulesets = RulesetCache(workspace, ruleset_name)
     candidates = []
+    cache = ParseCache(workspace, ruleset_name)
     for path in project_files(workspace, rulesets.base):
         ruleset = rulesets.for_department(path.parent.name)
-        project = load_project(path, ruleset, workspace)
+        project = load_project(path, ruleset, workspace, cache)
         candidates.append(project.name)
         if name in (project.name, path.stem, display(path, workspace)):
             return evaluate(ruleset, project)

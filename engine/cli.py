@@ -127,6 +127,11 @@ workspace_option = click.option(
     show_default=True, help="Folder holding rulesets/, projects/ and reports/.")
 
 
+no_cache_option = click.option(
+    "--no-cache", is_flag=True,
+    help="Read every project file again, without the parse cache in .evalrun-cache/ (which changes no output).")
+
+
 def _need(ruleset: str | None) -> str:
     if not ruleset:
         raise UsageError("missing --ruleset NAME (a folder under rulesets/, e.g. --ruleset 2025)")
@@ -145,10 +150,11 @@ def _need(ruleset: str | None) -> str:
 @click.option("--quiet", is_flag=True, help="No progress bar (there is none either when output is not a terminal).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, metavar="N",
               help="Load, evaluate and render projects in N processes; the output is the same as with 1.")
+@no_cache_option
 @click.version_option(package_name="evalrun")
 @click.pass_context
 @handle_errors
-def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs):
+def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs, no_cache):
     """Score projects against a ruleset and write their evaluation reports.
 
     \b
@@ -164,6 +170,7 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
     options = api.RunOptions(
         ruleset=_need(ruleset), workspace=workspace, write_reports=not as_json,
         output=output, projects=tuple(projects), formats=parse_formats(formats), jobs=jobs, keep_results=False,
+        cache=not no_cache,
     )
     if as_json:  # each project is written as soon as it is evaluated
         from .jsonstream import JsonRunWriter
@@ -203,12 +210,13 @@ def _messages(error: EvalrunError) -> list[str]:
 @cli.command(epilog=EXIT_CODES_HELP)
 @ruleset_option
 @workspace_option
+@no_cache_option
 @handle_errors
-def validate(ruleset, workspace):
+def validate(ruleset, workspace, no_cache):
     """Check the ruleset and every project file; print every problem as file:line: message."""
     from . import api
 
-    loaded, errors = api.validate(workspace, _need(ruleset))
+    loaded, errors = api.validate(workspace, _need(ruleset), cache=not no_cache)
     for error in errors:
         click.echo(str(error), err=True)
     if errors:

@@ -441,6 +441,11 @@ def load_text(text: str, filename: str) -> Any:
 def load_file(path: Path, display_name: str | None = None) -> Any:
     """Read one YAML file into LDict/LList/scalars, refusing what is unsafe."""
     name = display_name or str(path)
+    return load_bytes(read_file(path, name), name)
+
+
+def read_file(path: Path, name: str) -> bytes:
+    """The bytes of a YAML file, refusing one larger than the limit."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -455,6 +460,11 @@ def load_file(path: Path, display_name: str | None = None) -> Any:
         raw = handle.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
         raise EvalrunError(f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB", Source(name))
+    return raw
+
+
+def load_bytes(raw: bytes, name: str) -> Any:
+    """A YAML file's bytes (from ``read_file``) into LDict/LList/scalars."""
     text = decode(raw, name)
     data = load_text(text, name)
     if data is None:

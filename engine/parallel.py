@@ -71,9 +71,11 @@ def _parent_object(department: str, part: str):
 def _start(options, sha256: str, full: bool, view) -> None:
     from .rulesets import RulesetCache
 
+    from .api import parse_cache
+
     rulesets = RulesetCache(options.workspace, options.ruleset)
     _worker.update(options=options, rulesets=rulesets, used={"": rulesets.base},
-                   changed=rulesets.base.sha256 != sha256, full=full, view=view)
+                   changed=rulesets.base.sha256 != sha256, full=full, view=view, cache=parse_cache(options))
 
 
 def _ruleset_for(department: str):
@@ -95,7 +97,7 @@ def _work(paths: list, render: bool) -> bytes:
     for path in paths:
         try:
             ruleset = _ruleset_for(path.parent.name)
-            project = load_project(path, ruleset, options.workspace)
+            project = load_project(path, ruleset, options.workspace, _worker["cache"])
             if not _selected(path, project, options.projects):
                 items.append(_SKIP)
                 continue
