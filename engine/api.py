@@ -93,9 +93,13 @@ def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
     return sorted(files, key=lambda p: (p.parent.name, p.name))
 
 
-def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCache | None = None) -> Project:
-    """The project file read, checked and built for ``ruleset``; from ``cache`` when the file is unchanged."""
-    shown = display(path, workspace)
+def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCache | None = None,
+                 shown: str | None = None) -> Project:
+    """The project file read, checked and built for ``ruleset``; from ``cache`` when the file is unchanged.
+
+    ``shown`` is the file as messages name it (``display``), when the caller knows it.
+    """
+    shown = shown or display(path, workspace)
     raw = read_file(path, shown)
     project = cache.get(raw, shown, ruleset) if cache is not None else None
     if project is None:
@@ -105,6 +109,21 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCach
         if cache is not None:
             cache.put(raw, shown, ruleset, project)
     return project
+
+
+def shown_in_run(path: Path, workspace: Path, folders: dict) -> str:
+    """``display(path, workspace)`` for a project file of ``project_files`` (never a link), resolving
+    each folder once a run rather than every path."""
+    folder = folders.get(path.parent)
+    if folder is None:
+        try:
+            folder = path.parent.resolve().relative_to(workspace.resolve()).as_posix()
+        except ValueError:
+            folder = ""  # outside the workspace: as display() shows it
+        folders[path.parent] = folder
+    if not folder:
+        return display(path, workspace)
+    return path.name if folder == "." else f"{folder}/{path.name}"
 
 
 def parse_cache(options: RunOptions) -> ParseCache | None:
@@ -130,20 +149,26 @@ def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callab
     department's variant under rulesets/<name>/departments/.
     """
     cache = parse_cache(options)
-    for path in project_files(options.workspace, rulesets.base):
-        try:
-            ruleset = rulesets.for_department(path.parent.name)
-            project = load_project(path, ruleset, options.workspace, cache)
-            if not _selected(path, project, options.projects):
-                continue
-            outcome = evaluate(ruleset, project)
-        except EvalrunError as exc:
-            if options.projects and path.stem not in options.projects:
-                continue
-            outcome = exc
-        if on_project:
-            on_project(path, outcome)
-        yield path, outcome
+    folders: dict = {}
+    try:
+        for path in project_files(options.workspace, rulesets.base):
+            try:
+                ruleset = rulesets.for_department(path.parent.name)
+                shown = shown_in_run(path, options.workspace, folders)
+                project = load_project(path, ruleset, options.workspace, cache, shown)
+                if not _selected(path, project, options.projects):
+                    continue
+                outcome = evaluate(ruleset, project)
+            except EvalrunError as exc:
+                if options.projects and path.stem not in options.projects:
+                    continue
+                outcome = exc
+            if on_project:
+                on_project(path, outcome)
+            yield path, outcome
+    finally:
+        if cache is not None:
+            cache.close()
 
 
 def report_path(options: RunOptions, path: Path, result: ProjectResult, extension: str) -> Path:
@@ -253,12 +278,15 @@ def find_project(workspace: Path, ruleset_name: str, name: str) -> ProjectResult
     rulesets = RulesetCache(workspace, ruleset_name)
     candidates = []
     cache = ParseCache(workspace, ruleset_name)
-    for path in project_files(workspace, rulesets.base):
-        ruleset = rulesets.for_department(path.parent.name)
-        project = load_project(path, ruleset, workspace, cache)
-        candidates.append(project.name)
-        if name in (project.name, path.stem, display(path, workspace)):
-            return evaluate(ruleset, project)
+    try:
+        for path in project_files(workspace, rulesets.base):
+            ruleset = rulesets.for_department(path.parent.name)
+            project = load_project(path, ruleset, workspace, cache)
+            candidates.append(project.name)
+            if name in (project.name, path.stem, display(path, workspace)):
+                return evaluate(ruleset, project)
+    finally:
+        cache.close()
     raise UsageError(
         f"no project `{name}` for fiscal year {rulesets.base.fiscal_year}{did_you_mean(name, candidates)}"
         + (f"; projects: {', '.join(candidates)}" if candidates else "")

@@ -38,7 +38,8 @@ def _dumps(value, depth: int) -> str:
         except TypeError:  # orjson.JSONEncodeError: see above
             pass
         else:
-            if _NOT_JSONS.search(text) is None and orjson.loads(text) == value:
+            if ((b"e-" not in text and b"0.0000" not in text) or _NOT_JSONS.search(text) is None) \
+                    and orjson.loads(text) == value:
                 text = text.decode("utf-8")
                 return text.replace("\n", "\n" + "  " * depth) if depth and "\n" in text else text
     return _quick_dumps(value, depth)

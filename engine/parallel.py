@@ -88,7 +88,7 @@ def _ruleset_for(department: str):
 
 
 def _work(paths: list, render: bool) -> bytes:
-    from .api import ProjectSummary, _selected, evaluate, load_project, render_outputs
+    from .api import ProjectSummary, _selected, evaluate, load_project, render_outputs, shown_in_run
 
     options = _worker["options"]
     if _worker["changed"]:
@@ -97,7 +97,8 @@ def _work(paths: list, render: bool) -> bytes:
     for path in paths:
         try:
             ruleset = _ruleset_for(path.parent.name)
-            project = load_project(path, ruleset, options.workspace, _worker["cache"])
+            shown = shown_in_run(path, options.workspace, _worker.setdefault("folders", {}))
+            project = load_project(path, ruleset, options.workspace, _worker["cache"], shown)
             if not _selected(path, project, options.projects):
                 items.append(_SKIP)
                 continue
@@ -114,6 +115,8 @@ def _work(paths: list, render: bool) -> bytes:
         view = _worker["view"]
         items.append((path, result if _worker["full"] else ProjectSummary.of(result), rendered,
                       view(result) if view else None))
+    if _worker["cache"] is not None:
+        _worker["cache"].close()  # what this chunk added, committed
     buffer = io.BytesIO()
     _Pickler(buffer, _shared(_worker["used"])).dump(items)
     return buffer.getvalue()

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import os
 import pickle
+import sqlite3
 import stat
+import zlib
 from pathlib import Path
 
 import pytest
 
 from conftest import REFERENCE_FILE, REFERENCE_PROJECT
 from engine import api, cache as cache_module
-from engine.cache import FOLDER, ParseCache
+from engine.cache import DATABASE, FOLDER, ParseCache
 
 REFERENCE = Path("projects/2025/益阳市商务局") / REFERENCE_FILE.name
 FARM = Path("projects/2025/益阳市农业农村局/高标准农田建设项目.yaml")  # scored by a department variant
@@ -27,12 +29,22 @@ def load(workspace: Path, relative: Path = REFERENCE, name: str = "2025"):
     rulesets = api.RulesetCache(workspace, name)
     path = workspace / relative
     cache = ParseCache(workspace, name)
-    project = api.load_project(path, rulesets.for_department(path.parent.name), workspace, cache)
+    try:
+        project = api.load_project(path, rulesets.for_department(path.parent.name), workspace, cache)
+    finally:
+        cache.close()
     return project, cache
 
 
-def entries(workspace: Path) -> list[Path]:
-    return sorted(p for p in (workspace / FOLDER / "projects").rglob("*") if p.is_file())
+def entries(workspace: Path) -> dict:
+    """name -> the entry's bytes, as stored."""
+    with sqlite3.connect(workspace / FOLDER / DATABASE) as db:
+        return dict(db.execute("SELECT name, body FROM entry"))
+
+
+def store(workspace: Path, name: str, body: bytes) -> None:
+    with sqlite3.connect(workspace / FOLDER / DATABASE) as db:
+        db.execute("UPDATE entry SET body = ? WHERE name = ?", (body, name))
 
 
 def test_an_unchanged_project_is_not_read_again(workspace):
@@ -106,8 +118,8 @@ def test_the_same_file_elsewhere_is_not_taken_for_it(workspace):
 ])
 def test_a_corrupt_entry_is_ignored_and_rebuilt(workspace, damage):
     first, _ = load(workspace)
-    (entry,) = entries(workspace)
-    entry.write_bytes(damage(entry.read_bytes()))
+    ((name, body),) = entries(workspace).items()
+    store(workspace, name, damage(body))
     project, cache = load(workspace)
     assert (cache.hits, cache.misses, cache.writes) == (0, 1, 1) and project == first
     assert load(workspace)[1].hits == 1, "rebuilt"
@@ -119,9 +131,26 @@ def test_an_entry_signed_with_another_key_is_not_trusted(workspace, private_key)
     assert load(workspace)[1].misses == 1
 
 
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda raw: raw[: len(raw) // 3], id="cut short"),
+    pytest.param(lambda raw: b"SQLite format 3\x00" + bytes(4000), id="zeroed"),
+    pytest.param(lambda raw: b"not a database\n" * 100, id="garbage"),
+])
+def test_a_corrupt_cache_file_is_ignored_and_replaced(workspace, damage, run_cli):
+    first, _ = load(workspace)
+    database = workspace / FOLDER / DATABASE
+    database.write_bytes(damage(database.read_bytes()))
+    project, cache = load(workspace)
+    assert project == first and cache.hits == 0
+    assert load(workspace)[1].hits == 1, "rebuilt"
+    database.write_bytes(damage(database.read_bytes()))
+    result = run_cli("--ruleset", "2025", "--json", workspace=workspace)
+    assert result.exit_code == 0 and "95.53" in result.stdout and not result.stderr
+
+
 def test_a_signed_entry_can_build_only_evalrun_s_own_classes(workspace, tmp_path):
     load(workspace)
-    (entry,) = entries(workspace)
+    ((name, _),) = entries(workspace).items()
     marker = tmp_path / "ran"
 
     class Payload:
@@ -132,7 +161,8 @@ def test_a_signed_entry_can_build_only_evalrun_s_own_classes(workspace, tmp_path
     body = pickle.dumps(("stamp", Payload()), protocol=5)
     import hmac
 
-    entry.write_bytes(cache_module.FORMAT + hmac.new(cache_module.secret(), body, "sha256").digest() + body)
+    body = zlib.compress(body)
+    store(workspace, name, cache_module.FORMAT + hmac.new(cache_module.secret(), body, "sha256").digest() + body)
     project, cache = load(workspace)
     assert cache.misses == 1 and not marker.exists() and project.name == REFERENCE_PROJECT
 
@@ -159,7 +189,7 @@ def test_no_cache_skips_it(workspace, run_cli):
     assert not (workspace / FOLDER).exists()
     assert run_cli("validate", "--ruleset", "2025", workspace=workspace).exit_code == 0
     assert len(entries(workspace)) == 2 and (workspace / FOLDER / ".gitignore").read_text() == "*\n"
-    assert not list((workspace / FOLDER).rglob("*.tmp")), "entries are renamed into place"
+    assert sorted(p.name for p in (workspace / FOLDER).iterdir()) == [".gitignore", "CACHEDIR.TAG", DATABASE]
 
 
 def reports(folder: Path) -> dict:
