@@ -49,26 +49,33 @@ class RunOptions:
 
 @dataclass(frozen=True, slots=True)
 class ProjectSummary:
-    """What a run keeps of every project it evaluated: the summary table's row and the findings."""
+    """What a run keeps of every project it evaluated: the summary table's row.
+
+    Only how many findings there were: the findings themselves go to
+    ``on_project`` as each project is evaluated (the CLI prints them then),
+    so that a run's memory does not grow with them.
+    """
 
     department: str
     name: str
     file: str
     total: Decimal
     grade: str
-    findings: tuple = ()
+    findings: int = 0  # how many
     rules: str = ""  # the ruleset's version, and whether a department variant scored it
+    errors: int = 0  # how many of the findings are errors
 
     @classmethod
     def of(cls, result: ProjectResult) -> "ProjectSummary":
         project, ruleset = result.project, result.ruleset
         rules = ruleset.version + (" 部门变体" if ruleset.variant else "")
-        return cls(project.department, project.name, project.file, result.total, result.grade, result.findings,
-                   rules)
+        errors = sum(f.severity == "error" for f in result.findings)
+        return cls(project.department, project.name, project.file, result.total, result.grade,
+                   len(result.findings), rules, errors)
 
     @property
     def has_errors(self) -> bool:
-        return any(f.severity == "error" for f in self.findings)
+        return self.errors > 0
 
 
 @dataclass

@@ -99,7 +99,7 @@ def print_summary(outcome: api.RunResult, workspace: Path) -> None:
 
     rows = []
     for summary in outcome.summaries:
-        findings = len(summary.findings)
+        findings = summary.findings
         note = f"{findings} 条提示" if findings else ""
         rows.append([summary.department, summary.name, format_number(summary.total), summary.grade,
                      summary.rules, note])
@@ -111,11 +111,6 @@ def print_summary(outcome: api.RunResult, workspace: Path) -> None:
         click.echo(_table(["部门", "项目", "总分", "等级", "规则", "审核"], rows))
     else:
         click.echo(f"no project files under projects/{ruleset.fiscal_year}/<department>/")
-    for summary in outcome.summaries:
-        for finding in summary.findings:
-            click.echo(f"{finding}", err=True)
-    for path, error in outcome.failures:
-        _print_errors(error)
     if outcome.outputs:
         click.echo(f"wrote {len(outcome.outputs)} file(s) under {api.display(outcome.outputs[0].parent.parent, workspace)}/")
 
@@ -190,10 +185,28 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
     else:
         from .progress import progress
 
-        with progress(options, enabled=not quiet and sys.stdout.isatty()) as on_project:
-            outcome = api.run(options, on_project=on_project)
+        with progress(options, enabled=not quiet and sys.stdout.isatty()) as bar:
+            outcome = api.run(options, on_project=_as_they_come(bar))
         print_summary(outcome, workspace)
     sys.exit(EXIT_OK if outcome.ok else EXIT_USER)
+
+
+def _as_they_come(bar):
+    """``on_project`` for a run: each project's findings, or the errors that stopped it, printed as
+    it is evaluated (nothing of them is kept), and the progress bar moved on."""
+    clear = "\r\033[K" if bar is not None and sys.stderr.isatty() else ""  # the bar's line, before a message
+
+    def on_project(path, outcome):
+        if isinstance(outcome, EvalrunError):
+            lines = [str(e) for e in (outcome.errors if isinstance(outcome, EvalrunErrors) else [outcome])]
+        else:
+            lines = [str(finding) for finding in outcome.findings]
+        for line in lines:
+            click.echo(clear + line, err=True)
+        if bar is not None:
+            bar(path, outcome)
+
+    return on_project
 
 
 def _project_json(result) -> tuple:
