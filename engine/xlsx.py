@@ -34,7 +34,6 @@ import math
 import re
 import unicodedata
 import weakref
-import zipfile
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -47,7 +46,7 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.utils import get_column_letter
 
-from .ooxml import reproducible
+from .ooxml import FixedZipFile
 from .targets import format_number
 
 COLUMNS = "ABCDEFGHI"
@@ -382,10 +381,9 @@ class _Writer(ExcelWriter):
 
 
 def _save(wb: Workbook) -> bytes:
-    """What ``wb.save()`` writes (tests/test_outputs.py checks it), made reproducible: the parts go
-    into an uncompressed zip first, so that reproducible() compresses each of them once."""
+    """What ``reproducible(wb.save())`` gives (tests/test_xlsx_styles.py checks it), in one pass."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+    with FixedZipFile(buffer) as archive:
         _Writer(wb, archive).write_data()
-    return reproducible(buffer.getvalue())
+    return buffer.getvalue()
 
