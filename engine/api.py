@@ -200,7 +200,10 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
     from .lock import RunLock  # only a run that writes takes the output folder's lock
 
     with RunLock(options.output_dir, display(options.output_dir, options.workspace)), Staging(target) as staging:
-        collected = YearSummary(rulesets.base, keep_views="xlsx" in options.formats)
+        # The year workbook's project sheets are made as the projects come (engine.yearbook), and only
+        # when the 汇总 is written (not for a run limited to some projects).
+        year_sheets = "xlsx" in options.formats and not options.projects
+        collected = YearSummary(rulesets.base, keep_views=year_sheets, views=_year_sheets() if year_sheets else [])
         for path, result, rendered in _results(options, rulesets, on_project, view, render=True):
             if not isinstance(result, EvalrunError) and isinstance(rendered, EvalrunError):
                 result = rendered
@@ -217,6 +220,12 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
                 staging.write(Path(name), content)
         outcome.outputs = staging.commit()
     return outcome
+
+
+def _year_sheets():
+    from .yearbook import YearSheets  # openpyxl: only a run that writes Excel
+
+    return YearSheets()
 
 
 def render_outputs(options: RunOptions, path: Path, result: ProjectResult):

@@ -82,8 +82,8 @@ def build(text: str, filename: str, ldict, llist, loader, max_depth: int, max_va
                 tag = tags.get(value)
                 if tag is None:
                     tag = resolve(ScalarNode, value, _PLAIN)
-                    if len(value) <= 64 and len(tags) < 20_000:
-                        tags[value] = tag
+                    if len(value) <= 64 and len(tags) < 4096:  # keys and words repeat; the first
+                        tags[value] = tag                          # files fill it, and it stops growing
                 if tag != STR:
                     if frame is not None and frame[1] is not None and frame[2] is None:  # a key
                         if tag != INT:

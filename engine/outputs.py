@@ -53,13 +53,20 @@ def _docx(workspace: Path, result: ProjectResult) -> bytes:
 
 
 def _xlsx(workspace: Path, result: ProjectResult) -> bytes:
+    import gc
+
     from .view import report_view
     from .xlsx import project_workbook
 
-    return project_workbook(report_view(result))
+    content = project_workbook(report_view(result))
+    gc.collect(1)  # the workbook's reference cycles, freed now rather than piling up between collections
+    return content
 
 
-def _year_workbook(workspace: Path, context: dict, views: list) -> bytes:
+def _year_workbook(workspace: Path, context: dict, views) -> bytes:
+    """汇总.xlsx: from the sheets engine.yearbook spooled as the run went (a file), or from a list of views."""
+    if hasattr(views, "finish"):
+        return views.finish(context)
     from .xlsx import year_workbook
 
     return year_workbook(context, views)
