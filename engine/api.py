@@ -309,7 +309,7 @@ def find_project(workspace: Path, ruleset_name: str, name: str) -> ProjectResult
     )
 
 
-def export_forms(options: "ExportOptions") -> "ExportResult":
+def export_forms(options: ExportOptions) -> ExportResult:
     """The 自评表 forms departments fill in (`evalrun export`): one workbook per department."""
     from .export import write_forms
 

@@ -101,6 +101,8 @@ class Places(MutableMapping):
         self.made.pop(key, None)
 
     def __reduce__(self):
+        if not self.owned:  # every Source can be made again from ``packed``: pickled (cache, --jobs) without them
+            return (Places, (self.file, self.packed, self.offset))
         return (Places, (self.file, self.packed, self.offset, self.made, self.owned))
 
     def __repr__(self) -> str:
