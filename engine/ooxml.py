@@ -30,3 +30,23 @@ def reproducible(package: bytes) -> bytes:
             entry.external_attr = 0o600 << 16
             target.writestr(entry, data)
     return out.getvalue()
+
+
+class FixedZipFile(zipfile.ZipFile):
+    """A zip written as ``reproducible`` rewrites one: every entry deflated, with the fixed time and
+    permissions, and docProps/core.xml's stamps fixed. Writing an Office package into it gives the
+    same bytes as writing it anywhere and passing the result to ``reproducible``, in one pass."""
+
+    def __init__(self, file):
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED)
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        name = zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, zipfile.ZipInfo) else zinfo_or_arcname
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if name == "docProps/core.xml":
+            data = _STAMPS.sub(lambda m: m.group(1) + FIXED_STAMP.encode() + m.group(3), data)
+        entry = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = 0o600 << 16
+        super().writestr(entry, data)

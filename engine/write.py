@@ -97,8 +97,8 @@ class Staging:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
 
-    def write(self, relative: Path, content: str | bytes) -> Path:
-        """Stage one output file; ``relative`` is under the target folder."""
+    def write(self, relative: Path, content) -> Path:
+        """Stage one output file (text, bytes or an open binary file); ``relative`` is under the target folder."""
         assert self._dir is not None, "use Staging as a context manager"
         staged = self._dir / relative
         if not inside(self._dir, staged) or relative.is_absolute():
@@ -112,7 +112,11 @@ class Staging:
             content = content.encode("utf-8")
         try:
             staged.parent.mkdir(parents=True, exist_ok=True)
-            staged.write_bytes(content)
+            if hasattr(content, "read"):  # a file made elsewhere (the year workbook): copied, never all in memory
+                with content, open(staged, "wb") as handle:
+                    shutil.copyfileobj(content, handle, 1 << 20)
+            else:
+                staged.write_bytes(content)
         except OSError as exc:
             raise cannot_write(self.target / relative, exc) from None
         self.files.append(relative)
