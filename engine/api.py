@@ -24,7 +24,6 @@ from .rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset
 from .store import open_recorder, with_previous
 from .store.record import project_record
 from .summary import YearSummary
-from .templatecheck import template_errors
 from .validate import schema_errors
 from .write import Staging, safe_name
 
@@ -333,6 +332,8 @@ def validate(workspace: Path, ruleset_name: str, cache: bool = True) -> tuple[Ru
         errors.extend(
             EvalrunError(f"{f.message} [{f.check}]", f.source) for f in result.findings if f.severity == "error"
         )
+    from .templatecheck import template_errors  # Jinja2, only when validating
+
     errors += template_errors(workspace, rulesets.base, examples, evaluate)
     return rulesets.base, _unique(errors)
 

@@ -108,7 +108,9 @@ def _unique_lines(lines) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
-def print_summary(outcome: api.RunResult, workspace: Path) -> None:
+def print_summary(outcome: api.RunResult, workspace: Path, printed: set = frozenset()) -> None:
+    """The run's table, the errors of projects that failed after they were scored (in rendering: not yet
+    in ``printed``, the lines printed as the projects came), and the closing lines."""
     from . import api
     from .check import UNGRADED
     from .targets import format_number
@@ -125,6 +127,9 @@ def print_summary(outcome: api.RunResult, workspace: Path) -> None:
         click.echo(_table(["部门", "项目", "总分", "等级", "规则", "审核"], rows))
     else:
         click.echo(f"no project files under projects/{ruleset.fiscal_year}/<department>/")
+    for line in _unique_lines(str(e) for _, error in outcome.failures for e in _flat(error)):
+        if line not in printed:
+            click.echo(line, err=True)
     if any(s.grade == UNGRADED for s in outcome.summaries):
         click.echo(f"{UNGRADED}: a project with a finding the ruleset marks as an error (listed on stderr) gets no "
                    "grade, and its report is not written; fix the error, or the ruleset's `checks`, and run again")
@@ -210,8 +215,9 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
         from .progress import progress
 
         with progress(options, enabled=not quiet and sys.stdout.isatty()) as bar:
-            outcome = api.run(options, on_project=_as_they_come(bar))
-        print_summary(outcome, workspace)
+            on_project = _as_they_come(bar)
+            outcome = api.run(options, on_project=on_project)
+        print_summary(outcome, workspace, on_project.printed)
         if outcome.recorded:
             done = outcome.recorded
             click.echo(f"结果已记入 {done.store}：运行 #{done.run_id}，{done.projects} 个项目"
@@ -223,7 +229,7 @@ def _as_they_come(bar):
     """``on_project`` for a run: each project's findings, or the errors that stopped it, printed as
     it is evaluated (nothing of them is kept), and the progress bar moved on."""
     clear = "\r\033[K" if bar is not None and sys.stderr.isatty() else ""  # the bar's line, before a message
-    shared: set = set()  # a ruleset's own findings and errors shared by projects: printed once a run
+    shared: set = set()  # a ruleset's own findings and errors: each printed once a run
 
     def on_project(path, outcome):
         if isinstance(outcome, EvalrunError):
@@ -241,6 +247,7 @@ def _as_they_come(bar):
         if bar is not None:
             bar(path, outcome)
 
+    on_project.printed = shared
     return on_project
 
 
@@ -395,6 +402,8 @@ def diff(old, new, workspace, impact, year):
 
 def _check_both(workspace: Path, *names: str) -> None:
     """Each ruleset and each of its department variants must resolve and be valid; every problem at once."""
+    from . import api
+
     from .rulesets import load_variant
     errors = []
     for name in names:
@@ -548,6 +557,8 @@ def import_command(form, year, department, partial, force, dry_run, accept_chang
 
 def _print_plan(plan, sheet: str, workspace: Path, dry_run: bool, accept_changes: bool) -> None:
     """What a sheet does to its project file, before anything is written."""
+    from . import api
+
     shown = api.display(plan.path, workspace)
     if plan.new:
         if dry_run:
@@ -719,6 +730,8 @@ def db_upgrade(db, workspace):
 @handle_errors
 def db_export(fmt, output, year, db, workspace):
     """Write the stored runs, results, indicator rows and findings, one file per table."""
+    from . import api
+
     from .store.export import export
 
     folder = output or workspace / "reports" / "out" / "db-export"
@@ -750,6 +763,8 @@ def serve(ruleset, port, host, no_browser, lang, db, no_db, workspace):
     evalrun serve                      this computer only, a free port, opens the browser
     evalrun serve --ruleset 2025 --port 8800 --no-browser
     """
+    from . import api
+
     from .store import store_url
     from .web.app import ServeOptions  # Starlette and uvicorn only when serving: `evalrun --help` stays quick
     from .web.server import serve as run_server

@@ -102,8 +102,7 @@ def test_the_code_digest_follows_the_code():
 
 def test_the_same_file_elsewhere_is_not_taken_for_it(workspace):
     load(workspace)
-    moved = workspace / "projects/2025/另一单位" / REFERENCE_FILE.name
-    moved.parent.mkdir()
+    moved = workspace / "projects/2025" / REFERENCE_FILE.parent.name / "副本.yaml"  # same bytes, another file
     moved.write_bytes((workspace / REFERENCE).read_bytes())
     project, cache = load(workspace, moved.relative_to(workspace))
     assert cache.misses == 1 and project.file == moved.relative_to(workspace).as_posix()
@@ -199,7 +198,7 @@ def reports(folder: Path) -> dict:
 def test_outputs_are_byte_identical_with_and_without_the_cache(workspace, run_cli):
     out = workspace / "reports" / "out"
     seen = []
-    for flags in (["--no-cache"], [], []):  # uncached, cold (fills it), warm (reads it)
+    for flags in (["--no-cache", "--no-db"], ["--no-db"], ["--no-db"]):  # uncached, cold (fills it), warm (reads it)
         json_text = run_cli("--ruleset", "2025", "--json", *flags, workspace=workspace).stdout
         result = run_cli("--ruleset", "2025", "--quiet", *flags, workspace=workspace)
         assert result.exit_code == 0, result.stderr
