@@ -12,25 +12,19 @@ import gc
 import sys
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from . import api
-from .diff import department_diffs, diff_data
 from .errors import EvalrunError, EvalrunErrors, UsageError, did_you_mean
-from .explain import explain as explain_text
-from .impact import impact as score_impact
-from .jsonstream import JsonRunWriter
 from .outputs import FORMATS, parse_formats
-from .paths import DISK_FULL, READ_ONLY, describe_os_error
-from .progress import progress
-from .rulesets import carry_variants, load_variant, new_ruleset, resolve_data
-from .store import store_url
-from .ruletests import case_files, run_cases
-from .check import UNGRADED
-from .targets import format_number
-from .templatecheck import department_folders
-from .view import result_json
+
+if TYPE_CHECKING:
+    from . import api
+
+# Each command imports what it uses when it runs (the engine, Jinja2, openpyxl,
+# docxtpl, jsonschema), so that `evalrun --help` and a quick command start at
+# once: tests/test_startup.py keeps it so.
 
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -75,6 +69,8 @@ def handle_errors(command):
             click.echo("evalrun: interrupted; earlier outputs are unchanged", err=True)
             sys.exit(130)
         except OSError as exc:
+            from .paths import DISK_FULL, READ_ONLY, describe_os_error
+
             if exc.errno not in DISK_FULL | READ_ONLY:
                 _internal_error(exc)
             # a full or read-only disk under stdout (`evalrun --json > FILE`): the user's to fix, not a bug
@@ -116,10 +112,9 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _review_note(findings) -> str:
+def _review_note(findings: int, errors: int) -> str:
     """The 审核 column: errors (why a project is 未定级) first, then the other findings."""
-    errors = sum(f.severity == "error" for f in findings)
-    others = len(findings) - errors
+    others = findings - errors
     parts = ([f"{errors} 条错误"] if errors else []) + ([f"{others} 条提示"] if others else [])
     return "，".join(parts)
 
@@ -129,11 +124,17 @@ def _unique_lines(lines) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
-def print_summary(outcome: api.RunResult, workspace: Path) -> None:
+def print_summary(outcome: api.RunResult, workspace: Path, printed: set = frozenset()) -> None:
+    """The run's table, the errors of projects that failed after they were scored (in rendering: not yet
+    in ``printed``, the lines printed as the projects came), and the closing lines."""
+    from . import api
+    from .check import UNGRADED
+    from .targets import format_number
+
     rows = []
     for summary in outcome.summaries:
         rows.append([summary.department, summary.name, format_number(summary.total), summary.grade,
-                     summary.rules, _review_note(summary.findings)])
+                     summary.rules, _review_note(summary.findings, summary.errors)])
     for path, _ in outcome.failures:
         rows.append([path.parent.name, path.stem, "-", "-", "-", "失败 (see errors)"])
     ruleset = outcome.ruleset
@@ -142,12 +143,9 @@ def print_summary(outcome: api.RunResult, workspace: Path) -> None:
         click.echo(_table(["部门", "项目", "总分", "等级", "规则", "审核"], rows))
     else:
         click.echo(f"no project files under projects/{ruleset.fiscal_year}/<department>/")
-    findings = [f for s in outcome.summaries for f in s.findings]
-    # the rules' own findings first, once; then each project's
-    lines = [str(f) for f in findings if f.scope == "ruleset"] + [str(f) for f in findings if f.scope != "ruleset"]
-    lines += [str(e) for _, error in outcome.failures for e in _flat(error)]
-    for line in _unique_lines(lines):
-        click.echo(line, err=True)
+    for line in _unique_lines(str(e) for _, error in outcome.failures for e in _flat(error)):
+        if line not in printed:
+            click.echo(line, err=True)
     if any(s.grade == UNGRADED for s in outcome.summaries):
         click.echo(f"{UNGRADED}: a project with a finding the ruleset marks as an error (listed on stderr) gets no "
                    "grade, and its report is not written; fix the error, or the ruleset's `checks`, and run again")
@@ -160,6 +158,11 @@ ruleset_option = click.option(
 workspace_option = click.option(
     "--workspace", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
     show_default=True, help="Folder holding rulesets/, projects/ and reports/.")
+
+
+no_cache_option = click.option(
+    "--no-cache", is_flag=True,
+    help="Read every project file again, without the parse cache in .evalrun-cache/ (which changes no output).")
 
 
 def _need(ruleset: str | None) -> str:
@@ -184,10 +187,11 @@ def _need(ruleset: str | None) -> str:
               help="Record the results in this store: a SQLite file or postgresql://user@host/db "
                    "[default: EVALRUN_DB, evalrun.yaml's `database`, else WORKSPACE/evalrun.db].")
 @click.option("--no-db", "no_db", is_flag=True, help="Record nothing in the results store (and read no previous year).")
+@no_cache_option
 @click.version_option(package_name="evalrun")
 @click.pass_context
 @handle_errors
-def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs, db, no_db):
+def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs, db, no_db, no_cache):
     """Score projects against a ruleset and write their evaluation reports.
 
     \b
@@ -197,14 +201,20 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
     evalrun explain --ruleset 2025 --project NAME   how each score was computed
     evalrun history --project NAME      every year of a project, from the results store (evalrun.db)
     """
+    from .store import store_url
     if ctx.invoked_subcommand is not None:
         return
+    from . import api
+
     options = api.RunOptions(
         ruleset=_need(ruleset), workspace=workspace, write_reports=not as_json,
         output=output, projects=tuple(projects), formats=parse_formats(formats), jobs=jobs, keep_results=False,
         db=store_url(workspace, db, no_db),
+        cache=not no_cache,
     )
     if as_json:  # each project is written as soon as it is evaluated
+        from .jsonstream import JsonRunWriter
+
         writer = JsonRunWriter(sys.stdout.write)  # not click.echo: no colour to strip, no flush per project
         base = api.load_ruleset(workspace, options.ruleset).ref  # the year's; a variant is named per project
 
@@ -218,9 +228,12 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
         for line in _unique_lines(str(e) for _, error in outcome.failures for e in _flat(error)):
             click.echo(line, err=True)
     else:
-        with progress(options, enabled=not quiet and sys.stdout.isatty()) as on_project:
+        from .progress import progress
+
+        with progress(options, enabled=not quiet and sys.stdout.isatty()) as bar:
+            on_project = _as_they_come(bar)
             outcome = api.run(options, on_project=on_project)
-        print_summary(outcome, workspace)
+        print_summary(outcome, workspace, on_project.printed)
         if outcome.recorded:
             done = outcome.recorded
             click.echo(f"结果已记入 {done.store}：运行 #{done.run_id}，{done.projects} 个项目"
@@ -228,8 +241,36 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
     sys.exit(EXIT_OK if outcome.ok else EXIT_USER)
 
 
+def _as_they_come(bar):
+    """``on_project`` for a run: each project's findings, or the errors that stopped it, printed as
+    it is evaluated (nothing of them is kept), and the progress bar moved on."""
+    clear = "\r\033[K" if bar is not None and sys.stderr.isatty() else ""  # the bar's line, before a message
+    shared: set = set()  # a ruleset's own findings and errors: each printed once a run
+
+    def on_project(path, outcome):
+        if isinstance(outcome, EvalrunError):
+            lines = [str(e) for e in (outcome.errors if isinstance(outcome, EvalrunErrors) else [outcome])]
+            once = set(lines)
+        else:
+            lines = [str(finding) for finding in outcome.findings]
+            once = {str(f) for f in outcome.findings if f.scope == "ruleset"}
+        for line in lines:
+            if line in once:
+                if line in shared:
+                    continue
+                shared.add(line)
+            click.echo(clear + line, err=True)
+        if bar is not None:
+            bar(path, outcome)
+
+    on_project.printed = shared
+    return on_project
+
+
 def _project_json(result) -> tuple:
     """(ruleset reference, the project's JSON), made where the project was evaluated (--jobs)."""
+    from .view import result_json
+
     return result.ruleset.ref, result_json(result)
 
 
@@ -240,10 +281,14 @@ def _messages(error: EvalrunError) -> list[str]:
 @cli.command(epilog=EXIT_CODES_HELP)
 @ruleset_option
 @workspace_option
+@no_cache_option
 @handle_errors
-def validate(ruleset, workspace):
+def validate(ruleset, workspace, no_cache):
     """Check the ruleset and every project file; print every problem as file:line: message."""
-    loaded, errors = api.validate(workspace, _need(ruleset))
+    from .templatecheck import department_folders
+    from . import api
+
+    loaded, errors = api.validate(workspace, _need(ruleset), cache=not no_cache)
     for error in errors:
         click.echo(str(error), err=True)
     if errors:
@@ -266,6 +311,9 @@ def validate(ruleset, workspace):
 @handle_errors
 def explain(ruleset, workspace, project, indicator):
     """Show how each score of a project was computed: method, formula, inputs and their sources."""
+    from . import api
+    from .explain import explain as explain_text
+
     result = api.find_project(workspace, _need(ruleset), project)
     text = explain_text(result, indicator)
     if indicator and len(text.strip().splitlines()) <= 3:
@@ -287,6 +335,8 @@ def main() -> None:
 @handle_errors
 def test_command(ruleset, workspace):
     """Run the ruleset's rule tests (rulesets/NAME/tests/*.yaml); print pass/fail per case."""
+    from .ruletests import case_files, run_cases
+
     name = _need(ruleset)
     results = run_cases(workspace, name)
     if not case_files(workspace, name):
@@ -310,6 +360,9 @@ def test_command(ruleset, workspace):
 @handle_errors
 def diff(old, new, workspace, impact, year):
     """What changed between two rulesets (after extends) and their department variants, with the file and line of each side."""
+    from .diff import department_diffs, diff_data
+    from .rulesets import resolve_data
+
     old_data, _, _ = resolve_data(workspace, old)
     new_data, _, _ = resolve_data(workspace, new)
     _check_both(workspace, old, new)  # both must be valid, their department variants too
@@ -330,6 +383,8 @@ def diff(old, new, workspace, impact, year):
             _print_changes(department.not_applying, indent="    ")
     if not impact:
         return
+    from .impact import impact as score_impact
+
     _, impacts = score_impact(workspace, old, new, year)
     click.echo("")
     click.echo(f"影响：同一批项目分别按 {old} 与 {new} 评分（各部门按其部门规则）" if impacts else "影响：没有可评分的项目")
@@ -363,6 +418,9 @@ def diff(old, new, workspace, impact, year):
 
 def _check_both(workspace: Path, *names: str) -> None:
     """Each ruleset and each of its department variants must resolve and be valid; every problem at once."""
+    from . import api
+
+    from .rulesets import load_variant
     errors = []
     for name in names:
         try:
@@ -396,6 +454,9 @@ def new(name, parent, workspace):
     PARENT's department variants (rulesets/PARENT/departments/*.yaml) are
     carried over to NAME, so each department keeps its own rules.
     """
+    from . import api
+    from .rulesets import carry_variants, new_ruleset
+
     path = new_ruleset(workspace, name, parent)
     click.echo(f"wrote {api.display(path, workspace)}: extends {parent}; add only what changes, "
                f"then `evalrun diff {parent} {name}`")
@@ -410,6 +471,10 @@ def new(name, parent, workspace):
 @handle_errors
 def review(ruleset, workspace):
     """Compare what each project reported with its rule scores; list every finding per department and project."""
+    from .check import UNGRADED
+    from . import api
+    from .targets import format_number
+
     options = api.RunOptions(ruleset=_need(ruleset), workspace=workspace, write_reports=False)
     outcome = api.run(options)
     by_department: dict[str, list] = {}
@@ -471,6 +536,8 @@ def import_command(form, year, department, partial, force, dry_run, accept_chang
     A cell that cannot be read is listed as FORM.xlsx!Sheet!C12: what is wrong;
     nothing is written while a sheet has errors (unless --partial).
     """
+    from . import api
+
     options = api.ImportOptions(form=form, year=year, workspace=workspace, department=department,
                                 partial=partial, force=force, dry_run=dry_run, accept_changes=accept_changes)
     outcome = api.import_workbook(options)
@@ -506,6 +573,8 @@ def import_command(form, year, department, partial, force, dry_run, accept_chang
 
 def _print_plan(plan, sheet: str, workspace: Path, dry_run: bool, accept_changes: bool) -> None:
     """What a sheet does to its project file, before anything is written."""
+    from . import api
+
     shown = api.display(plan.path, workspace)
     if plan.new:
         if dry_run:
@@ -537,6 +606,8 @@ def export(ruleset, workspace, blank, output):
     the project's data (自评得分 as the department reported it), or with --blank
     only the budget, targets and weights.
     """
+    from . import api
+
     options = api.ExportOptions(ruleset=_need(ruleset), workspace=workspace, blank=blank, output=output)
     outcome = api.export_forms(options)
     for path, error in outcome.failures:
@@ -558,6 +629,8 @@ db_option = click.option("--db", "db", metavar="URL", default=None,
 
 
 def _store(workspace: Path, db: str | None) -> str:
+    from .store import store_url
+
     url = store_url(workspace, db)
     if url is None:
         raise UsageError("no results store: --db, EVALRUN_DB or evalrun.yaml says `off`; give --db FILE-OR-URL")
@@ -673,6 +746,8 @@ def db_upgrade(db, workspace):
 @handle_errors
 def db_export(fmt, output, year, db, workspace):
     """Write the stored runs, results, indicator rows and findings, one file per table."""
+    from . import api
+
     from .store.export import export
 
     folder = output or workspace / "reports" / "out" / "db-export"
@@ -704,6 +779,9 @@ def serve(ruleset, port, host, no_browser, lang, db, no_db, workspace):
     evalrun serve                      this computer only, a free port, opens the browser
     evalrun serve --ruleset 2025 --port 8800 --no-browser
     """
+    from . import api
+
+    from .store import store_url
     from .web.app import ServeOptions  # Starlette and uvicorn only when serving: `evalrun --help` stays quick
     from .web.server import serve as run_server
 

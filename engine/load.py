@@ -13,10 +13,18 @@ below U+0020 (no NUL, no vertical tab, the character Word's manual line
 break becomes when copied, no carriage return); they are refused rather than
 dropped, since XML (Word and Excel files) cannot hold them and silently
 changing a published text is worse than asking.
+
+Duplicate keys, non-finite numbers, alias bombs, huge files and files that
+are not UTF-8 are refused here with the file and line.
+
+A plain file is read in one pass over libyaml's events (engine.fastload),
+positions kept as numbers until a ``Source`` is asked for; anything else
+(anchors, tags, merge keys, a mistake) is read PyYAML's way, below.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -24,7 +32,7 @@ from typing import Any
 import yaml
 
 from .errors import EvalrunError, Source
-from .fastload import cached_resolve
+from .fastload import NotPlain, Shape, build, cached_resolve
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_VALUES = 50_000  # scalars, mappings and lists as written; real files hold a few thousand
@@ -61,28 +69,143 @@ def control_character_error(character: str, where: Source) -> EvalrunError:
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _Lazy:
+    """An attribute made from the loader's plain positions (``_at``) when first read, then kept."""
+
+    def __init__(self, make):
+        self.make, self.name = make, make.__name__
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        at = obj.__dict__.get("_at")
+        if at is None:
+            raise AttributeError(self.name)
+        value = obj.__dict__[self.name] = self.make(obj, at)
+        return value
+
+
+class Places(MutableMapping):
+    """key -> Source, for the keys (or the values) of a mapping read from a file.
+
+    The loader keeps ``packed``: key -> (key line, key column, value line,
+    value column), 0-based; ``offset`` picks the key's (0) or the value's (2).
+    A Source is made when first asked for, so a file read and scored without
+    any message about it makes almost none.
+    """
+
+    __slots__ = ("file", "packed", "offset", "made", "owned")
+
+    def __init__(self, file: str, packed: dict, offset: int, made: dict | None = None, owned: bool = False):
+        self.file, self.packed, self.offset = file, packed, offset
+        self.made = {} if made is None else made
+        self.owned = owned  # False while ``packed`` is shared with the other Places of the mapping
+
+    def __getitem__(self, key) -> Source:
+        source = self.made.get(key)
+        if source is None:
+            place = self.packed[key]
+            source = self.made[key] = Source(self.file, place[self.offset] + 1, place[self.offset + 1] + 1)
+        return source
+
+    def get(self, key, default=None):
+        if key in self.packed:
+            return self[key]
+        return default
+
+    def __contains__(self, key) -> bool:
+        return key in self.packed
+
+    def __iter__(self):
+        return iter(self.packed)
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+    def _own(self) -> None:
+        if not self.owned:
+            self.packed, self.owned = dict(self.packed), True
+
+    def __setitem__(self, key, source: Source) -> None:
+        self._own()
+        self.packed[key] = None
+        self.made[key] = source
+
+    def __delitem__(self, key) -> None:
+        self._own()
+        del self.packed[key]
+        self.made.pop(key, None)
+
+    def __reduce__(self):
+        if not self.owned:  # every Source can be made again from ``packed``: pickled (cache, --jobs) without them
+            return (Places, (self.file, self.packed, self.offset))
+        return (Places, (self.file, self.packed, self.offset, self.made, self.owned))
+
+    def __repr__(self) -> str:
+        return f"Places({dict(self.items())!r})"
+
+
 class LDict(dict):
-    """A mapping read from a file; ``source`` is where it starts."""
+    """A mapping read from a file; ``source`` is where it starts.
+
+    The loader sets ``_at`` = (file, line, column, places), 0-based, with
+    places as in ``Places``; ``source``, ``key_sources`` and
+    ``value_sources`` are made from it when first read (or set outright).
+    """
 
     source: Source
-    key_sources: dict
-    value_sources: dict
+    key_sources: MutableMapping
+    value_sources: MutableMapping
     problems: list  # set on a merged ruleset: what could not be merged (engine.rulesets)
 
+    @_Lazy
+    def source(self, at) -> Source:
+        return Source(at[0], at[1] + 1, at[2] + 1)
+
+    @_Lazy
+    def key_sources(self, at) -> Places:
+        return Places(at[0], at[3], 0)
+
+    @_Lazy
+    def value_sources(self, at) -> Places:
+        return Places(at[0], at[3], 2)
+
     def source_of(self, key) -> Source:
-        return self.value_sources.get(key, self.source)
+        found = self.value_sources.get(key)
+        return self.source if found is None else found
 
     def key_source(self, key) -> Source:
-        return self.key_sources.get(key, self.source)
+        found = self.key_sources.get(key)
+        return self.source if found is None else found
 
 
 class LList(list):
-    """A list read from a file; ``item_sources[i]`` is where item i starts."""
+    """A list read from a file; ``item_sources[i]`` is where item i starts.
+
+    The loader sets ``_at`` = (file, line, column, [(line, column) of each
+    item]), 0-based; ``source`` and ``item_sources`` are made from it when
+    first read (or set outright).
+    """
 
     source: Source
     item_sources: list
 
+    @_Lazy
+    def source(self, at) -> Source:
+        return Source(at[0], at[1] + 1, at[2] + 1)
+
+    @_Lazy
+    def item_sources(self, at) -> list:
+        return [Source(at[0], line + 1, column + 1) for line, column in at[3]]
+
     def source_of(self, index: int) -> Source:
+        made = self.__dict__
+        if "item_sources" not in made and "_at" in made:
+            at = made["_at"]
+            if isinstance(index, int) and 0 <= index < len(at[3]):
+                line, column = at[3][index]
+                return Source(at[0], line + 1, column + 1)
+            return self.source
         if 0 <= index < len(self.item_sources):
             return self.item_sources[index]
         return self.source
@@ -116,12 +239,6 @@ class _PositionLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     resolve = cached_resolve(_BaseLoader.resolve)
 
     def construct_document(self, node):
-        from .fastload import NotPlain, construct
-
-        try:  # a plain document, quickly; anything else as below
-            return construct(self, node, LDict, LList, MAX_DEPTH, MAX_EXPANDED_NODES)
-        except NotPlain:
-            pass
         _check_expansion(node, self.filename)
         return super().construct_document(node)
 
@@ -318,19 +435,29 @@ def _check_shape(text: str, filename: str) -> None:
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise EvalrunError(
-                    f"the document nests deeper than {MAX_DEPTH} levels; a ruleset or project file needs only a few",
-                    Source(filename, event.start_mark.line + 1, event.start_mark.column + 1),
-                )
+                raise _shape_error(Shape("depth", event.start_mark), filename)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
         if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             count += 1
             if count > MAX_VALUES:
-                raise EvalrunError(
-                    f"the file holds more than {MAX_VALUES:,} values; a ruleset or project file needs "
-                    "far fewer: split it", Source(filename, event.start_mark.line + 1),
-                )
+                raise _shape_error(Shape("values", event.start_mark), filename)
+
+
+def _shape_error(shape: Shape, filename: str) -> EvalrunError:
+    mark = shape.mark
+    if shape.kind == "depth":
+        return EvalrunError(
+            f"the document nests deeper than {MAX_DEPTH} levels; a ruleset or project file needs only a few",
+            Source(filename, mark.line + 1, mark.column + 1),
+        )
+    return EvalrunError(
+        f"the file holds more than {MAX_VALUES:,} values; a ruleset or project file needs "
+        "far fewer: split it", Source(filename, mark.line + 1),
+    )
+
+
+_quick_loader: list = []  # one loader whose resolver and scalar constructors the quick path uses
 
 
 def _check_characters(text: str, filename: str) -> None:
@@ -344,19 +471,26 @@ def _check_characters(text: str, filename: str) -> None:
 
 def load_text(text: str, filename: str) -> Any:
     """Parse YAML text; errors carry filename and line."""
-    _check_characters(text, filename)
-    loader = _PositionLoader(text)
-    loader.filename = filename
-    loader.escapes = "\\" in text  # only an escape in a quoted text can write a control character
+    if not _quick_loader:
+        _quick_loader.append(_PositionLoader(""))
+    loader = None
     try:
+        try:  # nearly every file: one pass, limits checked as it goes
+            return build(text, filename, LDict, LList, _quick_loader[0], MAX_DEPTH, MAX_VALUES)
+        except NotPlain:
+            pass
+        except Shape as shape:
+            raise _shape_error(shape, filename) from None
         _check_shape(text, filename)
+        loader = _PositionLoader(text)
+        loader.filename = filename
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, filename, text) from None
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
+    except yaml.reader.ReaderError as exc:  # a raw control character: found again here, for its line and column
+        _check_characters(text, filename)
         raise EvalrunError(f"cannot read YAML: the character {describe_character(chr(exc.character))} "
-                           "is not allowed", Source(filename, line)) from None
+                           "is not allowed", Source(filename)) from None
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())
         raise EvalrunError(f"cannot read YAML: {message}", Source(filename)) from None
@@ -365,12 +499,18 @@ def load_text(text: str, filename: str) -> Any:
             "the document nests too deeply to read", Source(filename)
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_file(path: Path, display_name: str | None = None) -> Any:
     """Read one YAML file into LDict/LList/scalars, refusing what is unsafe."""
     name = display_name or str(path)
+    return load_bytes(read_file(path, name), name)
+
+
+def read_file(path: Path, name: str) -> bytes:
+    """The bytes of a YAML file, refusing one larger than the limit."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -385,6 +525,11 @@ def load_file(path: Path, display_name: str | None = None) -> Any:
         raw = handle.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
         raise EvalrunError(f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB", Source(name))
+    return raw
+
+
+def load_bytes(raw: bytes, name: str) -> Any:
+    """A YAML file's bytes (from ``read_file``) into LDict/LList/scalars."""
     text = decode(raw, name)
     data = load_text(text, name)
     if data is None:

@@ -19,8 +19,6 @@ import zipfile
 from dataclasses import dataclass
 from xml.parsers import expat
 
-from openpyxl.utils import range_boundaries
-
 from .errors import EvalrunError, Source
 
 MB = 1024 * 1024
@@ -44,6 +42,26 @@ def reproducible(package: bytes) -> bytes:
             entry.external_attr = 0o600 << 16
             target.writestr(entry, data)
     return out.getvalue()
+
+
+class FixedZipFile(zipfile.ZipFile):
+    """A zip written as ``reproducible`` rewrites one: every entry deflated, with the fixed time and
+    permissions, and docProps/core.xml's stamps fixed. Writing an Office package into it gives the
+    same bytes as writing it anywhere and passing the result to ``reproducible``, in one pass."""
+
+    def __init__(self, file):
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED)
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        name = zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, zipfile.ZipInfo) else zinfo_or_arcname
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if name == "docProps/core.xml":
+            data = _STAMPS.sub(lambda m: m.group(1) + FIXED_STAMP.encode() + m.group(3), data)
+        entry = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = 0o600 << 16
+        super().writestr(entry, data)
 
 
 # ---------------------------------------------------------------- checking a package before it is opened
@@ -272,6 +290,8 @@ class _SheetScan:
         return number if letters else 0
 
     def _area(self, reference: str) -> int:
+        from openpyxl.utils import range_boundaries  # here: checking a Word template needs no openpyxl
+
         try:
             min_col, min_row, max_col, max_row = range_boundaries(reference)
         except (ValueError, TypeError):

@@ -120,19 +120,29 @@ def open_new(path: Path, mode: int = 0o644) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW | O_BINARY, mode)
 
 
-def write_new(path: Path, content: bytes, mode: int = 0o644) -> None:
-    """Write ``content`` to a new file (see ``open_new``); the partial file is removed if it fails."""
+def write_new(path: Path, content, mode: int = 0o644) -> None:
+    """Write ``content`` (bytes, or an open binary file, copied in chunks and closed) to a new file
+    (see ``open_new``); the partial file is removed if it fails."""
     fd = open_new(path, mode)
     try:
-        view = memoryview(content)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        if hasattr(content, "read"):
+            with content:
+                for chunk in iter(lambda: content.read(1 << 20), b""):
+                    _write_all(fd, chunk)
+        else:
+            _write_all(fd, content)
     except BaseException:
         os.close(fd)
         _unlink(path)
         raise
     os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
 
 
 def write_file(root: Path, path: Path, content: str | bytes) -> Path:

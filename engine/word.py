@@ -15,13 +15,20 @@ inserted, never run as a template, so text from a project (even one starting
 with `=` or holding `<w:fldSimple>`) is only ever text, never a Word field.
 The template is read through the workspace guard, and its parts are
 checked before it is unpacked (engine/ooxml.py: a zip bomb is refused).
+
+A run writes many reports from one template: each distinct template text
+(the document body, each header and footer) is compiled by Jinja once a
+process, and the reference cycles python-docx leaves behind are collected
+after each report, so memory stays flat however many are written.
 """
 from __future__ import annotations
 
+import gc
 import io
 import os
 import re
 import zipfile
+from collections import OrderedDict
 from pathlib import Path
 
 import jinja2
@@ -57,13 +64,23 @@ def _vmerge(match: re.Match) -> str:
                                      + ("</w:tcPr>" if m.group(0) == "<w:tcPr/>" else "")), cell, count=1)
 
 
+_PATCHED: OrderedDict = OrderedDict()  # a template part's XML -> as patched for Jinja
+
+
 class _Template(DocxTemplate):
     """docxtpl with the ``{% vmerge %}`` cell tag, remembering the XML it rendered (for error messages)."""
 
     source_lines: list = []
 
     def patch_xml(self, src_xml: str) -> str:
-        return _VMERGE_CELL.sub(_vmerge, super().patch_xml(src_xml))
+        # docxtpl's clean-up of the tags: the same text for every report from one template
+        patched = _PATCHED.get(src_xml)
+        if patched is None:
+            patched = _VMERGE_CELL.sub(_vmerge, super().patch_xml(src_xml))
+            _PATCHED[src_xml] = patched
+            if len(_PATCHED) > _Environment.KEEP:
+                _PATCHED.popitem(last=False)
+        return patched
 
     def render_xml_part(self, src_xml, part, context, jinja_env=None):
         # docxtpl puts each paragraph on its own line, so a Jinja line is a paragraph.
@@ -89,10 +106,37 @@ def find_template(workspace: Path, department: str | None, name: str = TEMPLATE)
     raise EvalrunError(f"the Word template `{name}` was not found in {folders}", Source(name))
 
 
+class _Environment(BoundedSandbox):
+    """The bounded sandbox, compiling each distinct template text once (docxtpl asks for every report)."""
+
+    KEEP = 32  # template texts (body, headers, footers of a few templates)
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.compiled: OrderedDict = OrderedDict()
+
+    def from_string(self, source, globals=None, template_class=None):
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        template = self.compiled.get(source)
+        if template is None:
+            template = super().from_string(source)  # a syntax error is raised here, and not kept
+            self.compiled[source] = template
+            if len(self.compiled) > self.KEEP:
+                self.compiled.popitem(last=False)
+        return template
+
+
+_environments: list = []
+
+
 def environment() -> BoundedSandbox:
-    env = BoundedSandbox(undefined=jinja2.StrictUndefined, autoescape=True)
-    env.filters["num"] = number
-    return env
+    """The one environment of the process: what it compiled is reused by every report."""
+    if not _environments:
+        env = _Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+        env.filters["num"] = number
+        _environments.append(env)
+    return _environments[0]
 
 
 def render_docx(workspace: Path, result: ProjectResult, bounds: Bounds | None = None) -> bytes:
@@ -129,6 +173,10 @@ def render_docx(workspace: Path, result: ProjectResult, bounds: Bounds | None = 
         raise _error(template, shown, f"the template failed: {exc}", _line(exc)) from None
     buffer = io.BytesIO()
     template.save(buffer)
+    del template
+    # python-docx's documents are webs of reference cycles (parts and package point at each other);
+    # the CLI collects cycles rarely, so without this every report's XML would stay until it does.
+    gc.collect(1)
     return reproducible(buffer.getvalue())
 
 

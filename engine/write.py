@@ -111,8 +111,8 @@ class Staging:
         if not self._committed:
             _remove_folders(self._made)  # only the empty ones: a folder with anything in it stays
 
-    def write(self, relative: Path, content: str | bytes) -> Path:
-        """Stage one output file; ``relative`` is under the target folder."""
+    def write(self, relative: Path, content) -> Path:
+        """Stage one output file (text, bytes or an open binary file); ``relative`` is under the target folder."""
         assert self._dir is not None, "use Staging as a context manager"
         staged = self._dir / relative
         if relative.is_absolute() or ".." in relative.parts or not relative.parts:
@@ -125,7 +125,8 @@ class Staging:
         if isinstance(content, str):
             content = content.encode("utf-8")
         try:
-            # inside the private folder mkdtemp made (mode 0700), created new, never through a link
+            # inside the private folder mkdtemp made (mode 0700), created new, never through a link;
+            # a file made elsewhere (the year workbook) is copied in chunks, never all in memory
             os.makedirs(staged.parent, exist_ok=True)
             write_new(staged, content)
         except OSError as exc:

@@ -49,16 +49,22 @@ import io
 import math
 import re
 import unicodedata
+import weakref
 from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Protection, Side
+from openpyxl.cell.cell import MergedCell
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.worksheet.merge import MergedCellRange
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.writer.excel import ExcelWriter
 from openpyxl.utils import get_column_letter
-
 from openpyxl.worksheet.pagebreak import Break
 
 from . import textfit
-from .ooxml import reproducible
+from .ooxml import FixedZipFile
 from .targets import format_number
 
 COLUMNS = "ABCDEFGHI"
@@ -95,6 +101,7 @@ _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _LINE_HEIGHT = 15.5  # points per line of 10.5 pt text (宋体 needs 13.5, Noto CJK, LibreOffice's stand-in, 15.2)
 _ROW_PADDING = 4     # points above and below a row's text
+_TEXT_FONT = Font(name=FONT, size=10.5)  # one object for every cell's font, not one per cell
 
 
 def total_row(view: dict) -> int:
@@ -379,23 +386,70 @@ def _put(ws, ref: str, value, merge_to: str | None = None, fmt: str | None = Non
          align: Alignment = _CENTER, font: Font | None = None) -> None:
     cell = ws[ref]
     if isinstance(value, str):
-        text_cell(cell, value)
+        text_cell(cell, value)  # a string cell, never a formula, whatever it starts with
     else:
         cell.value = value
-    cell.alignment = align
-    cell.font = font or Font(name=FONT, size=10.5)
-    if fmt:
-        cell.number_format = fmt
+    _style(cell, align, font or _TEXT_FONT, fmt)
     if merge_to:
         end = merge_to if merge_to[-1].isdigit() else f"{merge_to}{cell.row}"
         if end != ref:
-            ws.merge_cells(f"{ref}:{end}")
+            _merge(ws, cell, f"{ref}:{end}")
+
+
+def _merge(ws, start, area: str) -> None:
+    """``ws.merge_cells(area)``, whose copying of the first cell's border to the edges is left out
+    while that cell has none (it would give every edge cell no border, a table lookup each)."""
+    if start.has_style and start._style.borderId:
+        ws.merge_cells(area)
+        return
+    merged = MergedCellRange(ws, area)
+    ws.merged_cells.add(merged)
+    cells = merged.cells
+    next(cells)  # the first cell stays
+    for row, column in cells:
+        ws._cells[row, column] = MergedCell(ws, row, column)
 
 
 def _borders(ws, area: str) -> None:
+    border = None
     for line in ws[area]:
         for cell in line:  # every cell of a merged range, or Excel draws gaps
-            cell.border = _BORDER
+            if border is None:
+                cell.border = _BORDER
+                border = cell._style.borderId
+            else:
+                if cell._style is None:
+                    cell._style = StyleArray()
+                cell._style.borderId = border
+
+
+# openpyxl looks every style object a cell is given up in the workbook's tables (hashing it field by
+# field) to store its index in the cell. A sheet uses a handful of combinations: each is looked up
+# once per workbook, and the indexes are copied into the other cells, which is what the lookup
+# would store. The saved file is the same, byte for byte.
+_STYLE_IDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _style(cell, align: Alignment, font: Font, fmt: str | None) -> None:
+    """``cell.alignment, cell.font, cell.number_format = align, font, fmt`` (no format: unchanged)."""
+    known = _STYLE_IDS.setdefault(cell.parent.parent, {})
+    key = (id(align), id(font), fmt)
+    found = known.get(key)
+    if found is None:
+        cell.alignment = align
+        cell.font = font
+        if fmt:
+            cell.number_format = fmt
+        style = cell._style
+        # the objects are kept with their indexes, so that their ids are not reused meanwhile
+        known[key] = (style.alignmentId, style.fontId, style.numFmtId, align, font)
+        return
+    style = cell._style
+    if style is None:
+        style = cell._style = StyleArray()
+    style.alignmentId, style.fontId = found[0], found[1]
+    if fmt:
+        style.numFmtId = found[2]
 
 
 # ---------------------------------------------------------------- print layout
@@ -642,8 +696,24 @@ def _page_setup(ws, area: str, heights: dict, landscape: bool, repeat_row: int |
         used += rows[row] * scale
 
 
+class _Writer(ExcelWriter):
+    """openpyxl's writer, each sheet's XML made in memory rather than in a temporary file."""
+
+    def write_worksheet(self, ws):
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = WorksheetWriter(ws, out=io.BytesIO())
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], writer.read())
+        self.manifest.append(ws)
+
+
 def _save(wb: Workbook) -> bytes:
+    """What ``reproducible(wb.save())`` gives (tests/test_xlsx_styles.py checks it), in one pass."""
     buffer = io.BytesIO()
-    wb.save(buffer)
-    return reproducible(buffer.getvalue())
+    with FixedZipFile(buffer) as archive:
+        _Writer(wb, archive).write_data()
+    return buffer.getvalue()
 

@@ -1,6 +1,7 @@
 """Shared fixtures: the repository as the example workspace, copies of it, the CLI."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -63,3 +64,9 @@ def run_cli():
         return CliRunner().invoke(cli, argv, catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_key_in_a_temporary_folder(tmp_path_factory):
+    """The parse cache's signing key (engine/cache.py) is made under a temporary folder, not in ~/.cache."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))

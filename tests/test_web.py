@@ -152,7 +152,8 @@ def test_a_broken_ruleset_is_shown_with_its_line(client, workspace):
 
 def test_every_score_links_to_its_trace_with_formula_and_sources(shared):
     page = shared.get(project_url(shared.get("/y/2025/").text, REFERENCE_PROJECT)).text
-    table = page.split('<table class="form">', 1)[1].split("</table>", 1)[0]
+    block = page.split('<div class="form-block', 1)[1]
+    table = "</table>".join(block.split("</table>", 2)[:2])  # the form's two tables: the budget, the indicators
     assert '<a class="trace-link" href="#trace-0">5.53</a>' in table
     assert len(re.findall(r'class="trace-link" href="#trace-\d+"', table)) == 13  # 预算执行率 and 12 rows
     trace = page.split('id="trace-0"', 1)[1].split("</section>", 1)[0]
