@@ -18,6 +18,7 @@ from .evaluate import evaluate_project
 from .load import load_bytes, load_file, read_file
 from .model import Project, ProjectResult, Ruleset
 from .outputs import DEFAULT_FORMATS, FORMATS, summary_files
+from .paths import LinkOutside, guard_given, guard_path
 from .projectset import duplicate_projects, folder_errors, raise_with
 from .resolve import build_project, project_errors
 from .rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
@@ -49,6 +50,11 @@ class RunOptions:
     @property
     def output_dir(self) -> Path:
         return self.output or self.workspace / "reports" / "out"
+
+    @property
+    def output_root(self) -> Path:
+        """The folder no link may lead out of when writing: the workspace, or the --output folder."""
+        return self.output or self.workspace
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +105,31 @@ class RunResult:
 
 
 def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
-    """projects/<fiscal year>/<department>/*.yaml, in a stable order."""
-    root = workspace / "projects" / str(ruleset.fiscal_year)
+    """projects/<fiscal year>/<department>/*.yaml, in a stable order.
+
+    A department folder that is a link leading out of the workspace is
+    listed as ``<department>/*.yaml``, which fails to load with a message
+    naming the link: its projects are not read, and the run says so.
+    """
+    return year_files(workspace, ruleset.fiscal_year)
+
+
+def year_files(workspace: Path, year: int) -> list[Path]:
+    """project_files for a fiscal year."""
+    root = workspace / "projects" / str(year)
+    guard_path(workspace, root, "read")
     if not root.is_dir():
         return []
-    files = [p for p in root.glob("*/*.yaml") if p.is_file() and not p.is_symlink()]
+    files = []
+    for folder in root.iterdir():
+        if not folder.is_dir():
+            continue
+        try:
+            guard_path(workspace, folder, "read")
+        except LinkOutside:
+            files.append(folder / "*.yaml")
+            continue
+        files += [p for p in folder.glob("*.yaml") if p.is_file() or p.is_symlink()]
     return sorted(files, key=lambda p: (p.parent.name, p.name))
 
 
@@ -116,7 +142,7 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCach
     ``shown`` is the file as messages name it (``display``), when the caller knows it.
     """
     shown = shown or display(path, workspace)
-    raw = read_file(path, shown)
+    raw = read_file(guard_given(workspace, path, "read"), shown)  # a link out of the workspace is refused
     project = cache.get(raw, shown, ruleset) if cache is not None else None
     if project is not None:
         return project
@@ -225,7 +251,10 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
         return outcome
     from .lock import RunLock  # only a run that writes takes the output folder's lock
 
-    with RunLock(options.output_dir, display(options.output_dir, options.workspace)), Staging(target) as staging:
+    root = options.output_root
+    with RunLock(options.output_dir, display(options.output_dir, options.workspace), root,
+                 "the output folder" if options.output else "the workspace"), \
+            Staging(target, root, options.workspace) as staging:
         # The year workbook's project sheets are made as the projects come (engine.yearbook), and only
         # when the 汇总 is written (not for a run limited to some projects).
         year_sheets = "xlsx" in options.formats and not options.projects
@@ -356,12 +385,12 @@ def _without_ruleset(workspace: Path, ruleset_name: str) -> list[EvalrunError]:
     root = workspace / "projects" / str(year)
     if year is None or not root.is_dir():
         return []
-    files = sorted(p for p in root.glob("*/*.yaml") if p.is_file() and not p.is_symlink())
+    files = year_files(workspace, year)
     errors = list(duplicate_projects(files, workspace).values())
     for path in files:
         shown = display(path, workspace)
         try:
-            data = load_file(path, shown)
+            data = load_file(guard_path(workspace, path, "read"), shown)
         except EvalrunError as exc:
             errors.extend(getattr(exc, "errors", [exc]))
             continue

@@ -44,8 +44,9 @@ from pathlib import Path
 import yaml
 
 from . import model, targets
-from .errors import Source
+from .errors import EvalrunError, Source
 from .load import Places
+from .paths import guard_path, write_new
 from .resources import data_path
 
 FOLDER = ".evalrun-cache"
@@ -60,6 +61,7 @@ class ParseCache:
     """The projects of one ruleset, by project file (``get``/``put``; ``close`` at the end)."""
 
     def __init__(self, workspace: Path, ruleset_name: str):
+        self.workspace = workspace
         self.root = workspace / FOLDER
         self.path = self.root / DATABASE
         self.ruleset_name = ruleset_name
@@ -160,6 +162,11 @@ class ParseCache:
         if not create and not self.path.is_file():
             return False
         try:
+            guard_path(self.workspace, self.path, "write")  # never through a link out of the workspace
+        except EvalrunError:
+            self.readable = self.writable = False  # a cache: the run goes without it
+            return False
+        try:
             if create and not self.root.is_dir():
                 self.root.mkdir(parents=True)
                 _write(self.root / ".gitignore", b"*\n")  # git and backup tools leave the folder alone
@@ -207,8 +214,7 @@ def _write(path: Path, content: bytes) -> None:
     """The whole file or none of it: written beside, then renamed into place."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(temporary, "wb") as handle:
-            handle.write(content)
+        write_new(temporary, content)  # created new, never through a link
         os.replace(temporary, path)
     except BaseException:
         try:

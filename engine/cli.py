@@ -68,16 +68,32 @@ def handle_errors(command):
         except KeyboardInterrupt:
             click.echo("evalrun: interrupted; earlier outputs are unchanged", err=True)
             sys.exit(130)
+        except OSError as exc:
+            from .paths import DISK_FULL, READ_ONLY, describe_os_error
+
+            if exc.errno not in DISK_FULL | READ_ONLY:
+                _internal_error(exc)
+            # a full or read-only disk under stdout (`evalrun --json > FILE`): the user's to fix, not a bug
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
+            click.echo(f"evalrun: cannot write the output: {describe_os_error(exc)}", err=True)
+            sys.exit(EXIT_USER)
         except Exception as exc:  # noqa: BLE001 - the one place a bug is turned into a message
-            click.echo(
-                f"evalrun: internal error: {type(exc).__name__}: {exc}\n"
-                "This is a bug in evalrun, not in your files; nothing was written. Please report it "
-                "with the command you ran.",
-                err=True,
-            )
-            sys.exit(EXIT_INTERNAL)
+            _internal_error(exc)
 
     return wrapper
+
+
+def _internal_error(exc: BaseException):
+    click.echo(
+        f"evalrun: internal error: {type(exc).__name__}: {exc}\n"
+        "This is a bug in evalrun, not in your files; nothing was written. Please report it "
+        "with the command you ran.",
+        err=True,
+    )
+    sys.exit(EXIT_INTERNAL)
 
 
 def _width(text: str) -> int:

@@ -19,6 +19,8 @@ syntax error is raised by libyaml here at the same event as there.
 """
 from __future__ import annotations
 
+import re
+
 from yaml.events import (
     AliasEvent, DocumentEndEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
     SequenceStartEvent, StreamEndEvent,
@@ -26,6 +28,8 @@ from yaml.events import (
 from yaml.nodes import ScalarNode
 
 from .errors import EvalrunError
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")  # load.CONTROL_CHARACTERS
 
 PREFIX = "tag:yaml.org,2002:"
 STR, INT = PREFIX + "str", PREFIX + "int"
@@ -78,6 +82,8 @@ def build(text: str, filename: str, ldict, llist, loader, max_depth: int, max_va
             if event.anchor is not None or event.tag is not None:
                 raise NotPlain
             value = event.value
+            if event.style == '"' and _CONTROL.search(value):
+                raise NotPlain  # an escape wrote a control character: load.py's constructor says where
             if not event.style:  # plain: the tag depends on the text (1, 1.5, true, ~, 2025-04-27, text)
                 tag = tags.get(value)
                 if tag is None:

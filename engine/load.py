@@ -3,6 +3,17 @@
 Built on PyYAML's safe loader (libyaml's C parser where installed). Mappings
 and lists come back as ``LDict``/``LList``: ordinary dicts and lists that
 also carry the ``Source`` of themselves, of each key and of each value.
+Duplicate keys, non-finite numbers, alias bombs, huge files, files that
+are not UTF-8, recursive aliases and control characters (raw, or written as
+an escape such as ``"\v"`` in a quoted text) are refused here with the file
+and line.
+
+Control characters: a value may hold a tab and line breaks, nothing else
+below U+0020 (no NUL, no vertical tab, the character Word's manual line
+break becomes when copied, no carriage return); they are refused rather than
+dropped, since XML (Word and Excel files) cannot hold them and silently
+changing a published text is worse than asking.
+
 Duplicate keys, non-finite numbers, alias bombs, huge files and files that
 are not UTF-8 are refused here with the file and line.
 
@@ -27,8 +38,33 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_VALUES = 50_000  # scalars, mappings and lists as written; real files hold a few thousand
 MAX_EXPANDED_NODES = 200_000  # the same, after aliases (*name) are expanded
 MAX_DEPTH = 64
-MAX_DIGITS = 15  # before the decimal point: 10^15 元 is beyond any budget
+# The range of every number in rules and data (targets and actual values too, engine/targets.py):
+# at most 15 digits before the decimal point (10^15 元 is beyond any budget) and 10 after it.
+MAX_DIGITS = 15
 MAX_PLACES = 10
+
+# Characters a value may not hold: C0 controls other than tab and line feed, and what XML cannot hold.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")
+# Characters YAML refuses in a file as written (raw): the same as libyaml's and PyYAML's readers.
+_UNREADABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CONTROL_NAMES = {0x00: "NUL", 0x09: "a tab", 0x0B: "a vertical tab, which is what Word's manual line break "
+                  "(Shift+Enter) becomes when copied", 0x0C: "a form feed (a page break copied from Word)",
+                  0x0D: "a carriage return", 0x1B: "an escape character", 0x7F: "a delete character",
+                  0xFFFE: "a non-character", 0xFFFF: "a non-character"}
+
+
+def describe_character(character: str) -> str:
+    """'U+000B (a vertical tab, ...)': a character a user cannot see, named."""
+    code = ord(character)
+    name = _CONTROL_NAMES.get(code) or ("a control character" if code < 0x20 or 0x7F <= code < 0xA0
+                                        else "a character XML cannot hold")
+    return f"U+{code:04X} ({name})"
+
+
+def control_character_error(character: str, where: Source) -> EvalrunError:
+    return EvalrunError(
+        f"this line holds the invisible character {describe_character(character)}; delete it, or write a "
+        "space or a line break instead (Word and Excel files cannot hold it)", where)
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -276,6 +312,8 @@ def _bounded(value: Decimal, node: yaml.ScalarNode, where: Source) -> Decimal:
             f"`{_short(node.value)}` is too large; numbers have at most {MAX_DIGITS} digits before the decimal point", where)
     if value.as_tuple().exponent < -MAX_PLACES:
         raise EvalrunError(f"`{_short(node.value)}` has more than {MAX_PLACES} decimal places", where)
+    if not value and value.as_tuple().exponent > 0:
+        return Decimal(0)  # 0.0e+500 is a plain 0
     return value
 
 
@@ -288,12 +326,22 @@ def _construct_text(loader: _PositionLoader, node: yaml.ScalarNode):
     return str(loader.construct_scalar(node))
 
 
+def _construct_str(loader: _PositionLoader, node: yaml.ScalarNode):
+    """Text, refusing the control characters an escape (``"\\v"``, ``"\\0"``) can write."""
+    value = loader.construct_scalar(node)
+    bad = CONTROL_CHARACTERS.search(value)
+    if bad:
+        raise control_character_error(bad.group(), _source(loader.filename, node, ()))
+    return value
+
+
 _PositionLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _PositionLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _PositionLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 _PositionLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _PositionLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
 _PositionLoader.add_constructor("tag:yaml.org,2002:binary", _construct_text)
+_PositionLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 
 
 def _check_expansion(root: yaml.Node, filename: str) -> None:
@@ -412,6 +460,15 @@ def _shape_error(shape: Shape, filename: str) -> EvalrunError:
 _quick_loader: list = []  # one loader whose resolver and scalar constructors the quick path uses
 
 
+def _check_characters(text: str, filename: str) -> None:
+    """A character YAML refuses as written (a raw control character): one line, with its line and column."""
+    bad = _UNREADABLE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise control_character_error(bad.group(), Source(filename, line, column))
+
+
 def load_text(text: str, filename: str) -> Any:
     """Parse YAML text; errors carry filename and line."""
     if not _quick_loader:
@@ -430,8 +487,13 @@ def load_text(text: str, filename: str) -> Any:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, filename, text) from None
+    except yaml.reader.ReaderError as exc:  # a raw control character: found again here, for its line and column
+        _check_characters(text, filename)
+        raise EvalrunError(f"cannot read YAML: the character {describe_character(chr(exc.character))} "
+                           "is not allowed", Source(filename)) from None
     except yaml.YAMLError as exc:
-        raise EvalrunError(f"cannot read YAML: {exc}", Source(filename)) from None
+        message = " ".join(str(exc).split())
+        raise EvalrunError(f"cannot read YAML: {message}", Source(filename)) from None
     except RecursionError:
         raise EvalrunError(
             "the document nests too deeply to read", Source(filename)
@@ -521,10 +583,19 @@ def _char_at(text: str, mark) -> str:
 def _yaml_error(exc: yaml.MarkedYAMLError, filename: str, text: str = "") -> EvalrunError:
     problem = exc.problem or "cannot read YAML"
     mark = exc.problem_mark or exc.context_mark
-    tab = _tab_column(text, exc.problem_mark)
+    recursive = "recursive" in problem  # PyYAML's "unconstructable recursive node": no tab problem
+    tab = 0 if recursive else _tab_column(text, exc.problem_mark)
     if tab:  # PyYAML words a tab in the indentation in several ways, some of them misleading
         return EvalrunError(_TAB, Source(filename, exc.problem_mark.line + 1, tab))
-    if "'\\t'" in problem or "\\t" in problem or "tab" in problem.lower() or _char_at(text, exc.problem_mark) == "\t":
+    if recursive:
+        anchor = _anchor_at(text, mark)
+        message = (f"the alias `*{anchor}` is used inside the value its anchor `&{anchor}` names, so the value would "
+                   "contain itself without end (a recursive alias); an alias may only repeat a value written "
+                   "before it, outside it") if anchor else (
+                   "an alias (*name) is used inside the value its anchor (&name) names, so the value would contain "
+                   "itself without end (a recursive alias); an alias may only repeat a value written before it")
+    elif ("'\\t'" in problem or "\\t" in problem or "tab character" in problem.lower()
+          or _char_at(text, exc.problem_mark) == "\t"):
         message = _TAB
     elif "cannot start any token" in problem and _char_at(text, exc.problem_mark) in ("@", "`", "%"):
         message = (f"YAML syntax error: a value cannot start with `{_char_at(text, exc.problem_mark)}`; "
@@ -545,4 +616,15 @@ def _yaml_error(exc: yaml.MarkedYAMLError, filename: str, text: str = "") -> Eva
                 message += f" ({exc.context})"
     line = mark.line + 1 if mark else 0
     column = mark.column + 1 if mark else 0
-    return EvalrunError(message, Source(filename, line, column))
+    return EvalrunError(" ".join(message.split()), Source(filename, line, column))
+
+
+def _anchor_at(text: str, mark) -> str:
+    """The anchor name written at ``mark`` (`&name`), if any."""
+    if not mark or not text:
+        return ""
+    lines = text.splitlines()
+    if mark.line >= len(lines):
+        return ""
+    found = re.match(r"&([^\s,\[\]{}]+)", lines[mark.line][mark.column:])
+    return found.group(1) if found else ""

@@ -75,10 +75,13 @@ def _year_workbook(workspace: Path, context: dict, views) -> bytes:
 
 
 def _summary_text(name: str) -> Callable[[Path, dict, list], bytes]:
+    """The 汇总 from a template, whose bounds grow with the number of projects it lists."""
     def render(workspace: Path, context: dict, views: list) -> bytes:
         from .render import render_context
+        from .sandbox import DEFAULT_BOUNDS
 
-        return render_context(workspace, name, context).encode("utf-8")
+        bounds = DEFAULT_BOUNDS.for_rows(len(context["rows"]))
+        return render_context(workspace, name, context, bounds=bounds).encode("utf-8")
 
     return render
 

@@ -27,6 +27,13 @@ Numbers are stored as numbers: amounts as given (General), 执行率 as the
 published fraction (55.32% -> 0.5532, format 0.00%), 自评得分 with format
 0.00. A not-applicable row leaves G and H empty.
 
+Every text is a string cell, never a formula, whatever it starts with: an
+indicator named ``=HYPERLINK(...)`` is that text in the cell (and, when it
+starts with ``= + - @``, a tab or a line break, the cell is marked as text
+with Excel's quote prefix, so that editing it in Excel keeps it text). A
+character XML cannot hold (a control character such as a vertical tab) is
+written as U+FFFD; project files with one are refused when they are read.
+
 Print layout (``_lay_out``): the column widths are computed from the text
 of each sheet (engine.textfit: Chinese counts double width), as the widths
 within one A4 page width that make the table shortest; a label evalrun
@@ -241,7 +248,7 @@ def lock_approved(ws, view: dict) -> None:
 
 def sheet_title(name: str, taken: set) -> str:
     """A valid, unique sheet name: at most 31 characters, none of []:*?/\\."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "Sheet"
+    base = re.sub(r"[\[\]:*?/\\\x00-\x1f\ufffe\uffff]", "_", name).strip("'") or "Sheet"
     title, n = base[:31], 1
     while title.lower() in taken:
         n += 1
@@ -361,10 +368,27 @@ def _store_columns(ws, summary: dict) -> str:
 # ---------------------------------------------------------------- helpers
 
 
+# Characters an XML file cannot hold (openpyxl refuses the controls; the rest would break the file).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# What makes Excel read a typed-in text as a formula (or DDE) when the cell is edited.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def text_cell(cell, value: str) -> None:
+    """Put ``value`` in ``cell`` as text: a string cell, never a formula, whatever it starts with."""
+    cell.value = _NOT_XML.sub("\ufffd", value)
+    cell.data_type = "s"
+    if value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+
+
 def _put(ws, ref: str, value, merge_to: str | None = None, fmt: str | None = None,
          align: Alignment = _CENTER, font: Font | None = None) -> None:
     cell = ws[ref]
-    cell.value = value
+    if isinstance(value, str):
+        text_cell(cell, value)  # a string cell, never a formula, whatever it starts with
+    else:
+        cell.value = value
     _style(cell, align, font or _TEXT_FONT, fmt)
     if merge_to:
         end = merge_to if merge_to[-1].isdigit() else f"{merge_to}{cell.row}"
@@ -484,7 +508,7 @@ def _lay_out(ws, first: int, last: int, prose: set, landscape: bool = False, rep
         if label and "\n" not in text:
             fitted = "\n".join(textfit.lines(text, _room(widths, left, right)))
             if fitted != text:
-                ws.cell(top, left).value = fitted
+                text_cell(ws.cell(top, left), fitted)  # still a string cell, whatever it starts with
     heights = sizer.heights(widths, first, last)
     for row, height in heights.items():
         ws.row_dimensions[row].height = height

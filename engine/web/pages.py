@@ -14,7 +14,8 @@ from pathlib import Path
 import jinja2
 from starlette.responses import HTMLResponse, Response
 
-from ..render import _BoundedSandbox, number
+from ..render import number
+from ..sandbox import BoundedSandbox
 from ..targets import format_number
 from .i18n import CHECK_LABELS, state_class, translator
 from .yearview import PAGE_SIZE, REVIEW_LABELS
@@ -51,7 +52,7 @@ def percent(value) -> str:
 
 @lru_cache(maxsize=2)
 def environment(lang: str) -> jinja2.Environment:
-    env = _BoundedSandbox(
+    env = BoundedSandbox(
         loader=jinja2.FileSystemLoader(str(HERE / "templates"), encoding="utf-8"),
         undefined=jinja2.StrictUndefined, autoescape=True, trim_blocks=True, lstrip_blocks=True,
     )
