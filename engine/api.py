@@ -297,13 +297,17 @@ def render_outputs(options: RunOptions, path: Path, result: ProjectResult):
 def _results(options: RunOptions, rulesets: RulesetCache, on_project, view, render: bool = False):
     """iter_results, with the rendered outputs when ``render``; in processes when options.jobs > 1."""
     if options.jobs > 1:
-        from engine.runner.parallel import iter_results_parallel  # only a --jobs run starts processes
+        from engine.runner.parallel import Steps, iter_results_parallel  # only a --jobs run starts processes
+
+        steps = Steps(project_files=project_files, parse_cache=parse_cache, shown_in_run=shown_in_run,
+                      load_project=load_project, selected=_selected, evaluate=evaluate, with_previous=with_previous,
+                      render_outputs=render_outputs, summary_of=ProjectSummary.of)
 
         duplicates = duplicate_projects(project_files(options.workspace, rulesets.base), options.workspace)
         if duplicates and on_project:
             callback = on_project
             on_project = lambda path, result: callback(path, duplicates.get(path, result))  # noqa: E731
-        for path, result, rendered in iter_results_parallel(options, rulesets, on_project, render, view):
+        for path, result, rendered in iter_results_parallel(options, rulesets, steps, on_project, render, view):
             if path in duplicates:
                 result, rendered = duplicates[path], []
             yield (path, result, rendered) if render else (path, result)

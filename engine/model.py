@@ -11,6 +11,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Mapping
 
 from engine.errors import Source
+from engine.rules.formulas import Formula  # noqa: F401 - a domain noun, defined beside its checks
 from engine.rules.targets import Measure, format_number
 
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "truncate": ROUND_DOWN, "half_even": ROUND_HALF_EVEN}
@@ -18,26 +19,6 @@ ROUNDING_LABELS = {"half_up": "四舍五入", "truncate": "截断", "half_even":
 
 
 # ---------------------------------------------------------------- ruleset
-
-
-@dataclass(frozen=True)
-class Formula:
-    """An expression checked and parsed once, when the ruleset is loaded."""
-
-    text: str
-    source: Source
-    names: frozenset = frozenset()
-    tree: ast.AST | None = field(default=None, compare=False, repr=False)
-
-    def __reduce__(self):
-        # Rebuilt from the text (checked again), not from a pickled tree.
-        return (_restore_formula, (self.text, self.source, tuple(sorted(self.names))))
-
-
-def _restore_formula(text: str, source: Source, names: tuple) -> "Formula":
-    from engine.rules.formulas import compile_formula
-
-    return compile_formula(text, source, names) if text else Formula(text, source, frozenset(names))
 
 
 @dataclass(frozen=True)

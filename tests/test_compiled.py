@@ -22,7 +22,8 @@ import engine.scoring.numeric as numeric
 from engine.api import load_ruleset
 from engine.errors import EvalrunError, Source
 from engine.scoring.evaluate import score_indicator, scorer_for
-from engine.rules.formulas import compile_formula, evaluate
+from engine.rules.formulas import compile_formula
+from engine.scoring.evaluate import formula_value as evaluate
 from engine.model import Indicator
 from engine.scoring.scorer_codegen import Namespace, expression
 from engine.rules.targets import parse_measure

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from engine.errors import EvalrunError, Source
-from engine.rules.formulas import compile_formula, evaluate
+from engine.rules.formulas import compile_formula
+from engine.scoring.evaluate import formula_value as evaluate
 
 NAMES = ("weight", "target", "actual", "met")
 WHERE = Source("rulesets/2025/ruleset.yaml", 60, 14)

@@ -24,7 +24,8 @@ from pathlib import Path
 from engine.scoring.check import UNGRADED
 from engine.errors import EvalrunError, EvalrunErrors, Source
 from engine.scoring.evaluate import percentage
-from engine.rules.formulas import compile_formula, evaluate
+from engine.rules.formulas import compile_formula
+from engine.scoring.evaluate import formula_value as evaluate
 from engine.model import BudgetRule, Formula, ProjectResult, Ruleset
 from engine.rules.targets import UNIT_FACTORS, format_number
 from engine.outputs.view import report_view

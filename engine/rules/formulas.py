@@ -8,7 +8,7 @@ that published scores round exactly.
 
 A checked formula becomes code only inside its ruleset's compiled scorer
 (engine.scoring.scorer_codegen), which checks its tree against the same allowlist
-again. ``evaluate`` runs one formula alone the same way (for tools and
+again. ``engine.scoring.evaluate.formula_value`` runs one formula alone the same way (for tools and
 tests); the tests compare it, and whole compiled rulesets, with simpleeval
 on random formulas and data.
 """
@@ -17,12 +17,29 @@ from __future__ import annotations
 import ast
 import math
 from decimal import Decimal
-from typing import Mapping
+from dataclasses import dataclass, field
 
 import engine.scoring.numeric as numeric
 from engine.errors import EvalrunError, Source, did_you_mean
-from engine.model import Formula
 from engine.scoring.numeric import FUNCTIONS, MAX_POWER
+
+@dataclass(frozen=True)
+class Formula:
+    """An expression checked and parsed once, when the ruleset is loaded."""
+
+    text: str
+    source: Source
+    names: frozenset = frozenset()
+    tree: ast.AST | None = field(default=None, compare=False, repr=False)
+
+    def __reduce__(self):
+        # Rebuilt from the text (checked again), not from a pickled tree.
+        return (_restore_formula, (self.text, self.source, tuple(sorted(self.names))))
+
+
+def _restore_formula(text: str, source: Source, names: tuple) -> "Formula":
+    return compile_formula(text, source, names) if text else Formula(text, source, frozenset(names))
+
 
 MAX_FORMULA_LENGTH = 1000
 MAX_NODES = 200
@@ -129,27 +146,3 @@ class _DecimalConstants(ast.NodeTransformer):
         if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             return ast.copy_location(ast.Constant(Decimal(repr(node.value))), node)
         return node
-
-
-_FUNCTIONS: dict = {}
-
-
-def evaluate(formula: Formula, names: Mapping[str, object]):
-    """A checked formula's value for ``names``, computed as the scorer computes it.
-
-    Arithmetic errors surface as ArithmeticError; a result of ``met`` alone
-    (True or False) comes back as a Decimal.
-    """
-    from engine.scoring.scorer_codegen import formula_function  # the generator imports the model, which imports this module
-
-    key = (formula.text, formula.names)
-    function = _FUNCTIONS.get(key)
-    if function is None:
-        if len(_FUNCTIONS) > 256:
-            _FUNCTIONS.clear()
-        function = _FUNCTIONS[key] = formula_function(formula, FUNCTIONS, numeric.power)
-    with numeric.scoring():
-        result = function(*(names[name] for name in sorted(formula.names)))
-    if isinstance(result, (bool, int)):
-        return Decimal(int(result))
-    return result

@@ -21,9 +21,31 @@ import io
 import pickle
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from itertools import islice
+from typing import Callable
 
 from engine.errors import EvalrunError, InternalError
+
+
+@dataclass(frozen=True)
+class Steps:
+    """What a worker does to a project file, as the library API (engine/api.py) does it.
+
+    Handed in by the API rather than imported from it, so that the run's
+    machinery does not depend on the API built over it; module-level
+    functions, so they travel to the worker processes by reference.
+    """
+
+    project_files: Callable
+    parse_cache: Callable
+    shown_in_run: Callable
+    load_project: Callable
+    selected: Callable
+    evaluate: Callable
+    with_previous: Callable
+    render_outputs: Callable
+    summary_of: Callable
 
 CHUNK = 16  # project files per task
 WINDOW = 4  # tasks in flight per worker
@@ -68,14 +90,12 @@ def _parent_object(department: str, part: str):
     return _parts(ruleset)[part]
 
 
-def _start(options, sha256: str, full: bool, view) -> None:
+def _start(options, sha256: str, full: bool, view, steps: Steps) -> None:
     from engine.rules.rulesets import RulesetCache
 
-    from engine.api import parse_cache
-
     rulesets = RulesetCache(options.workspace, options.ruleset)
-    _worker.update(options=options, rulesets=rulesets, used={"": rulesets.base},
-                   changed=rulesets.base.sha256 != sha256, full=full, view=view, cache=parse_cache(options))
+    _worker.update(options=options, rulesets=rulesets, used={"": rulesets.base}, steps=steps,
+                   changed=rulesets.base.sha256 != sha256, full=full, view=view, cache=steps.parse_cache(options))
 
 
 def _ruleset_for(department: str):
@@ -88,21 +108,19 @@ def _ruleset_for(department: str):
 
 
 def _work(paths: list, render: bool) -> bytes:
-    from engine.api import ProjectSummary, _selected, evaluate, load_project, render_outputs, shown_in_run, with_previous
-
-    options = _worker["options"]
+    options, steps = _worker["options"], _worker["steps"]
     if _worker["changed"]:
         raise InternalError(f"the ruleset {options.ruleset} changed while evaluating; run again")
     items = []
     for path in paths:
         try:
             ruleset = _ruleset_for(path.parent.name)
-            shown = shown_in_run(path, options.workspace, _worker.setdefault("folders", {}))
-            project = load_project(path, ruleset, options.workspace, _worker["cache"], shown)
-            if not _selected(path, project, options.projects):
+            shown = steps.shown_in_run(path, options.workspace, _worker.setdefault("folders", {}))
+            project = steps.load_project(path, ruleset, options.workspace, _worker["cache"], shown)
+            if not steps.selected(path, project, options.projects):
                 items.append(_SKIP)
                 continue
-            result = with_previous(options, evaluate(ruleset, project))  # the year before, from the store
+            result = steps.with_previous(options, steps.evaluate(ruleset, project))  # the year before, from the store
         except EvalrunError as exc:
             if options.projects and path.stem not in options.projects:
                 items.append(_SKIP)
@@ -111,9 +129,9 @@ def _work(paths: list, render: bool) -> bytes:
             continue
         rendered = None
         if render:  # a project with an error finding is not written
-            rendered = [] if result.has_errors else render_outputs(options, path, result)
+            rendered = [] if result.has_errors else steps.render_outputs(options, path, result)
         view = _worker["view"]
-        items.append((path, result if _worker["full"] else ProjectSummary.of(result, options), rendered,
+        items.append((path, result if _worker["full"] else steps.summary_of(result, options), rendered,
                       view(result) if view else None))
     if _worker["cache"] is not None:
         _worker["cache"].close()  # what this chunk added, committed
@@ -122,7 +140,7 @@ def _work(paths: list, render: bool) -> bytes:
     return buffer.getvalue()
 
 
-def iter_results_parallel(options, rulesets, on_project=None, render: bool = False, view=None):
+def iter_results_parallel(options, rulesets, steps: Steps, on_project=None, render: bool = False, view=None):
     """(path, outcome, rendered outputs or None), in file order.
 
     The outcome is the ProjectResult or EvalrunError; when the caller keeps
@@ -130,16 +148,14 @@ def iter_results_parallel(options, rulesets, on_project=None, render: bool = Fal
     ProjectSummary in place of a result. ``on_project`` gets
     ``view(result)``, made in the worker, when ``view`` is given.
     """
-    from engine.api import project_files
-
-    paths = project_files(options.workspace, rulesets.base)
+    paths = steps.project_files(options.workspace, rulesets.base)
     chunks = iter([paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)])
     # Writing reports needs each whole result (the year's 汇总, the report's folder).
     full = options.keep_results or render or (on_project is not None and view is None)
     _parent.clear()
     _parent["rulesets"] = rulesets
     pool = ProcessPoolExecutor(max_workers=options.jobs, initializer=_start,
-                               initargs=(options, rulesets.base.sha256, full, view))
+                               initargs=(options, rulesets.base.sha256, full, view, steps))
     try:
         pending = deque(pool.submit(_work, chunk, render) for chunk in islice(chunks, options.jobs * WINDOW))
         while pending:

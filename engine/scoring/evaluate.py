@@ -16,15 +16,17 @@ tracer, which tells which formula was running.
 from __future__ import annotations
 
 import decimal
+from typing import Mapping
 from decimal import Decimal
 from functools import partial
 
 import engine.scoring.judge as judge
 import engine.scoring.numeric as numeric
 from engine.errors import EvalrunError, InternalError
-from engine.model import ROUNDING_MODES, GroupScore, Indicator, Project, Ruleset, Score
-from engine.scoring.scorer_codegen import BUDGET_ORDER, QUALITATIVE_ORDER, QUANTITATIVE_ORDER, generate
+from engine.model import ROUNDING_MODES, Formula, GroupScore, Indicator, Project, Ruleset, Score
+from engine.scoring.scorer_codegen import BUDGET_ORDER, QUALITATIVE_ORDER, QUANTITATIVE_ORDER, formula_function, generate
 from engine.rules.targets import COMPARATORS, QUANTITY, Measure, format_number
+import engine.scoring.trace as trace
 from engine.scoring.trace import BudgetScored, FullTracer, NotApplicable, Scored
 
 _getcontext, _setcontext = decimal.getcontext, decimal.setcontext
@@ -282,3 +284,30 @@ def _show(value) -> str:
         text = format_number(value)
         return text if len(text) <= 40 else f"{value:.6E}"
     return str(value)
+
+
+# ---------------------------------------------------------------- one formula alone
+
+
+_FUNCTIONS: dict = {}
+
+
+def formula_value(formula: Formula, names: Mapping[str, object]):
+    """A checked formula's value for ``names``, computed as the scorer computes it.
+
+    Arithmetic errors surface as ArithmeticError; a result of ``met`` alone
+    (True or False) comes back as a Decimal.
+    """
+    key = (formula.text, formula.names)
+    function = _FUNCTIONS.get(key)
+    if function is None:
+        if len(_FUNCTIONS) > 256:
+            _FUNCTIONS.clear()
+        function = _FUNCTIONS[key] = formula_function(formula, numeric.FUNCTIONS, numeric.power)
+    with numeric.scoring():
+        result = function(*(names[name] for name in sorted(formula.names)))
+    if isinstance(result, (bool, int)):
+        return Decimal(int(result))
+    return result
+
+trace.SCORER.update(trace_again=trace_again, percentage=percentage)  # what a lazily built trace needs

@@ -178,9 +178,13 @@ def _start_trace(row) -> None:
         })
 
 
-def _fill_trace(trace) -> None:
-    from engine.scoring.evaluate import trace_again  # the scorer imports this module
+# The scorer (engine/scoring/evaluate.py) registers how to score a row again and how a rate is shown,
+# when it is imported: rows are only ever made by it, and this module need not import it back.
+SCORER: dict = {}
 
+
+def _fill_trace(trace) -> None:
+    trace_again = SCORER["trace_again"]
     values = trace.__dict__
     ruleset, subject, allotted = values["_ruleset"], values["_subject"], values["_allotted"]
     built, score = trace_again(ruleset, subject, allotted)
@@ -217,8 +221,7 @@ class NotApplicable(Scored):
 
 
 def _budget_percentage(row) -> None:
-    from engine.scoring.evaluate import percentage  # the scorer imports this module
-
+    percentage = SCORER["percentage"]
     values = row.__dict__
     values["actual"] = percentage(values["_ruleset"], values["_rate"])
 
