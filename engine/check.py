@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .judge import repeats_target
 from .model import Finding, Project, Ruleset, Score
 from .targets import format_number as fmt
 
@@ -83,6 +84,7 @@ def _cause(ruleset: Ruleset, weights: list, fallback):
 def check_project(ruleset: Ruleset, project: Project, rows, budget_row: Score, total: Decimal) -> tuple:
     found = _Findings(ruleset)
     _budget(found, project)
+    _repeated(found, ruleset, project)
     _weights(found, ruleset, project, budget_row)
     _reported(found, project, rows, budget_row, total)
     _explanations(found, ruleset, project, rows, budget_row)
@@ -102,6 +104,16 @@ def _budget(found: _Findings, project: Project) -> None:
         found.add("execution_over_budget",
                   f"全年执行数 {fmt(budget.executed)} {unit} 超过全年预算数 {fmt(budget.full_year)} {unit}",
                   budget.sources.get("executed", budget.source))
+
+
+def _repeated(found: _Findings, ruleset: Ruleset, project: Project) -> None:
+    """Rows whose actual value only repeats the target (`≤990 万元` under `≤990 万元`): no value reached."""
+    treated = ("按规则视为已达成" if ruleset.targets.repeated_actual == "met" else "规则不予评判")
+    for ind in project.indicators:
+        if ind.applicable and repeats_target(ind):
+            found.add("repeated_target",
+                      f"“{ind.label}”实际完成值“{ind.actual.text}”照抄年度指标值“{ind.target.text}”，"
+                      f"未填写实际达到的数值（{treated}）", ind.sources.get("actual", ind.source))
 
 
 def _weights(found: _Findings, ruleset: Ruleset, project: Project, budget_row: Score) -> None:

@@ -152,6 +152,7 @@ class BudgetRule:
 class TargetRules:
     bare_comparator: str = ">="
     equal_as: str = ">="  # "=" for an exact match
+    repeated_actual: str = "met"  # an actual that repeats the target's bound: "met" or "unjudged"
     achieved_words: tuple = ()
     missed_words: tuple = ()
 

@@ -29,7 +29,7 @@ DEFAULT_CHECKS = {
     "spending_total": "warning", "group_weights": "error", "total_weight": "error",
     "execution_over_budget": "error", "reported_score": "warning", "reported_total": "warning",
     "qualitative_band": "warning", "reported_rows_sum": "warning", "stated_weights": "warning",
-    "explanation_required": "warning",
+    "explanation_required": "warning", "repeated_target": "warning",
 }
 
 
@@ -187,6 +187,7 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
     targets = TargetRules(
         bare_comparator=target_spec.get("bare_comparator", ">="),
         equal_as=target_spec.get("equal_as", ">="),
+        repeated_actual=target_spec.get("repeated_actual", "met"),
         achieved_words=tuple(target_spec.get("achieved_words", ())),
         missed_words=tuple(target_spec.get("missed_words", ())),
     )
