@@ -121,14 +121,19 @@ def _weights(found: _Findings, ruleset: Ruleset, project: Project, budget_row: S
     first_row = {g.name: next((i.source for i in project.indicators if i.level1 == g.name), project.source)
                  for g in ruleset.groups}
     weights = {}
+    cap = project.max_points
+    rows_total = budget_row.weight + sum(given.values(), ZERO)  # what the table's rows weigh together
+    over = (f"；全表分值合计 {fmt(rows_total)}，超过总分 {fmt(cap)} 分" if rows_total > cap else "")
+    said = len(found.items)
     for group in ruleset.groups:
         has_rows = any(i.level1 == group.name for i in project.indicators)
         if group.weight is not None:
             weights[group.name] = group.weight
             if has_rows and given[group.name] != group.weight:
+                capped = f"（{group.name}得分以 {fmt(group.weight)} 分为上限）" if given[group.name] > group.weight else ""
                 found.add("group_weights",
                           f"{group.name}各三级指标分值合计 {fmt(given[group.name])}，规则规定{group.name}为 "
-                          f"{fmt(group.weight)} 分", first_row[group.name])
+                          f"{fmt(group.weight)} 分{over}{capped}", first_row[group.name])
         else:
             low, high = group.weight_range
             weights[group.name] = given[group.name]
@@ -147,12 +152,15 @@ def _weights(found: _Findings, ruleset: Ruleset, project: Project, budget_row: S
                       first_row.get(block.groups[0], project.source))
     total_weight = budget_row.weight + sum(weights.values(), ZERO)
     ranged = [g for g in ruleset.groups if g.weight is None]
-    if total_weight != 100 and ranged:  # with fixed weights only, check_ruleset says it once
-        found.add("total_weight",
-                  f"各项分值（{budget_row.name} {fmt(budget_row.weight)} + "
-                  + " + ".join(f"{name} {fmt(w)}" for name, w in weights.items())
-                  + f"）合计 {fmt(total_weight)}，不是 100 分",
-                  first_row[ranged[0].name])
+    listed = (f"各项分值（{budget_row.name} {fmt(budget_row.weight)} + "
+              + " + ".join(f"{name} {fmt(w)}" for name, w in weights.items()))
+    if total_weight != cap and ranged:  # with fixed weights only, check_ruleset says it once
+        found.add("total_weight", f"{listed}）合计 {fmt(total_weight)}，不是 {fmt(cap)} 分"
+                  + ("（总分以此为上限）" if total_weight > cap else ""), first_row[ranged[0].name])
+    elif rows_total > cap and len(found.items) == said and project.stated_total is not None:
+        # the rows fit the ruleset's groups (whose own sum check_ruleset checks), but not the table's 总分
+        found.add("total_weight", f"{listed}）合计 {fmt(rows_total)}，超过表中标明的总分 {fmt(cap)} 分"
+                  "（总分以此为上限）", project.sources.get("stated_total", project.source))
     for name, stated in project.stated_weights.items():
         where = project.stated_sources.get(name, project.source)
         if name not in weights:

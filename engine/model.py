@@ -275,6 +275,13 @@ class Project:
     stated_weights: Mapping = field(default_factory=dict)
     stated_sources: Mapping = field(default_factory=dict, compare=False)
     deductions: tuple = ()
+    stated_total: Decimal | None = None  # the 总分 the table states (its maximum)
+    sources: Mapping = field(default_factory=dict, compare=False)  # top-level key -> where it was written
+
+    @property
+    def max_points(self) -> Decimal:
+        """The most the total may score: the stated 总分, else 100."""
+        return self.stated_total if self.stated_total is not None else Decimal(100)
 
     @property
     def slug(self) -> str:

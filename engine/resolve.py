@@ -481,6 +481,7 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bo
         stated_sources={k: data["stated_weights"].source_of(k) for k in data.get("stated_weights", {})},
         deductions=tuple(Deduction(d["reason"], _dec(d["points"]), _src(data["deductions"], i))
                          for i, d in enumerate(data.get("deductions", ()))),
+        stated_total=_opt(data.get("stated_total")), sources={k: data.source_of(k) for k in data},
     )
 
 
