@@ -110,7 +110,8 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path) -> Project:
 def evaluate(ruleset: Ruleset, project: Project) -> ProjectResult:
     """Score the project and check it; a project with a finding the ruleset marks as an error is not graded."""
     rate, budget_row, rows, groups, total, max_total, grade = evaluate_project(ruleset, project)
-    findings = check_ruleset(ruleset) + check_project(ruleset, project, rows, budget_row, total)
+    findings = check_ruleset(ruleset) + check_project(ruleset, project, rows, budget_row, total,
+                                                         printed=(rate, groups, grade))
     if any(f.severity == "error" for f in findings):
         grade = UNGRADED  # never 优 beside an error: the 汇总 counts it apart, with the reason
     return ProjectResult(project, ruleset, rate, budget_row, rows, groups, total, max_total, grade, findings)

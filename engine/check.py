@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .judge import repeats_target
-from .model import Finding, Project, Ruleset, Score
+from .model import Finding, Project, Rounding, Ruleset, Score
 from .targets import format_number as fmt
 
 ZERO = Decimal(0)
@@ -81,12 +81,16 @@ def _cause(ruleset: Ruleset, weights: list, fallback):
     return fallback
 
 
-def check_project(ruleset: Ruleset, project: Project, rows, budget_row: Score, total: Decimal) -> tuple:
+def check_project(ruleset: Ruleset, project: Project, rows, budget_row: Score, total: Decimal,
+                  printed: tuple | None = None) -> tuple:
+    """``printed``: (rate, groups, grade) as computed, to review what the table printed for them."""
     found = _Findings(ruleset)
     _budget(found, project)
     _repeated(found, ruleset, project)
     _weights(found, ruleset, project, budget_row)
     _reported(found, project, rows, budget_row, total)
+    if printed is not None:
+        _printed(found, ruleset, project, total, *printed)
     _explanations(found, ruleset, project, rows, budget_row)
     return tuple(found.items)
 
@@ -210,6 +214,34 @@ def _reported(found: _Findings, project: Project, rows, budget_row: Score, total
         found.add("reported_total",
                   f"填报的总分 {fmt(project.reported_total)} 与按规则计算的总分 {fmt(total)} 不符",
                   project.source)
+
+
+def _printed(found: _Findings, ruleset: Ruleset, project: Project, total: Decimal, rate: Decimal, groups,
+             grade: str) -> None:
+    """The execution rate, first-level subtotals and grade the table printed, against the computed ones."""
+    budget = project.budget
+    if budget.reported_rate is not None:
+        shown = budget.reported_rate
+        places = max(0, -shown.as_tuple().exponent)  # compared at the digits the table printed
+        computed = Rounding(places, ruleset.rounding.mode).apply(rate * 100)
+        if computed != shown:
+            found.add("reported_rate",
+                      f"填报的{ruleset.budget.name} {fmt(shown)}%，与按规则计算的 {fmt(computed)}% 不符"
+                      f"（{ruleset.budget.rate.text}）", budget.sources.get("reported_rate", budget.source))
+    computed_groups = {g.name: g.score for g in groups}
+    for name, shown in project.reported_subtotals.items():
+        where = project.sources.get(("reported_subtotals", name), project.source)
+        if name not in computed_groups:
+            found.add("reported_subtotal", f"表中填报小计的“{name}”不是规则中的一级指标"
+                      f"（一级指标：{'、'.join(computed_groups)}）", where)
+        elif computed_groups[name] != shown:
+            side = "高于" if shown > computed_groups[name] else "低于"
+            found.add("reported_subtotal", f"{name}填报的得分小计 {fmt(shown)}，{side}按规则计算的 "
+                      f"{fmt(computed_groups[name])} 分", where)
+    if project.reported_grade is not None and project.reported_grade.strip() != grade:
+        found.add("reported_grade", f"填报的评价等级“{project.reported_grade.strip()}”，与按规则计算的“{grade}”"
+                  f"（总分 {fmt(total)}）不符",
+                  project.sources.get("reported_grade", project.source))
 
 
 def _explanations(found: _Findings, ruleset: Ruleset, project: Project, rows, budget_row: Score) -> None:

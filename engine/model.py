@@ -213,6 +213,7 @@ class Budget:
     source: Source = Source()
     explanation: str = ""
     reported_score: Decimal | None = None
+    reported_rate: Decimal | None = None  # the printed 执行率 in percent, with its printed digits (55.32)
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,8 @@ class Project:
     stated_sources: Mapping = field(default_factory=dict, compare=False)
     deductions: tuple = ()
     stated_total: Decimal | None = None  # the 总分 the table states (its maximum)
+    reported_grade: str | None = None  # the 评价等级 the table prints
+    reported_subtotals: Mapping = field(default_factory=dict)  # 一级指标 -> the 得分小计 the table prints
     sources: Mapping = field(default_factory=dict, compare=False)  # top-level key -> where it was written
 
     @property

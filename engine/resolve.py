@@ -30,6 +30,7 @@ DEFAULT_CHECKS = {
     "execution_over_budget": "error", "reported_score": "warning", "reported_total": "warning",
     "qualitative_band": "warning", "reported_rows_sum": "warning", "stated_weights": "warning",
     "explanation_required": "warning", "repeated_target": "warning",
+    "reported_rate": "warning", "reported_subtotal": "warning", "reported_grade": "warning",
 }
 
 
@@ -455,6 +456,7 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bo
         carried_over=_opt(budget_data.get("carried_over")), other=_opt(budget_data.get("other")),
         sources={k: budget_data.source_of(k) for k in budget_data}, source=budget_data.source,
         explanation=budget_data.get("explanation", ""), reported_score=_opt(budget_data.get("reported_score")),
+        reported_rate=_percent_written(budget_data.get("reported_rate")),
     )
     spending_data = data.get("spending", LList())
     spending = tuple(
@@ -481,8 +483,22 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bo
         stated_sources={k: data["stated_weights"].source_of(k) for k in data.get("stated_weights", {})},
         deductions=tuple(Deduction(d["reason"], _dec(d["points"]), _src(data["deductions"], i))
                          for i, d in enumerate(data.get("deductions", ()))),
-        stated_total=_opt(data.get("stated_total")), sources={k: data.source_of(k) for k in data},
+        stated_total=_opt(data.get("stated_total")),
+        sources={**{k: data.source_of(k) for k in data},
+                 **{("reported_subtotals", k): data["reported_subtotals"].source_of(k)
+                    for k in data.get("reported_subtotals", {})}},
+        reported_grade=data.get("reported_grade"),
+        reported_subtotals={k: _dec(v) for k, v in data.get("reported_subtotals", {}).items()},
     )
+
+
+def _percent_written(value: Any) -> Decimal | None:
+    """A printed percentage (`55.32%`, or 55.32) as a Decimal keeping its printed digits."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return Decimal(value.strip().rstrip("%％").strip())
+    return _dec(value)
 
 
 def _opt(value: Any) -> Decimal | None:

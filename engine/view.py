@@ -121,8 +121,10 @@ def result_json(result: ProjectResult) -> dict:
             "weight": json_number(row.allotted if row.applicable else row.weight),
             "target": row.target, "actual": row.actual, "score": json_number(row.score),
             "applicable": row.applicable, "method": row.trace.method if row.trace else None,
-            "reported_score": json_number(row.reported_score),
+            "reported_score": json_number(project.budget.reported_score if row is result.budget_row
+                                          else row.reported_score),
         })
+    budget, n = project.budget, json_number
     return {
         "department": project.department, "project": project.name, "fiscal_year": project.fiscal_year,
         "file": project.file, "ruleset": result.ruleset.ref,
@@ -131,8 +133,19 @@ def result_json(result: ProjectResult) -> dict:
             "full_year": json_number(project.budget.full_year), "executed": json_number(project.budget.executed),
             "execution_rate": result.budget_row.actual,
         },
+        # every value the table printed, as recorded (null when not given); review compares each
+        "reported": {
+            "total": n(project.reported_total), "grade": project.reported_grade,
+            "execution_rate": None if budget.reported_rate is None else f"{format_number(budget.reported_rate)}%",
+            "budget_score": n(budget.reported_score),
+            "subtotals": {k: n(v) for k, v in project.reported_subtotals.items()},
+            "stated_weights": {k: n(v) for k, v in project.stated_weights.items()},
+            "stated_total": n(project.stated_total),
+        },
         "total": json_number(result.total), "max_total": json_number(result.max_total), "grade": result.grade,
-        "groups": [{"name": g.name, "weight": json_number(g.weight), "score": json_number(g.score)} for g in result.groups],
+        "groups": [{"name": g.name, "weight": json_number(g.weight), "score": json_number(g.score),
+                    "stated_weight": n(project.stated_weights.get(g.name)),
+                    "reported_score": n(project.reported_subtotals.get(g.name))} for g in result.groups],
         "indicators": rows,
         "findings": [
             {"check": f.check, "severity": f.severity, "message": f.message, "file": f.source.file, "line": f.source.line}

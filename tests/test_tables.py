@@ -61,7 +61,7 @@ def test_rows_over_their_group_name_the_group_the_sum_and_the_total(tmp_path, ru
     _, project = _json(run_cli, ws)
     (finding,) = [f for f in project["findings"] if f["check"] == "group_weights"]
     assert finding["message"].startswith("产出指标各三级指标分值合计 70，规则规定产出指标为 65 分；全表分值合计 105，超过总分 100 分")
-    assert project["groups"][0] == {"name": "产出指标", "weight": 65, "score": 65}  # not 70
+    assert (project["groups"][0]["weight"], project["groups"][0]["score"]) == (65, 65)  # not 70
     assert project["total"] <= 100
 
 
@@ -72,3 +72,44 @@ def test_the_total_never_exceeds_the_stated_total(tmp_path, run_cli):
     (finding,) = [f for f in project["findings"] if f["check"] == "total_weight"]
     assert "合计 100，超过表中标明的总分 90 分" in finding["message"]
     assert finding["line"] == _line_of(ws, "stated_total: 90")
+
+
+# ---------------------------------------------------------------- what the table printed
+
+
+def _printed(text: str) -> str:
+    return (text.replace("  reported_score: 5.53  # 自评得分 as printed",
+                         "  reported_score: 5.53  # 自评得分 as printed\n  reported_rate: 55.33%")
+            .replace("reported_total: 95.53", "reported_total: 95.53\nreported_grade: 良\n"
+                     "reported_subtotals: {产出指标: 65, 效益指标: 14}\nstated_weights: {产出指标: 65}"))
+
+
+def test_printed_rate_subtotals_and_grade_are_reviewed_at_their_lines(tmp_path, run_cli):
+    ws = _ws(tmp_path, _printed)
+    _, project = _json(run_cli, ws)
+    by_check = {f["check"]: f for f in project["findings"]}
+    assert by_check["reported_rate"]["message"] == (
+        "填报的预算执行率 55.33%，与按规则计算的 55.32% 不符（executed / full_year）")
+    assert by_check["reported_rate"]["line"] == _line_of(ws, "reported_rate: 55.33%")
+    assert by_check["reported_subtotal"]["message"] == "效益指标填报的得分小计 14，低于按规则计算的 15 分"
+    assert by_check["reported_grade"]["message"] == "填报的评价等级“良”，与按规则计算的“优”（总分 95.53）不符"
+    assert by_check["reported_grade"]["line"] == _line_of(ws, "reported_grade: 良")
+    assert project["total"] == 95.53 and project["grade"] == "优"
+
+
+def test_json_carries_every_reported_value(tmp_path, run_cli):
+    ws = _ws(tmp_path, _printed)
+    _, project = _json(run_cli, ws)
+    assert project["reported"] == {
+        "total": 95.53, "grade": "良", "execution_rate": "55.33%", "budget_score": 5.53,
+        "subtotals": {"产出指标": 65, "效益指标": 14}, "stated_weights": {"产出指标": 65}, "stated_total": None}
+    budget_row = project["indicators"][0]
+    assert budget_row["name"] == "预算执行率" and budget_row["reported_score"] == 5.53  # was null
+    assert project["groups"][1] == {"name": "效益指标", "weight": 15, "score": 15, "stated_weight": None,
+                                    "reported_score": 14}
+
+
+def test_printed_values_that_agree_are_silent(tmp_path, run_cli):
+    ws = _ws(tmp_path, lambda t: _printed(t).replace("55.33%", "55.32%").replace("grade: 良", "grade: 优").replace("效益指标: 14", "效益指标: 15"))
+    _, project = _json(run_cli, ws)
+    assert [f["check"] for f in project["findings"]] == ["repeated_target", "repeated_target"]
