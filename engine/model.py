@@ -202,7 +202,7 @@ class Ruleset:
 @dataclass(frozen=True)
 class Budget:
     unit: str
-    initial: Decimal
+    initial: Decimal | None  # None: the table leaves 年初预算数 blank
     full_year: Decimal
     executed: Decimal
     adjusted: Decimal | None = None

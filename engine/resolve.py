@@ -449,7 +449,7 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bo
     budget_data = data["budget"]
     budget = Budget(
         unit=budget_data.get("unit", "万元"),
-        initial=_dec(budget_data["initial"]), full_year=_dec(budget_data["full_year"]),
+        initial=_opt(budget_data.get("initial")), full_year=_dec(budget_data["full_year"]),
         executed=_dec(budget_data["executed"]),
         adjusted=_opt(budget_data.get("adjusted")),
         current_appropriation=_opt(budget_data.get("current_appropriation")),
@@ -458,6 +458,7 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bo
         explanation=budget_data.get("explanation", ""), reported_score=_opt(budget_data.get("reported_score")),
         reported_rate=_percent_written(budget_data.get("reported_rate")),
     )
+    errors.extend(_blank_amounts(budget_data, ruleset, filename))
     spending_data = data.get("spending", LList())
     spending = tuple(
         SpendingLine(line["item"], _dec(line["amount"]), _src(spending_data, i))
@@ -490,6 +491,22 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bo
         reported_grade=data.get("reported_grade"),
         reported_subtotals={k: _dec(v) for k, v in data.get("reported_subtotals", {}).items()},
     )
+
+
+def _blank_amounts(budget_data: LDict, ruleset: Ruleset, filename: str) -> list:
+    """A budget amount the table leaves blank that a rule of the ruleset needs: an error now, never a made-up value."""
+    rule = ruleset.budget
+    errors = []
+    for name, label in (("initial", "年初预算数"),):
+        if budget_data.get(name) is None:
+            for formula in (rule.rate, rule.score):
+                if name in formula.names:
+                    errors.append(EvalrunError(
+                        f"budget: `{name}` ({label}) is not given, but the ruleset's {rule.name} formula "
+                        f"`{formula.text}` ({formula.source}) needs it; write `{name}:` under `budget:` as the "
+                        "table prints it", budget_data.source))
+                    break
+    return errors
 
 
 def _percent_written(value: Any) -> Decimal | None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import openpyxl
+
 from conftest import REFERENCE_FILE, copy_workspace
 
 REL = f"projects/2025/益阳市商务局/{REFERENCE_FILE.name}"
@@ -113,3 +115,39 @@ def test_printed_values_that_agree_are_silent(tmp_path, run_cli):
     ws = _ws(tmp_path, lambda t: _printed(t).replace("55.33%", "55.32%").replace("grade: 良", "grade: 优").replace("效益指标: 14", "效益指标: 15"))
     _, project = _json(run_cli, ws)
     assert [f["check"] for f in project["findings"]] == ["repeated_target", "repeated_target"]
+
+
+# ---------------------------------------------------------------- columns the table leaves blank
+
+
+def _no_initial(text: str) -> str:
+    return text.replace("  initial: 990          # 年初预算数\n", "")
+
+
+def test_a_blank_initial_budget_is_left_blank_in_every_format(tmp_path, run_cli):
+    ws = _ws(tmp_path, _no_initial)
+    result = run_cli("--ruleset", "2025", workspace=ws)
+    assert result.exit_code == 0, result.output
+    out = ws / "reports/out/2025/益阳市商务局"
+    md = (out / f"{REFERENCE_FILE.stem}.md").read_text(encoding="utf-8")
+    assert "2025 年，全年预算 990 万元，实际拨付项目资金 547.6879 万元。" in md
+    assert "2025年，实际拨付项目资金547.6879万元，预算执行率55.32%" in md
+    assert "| 年度资金总额 |  | 990 | 547.6879 | 10 | 55.32% | 5.53 |" in md  # nothing invented
+    assert "总分" in md and "95.53" in md
+    sheet = openpyxl.load_workbook(out / f"{REFERENCE_FILE.stem}.xlsx").active
+    row = next(r for r in sheet.iter_rows() if r[1].value == "年度资金总额")
+    assert row[3].value is None and row[4].value == 990
+    _, project = _json(run_cli, ws)
+    assert project["budget"]["initial"] is None and project["total"] == 95.53
+
+
+def test_a_rule_that_needs_the_blank_initial_budget_says_so_at_load(tmp_path, run_cli):
+    ws = _ws(tmp_path, _no_initial)
+    ruleset = ws / "rulesets/2025/ruleset.yaml"
+    ruleset.write_text(ruleset.read_text(encoding="utf-8").replace(
+        "  rate: executed / full_year", "  rate: executed / initial"), encoding="utf-8")
+    result = run_cli("--ruleset", "2025", workspace=ws)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    line = _line_of(ws, "  unit: 万元")
+    assert f"{REL}:{line}:" in result.output
+    assert "`initial` (年初预算数) is not given" in result.output and "executed / initial" in result.output
