@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from .judge import repeats_target
 from .model import Finding, Project, Rounding, Ruleset, Score
-from .targets import format_number as fmt
+from .targets import convert, format_number as fmt
 
 ZERO = Decimal(0)
 
@@ -87,6 +87,8 @@ def check_project(ruleset: Ruleset, project: Project, rows, budget_row: Score, t
     found = _Findings(ruleset)
     _budget(found, project)
     _repeated(found, ruleset, project)
+    _fund_parts(found, project)
+    _sub_items(found, project)
     _weights(found, ruleset, project, budget_row)
     _reported(found, project, rows, budget_row, total)
     if printed is not None:
@@ -108,6 +110,61 @@ def _budget(found: _Findings, project: Project) -> None:
         found.add("execution_over_budget",
                   f"全年执行数 {fmt(budget.executed)} {unit} 超过全年预算数 {fmt(budget.full_year)} {unit}",
                   budget.sources.get("executed", budget.source))
+
+
+COLUMNS = {"initial": "年初预算数", "full_year": "全年预算数", "executed": "全年执行数"}
+
+
+def _fund_parts(found: _Findings, project: Project) -> None:
+    """The 其中 rows of 年度资金总额 add up to it, in each column the table prints for them."""
+    budget, unit = project.budget, project.budget.unit
+    for column, label in COLUMNS.items():
+        given = [(part, getattr(part, column)) for part in budget.parts if getattr(part, column) is not None]
+        stated = getattr(budget, column)
+        if not given or stated is None:
+            continue
+        together = sum((value for _, value in given), ZERO)
+        if together != stated:
+            listed = " + ".join(f"{part.label.removeprefix('其中：')} {fmt(value)}" for part, value in given)
+            found.add("sub_items",
+                      f"年度资金总额{label} {fmt(stated)} {unit}，其中各项（{listed}）合计 {fmt(together)} {unit}，"
+                      f"相差 {fmt(together - stated)} {unit}", given[0][0].source)
+
+
+def _sub_items(found: _Findings, project: Project) -> None:
+    """An indicator's 其中 rows add up to it: their actual values (in its unit) and their weights, when given."""
+    for ind in project.indicators:
+        if not ind.parts:
+            continue
+        where = ind.parts[0].source
+        weights = [p.weight for p in ind.parts if p.weight is not None]
+        if weights and ind.applicable:
+            together = sum(weights, ZERO)
+            if together != ind.weight:
+                found.add("sub_items",
+                          f"“{ind.label}”其中各项分值（{' + '.join(fmt(w) for w in weights)}）合计 {fmt(together)}，"
+                          f"与该行分值 {fmt(ind.weight)} 不符", where)
+        parent = ind.actual
+        if parent is None or parent.value is None or parent.is_qualitative or parent.comparator not in (None, "="):
+            continue  # words or a bound (`≥90%`): nothing to add up to
+        values = []
+        for part in ind.parts:
+            actual = part.actual
+            if (actual is None or actual.value is None or actual.is_qualitative or actual.kind != parent.kind
+                    or actual.comparator not in (None, "=")):
+                continue
+            value = convert(actual.value, actual.unit or parent.unit, parent.unit or actual.unit)
+            if value is not None:
+                values.append((part, value))
+        if not values:
+            continue
+        together = sum((v for _, v in values), ZERO)
+        if together != parent.value:
+            listed = " + ".join(f"{part.name} {fmt(v)}" for part, v in values)
+            found.add("sub_items",
+                      f"“{ind.label}”其中各项实际完成值（{listed}）合计 {fmt(together)}"
+                      f"{'' if parent.unit in ('', '%') else ' '}{parent.unit}，与该行填报的"
+                      f"“{parent.text}”不符", where)
 
 
 def _repeated(found: _Findings, ruleset: Ruleset, project: Project) -> None:

@@ -200,6 +200,29 @@ class Ruleset:
 
 
 @dataclass(frozen=True)
+class FundPart:
+    """A 其中 row of 年度资金总额 (当年财政拨款, 上年结转资金, 其他资金): the columns the table prints."""
+
+    key: str
+    label: str
+    initial: Decimal | None = None
+    full_year: Decimal | None = None
+    executed: Decimal | None = None
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class SubItem:
+    """A 其中 row below an indicator: its share of the parent's actual value (and weight)."""
+
+    name: str
+    target: str = ""
+    actual: Measure | None = None
+    weight: Decimal | None = None
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
 class Budget:
     unit: str
     initial: Decimal | None  # None: the table leaves 年初预算数 blank
@@ -214,6 +237,7 @@ class Budget:
     explanation: str = ""
     reported_score: Decimal | None = None
     reported_rate: Decimal | None = None  # the printed 执行率 in percent, with its printed digits (55.32)
+    parts: tuple = ()  # FundPart rows given, in the table's order
 
 
 @dataclass(frozen=True)
@@ -252,6 +276,7 @@ class Indicator:
     explanation: str = ""
     sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
     source: Source = Source()
+    parts: tuple = ()  # SubItem rows (其中) below this one
 
     @property
     def label(self) -> str:

@@ -151,3 +151,50 @@ def test_a_rule_that_needs_the_blank_initial_budget_says_so_at_load(tmp_path, ru
     line = _line_of(ws, "  unit: 万元")
     assert f"{REL}:{line}:" in result.output
     assert "`initial` (年初预算数) is not given" in result.output and "executed / initial" in result.output
+
+
+# ---------------------------------------------------------------- sub-items (其中)
+
+
+def _with_parts(text: str) -> str:
+    text = text.replace("  executed: 547.6879    # 全年执行数\n",
+                        "  executed: 547.6879    # 全年执行数\n"
+                        "  current_appropriation: {initial: 900, full_year: 900, executed: 500}\n"
+                        "  carried_over: {initial: 90, full_year: 90, executed: 40.6879}\n")
+    return text.replace("    actual: 12 家\n    weight: 10\n    reported_score: 10\n",
+                        "    actual: 12 家\n    weight: 10\n    reported_score: 10\n"
+                        "    parts:\n"
+                        "      - {name: 世界 500 强, actual: 5 家}\n"
+                        "      - {name: 中国 500 强, actual: 6 家}\n", 1)
+
+
+def test_sub_items_are_shown_in_every_format_and_their_sums_checked(tmp_path, run_cli):
+    ws = _ws(tmp_path, _with_parts)
+    result = run_cli("--ruleset", "2025", workspace=ws)
+    assert result.exit_code == 0, result.output
+    out = ws / "reports/out/2025/益阳市商务局"
+    md = (out / f"{REFERENCE_FILE.stem}.md").read_text(encoding="utf-8")
+    assert "| 其中：当年财政拨款 | 900 | 900 | 500 | | | |" in md
+    assert "|  |  | 其中：世界 500 强 |  | 5 家 |  |  |  |" in md
+    html = (out / f"{REFERENCE_FILE.stem}.html").read_text(encoding="utf-8")
+    assert "其中：中国 500 强" in html and '<td class="num">40.6879</td>' in html
+    import docx
+    document = docx.Document(out / f"{REFERENCE_FILE.stem}.docx")
+    cells = {c.text for t in document.tables for r in t.rows for c in r.cells}
+    assert {"其中：世界 500 强", "6 家", "40.6879"} <= cells
+    sheet = openpyxl.load_workbook(out / f"{REFERENCE_FILE.stem}.xlsx").active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert any(v[1] == "其中：当年财政拨款" and v[3:6] == [900, 900, 500] for v in values)
+    assert any("其中：中国 500 强" in v for v in values)
+    assert "95.53" in md  # the sub-items are not scored
+    _, project = _json(run_cli, ws)
+    messages = [f["message"] for f in project["findings"] if f["check"] == "sub_items"]
+    assert messages == [
+        "年度资金总额全年执行数 547.6879 万元，其中各项（当年财政拨款 500 + 上年结转资金 40.6879）合计 540.6879 万元，"
+        "相差 -7 万元",
+        "“引进 500 强企业”其中各项实际完成值（世界 500 强 5 + 中国 500 强 6）合计 11 家，与该行填报的“12 家”不符"]
+    row = next(r for r in project["indicators"] if r["name"] == "引进 500 强企业")
+    assert row["parts"] == [{"name": "世界 500 强", "target": "", "actual": "5 家", "weight": None},
+                            {"name": "中国 500 强", "target": "", "actual": "6 家", "weight": None}]
+    assert project["budget"]["parts"][0] == {"name": "其中：当年财政拨款", "initial": 900, "full_year": 900,
+                                             "executed": 500}

@@ -270,7 +270,8 @@ def self_evaluation_table(doc) -> None:
     for row, (label, key) in enumerate([("其中：当年财政拨款", "current_appropriation"),
                                         ("上年结转资金", "carried_over"), ("其他资金", "other")], 4):
         merge(table, row, 1, 2, label, left=True)
-        cell(table, row, 3, f"{{{{ budget.{key} | num }}}}")
+        for col, column in enumerate(("initial", "full_year", "executed"), 3):
+            cell(table, row, col, f"{{{{ budget.parts.{key}.{column} | num }}}}")
 
     merge(table, 7, 0, 0, "年度总体目标", to_row=8)
     merge(table, 7, 1, 4, "预期目标")
