@@ -217,15 +217,21 @@ def _messages(error: EvalrunError) -> list[str]:
 @handle_errors
 def validate(ruleset, workspace):
     """Check the ruleset and every project file; print every problem as file:line: message."""
-    loaded, errors = api.validate(workspace, _need(ruleset))
+    plan: list = []
+    loaded, errors = api.validate(workspace, _need(ruleset), plan)
     for error in errors:
         click.echo(str(error), err=True)
     if errors:
         click.echo(f"{len(errors)} problem(s) found", err=True)
         sys.exit(EXIT_USER)
     count = len(api.project_files(workspace, loaded))
-    variants = len(api.variant_departments(workspace, ruleset))
+    variants = len(api.variant_departments(workspace, ruleset, inherited=True))
     folders = len(department_folders(workspace))
+    own = f"rulesets/{ruleset}/"
+    for project_file, rules in sorted(plan):  # which rules score each project: a department variant or the ruleset
+        inherited = "departments/" in rules and not rules.startswith(own)
+        click.echo(f"{project_file}: scored under {rules}"
+                   + (f" (inherited through extends, laid over {own}ruleset.yaml)" if inherited else ""))
     click.echo(f"ok: ruleset {loaded.id} {loaded.version}"
                + (f", {variants} department variant(s)" if variants else "")
                + f", {count} project file(s) and the report templates"

@@ -198,3 +198,25 @@ def test_sub_items_are_shown_in_every_format_and_their_sums_checked(tmp_path, ru
                             {"name": "中国 500 强", "target": "", "actual": "6 家", "weight": None}]
     assert project["budget"]["parts"][0] == {"name": "其中：当年财政拨款", "initial": 900, "full_year": 900,
                                              "executed": 500}
+
+
+# ---------------------------------------------------------------- department variants follow extends
+
+
+def test_validate_says_which_variant_scores_each_project(tmp_path, run_cli):
+    ws = copy_workspace(tmp_path / "ws")  # rulesets/examples-tables extends 2025 and changes only the rate
+    result = run_cli("validate", "--ruleset", "examples-tables", workspace=ws)
+    assert result.exit_code == 0, result.output
+    assert ("projects/2025/益阳市农业农村局/高标准农田建设项目.yaml: scored under "
+            "rulesets/2025/departments/益阳市农业农村局.yaml (inherited through extends, laid over "
+            "rulesets/examples-tables/ruleset.yaml)") in result.stdout
+    assert f"{REL}: scored under rulesets/examples-tables/ruleset.yaml" in result.stdout
+    # a variant of the derived ruleset's own takes the inherited one's place
+    own = ws / "rulesets/examples-tables/departments/益阳市农业农村局.yaml"
+    own.parent.mkdir()
+    own.write_text("grades:\n  - {grade: 优, min: 95}\n  - {grade: 良, min: 80}\n  - {grade: 中, min: 60}\n"
+                   "  - {grade: 差, min: 0}\n", encoding="utf-8")
+    result = run_cli("validate", "--ruleset", "examples-tables", workspace=ws)
+    assert result.exit_code == 0, result.output
+    assert ("高标准农田建设项目.yaml: scored under rulesets/examples-tables/departments/益阳市农业农村局.yaml\n"
+            in result.stdout)
