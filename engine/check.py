@@ -71,8 +71,8 @@ def _cause(ruleset: Ruleset, weights: list, fallback):
     """The place to point at for weights that do not add up: a weight changed from the inherited one, if any."""
     weights = [w for w in weights if w.file]
     own = [w for w in weights if w.file == ruleset.file]
-    changed = sorted((o.new for o in ruleset.overrides.values()
-                      if o.path[:1] == ("framework",) or o.path == ("budget_execution", "weight")),
+    changed = sorted((o.new for o in ruleset.overrides.values() if not getattr(o, "merged", False)
+                      and (o.path[:1] == ("framework",) or o.path == ("budget_execution", "weight"))),
                      key=lambda s: (s.file != ruleset.file, s.file, s.line, s.column))
     if changed:
         return changed[0]

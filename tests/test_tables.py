@@ -220,3 +220,22 @@ def test_validate_says_which_variant_scores_each_project(tmp_path, run_cli):
     assert result.exit_code == 0, result.output
     assert ("高标准农田建设项目.yaml: scored under rulesets/examples-tables/departments/益阳市农业农村局.yaml\n"
             in result.stdout)
+
+
+# ---------------------------------------------------------------- provenance of every override
+
+
+def test_an_override_on_a_library_block_is_credited_to_the_ruleset_line(tmp_path, run_cli):
+    ws = _ws(tmp_path)
+    demo = (ws / "rulesets/library-demo/ruleset.yaml").read_text(encoding="utf-8")
+    own = ws / "rulesets/demo-own/ruleset.yaml"
+    own.parent.mkdir()
+    own.write_text(demo + "methods:\n  qualitative_bands:\n    levels:\n"
+                   "      - {name: 达成年度指标, from: 0.7}\n      - {name: 部分达成并具有一定效果, to: 0.7}\n",
+                   encoding="utf-8")
+    line = len(demo.splitlines()) + 4
+    result = run_cli("explain", "--ruleset", "demo-own", "--project", REFERENCE_FILE.stem, workspace=ws)
+    assert result.exit_code == 0, result.output
+    point = next(text for text in result.stdout.splitlines() if "“达成年度指标”档（0.7–1）" in text)
+    assert point.endswith(f"(rulesets/demo-own/ruleset.yaml:{line}:9, overriding "
+                          "rulesets/library/methods/qualitative-bands-80-60.yaml:9:9)"), point
