@@ -17,9 +17,11 @@ from .errors import UsageError
 from .model import ProjectResult
 from .printfit import print_layout
 from .render import render_context, render_template
+from .rulesets import display
 from .view import report_view
 from .word import render_docx
 from .xlsx import project_workbook, year_workbook
+from .xlsxtemplate import find_table_template, template_workbook
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ def _html(workspace: Path, result: ProjectResult) -> bytes:
 
 
 def _xlsx(workspace: Path, result: ProjectResult) -> bytes:
+    template = find_table_template(workspace, result.project.department)  # a department's own table.xlsx
+    if template is not None:
+        return template_workbook(template, report_view(result), display(template, workspace))
     return project_workbook(report_view(result))
 
 

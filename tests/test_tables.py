@@ -239,3 +239,76 @@ def test_an_override_on_a_library_block_is_credited_to_the_ruleset_line(tmp_path
     point = next(text for text in result.stdout.splitlines() if "“达成年度指标”档（0.7–1）" in text)
     assert point.endswith(f"(rulesets/demo-own/ruleset.yaml:{line}:9, overriding "
                           "rulesets/library/methods/qualitative-bands-80-60.yaml:9:9)"), point
+
+
+# ---------------------------------------------------------------- Excel from a department's template
+
+
+def _department_template(path):
+    """An illustrative department layout: fields in cells, a row to repeat, named cells."""
+    from openpyxl import Workbook
+    from openpyxl.styles import PatternFill
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    ws["A1"] = "{{ project.fiscal_year }} 年度项目支出绩效自评表（示例部门格式）"
+    ws.merge_cells("A1:F1")
+    ws["A2"], ws["B2"] = "项目名称", "{{ project.name }}"
+    ws.merge_cells("B2:F2")
+    ws["A3"], ws["B3"], ws["C3"], ws["D3"] = "全年预算数（{{ budget.unit }}）", "{{ budget.full_year }}", "执行数", \
+        "{{ budget.executed }}"
+    ws["E3"], ws["F3"] = "执行率", "{{ execution.rate_text }}"
+    for column, header in zip("ABCDEF", ("指标", "年度指标值", "实际完成值", "分值", "得分", "一级指标")):
+        ws[f"{column}4"] = header
+    for column, field in zip("ABCDEF", ("label", "target", "actual", "weight", "score", "group")):
+        ws[f"{column}5"] = f"{{{{ row.{field} }}}}"
+    ws["A5"].fill = PatternFill("solid", fgColor="FFF2CC")
+    ws["A6"], ws["D6"] = "总分", "{{ max_total }}"
+    ws.merge_cells("A6:C6")
+    ws["A7"] = "评价等级"
+    ws.merge_cells("B7:F7")
+    wb.defined_names["total"] = DefinedName("total", attr_text="'自评表'!$E$6")
+    wb.defined_names["grade"] = DefinedName("grade", attr_text="'自评表'!$B$7")
+    wb.defined_names["单位自用"] = DefinedName("单位自用", attr_text="'自评表'!$A$7")  # not a field: left alone
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+def test_a_department_table_xlsx_lays_out_its_excel_output(tmp_path, run_cli):
+    ws = _ws(tmp_path)
+    _department_template(ws / "reports/templates/益阳市商务局/table.xlsx")
+    result = run_cli("--ruleset", "2025", "--format", "xlsx", workspace=ws)
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(ws / "reports/out/2025/益阳市商务局" / f"{REFERENCE_FILE.stem}.xlsx")
+    sheet = book["自评表"]
+    assert sheet["A1"].value == "2025 年度项目支出绩效自评表（示例部门格式）"
+    assert sheet["B2"].value == "开放型经济发展与三产业发展引导资金"
+    assert sheet["A3"].value == "全年预算数（万元）" and sheet["B3"].value == 990 and sheet["F3"].value == "55.32%"
+    rows = [[c.value for c in line] for line in sheet.iter_rows(min_row=5, max_row=16)]
+    assert len([r for r in rows if r[5] and r[5].startswith(("产出", "效益", "满意度"))]) == 12  # every table row
+    assert rows[0] == ["对外承包工程和劳务合作完成营业额", "7000 万美元以上", "7983 万美元", 10, 10, "产出指标（65分）"]
+    assert all(sheet.cell(row=r, column=1).fill.fgColor.rgb.endswith("FFF2CC") for r in range(5, 17))  # its format
+    # the rows below moved down with their merges and names
+    assert sheet["A17"].value == "总分" and "A17:C17" in {str(r) for r in sheet.merged_cells.ranges}
+    assert sheet["D17"].value == 100 and sheet["E17"].value == 95.53 and sheet["B18"].value == "优"
+    assert book.defined_names["单位自用"].attr_text == "'自评表'!$A$18"
+    # the other department keeps evalrun's own layout
+    farm = copy_workspace(tmp_path / "farm")
+    run_cli("--ruleset", "2025", "--format", "xlsx", workspace=farm)
+    assert openpyxl.load_workbook(next((farm / "reports/out/2025/益阳市农业农村局").glob("*.xlsx"))).active["B5"].value \
+        == "年度资金总额"
+
+
+def test_an_unknown_field_in_table_xlsx_names_the_file_and_cell(tmp_path, run_cli):
+    ws = _ws(tmp_path)
+    path = ws / "reports/templates/益阳市商务局/table.xlsx"
+    _department_template(path)
+    book = openpyxl.load_workbook(path)
+    book.active["B2"] = "{{ project.nmae }}"
+    book.save(path)
+    result = run_cli("--ruleset", "2025", "--format", "xlsx", workspace=ws)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "reports/templates/益阳市商务局/table.xlsx:2:2:" in result.output
+    assert "`{{ project.nmae }}`" in result.output and "did you mean `name`" in result.output
