@@ -65,6 +65,8 @@ def test_rows_over_their_group_name_the_group_the_sum_and_the_total(tmp_path, ru
     assert finding["message"].startswith("产出指标各三级指标分值合计 70，规则规定产出指标为 65 分；全表分值合计 105，超过总分 100 分")
     assert (project["groups"][0]["weight"], project["groups"][0]["score"]) == (65, 65)  # not 70
     assert project["total"] <= 100
+    explained = run_cli("explain", "--ruleset", "2025", "--project", REFERENCE_FILE.stem, workspace=ws)
+    assert "  产出指标各行得分合计 70，以产出指标分值 65 为上限" in explained.stdout
 
 
 def test_the_total_never_exceeds_the_stated_total(tmp_path, run_cli):
@@ -74,6 +76,8 @@ def test_the_total_never_exceeds_the_stated_total(tmp_path, run_cli):
     (finding,) = [f for f in project["findings"] if f["check"] == "total_weight"]
     assert "合计 100，超过表中标明的总分 90 分" in finding["message"]
     assert finding["line"] == _line_of(ws, "stated_total: 90")
+    explained = run_cli("explain", "--ruleset", "2025", "--project", REFERENCE_FILE.stem, workspace=ws)
+    assert "= 90（各项得分相加，不超过总分 90）" in explained.stdout
 
 
 # ---------------------------------------------------------------- what the table printed
