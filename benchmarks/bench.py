@@ -299,6 +299,17 @@ def main(argv=None) -> None:
         print(f"\ncProfile of `evalrun --ruleset bench --json`, N = {sizes[0]:,}, by own time:\n")
         print("```\n" + profile(workspaces[sizes[0]]) + "\n```")
 
+    from benchmarks.store_bench import report as store_report  # the results store (issue 17), up to N = 10,000
+
+    store_report({n: w for n, w in workspaces.items() if n <= 10_000} or {sizes[0]: workspaces[sizes[0]]})
+
+    # Start-up, the load path against libyaml, the parse cache and memory (issue 15): their own modules.
+    from benchmarks import load_bench, startup_bench
+
+    print()
+    startup_bench.main(["--turns", "1" if args.quick else "7"])
+    load_bench.main((["--quick"] if args.quick else []) + ["--out", str(args.out)])
+
 
 if __name__ == "__main__":
     main()

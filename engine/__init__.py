@@ -1,5 +1,45 @@
 """evalrun: project performance evaluation (预算绩效评价) as rules-as-data."""
-from .api import RunOptions, RunResult, evaluate, load_project, load_ruleset, run, validate
+import sys
+import types
+
 from .errors import EvalrunError
 
 __all__ = ["RunOptions", "RunResult", "run", "validate", "evaluate", "load_ruleset", "load_project", "EvalrunError"]
+
+
+def __getattr__(name: str):
+    """The library API (engine.api), imported when first used: `evalrun --help` need not load it."""
+    if name in __all__:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Engine(types.ModuleType):
+    """``engine.evaluate`` and ``engine.validate`` are the API's functions, as they always were,
+    although modules of the same names exist (the import system's note of those modules here is
+    dropped: sys.modules has them)."""
+
+    @property
+    def evaluate(self):
+        from .api import evaluate
+
+        return evaluate
+
+    @evaluate.setter
+    def evaluate(self, module):
+        pass
+
+    @property
+    def validate(self):
+        from .api import validate
+
+        return validate
+
+    @validate.setter
+    def validate(self, module):
+        pass
+
+
+sys.modules[__name__].__class__ = _Engine

@@ -9,24 +9,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
+from .cache import ParseCache
 from .check import UNGRADED, check_project, check_ruleset
 from .errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
 from .evaluate import evaluate_project
-from .export import ExportOptions, ExportResult, write_forms
-from .import_forms import ImportOptions, ImportResult, import_workbook  # noqa: F401 - the API of `evalrun import`
-from .lock import RunLock
-from .load import load_file
+from .load import load_bytes, load_file, read_file
 from .model import Project, ProjectResult, Ruleset
 from .outputs import DEFAULT_FORMATS, FORMATS, summary_files
+from .paths import LinkOutside, guard_given, guard_path
 from .projectset import duplicate_projects, folder_errors, raise_with
 from .resolve import build_project, project_errors
 from .rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
+from .store import open_recorder, with_previous
+from .store.record import project_record
 from .summary import YearSummary
-from .templatecheck import template_errors
 from .validate import schema_errors
 from .write import Staging, safe_name
+
+if TYPE_CHECKING:
+    from .export import ExportOptions, ExportResult
 
 
 @dataclass(frozen=True)
@@ -41,34 +44,50 @@ class RunOptions:
     projects: tuple = ()  # only these project names or file stems; all when empty
     jobs: int = 1  # processes that load, evaluate and render projects (engine.parallel)
     keep_results: bool = True  # False: keep only each project's summary, so memory stays flat
+    db: str | None = None  # the results store's URL (engine.store.settings); None: record nothing
+    cache: bool = True  # use and fill the parse cache (engine.cache, .evalrun-cache/ in the workspace)
 
     @property
     def output_dir(self) -> Path:
         return self.output or self.workspace / "reports" / "out"
 
+    @property
+    def output_root(self) -> Path:
+        """The folder no link may lead out of when writing: the workspace, or the --output folder."""
+        return self.output or self.workspace
+
 
 @dataclass(frozen=True, slots=True)
 class ProjectSummary:
-    """What a run keeps of every project it evaluated: the summary table's row and the findings."""
+    """What a run keeps of every project it evaluated: the summary table's row.
+
+    Only how many findings there were: the findings themselves go to
+    ``on_project`` as each project is evaluated (the CLI prints them then),
+    so that a run's memory does not grow with them.
+    """
 
     department: str
     name: str
     file: str
     total: Decimal
     grade: str
-    findings: tuple = ()
+    findings: int = 0  # how many
     rules: str = ""  # the ruleset's version, and whether a department variant scored it
+    record: tuple | None = None  # what the results store keeps of it (engine.store.record), when recording
+    errors: int = 0  # how many of the findings are errors
 
     @classmethod
-    def of(cls, result: ProjectResult) -> "ProjectSummary":
+    def of(cls, result: ProjectResult, options: "RunOptions | None" = None) -> "ProjectSummary":
         project, ruleset = result.project, result.ruleset
         rules = ruleset.version + (" 部门变体" if ruleset.variant else "")
-        return cls(project.department, project.name, project.file, result.total, result.grade, result.findings,
-                   rules)
+        record = project_record(result, options.workspace) if options is not None and options.db else None
+        errors = sum(f.severity == "error" for f in result.findings)
+        return cls(project.department, project.name, project.file, result.total, result.grade,
+                   len(result.findings), rules, record, errors)
 
     @property
     def has_errors(self) -> bool:
-        return any(f.severity == "error" for f in self.findings)
+        return self.errors > 0
 
 
 @dataclass
@@ -78,6 +97,7 @@ class RunResult:
     failures: list = field(default_factory=list)  # (project file, EvalrunError)
     outputs: list = field(default_factory=list)
     summaries: list = field(default_factory=list)  # a ProjectSummary for every evaluated project
+    recorded: object = None  # engine.store.recorder.Recorded: what the run added to the results store
 
     @property
     def ok(self) -> bool:
@@ -85,26 +105,79 @@ class RunResult:
 
 
 def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
-    """projects/<fiscal year>/<department>/*.yaml, in a stable order."""
-    root = workspace / "projects" / str(ruleset.fiscal_year)
+    """projects/<fiscal year>/<department>/*.yaml, in a stable order.
+
+    A department folder that is a link leading out of the workspace is
+    listed as ``<department>/*.yaml``, which fails to load with a message
+    naming the link: its projects are not read, and the run says so.
+    """
+    return year_files(workspace, ruleset.fiscal_year)
+
+
+def year_files(workspace: Path, year: int) -> list[Path]:
+    """project_files for a fiscal year."""
+    root = workspace / "projects" / str(year)
+    guard_path(workspace, root, "read")
     if not root.is_dir():
         return []
-    files = [p for p in root.glob("*/*.yaml") if p.is_file() and not p.is_symlink()]
+    files = []
+    for folder in root.iterdir():
+        if not folder.is_dir():
+            continue
+        try:
+            guard_path(workspace, folder, "read")
+        except LinkOutside:
+            files.append(folder / "*.yaml")
+            continue
+        files += [p for p in folder.glob("*.yaml") if p.is_file() or p.is_symlink()]
     return sorted(files, key=lambda p: (p.parent.name, p.name))
 
 
-def load_project(path: Path, ruleset: Ruleset, workspace: Path) -> Project:
-    shown = display(path, workspace)
-    data = load_file(path, shown)
+def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCache | None = None,
+                 shown: str | None = None) -> Project:
+    """The project file read, checked and built for ``ruleset``; from ``cache`` when the file is unchanged.
+
+    Every problem at once: the schema's with the meaning errors of the rows
+    the schema accepted, and a file whose department is not its folder.
+    ``shown`` is the file as messages name it (``display``), when the caller knows it.
+    """
+    shown = shown or display(path, workspace)
+    raw = read_file(guard_given(workspace, path, "read"), shown)  # a link out of the workspace is refused
+    project = cache.get(raw, shown, ruleset) if cache is not None else None
+    if project is not None:
+        return project
+    data = load_bytes(raw, shown)
     problems = schema_errors(data, "project", shown)
-    if problems:  # with the meaning errors of the rows the schema accepted: every problem at once
+    if problems:
         raise_all(project_errors(data, shown, ruleset, problems) + folder_errors(path, data, workspace))
     try:
         project = build_project(data, shown, ruleset)
     except EvalrunError as exc:
         raise_all(list(getattr(exc, "errors", [exc])) + folder_errors(path, data, workspace))
     raise_all(folder_errors(path, data, workspace))
+    if cache is not None:
+        cache.put(raw, shown, ruleset, project)
     return project
+
+
+def shown_in_run(path: Path, workspace: Path, folders: dict) -> str:
+    """``display(path, workspace)`` for a project file of ``project_files`` (never a link), resolving
+    each folder once a run rather than every path."""
+    folder = folders.get(path.parent)
+    if folder is None:
+        try:
+            folder = path.parent.resolve().relative_to(workspace.resolve()).as_posix()
+        except ValueError:
+            folder = ""  # outside the workspace: as display() shows it
+        folders[path.parent] = folder
+    if not folder:
+        return display(path, workspace)
+    return path.name if folder == "." else f"{folder}/{path.name}"
+
+
+def parse_cache(options: RunOptions) -> ParseCache | None:
+    """The run's parse cache, or None with ``options.cache`` off."""
+    return ParseCache(options.workspace, options.ruleset) if options.cache else None
 
 
 def evaluate(ruleset: Ruleset, project: Project) -> ProjectResult:
@@ -128,24 +201,31 @@ def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callab
     Each project is scored by its department's ruleset: the year's, or the
     department's variant under rulesets/<name>/departments/.
     """
-    files = project_files(options.workspace, rulesets.base)
-    duplicates = duplicate_projects(files, options.workspace)
-    for path in files:
-        try:
-            ruleset = rulesets.for_department(path.parent.name)
-            if path in duplicates:
-                raise_with(duplicates[path], lambda: load_project(path, ruleset, options.workspace))
-            project = load_project(path, ruleset, options.workspace)
-            if not _selected(path, project, options.projects):
-                continue
-            outcome = evaluate(ruleset, project)
-        except EvalrunError as exc:
-            if options.projects and path.stem not in options.projects:
-                continue
-            outcome = exc
-        if on_project:
-            on_project(path, outcome)
-        yield path, outcome
+    cache = parse_cache(options)
+    folders: dict = {}
+    try:
+        files = project_files(options.workspace, rulesets.base)
+        duplicates = duplicate_projects(files, options.workspace)
+        for path in files:
+            try:
+                ruleset = rulesets.for_department(path.parent.name)
+                shown = shown_in_run(path, options.workspace, folders)
+                if path in duplicates:
+                    raise_with(duplicates[path], lambda: load_project(path, ruleset, options.workspace))
+                project = load_project(path, ruleset, options.workspace, cache, shown)
+                if not _selected(path, project, options.projects):
+                    continue
+                outcome = with_previous(options, evaluate(ruleset, project))  # the year before, from the store
+            except EvalrunError as exc:
+                if options.projects and path.stem not in options.projects:
+                    continue
+                outcome = exc
+            if on_project:
+                on_project(path, outcome)
+            yield path, outcome
+    finally:
+        if cache is not None:
+            cache.close()
 
 
 def report_path(options: RunOptions, path: Path, result: ProjectResult, extension: str) -> Path:
@@ -163,12 +243,23 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
     rulesets = RulesetCache(options.workspace, options.ruleset)
     outcome = RunResult(rulesets.base)
     target = options.output_dir / safe_name(options.ruleset)
+    record = open_recorder(options, rulesets.base)  # engine.store: the run, recorded in one transaction at its end
     if not options.write_reports:
         for path, result in _results(options, rulesets, on_project, view):
             _collect(outcome, options, path, result)
+            record.add(path, result)
+        outcome.recorded = record.commit()
         return outcome
-    with RunLock(options.output_dir, display(options.output_dir, options.workspace)), Staging(target) as staging:
-        collected = YearSummary(rulesets.base, keep_views="xlsx" in options.formats)
+    from .lock import RunLock  # only a run that writes takes the output folder's lock
+
+    root = options.output_root
+    with RunLock(options.output_dir, display(options.output_dir, options.workspace), root,
+                 "the output folder" if options.output else "the workspace"), \
+            Staging(target, root, options.workspace) as staging:
+        # The year workbook's project sheets are made as the projects come (engine.yearbook), and only
+        # when the 汇总 is written (not for a run limited to some projects).
+        year_sheets = "xlsx" in options.formats and not options.projects
+        collected = YearSummary(rulesets.base, keep_views=year_sheets, views=_year_sheets() if year_sheets else [])
         for path, result, rendered in _results(options, rulesets, on_project, view, render=True):
             if not isinstance(result, EvalrunError) and isinstance(rendered, EvalrunError):
                 result = rendered
@@ -179,12 +270,20 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
                     staging.write(relative, content)
                 report = report_path(options, path, result, "x").with_suffix("")
             collected.add(path, result, report)
+            record.add(path, result)
         # A run of some projects must not replace the whole year's 汇总; a run that made no report writes none.
         if not options.projects and staging.files:
             for name, content in summary_files(options.workspace, options.formats, collected):
                 staging.write(Path(name), content)
+        outcome.recorded = record.commit()  # the results, then the reports: a failed commit writes neither
         outcome.outputs = staging.commit()
     return outcome
+
+
+def _year_sheets():
+    from .yearbook import YearSheets  # openpyxl: only a run that writes Excel
+
+    return YearSheets()
 
 
 def render_outputs(options: RunOptions, path: Path, result: ProjectResult):
@@ -236,7 +335,8 @@ def _collect(outcome: RunResult, options: RunOptions, path: Path, result) -> boo
     return True
 
 
-def validate(workspace: Path, ruleset_name: str, plan: list | None = None) -> tuple[Ruleset | None, list[EvalrunError]]:
+def validate(workspace: Path, ruleset_name: str, cache: bool = True,
+             plan: list | None = None) -> tuple[Ruleset | None, list[EvalrunError]]:
     """Check the ruleset, its department variants, every project file and every template.
 
     Every problem, each once, sorted by place. When the ruleset itself
@@ -255,7 +355,7 @@ def validate(workspace: Path, ruleset_name: str, plan: list | None = None) -> tu
         except EvalrunError as exc:
             errors.extend(getattr(exc, "errors", [exc]))
     examples: dict[str, ProjectResult] = {}
-    options = RunOptions(ruleset=ruleset_name, workspace=workspace, write_reports=False)
+    options = RunOptions(ruleset=ruleset_name, workspace=workspace, write_reports=False, cache=cache)
     for _, result in iter_results(options, rulesets):
         if isinstance(result, EvalrunError):
             errors.extend(getattr(result, "errors", [result]))
@@ -266,6 +366,8 @@ def validate(workspace: Path, ruleset_name: str, plan: list | None = None) -> tu
         errors.extend(
             EvalrunError(f"{f.message} [{f.check}]", f.source) for f in result.findings if f.severity == "error"
         )
+    from .templatecheck import template_errors  # Jinja2, only when validating
+
     errors += template_errors(workspace, rulesets.base, examples, evaluate)
     return rulesets.base, _unique(errors)
 
@@ -288,12 +390,12 @@ def _without_ruleset(workspace: Path, ruleset_name: str) -> list[EvalrunError]:
     root = workspace / "projects" / str(year)
     if year is None or not root.is_dir():
         return []
-    files = sorted(p for p in root.glob("*/*.yaml") if p.is_file() and not p.is_symlink())
+    files = year_files(workspace, year)
     errors = list(duplicate_projects(files, workspace).values())
     for path in files:
         shown = display(path, workspace)
         try:
-            data = load_file(path, shown)
+            data = load_file(guard_path(workspace, path, "read"), shown)
         except EvalrunError as exc:
             errors.extend(getattr(exc, "errors", [exc]))
             continue
@@ -305,12 +407,16 @@ def find_project(workspace: Path, ruleset_name: str, name: str) -> ProjectResult
     """The evaluated project whose name or file name is ``name``."""
     rulesets = RulesetCache(workspace, ruleset_name)
     candidates = []
-    for path in project_files(workspace, rulesets.base):
-        ruleset = rulesets.for_department(path.parent.name)
-        project = load_project(path, ruleset, workspace)
-        candidates.append(project.name)
-        if name in (project.name, path.stem, display(path, workspace)):
-            return evaluate(ruleset, project)
+    cache = ParseCache(workspace, ruleset_name)
+    try:
+        for path in project_files(workspace, rulesets.base):
+            ruleset = rulesets.for_department(path.parent.name)
+            project = load_project(path, ruleset, workspace, cache)
+            candidates.append(project.name)
+            if name in (project.name, path.stem, display(path, workspace)):
+                return evaluate(ruleset, project)
+    finally:
+        cache.close()
     raise UsageError(
         f"no project `{name}` for fiscal year {rulesets.base.fiscal_year}{did_you_mean(name, candidates)}"
         + (f"; projects: {', '.join(candidates)}" if candidates else "")
@@ -319,9 +425,24 @@ def find_project(workspace: Path, ruleset_name: str, name: str) -> ProjectResult
 
 def export_forms(options: ExportOptions) -> ExportResult:
     """The 自评表 forms departments fill in (`evalrun export`): one workbook per department."""
+    from .export import write_forms
+
     rulesets = RulesetCache(options.workspace, options.ruleset)
     run_options = RunOptions(ruleset=options.ruleset, workspace=options.workspace, write_reports=False)
     return write_forms(options, iter_results(run_options, rulesets))
+
+
+# The API of `evalrun import` and `evalrun export`, imported when first used (they need openpyxl).
+_LAZY = {"ImportOptions": "import_forms", "ImportResult": "import_forms", "import_workbook": "import_forms",
+         "ExportOptions": "export", "ExportResult": "export"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

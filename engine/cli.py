@@ -12,23 +12,19 @@ import gc
 import sys
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from . import api
-from .diff import department_diffs, diff_data
 from .errors import EvalrunError, EvalrunErrors, UsageError, did_you_mean
-from .explain import explain as explain_text
-from .impact import impact as score_impact
-from .jsonstream import JsonRunWriter
 from .outputs import FORMATS, parse_formats
-from .progress import progress
-from .rulesets import carry_variants, load_variant, new_ruleset, resolve_data
-from .ruletests import case_files, run_cases
-from .check import UNGRADED
-from .targets import format_number
-from .templatecheck import department_folders
-from .view import result_json
+
+if TYPE_CHECKING:
+    from . import api
+
+# Each command imports what it uses when it runs (the engine, Jinja2, openpyxl,
+# docxtpl, jsonschema), so that `evalrun --help` and a quick command start at
+# once: tests/test_startup.py keeps it so.
 
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -37,7 +33,7 @@ EXIT_CODES_HELP = """
 Exit codes:
   0  ok (findings are printed as warnings)
   1  errors in rulesets or project files, or findings the ruleset marks as errors
-  2  wrong usage (unknown option, no such ruleset or project)
+  2  wrong usage (unknown option, no such ruleset or project), or a results store that cannot be used
   3  internal error in evalrun (please report it)
 """
 
@@ -72,16 +68,32 @@ def handle_errors(command):
         except KeyboardInterrupt:
             click.echo("evalrun: interrupted; earlier outputs are unchanged", err=True)
             sys.exit(130)
+        except OSError as exc:
+            from .paths import DISK_FULL, READ_ONLY, describe_os_error
+
+            if exc.errno not in DISK_FULL | READ_ONLY:
+                _internal_error(exc)
+            # a full or read-only disk under stdout (`evalrun --json > FILE`): the user's to fix, not a bug
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
+            click.echo(f"evalrun: cannot write the output: {describe_os_error(exc)}", err=True)
+            sys.exit(EXIT_USER)
         except Exception as exc:  # noqa: BLE001 - the one place a bug is turned into a message
-            click.echo(
-                f"evalrun: internal error: {type(exc).__name__}: {exc}\n"
-                "This is a bug in evalrun, not in your files; nothing was written. Please report it "
-                "with the command you ran.",
-                err=True,
-            )
-            sys.exit(EXIT_INTERNAL)
+            _internal_error(exc)
 
     return wrapper
+
+
+def _internal_error(exc: BaseException):
+    click.echo(
+        f"evalrun: internal error: {type(exc).__name__}: {exc}\n"
+        "This is a bug in evalrun, not in your files; nothing was written. Please report it "
+        "with the command you ran.",
+        err=True,
+    )
+    sys.exit(EXIT_INTERNAL)
 
 
 def _width(text: str) -> int:
@@ -100,10 +112,9 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _review_note(findings) -> str:
+def _review_note(findings: int, errors: int) -> str:
     """The 审核 column: errors (why a project is 未定级) first, then the other findings."""
-    errors = sum(f.severity == "error" for f in findings)
-    others = len(findings) - errors
+    others = findings - errors
     parts = ([f"{errors} 条错误"] if errors else []) + ([f"{others} 条提示"] if others else [])
     return "，".join(parts)
 
@@ -113,11 +124,17 @@ def _unique_lines(lines) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
-def print_summary(outcome: api.RunResult, workspace: Path) -> None:
+def print_summary(outcome: api.RunResult, workspace: Path, printed: set = frozenset()) -> None:
+    """The run's table, the errors of projects that failed after they were scored (in rendering: not yet
+    in ``printed``, the lines printed as the projects came), and the closing lines."""
+    from . import api
+    from .check import UNGRADED
+    from .targets import format_number
+
     rows = []
     for summary in outcome.summaries:
         rows.append([summary.department, summary.name, format_number(summary.total), summary.grade,
-                     summary.rules, _review_note(summary.findings)])
+                     summary.rules, _review_note(summary.findings, summary.errors)])
     for path, _ in outcome.failures:
         rows.append([path.parent.name, path.stem, "-", "-", "-", "失败 (see errors)"])
     ruleset = outcome.ruleset
@@ -126,12 +143,9 @@ def print_summary(outcome: api.RunResult, workspace: Path) -> None:
         click.echo(_table(["部门", "项目", "总分", "等级", "规则", "审核"], rows))
     else:
         click.echo(f"no project files under projects/{ruleset.fiscal_year}/<department>/")
-    findings = [f for s in outcome.summaries for f in s.findings]
-    # the rules' own findings first, once; then each project's
-    lines = [str(f) for f in findings if f.scope == "ruleset"] + [str(f) for f in findings if f.scope != "ruleset"]
-    lines += [str(e) for _, error in outcome.failures for e in _flat(error)]
-    for line in _unique_lines(lines):
-        click.echo(line, err=True)
+    for line in _unique_lines(str(e) for _, error in outcome.failures for e in _flat(error)):
+        if line not in printed:
+            click.echo(line, err=True)
     if any(s.grade == UNGRADED for s in outcome.summaries):
         click.echo(f"{UNGRADED}: a project with a finding the ruleset marks as an error (listed on stderr) gets no "
                    "grade, and its report is not written; fix the error, or the ruleset's `checks`, and run again")
@@ -144,6 +158,11 @@ ruleset_option = click.option(
 workspace_option = click.option(
     "--workspace", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
     show_default=True, help="Folder holding rulesets/, projects/ and reports/.")
+
+
+no_cache_option = click.option(
+    "--no-cache", is_flag=True,
+    help="Read every project file again, without the parse cache in .evalrun-cache/ (which changes no output).")
 
 
 def _need(ruleset: str | None) -> str:
@@ -164,10 +183,15 @@ def _need(ruleset: str | None) -> str:
 @click.option("--quiet", is_flag=True, help="No progress bar (there is none either when output is not a terminal).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, metavar="N",
               help="Load, evaluate and render projects in N processes; the output is the same as with 1.")
+@click.option("--db", "db", metavar="URL", default=None,
+              help="Record the results in this store: a SQLite file or postgresql://user@host/db "
+                   "[default: EVALRUN_DB, evalrun.yaml's `database`, else WORKSPACE/evalrun.db].")
+@click.option("--no-db", "no_db", is_flag=True, help="Record nothing in the results store (and read no previous year).")
+@no_cache_option
 @click.version_option(package_name="evalrun")
 @click.pass_context
 @handle_errors
-def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs):
+def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs, db, no_db, no_cache):
     """Score projects against a ruleset and write their evaluation reports.
 
     \b
@@ -175,14 +199,22 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
     evalrun --ruleset 2025 --json       print the results as JSON
     evalrun validate --ruleset 2025     check every file, list every problem
     evalrun explain --ruleset 2025 --project NAME   how each score was computed
+    evalrun history --project NAME      every year of a project, from the results store (evalrun.db)
     """
+    from .store import store_url
     if ctx.invoked_subcommand is not None:
         return
+    from . import api
+
     options = api.RunOptions(
         ruleset=_need(ruleset), workspace=workspace, write_reports=not as_json,
         output=output, projects=tuple(projects), formats=parse_formats(formats), jobs=jobs, keep_results=False,
+        db=store_url(workspace, db, no_db),
+        cache=not no_cache,
     )
     if as_json:  # each project is written as soon as it is evaluated
+        from .jsonstream import JsonRunWriter
+
         writer = JsonRunWriter(sys.stdout.write)  # not click.echo: no colour to strip, no flush per project
         base = api.load_ruleset(workspace, options.ruleset).ref  # the year's; a variant is named per project
 
@@ -196,14 +228,49 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
         for line in _unique_lines(str(e) for _, error in outcome.failures for e in _flat(error)):
             click.echo(line, err=True)
     else:
-        with progress(options, enabled=not quiet and sys.stdout.isatty()) as on_project:
+        from .progress import progress
+
+        with progress(options, enabled=not quiet and sys.stdout.isatty()) as bar:
+            on_project = _as_they_come(bar)
             outcome = api.run(options, on_project=on_project)
-        print_summary(outcome, workspace)
+        print_summary(outcome, workspace, on_project.printed)
+        if outcome.recorded:
+            done = outcome.recorded
+            click.echo(f"结果已记入 {done.store}：运行 #{done.run_id}，{done.projects} 个项目"
+                       f"（新结果 {done.new_results} 个{'，未能评价 %d 个' % done.failures if done.failures else ''}）")
     sys.exit(EXIT_OK if outcome.ok else EXIT_USER)
+
+
+def _as_they_come(bar):
+    """``on_project`` for a run: each project's findings, or the errors that stopped it, printed as
+    it is evaluated (nothing of them is kept), and the progress bar moved on."""
+    clear = "\r\033[K" if bar is not None and sys.stderr.isatty() else ""  # the bar's line, before a message
+    shared: set = set()  # a ruleset's own findings and errors: each printed once a run
+
+    def on_project(path, outcome):
+        if isinstance(outcome, EvalrunError):
+            lines = [str(e) for e in (outcome.errors if isinstance(outcome, EvalrunErrors) else [outcome])]
+            once = set(lines)
+        else:
+            lines = [str(finding) for finding in outcome.findings]
+            once = {str(f) for f in outcome.findings if f.scope == "ruleset"}
+        for line in lines:
+            if line in once:
+                if line in shared:
+                    continue
+                shared.add(line)
+            click.echo(clear + line, err=True)
+        if bar is not None:
+            bar(path, outcome)
+
+    on_project.printed = shared
+    return on_project
 
 
 def _project_json(result) -> tuple:
     """(ruleset reference, the project's JSON), made where the project was evaluated (--jobs)."""
+    from .view import result_json
+
     return result.ruleset.ref, result_json(result)
 
 
@@ -214,11 +281,15 @@ def _messages(error: EvalrunError) -> list[str]:
 @cli.command(epilog=EXIT_CODES_HELP)
 @ruleset_option
 @workspace_option
+@no_cache_option
 @handle_errors
-def validate(ruleset, workspace):
+def validate(ruleset, workspace, no_cache):
     """Check the ruleset and every project file; print every problem as file:line: message."""
+    from .templatecheck import department_folders
+    from . import api
+
     plan: list = []
-    loaded, errors = api.validate(workspace, _need(ruleset), plan)
+    loaded, errors = api.validate(workspace, _need(ruleset), cache=not no_cache, plan=plan)
     for error in errors:
         click.echo(str(error), err=True)
     if errors:
@@ -246,6 +317,9 @@ def validate(ruleset, workspace):
 @handle_errors
 def explain(ruleset, workspace, project, indicator):
     """Show how each score of a project was computed: method, formula, inputs and their sources."""
+    from . import api
+    from .explain import explain as explain_text
+
     result = api.find_project(workspace, _need(ruleset), project)
     text = explain_text(result, indicator)
     if indicator and len(text.strip().splitlines()) <= 3:
@@ -267,6 +341,8 @@ def main() -> None:
 @handle_errors
 def test_command(ruleset, workspace):
     """Run the ruleset's rule tests (rulesets/NAME/tests/*.yaml); print pass/fail per case."""
+    from .ruletests import case_files, run_cases
+
     name = _need(ruleset)
     results = run_cases(workspace, name)
     if not case_files(workspace, name):
@@ -290,6 +366,9 @@ def test_command(ruleset, workspace):
 @handle_errors
 def diff(old, new, workspace, impact, year):
     """What changed between two rulesets (after extends) and their department variants, with the file and line of each side."""
+    from .diff import department_diffs, diff_data
+    from .rulesets import resolve_data
+
     old_data, _, _ = resolve_data(workspace, old)
     new_data, _, _ = resolve_data(workspace, new)
     _check_both(workspace, old, new)  # both must be valid, their department variants too
@@ -310,6 +389,8 @@ def diff(old, new, workspace, impact, year):
             _print_changes(department.not_applying, indent="    ")
     if not impact:
         return
+    from .impact import impact as score_impact
+
     _, impacts = score_impact(workspace, old, new, year)
     click.echo("")
     click.echo(f"影响：同一批项目分别按 {old} 与 {new} 评分（各部门按其部门规则）" if impacts else "影响：没有可评分的项目")
@@ -343,6 +424,9 @@ def diff(old, new, workspace, impact, year):
 
 def _check_both(workspace: Path, *names: str) -> None:
     """Each ruleset and each of its department variants must resolve and be valid; every problem at once."""
+    from . import api
+
+    from .rulesets import load_variant
     errors = []
     for name in names:
         try:
@@ -376,6 +460,9 @@ def new(name, parent, workspace):
     PARENT's department variants (rulesets/PARENT/departments/*.yaml) are
     carried over to NAME, so each department keeps its own rules.
     """
+    from . import api
+    from .rulesets import carry_variants, new_ruleset
+
     path = new_ruleset(workspace, name, parent)
     click.echo(f"wrote {api.display(path, workspace)}: extends {parent}; add only what changes, "
                f"then `evalrun diff {parent} {name}`")
@@ -390,6 +477,10 @@ def new(name, parent, workspace):
 @handle_errors
 def review(ruleset, workspace):
     """Compare what each project reported with its rule scores; list every finding per department and project."""
+    from .check import UNGRADED
+    from . import api
+    from .targets import format_number
+
     options = api.RunOptions(ruleset=_need(ruleset), workspace=workspace, write_reports=False)
     outcome = api.run(options)
     by_department: dict[str, list] = {}
@@ -451,6 +542,8 @@ def import_command(form, year, department, partial, force, dry_run, accept_chang
     A cell that cannot be read is listed as FORM.xlsx!Sheet!C12: what is wrong;
     nothing is written while a sheet has errors (unless --partial).
     """
+    from . import api
+
     options = api.ImportOptions(form=form, year=year, workspace=workspace, department=department,
                                 partial=partial, force=force, dry_run=dry_run, accept_changes=accept_changes)
     outcome = api.import_workbook(options)
@@ -486,6 +579,8 @@ def import_command(form, year, department, partial, force, dry_run, accept_chang
 
 def _print_plan(plan, sheet: str, workspace: Path, dry_run: bool, accept_changes: bool) -> None:
     """What a sheet does to its project file, before anything is written."""
+    from . import api
+
     shown = api.display(plan.path, workspace)
     if plan.new:
         if dry_run:
@@ -517,6 +612,8 @@ def export(ruleset, workspace, blank, output):
     the project's data (自评得分 as the department reported it), or with --blank
     only the budget, targets and weights.
     """
+    from . import api
+
     options = api.ExportOptions(ruleset=_need(ruleset), workspace=workspace, blank=blank, output=output)
     outcome = api.export_forms(options)
     for path, error in outcome.failures:
@@ -528,6 +625,177 @@ def export(ruleset, workspace, blank, output):
     click.echo(f"{outcome.projects} project(s) in {len(outcome.written)} workbook(s)"
                + (f"; {len(outcome.failures)} project(s) could not be exported" if outcome.failures else ""))
     sys.exit(EXIT_USER if outcome.failures else EXIT_OK)
+
+
+# ---------------------------------------------------------------- the results store (engine.store)
+
+db_option = click.option("--db", "db", metavar="URL", default=None,
+                         help="The results store: a SQLite file or postgresql://user@host/db "
+                              "[default: EVALRUN_DB, evalrun.yaml's `database`, else WORKSPACE/evalrun.db].")
+
+
+def _store(workspace: Path, db: str | None) -> str:
+    from .store import store_url
+
+    url = store_url(workspace, db)
+    if url is None:
+        raise UsageError("no results store: --db, EVALRUN_DB or evalrun.yaml says `off`; give --db FILE-OR-URL")
+    return url
+
+
+def _print_json(data) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option("--project", metavar="NAME", default=None, help="A project (name or file name): its every year.")
+@click.option("--department", metavar="NAME", default=None, help="A department: every year of each of its projects.")
+@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
+@db_option
+@workspace_option
+@handle_errors
+def history(project, department, as_json, db, workspace):
+    """Every year of a project or department in the results store: total, grade, execution rate, rules.
+
+    \b
+    evalrun history --project 开放型经济发展与三产业发展引导资金
+    evalrun history --department 益阳市商务局
+    """
+    from .store.history import history as read_history
+    from .store.views import HISTORY_HEADER, history_json, history_rows
+
+    if not project and not department:
+        raise UsageError("say whose history: --project NAME or --department NAME")
+    rows = read_history(_store(workspace, db), workspace, project, department)
+    if as_json:
+        _print_json(history_json(rows))
+        return
+    click.echo(_table(HISTORY_HEADER, history_rows(rows)))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("old_year", type=int)
+@click.argument("new_year", type=int)
+@click.option("--department", metavar="NAME", default=None, help="Only this department.")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@db_option
+@workspace_option
+@handle_errors
+def compare(old_year, new_year, department, as_json, db, workspace):
+    """Two fiscal years from the results store: per department and project, the change in total and grade.
+
+    Projects evaluated only in NEW_YEAR are 新增; only in OLD_YEAR, 本年未评价.
+    """
+    from .store.history import compare as read_compare
+    from .store.views import compare_counts, compare_header, compare_json, compare_rows
+
+    changes = read_compare(_store(workspace, db), workspace, old_year, new_year, department)
+    if as_json:
+        _print_json(compare_json(changes, old_year, new_year))
+        return
+    counts = compare_counts(changes)
+    click.echo(f"{old_year} → {new_year}：{len(changes)} 个项目，两年都评价 {counts['both']} 个"
+               f"（提高 {counts['up']} 个，降低 {counts['down']} 个），新增 {counts['new']} 个，"
+               f"本年未评价 {counts['dropped']} 个")
+    if changes:
+        click.echo(_table(compare_header(old_year, new_year), compare_rows(changes)))
+
+
+@cli.group(epilog=EXIT_CODES_HELP)
+def db():
+    """The results store: check it, upgrade its schema, export what it holds."""
+
+
+@db.command(name="check", epilog=EXIT_CODES_HELP)
+@db_option
+@workspace_option
+@handle_errors
+def db_check(db, workspace):
+    """Verify the store against its schema, its migrations and the hashes of its results."""
+    from .store.check import check
+
+    report = check(_store(workspace, db), workspace)
+    click.echo(f"results store {report.store}")
+    for line in report.lines:
+        click.echo(f"  ok: {line}")
+    for problem in report.problems:
+        click.echo(f"  problem: {problem}", err=True)
+    click.echo(f"db check: {'ok' if report.ok else f'{len(report.problems)} problem(s)'}")
+    sys.exit(EXIT_OK if report.ok else EXIT_USER)
+
+
+@db.command(name="upgrade", epilog=EXIT_CODES_HELP)
+@db_option
+@workspace_option
+@handle_errors
+def db_upgrade(db, workspace):
+    """Bring the store's schema to this evalrun's newest migration (a new store is created)."""
+    from .store.database import upgrade_store
+
+    before, after, where = upgrade_store(_store(workspace, db), workspace)
+    if before == after:
+        click.echo(f"results store {where}: schema revision {after}, nothing to do")
+    else:
+        click.echo(f"results store {where}: schema revision {before or '(new)'} → {after}")
+
+
+@db.command(name="export", epilog=EXIT_CODES_HELP)
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="CSV (UTF-8, opens in Excel) or Parquet (needs pyarrow: pip install 'evalrun[parquet]').")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the files [default: WORKSPACE/reports/out/db-export].")
+@click.option("--year", type=int, default=None, metavar="YEAR", help="Only this fiscal year's runs and results.")
+@db_option
+@workspace_option
+@handle_errors
+def db_export(fmt, output, year, db, workspace):
+    """Write the stored runs, results, indicator rows and findings, one file per table."""
+    from . import api
+
+    from .store.export import export
+
+    folder = output or workspace / "reports" / "out" / "db-export"
+    done = export(_store(workspace, db), workspace, folder, fmt, year)
+    for path in done.files:
+        click.echo(f"wrote {api.display(path, workspace)} ({done.rows[path.name]} rows)")
+
+
+# ---------------------------------------------------------------- the local web page (engine.web)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option("--ruleset", "ruleset", metavar="NAME", default=None,
+              help="The year the first page shows [default: the latest year that has projects].")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, metavar="N", help="Port [default: a free one].")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADDRESS",
+              help="Address to listen on; anything but this computer (127.0.0.1) is printed as a warning.")
+@click.option("--no-browser", is_flag=True, help="Print the address without opening a browser.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the page (zh: Chinese, en: English).")
+@db_option
+@click.option("--no-db", "no_db", is_flag=True, help="No results store: reviews cannot be recorded.")
+@workspace_option
+@handle_errors
+def serve(ruleset, port, host, no_browser, lang, db, no_db, workspace):
+    """A local web page for reviewers: the year's 汇总, each project's scores and traces, reviews, returned forms.
+
+    \b
+    evalrun serve                      this computer only, a free port, opens the browser
+    evalrun serve --ruleset 2025 --port 8800 --no-browser
+    """
+    from . import api
+
+    from .store import store_url
+    from .web.app import ServeOptions  # Starlette and uvicorn only when serving: `evalrun --help` stays quick
+    from .web.server import serve as run_server
+
+    if ruleset is not None:
+        api.ruleset_file(workspace, ruleset)  # a wrong name is a usage error now, not a page later
+    options = ServeOptions(workspace=workspace, ruleset=ruleset, host=host, port=port, open_browser=not no_browser,
+                           lang=lang, db=store_url(workspace, db, no_db))
+    run_server(options, echo=lambda line: click.echo(line), warn=lambda line: click.echo(line, err=True))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -78,7 +78,7 @@ def write_forms(options: ExportOptions, outcomes: Iterable) -> ExportResult:
         departments.setdefault(result.project.department, []).append(form_view(result, options.blank))
         outcome.projects += 1
     if departments:
-        with Staging(options.output_dir) as staging:
+        with Staging(options.output_dir, options.output or options.workspace, options.workspace, "the forms") as staging:
             for department, views in departments.items():
                 staging.write(Path(f"{safe_name(department)}.xlsx"), projects_workbook(views, locked=True))
             outcome.written = staging.commit()

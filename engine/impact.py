@@ -18,6 +18,7 @@ from .errors import EvalrunError
 from .inherit import item_name
 from .load import LDict, LList, load_file
 from .model import ProjectResult, Ruleset
+from .paths import guard_path
 from .resolve import build_project
 from .rulesets import build_resolved, display, resolve_data, resolve_variant_data, variant_departments, variant_file
 from .targets import format_number
@@ -174,7 +175,7 @@ def impact(workspace: Path, old_name: str, new_name: str, year: int | None = Non
             if department not in sides:
                 sides[department] = _sides(workspace, old_name, new_name, department)
             side = sides[department]
-            data = load_file(path, shown)
+            data = load_file(guard_path(workspace, path, "read"), shown)
             check_schema(data, "project", shown)
             item.department, item.project = str(data["department"]), str(data["project"])
             item.old = _score(side.old, data, shown)

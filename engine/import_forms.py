@@ -29,6 +29,8 @@ from .judge import choose
 from .import_merge import merge
 from .importer import SheetImport, read_sheet, sheet_year
 from .load import LDict, LList, decode, load_file, load_text
+from .ooxml import WORKBOOK_LIMITS, PackageDamaged, check_package
+from .paths import guard_path
 from .projectfile import NotEditable, edit, render
 from .resolve import build_project
 from .rulesets import RulesetCache, display
@@ -118,6 +120,7 @@ def open_workbook(path: Path, notices: list | None = None):
     if path.suffix.lower() not in (".xlsx", ".xlsm") and notices is not None:
         notices.append(FormError(f"this is an Excel 工作簿 (.xlsx) whose name ends in {path.suffix or 'nothing'}; "
                                  f"read as .xlsx (rename it {path.stem}.xlsx)", where))
+    check_unpacked_size(raw, where)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about features it drops (data validation, ...)
@@ -129,6 +132,18 @@ def open_workbook(path: Path, notices: list | None = None):
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds of exception for files it cannot read
         raise FormError("the file is damaged: it is a zip file holding an Excel workbook that cannot be read; "
                         "save it again from Excel or WPS as an Excel 工作簿 (.xlsx)", where) from None
+
+
+def check_unpacked_size(raw: bytes, where: CellSource) -> None:
+    """Refuse a workbook that would unpack past the limits of engine/ooxml.py (a zip bomb, ten million rows,
+    a merged range over a whole sheet) before openpyxl builds anything; values are then read, never
+    formulas evaluated (a formula cell gives the value Excel saved with it)."""
+    try:
+        check_package(raw, where.file, WORKBOOK_LIMITS, "workbook")
+    except PackageDamaged:
+        return  # openpyxl says it in its own words below
+    except EvalrunError as exc:
+        raise FormError(exc.message, where) from None
 
 
 def _zip_kind(names: set) -> str:
@@ -227,7 +242,7 @@ def import_workbook(options: ImportOptions) -> ImportResult:
             result.paths[sheet.sheet] = path
     writes = {s: p for s, p in result.plans.items() if p.text is not None and not _failed(result, s)}
     if writes and (result.ok or options.partial) and not options.dry_run:
-        with Staging(root) as staging:
+        with Staging(root, options.workspace, options.workspace, "the project files") as staging:
             for plan in writes.values():
                 content = plan.text.encode("utf-8")
                 staging.write(plan.path.relative_to(root), BOM + content if plan.bom else content)
@@ -265,8 +280,8 @@ def _projects_in(folder: Path):
     if not folder.is_dir():
         return
     for path in sorted(folder.glob("*.yaml")):
-        try:
-            loaded = load_file(path)
+        try:  # folder is <workspace>/projects/<year>/<department>: a link out of the workspace is not read
+            loaded = load_file(guard_path(folder.parents[2], path, "read"))
         except EvalrunError:
             continue
         name = loaded.get("project") if isinstance(loaded, dict) else None
@@ -287,7 +302,7 @@ def _ruleset(rules: RulesetCache | None, sheet: SheetImport, where: CellSource):
 def _update(options: ImportOptions, sheet: SheetImport, path: Path, shown: str, ruleset, where: CellSource):
     """The changes the sheet makes to the existing ``path``, and its text after them."""
     try:
-        raw = path.read_bytes()
+        raw = guard_path(options.workspace, path, "read").read_bytes()
         text = decode(raw, shown)
         data = load_text(text, shown)
     except OSError as exc:

@@ -37,6 +37,8 @@ REQUIRED = {
     ("grades",): ("grade", "min"),
     ("methods",): ("label", "kind"),
     ("methods", "*", "levels"): ("name", "from", "to"),
+    ("results_use", "by_grade"): ("advice",),
+    ("results_use", "rules"): ("name", "advice"),
 }
 
 

@@ -3,19 +3,50 @@
 The text is exactly ``json.dumps(payload, ensure_ascii=False, indent=2)`` of
 ``{"ruleset": ..., "projects": [...], "failures": [...]}``, but no list of
 every project is ever held: each project is written as soon as it is
-evaluated, by a small writer that gives json's indented text faster than
-json's own pure-Python indenting encoder (values it does not know go to
-json.dumps).
+evaluated. orjson writes each one (its 2-space indent is json's, and it
+escapes what json escapes), and its text is used when it reads back as the
+same value and cannot hold one of the floats orjson writes another way
+(below 1e-4); anything else (NaN, which orjson writes as null; text that is
+not valid UTF-8; numbers beyond 64 bits; tuples; keys that are not text)
+goes to a small writer that gives json's own text, faster than json's
+pure-Python indenting encoder (values it does not know go to json.dumps).
+tests/test_jsonstream.py compares them with json.dumps.
 """
 from __future__ import annotations
 
 import json
+import re
 from json.encoder import encode_basestring  # the C function where available
 from typing import Callable
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - a dependency; without it the writer below does it all
+    orjson = None
+
+# orjson writes 1e-05 as 0.00001 and 1e-07 as 1e-7; anything that looks like either, even inside
+# a text, sends the value to the writer below, which is always json's text.
+_NOT_JSONS = re.compile(rb"0\.0000|e-\d(?!\d)")
+_INDENT = orjson.OPT_INDENT_2 if orjson else 0
 
 
 def _dumps(value, depth: int) -> str:
     """``json.dumps(value, ensure_ascii=False, indent=2)``, shifted ``depth`` levels right."""
+    if orjson is not None:
+        try:
+            text = orjson.dumps(value, option=_INDENT)
+        except TypeError:  # orjson.JSONEncodeError: see above
+            pass
+        else:
+            if ((b"e-" not in text and b"0.0000" not in text) or _NOT_JSONS.search(text) is None) \
+                    and orjson.loads(text) == value:
+                text = text.decode("utf-8")
+                return text.replace("\n", "\n" + "  " * depth) if depth and "\n" in text else text
+    return _quick_dumps(value, depth)
+
+
+def _quick_dumps(value, depth: int) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=2)``, shifted ``depth`` levels right, without orjson."""
     out: list[str] = []
     try:
         _write(value, "\n" + "  " * depth, out)

@@ -3,12 +3,28 @@
 Built on PyYAML's safe loader (libyaml's C parser where installed). Mappings
 and lists come back as ``LDict``/``LList``: ordinary dicts and lists that
 also carry the ``Source`` of themselves, of each key and of each value.
+Duplicate keys, non-finite numbers, alias bombs, huge files, files that
+are not UTF-8, recursive aliases and control characters (raw, or written as
+an escape such as ``"\v"`` in a quoted text) are refused here with the file
+and line.
+
+Control characters: a value may hold a tab and line breaks, nothing else
+below U+0020 (no NUL, no vertical tab, the character Word's manual line
+break becomes when copied, no carriage return); they are refused rather than
+dropped, since XML (Word and Excel files) cannot hold them and silently
+changing a published text is worse than asking.
+
 Duplicate keys, non-finite numbers, alias bombs, huge files and files that
 are not UTF-8 are refused here with the file and line.
+
+A plain file is read in one pass over libyaml's events (engine.fastload),
+positions kept as numbers until a ``Source`` is asked for; anything else
+(anchors, tags, merge keys, a mistake) is read PyYAML's way, below.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -16,40 +32,180 @@ from typing import Any
 import yaml
 
 from .errors import EvalrunError, Source
-from .fastload import cached_resolve
+from .fastload import NotPlain, Shape, build, cached_resolve
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_VALUES = 50_000  # scalars, mappings and lists as written; real files hold a few thousand
 MAX_EXPANDED_NODES = 200_000  # the same, after aliases (*name) are expanded
 MAX_DEPTH = 64
-MAX_DIGITS = 15  # before the decimal point: 10^15 元 is beyond any budget
+# The range of every number in rules and data (targets and actual values too, engine/targets.py):
+# at most 15 digits before the decimal point (10^15 元 is beyond any budget) and 10 after it.
+MAX_DIGITS = 15
 MAX_PLACES = 10
+
+# Characters a value may not hold: C0 controls other than tab and line feed, and what XML cannot hold.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")
+# Characters YAML refuses in a file as written (raw): the same as libyaml's and PyYAML's readers.
+_UNREADABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CONTROL_NAMES = {0x00: "NUL", 0x09: "a tab", 0x0B: "a vertical tab, which is what Word's manual line break "
+                  "(Shift+Enter) becomes when copied", 0x0C: "a form feed (a page break copied from Word)",
+                  0x0D: "a carriage return", 0x1B: "an escape character", 0x7F: "a delete character",
+                  0xFFFE: "a non-character", 0xFFFF: "a non-character"}
+
+
+def describe_character(character: str) -> str:
+    """'U+000B (a vertical tab, ...)': a character a user cannot see, named."""
+    code = ord(character)
+    name = _CONTROL_NAMES.get(code) or ("a control character" if code < 0x20 or 0x7F <= code < 0xA0
+                                        else "a character XML cannot hold")
+    return f"U+{code:04X} ({name})"
+
+
+def control_character_error(character: str, where: Source) -> EvalrunError:
+    return EvalrunError(
+        f"this line holds the invisible character {describe_character(character)}; delete it, or write a "
+        "space or a line break instead (Word and Excel files cannot hold it)", where)
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _Lazy:
+    """An attribute made from the loader's plain positions (``_at``) when first read, then kept."""
+
+    def __init__(self, make):
+        self.make, self.name = make, make.__name__
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        at = obj.__dict__.get("_at")
+        if at is None:
+            raise AttributeError(self.name)
+        value = obj.__dict__[self.name] = self.make(obj, at)
+        return value
+
+
+class Places(MutableMapping):
+    """key -> Source, for the keys (or the values) of a mapping read from a file.
+
+    The loader keeps ``packed``: key -> (key line, key column, value line,
+    value column), 0-based; ``offset`` picks the key's (0) or the value's (2).
+    A Source is made when first asked for, so a file read and scored without
+    any message about it makes almost none.
+    """
+
+    __slots__ = ("file", "packed", "offset", "made", "owned")
+
+    def __init__(self, file: str, packed: dict, offset: int, made: dict | None = None, owned: bool = False):
+        self.file, self.packed, self.offset = file, packed, offset
+        self.made = {} if made is None else made
+        self.owned = owned  # False while ``packed`` is shared with the other Places of the mapping
+
+    def __getitem__(self, key) -> Source:
+        source = self.made.get(key)
+        if source is None:
+            place = self.packed[key]
+            source = self.made[key] = Source(self.file, place[self.offset] + 1, place[self.offset + 1] + 1)
+        return source
+
+    def get(self, key, default=None):
+        if key in self.packed:
+            return self[key]
+        return default
+
+    def __contains__(self, key) -> bool:
+        return key in self.packed
+
+    def __iter__(self):
+        return iter(self.packed)
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+    def _own(self) -> None:
+        if not self.owned:
+            self.packed, self.owned = dict(self.packed), True
+
+    def __setitem__(self, key, source: Source) -> None:
+        self._own()
+        self.packed[key] = None
+        self.made[key] = source
+
+    def __delitem__(self, key) -> None:
+        self._own()
+        del self.packed[key]
+        self.made.pop(key, None)
+
+    def __reduce__(self):
+        if not self.owned:  # every Source can be made again from ``packed``: pickled (cache, --jobs) without them
+            return (Places, (self.file, self.packed, self.offset))
+        return (Places, (self.file, self.packed, self.offset, self.made, self.owned))
+
+    def __repr__(self) -> str:
+        return f"Places({dict(self.items())!r})"
+
+
 class LDict(dict):
-    """A mapping read from a file; ``source`` is where it starts."""
+    """A mapping read from a file; ``source`` is where it starts.
+
+    The loader sets ``_at`` = (file, line, column, places), 0-based, with
+    places as in ``Places``; ``source``, ``key_sources`` and
+    ``value_sources`` are made from it when first read (or set outright).
+    """
 
     source: Source
-    key_sources: dict
-    value_sources: dict
+    key_sources: MutableMapping
+    value_sources: MutableMapping
     problems: list  # set on a merged ruleset: what could not be merged (engine.rulesets)
 
+    @_Lazy
+    def source(self, at) -> Source:
+        return Source(at[0], at[1] + 1, at[2] + 1)
+
+    @_Lazy
+    def key_sources(self, at) -> Places:
+        return Places(at[0], at[3], 0)
+
+    @_Lazy
+    def value_sources(self, at) -> Places:
+        return Places(at[0], at[3], 2)
+
     def source_of(self, key) -> Source:
-        return self.value_sources.get(key, self.source)
+        found = self.value_sources.get(key)
+        return self.source if found is None else found
 
     def key_source(self, key) -> Source:
-        return self.key_sources.get(key, self.source)
+        found = self.key_sources.get(key)
+        return self.source if found is None else found
 
 
 class LList(list):
-    """A list read from a file; ``item_sources[i]`` is where item i starts."""
+    """A list read from a file; ``item_sources[i]`` is where item i starts.
+
+    The loader sets ``_at`` = (file, line, column, [(line, column) of each
+    item]), 0-based; ``source`` and ``item_sources`` are made from it when
+    first read (or set outright).
+    """
 
     source: Source
     item_sources: list
 
+    @_Lazy
+    def source(self, at) -> Source:
+        return Source(at[0], at[1] + 1, at[2] + 1)
+
+    @_Lazy
+    def item_sources(self, at) -> list:
+        return [Source(at[0], line + 1, column + 1) for line, column in at[3]]
+
     def source_of(self, index: int) -> Source:
+        made = self.__dict__
+        if "item_sources" not in made and "_at" in made:
+            at = made["_at"]
+            if isinstance(index, int) and 0 <= index < len(at[3]):
+                line, column = at[3][index]
+                return Source(at[0], line + 1, column + 1)
+            return self.source
         if 0 <= index < len(self.item_sources):
             return self.item_sources[index]
         return self.source
@@ -83,12 +239,6 @@ class _PositionLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     resolve = cached_resolve(_BaseLoader.resolve)
 
     def construct_document(self, node):
-        from .fastload import NotPlain, construct
-
-        try:  # a plain document, quickly; anything else as below
-            return construct(self, node, LDict, LList, MAX_DEPTH, MAX_EXPANDED_NODES)
-        except NotPlain:
-            pass
         _check_expansion(node, self.filename)
         return super().construct_document(node)
 
@@ -162,6 +312,8 @@ def _bounded(value: Decimal, node: yaml.ScalarNode, where: Source) -> Decimal:
             f"`{_short(node.value)}` is too large; numbers have at most {MAX_DIGITS} digits before the decimal point", where)
     if value.as_tuple().exponent < -MAX_PLACES:
         raise EvalrunError(f"`{_short(node.value)}` has more than {MAX_PLACES} decimal places", where)
+    if not value and value.as_tuple().exponent > 0:
+        return Decimal(0)  # 0.0e+500 is a plain 0
     return value
 
 
@@ -174,12 +326,22 @@ def _construct_text(loader: _PositionLoader, node: yaml.ScalarNode):
     return str(loader.construct_scalar(node))
 
 
+def _construct_str(loader: _PositionLoader, node: yaml.ScalarNode):
+    """Text, refusing the control characters an escape (``"\\v"``, ``"\\0"``) can write."""
+    value = loader.construct_scalar(node)
+    bad = CONTROL_CHARACTERS.search(value)
+    if bad:
+        raise control_character_error(bad.group(), _source(loader.filename, node, ()))
+    return value
+
+
 _PositionLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _PositionLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _PositionLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 _PositionLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _PositionLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
 _PositionLoader.add_constructor("tag:yaml.org,2002:binary", _construct_text)
+_PositionLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 
 
 def _check_expansion(root: yaml.Node, filename: str) -> None:
@@ -273,43 +435,82 @@ def _check_shape(text: str, filename: str) -> None:
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise EvalrunError(
-                    f"the document nests deeper than {MAX_DEPTH} levels; a ruleset or project file needs only a few",
-                    Source(filename, event.start_mark.line + 1, event.start_mark.column + 1),
-                )
+                raise _shape_error(Shape("depth", event.start_mark), filename)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
         if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             count += 1
             if count > MAX_VALUES:
-                raise EvalrunError(
-                    f"the file holds more than {MAX_VALUES:,} values; a ruleset or project file needs "
-                    "far fewer: split it", Source(filename, event.start_mark.line + 1),
-                )
+                raise _shape_error(Shape("values", event.start_mark), filename)
+
+
+def _shape_error(shape: Shape, filename: str) -> EvalrunError:
+    mark = shape.mark
+    if shape.kind == "depth":
+        return EvalrunError(
+            f"the document nests deeper than {MAX_DEPTH} levels; a ruleset or project file needs only a few",
+            Source(filename, mark.line + 1, mark.column + 1),
+        )
+    return EvalrunError(
+        f"the file holds more than {MAX_VALUES:,} values; a ruleset or project file needs "
+        "far fewer: split it", Source(filename, mark.line + 1),
+    )
+
+
+_quick_loader: list = []  # one loader whose resolver and scalar constructors the quick path uses
+
+
+def _check_characters(text: str, filename: str) -> None:
+    """A character YAML refuses as written (a raw control character): one line, with its line and column."""
+    bad = _UNREADABLE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise control_character_error(bad.group(), Source(filename, line, column))
 
 
 def load_text(text: str, filename: str) -> Any:
     """Parse YAML text; errors carry filename and line."""
-    loader = _PositionLoader(text)
-    loader.filename = filename
+    if not _quick_loader:
+        _quick_loader.append(_PositionLoader(""))
+    loader = None
     try:
+        try:  # nearly every file: one pass, limits checked as it goes
+            return build(text, filename, LDict, LList, _quick_loader[0], MAX_DEPTH, MAX_VALUES)
+        except NotPlain:
+            pass
+        except Shape as shape:
+            raise _shape_error(shape, filename) from None
         _check_shape(text, filename)
+        loader = _PositionLoader(text)
+        loader.filename = filename
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, filename, text) from None
+    except yaml.reader.ReaderError as exc:  # a raw control character: found again here, for its line and column
+        _check_characters(text, filename)
+        raise EvalrunError(f"cannot read YAML: the character {describe_character(chr(exc.character))} "
+                           "is not allowed", Source(filename)) from None
     except yaml.YAMLError as exc:
-        raise EvalrunError(f"cannot read YAML: {exc}", Source(filename)) from None
+        message = " ".join(str(exc).split())
+        raise EvalrunError(f"cannot read YAML: {message}", Source(filename)) from None
     except RecursionError:
         raise EvalrunError(
             "the document nests too deeply to read", Source(filename)
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_file(path: Path, display_name: str | None = None) -> Any:
     """Read one YAML file into LDict/LList/scalars, refusing what is unsafe."""
     name = display_name or str(path)
+    return load_bytes(read_file(path, name), name)
+
+
+def read_file(path: Path, name: str) -> bytes:
+    """The bytes of a YAML file, refusing one larger than the limit."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -324,6 +525,11 @@ def load_file(path: Path, display_name: str | None = None) -> Any:
         raw = handle.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
         raise EvalrunError(f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB", Source(name))
+    return raw
+
+
+def load_bytes(raw: bytes, name: str) -> Any:
+    """A YAML file's bytes (from ``read_file``) into LDict/LList/scalars."""
     text = decode(raw, name)
     data = load_text(text, name)
     if data is None:
@@ -377,10 +583,19 @@ def _char_at(text: str, mark) -> str:
 def _yaml_error(exc: yaml.MarkedYAMLError, filename: str, text: str = "") -> EvalrunError:
     problem = exc.problem or "cannot read YAML"
     mark = exc.problem_mark or exc.context_mark
-    tab = _tab_column(text, exc.problem_mark)
+    recursive = "recursive" in problem  # PyYAML's "unconstructable recursive node": no tab problem
+    tab = 0 if recursive else _tab_column(text, exc.problem_mark)
     if tab:  # PyYAML words a tab in the indentation in several ways, some of them misleading
         return EvalrunError(_TAB, Source(filename, exc.problem_mark.line + 1, tab))
-    if "'\\t'" in problem or "\\t" in problem or "tab" in problem.lower() or _char_at(text, exc.problem_mark) == "\t":
+    if recursive:
+        anchor = _anchor_at(text, mark)
+        message = (f"the alias `*{anchor}` is used inside the value its anchor `&{anchor}` names, so the value would "
+                   "contain itself without end (a recursive alias); an alias may only repeat a value written "
+                   "before it, outside it") if anchor else (
+                   "an alias (*name) is used inside the value its anchor (&name) names, so the value would contain "
+                   "itself without end (a recursive alias); an alias may only repeat a value written before it")
+    elif ("'\\t'" in problem or "\\t" in problem or "tab character" in problem.lower()
+          or _char_at(text, exc.problem_mark) == "\t"):
         message = _TAB
     elif "cannot start any token" in problem and _char_at(text, exc.problem_mark) in ("@", "`", "%"):
         message = (f"YAML syntax error: a value cannot start with `{_char_at(text, exc.problem_mark)}`; "
@@ -401,4 +616,15 @@ def _yaml_error(exc: yaml.MarkedYAMLError, filename: str, text: str = "") -> Eva
                 message += f" ({exc.context})"
     line = mark.line + 1 if mark else 0
     column = mark.column + 1 if mark else 0
-    return EvalrunError(message, Source(filename, line, column))
+    return EvalrunError(" ".join(message.split()), Source(filename, line, column))
+
+
+def _anchor_at(text: str, mark) -> str:
+    """The anchor name written at ``mark`` (`&name`), if any."""
+    if not mark or not text:
+        return ""
+    lines = text.splitlines()
+    if mark.line >= len(lines):
+        return ""
+    found = re.match(r"&([^\s,\[\]{}]+)", lines[mark.line][mark.column:])
+    return found.group(1) if found else ""

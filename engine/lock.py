@@ -4,6 +4,11 @@ The lock is an OS lock (``flock`` on POSIX, ``msvcrt.locking`` on Windows)
 on ``<output>/.evalrun.lock``. The OS drops it when the process ends, even
 when killed, so a lock left by a crashed run is simply taken over; the file
 itself only tells a waiting user who holds it.
+
+The lock file is opened without following a link (``O_NOFOLLOW``), inside
+a folder the workspace guard has checked: a lock that is a link is refused
+with a message naming it, and the file it points to is never touched. A
+disk too full to record the holder is an error, and leaves no lock file.
 """
 from __future__ import annotations
 
@@ -14,8 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import WorkspaceBusy
-from .write import cannot_write
+from .errors import EvalrunError, Source, WorkspaceBusy
+from .paths import O_NOFOLLOW, cannot_write, guard_dir, guard_path
 
 LOCK_NAME = ".evalrun.lock"
 
@@ -52,29 +57,56 @@ else:
 class RunLock:
     """``with RunLock(folder):`` holds the folder's lock or raises WorkspaceBusy."""
 
-    def __init__(self, folder: Path, shown: str | None = None):
-        self.path = folder / LOCK_NAME
+    def __init__(self, folder: Path, shown: str | None = None, root: Path | None = None,
+                 label: str = "the workspace"):
+        self.folder = folder
+        self.root = root if root is not None else folder  # no link on the way may leave it
+        self.label = label
         self.shown = shown or str(folder)
+        self.path = folder / LOCK_NAME
         self._fd: int | None = None
 
     def __enter__(self) -> "RunLock":
+        try:
+            self.path = guard_dir(self.root, self.folder, "write", self.label) / LOCK_NAME
+        except OSError as exc:
+            raise cannot_write(self.shown, exc) from None
+        guard_path(self.root, self.path, "write", self.label)  # a link leaving the workspace: named with its target
         for _ in range(10):  # retries only when another run removed the file under us
+            if os.path.islink(self.path):  # O_NOFOLLOW refuses it too, where the system has it
+                raise self._link_error()
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | O_NOFOLLOW, 0o644)
             except OSError as exc:
+                if os.path.islink(self.path):
+                    raise self._link_error() from None
                 raise cannot_write(self.shown, exc) from None
             if not _try_lock(fd):
                 holder = _read(fd)
                 os.close(fd)
                 raise WorkspaceBusy(self._busy_message(holder))
             if _same_file(fd, self.path):
+                try:
+                    _write(fd, _holder())
+                except OSError as exc:  # a full disk: no lock file is left behind
+                    _remove(self.path)
+                    _unlock(fd)
+                    os.close(fd)
+                    raise cannot_write(self.shown, exc) from None
                 self._fd = fd
-                _write(fd, _holder())
                 return self
             _unlock(fd)
             os.close(fd)
         raise WorkspaceBusy(self._busy_message({}))
+
+    def _link_error(self) -> EvalrunError:
+        try:
+            target = os.readlink(self.path)
+        except OSError:
+            target = "?"
+        return EvalrunError(
+            f"the run lock {LOCK_NAME} is a link (to {target}); evalrun never writes through a link: "
+            "remove the link and run again", Source(f"{self.shown}/{LOCK_NAME}"))
 
     def __exit__(self, *exc) -> None:
         fd, self._fd = self._fd, None
@@ -120,7 +152,7 @@ def _read(fd: int) -> dict:
 
 def _same_file(fd: int, path: Path) -> bool:
     try:
-        here, there = os.fstat(fd), os.stat(path)
+        here, there = os.fstat(fd), os.lstat(path)
     except OSError:
         return False
     return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)

@@ -179,6 +179,7 @@ class Ruleset:
     variant: str = ""  # the department whose overrides this is, if any
     blocks: tuple = ()
     review: ReviewRules = ReviewRules()
+    results_use: object = None  # engine.advice.ResultsUse: 评价结果应用, when the ruleset has the section
 
     def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -400,6 +401,7 @@ class ProjectResult:
     max_total: Decimal
     grade: str
     findings: tuple = ()
+    previous: object = None  # the previous year's result from the results store (engine.store.history), if any
 
     @property
     def all_rows(self) -> tuple:

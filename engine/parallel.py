@@ -71,9 +71,11 @@ def _parent_object(department: str, part: str):
 def _start(options, sha256: str, full: bool, view) -> None:
     from .rulesets import RulesetCache
 
+    from .api import parse_cache
+
     rulesets = RulesetCache(options.workspace, options.ruleset)
     _worker.update(options=options, rulesets=rulesets, used={"": rulesets.base},
-                   changed=rulesets.base.sha256 != sha256, full=full, view=view)
+                   changed=rulesets.base.sha256 != sha256, full=full, view=view, cache=parse_cache(options))
 
 
 def _ruleset_for(department: str):
@@ -86,7 +88,7 @@ def _ruleset_for(department: str):
 
 
 def _work(paths: list, render: bool) -> bytes:
-    from .api import ProjectSummary, _selected, evaluate, load_project, render_outputs
+    from .api import ProjectSummary, _selected, evaluate, load_project, render_outputs, shown_in_run, with_previous
 
     options = _worker["options"]
     if _worker["changed"]:
@@ -95,11 +97,12 @@ def _work(paths: list, render: bool) -> bytes:
     for path in paths:
         try:
             ruleset = _ruleset_for(path.parent.name)
-            project = load_project(path, ruleset, options.workspace)
+            shown = shown_in_run(path, options.workspace, _worker.setdefault("folders", {}))
+            project = load_project(path, ruleset, options.workspace, _worker["cache"], shown)
             if not _selected(path, project, options.projects):
                 items.append(_SKIP)
                 continue
-            result = evaluate(ruleset, project)
+            result = with_previous(options, evaluate(ruleset, project))  # the year before, from the store
         except EvalrunError as exc:
             if options.projects and path.stem not in options.projects:
                 items.append(_SKIP)
@@ -110,8 +113,10 @@ def _work(paths: list, render: bool) -> bytes:
         if render:  # a project with an error finding is not written
             rendered = [] if result.has_errors else render_outputs(options, path, result)
         view = _worker["view"]
-        items.append((path, result if _worker["full"] else ProjectSummary.of(result), rendered,
+        items.append((path, result if _worker["full"] else ProjectSummary.of(result, options), rendered,
                       view(result) if view else None))
+    if _worker["cache"] is not None:
+        _worker["cache"].close()  # what this chunk added, committed
     buffer = io.BytesIO()
     _Pickler(buffer, _shared(_worker["used"])).dump(items)
     return buffer.getvalue()

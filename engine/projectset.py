@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .errors import EvalrunError, EvalrunErrors, Source, raise_all
 from .load import MAX_FILE_BYTES, LDict, load_file
+from .paths import guard_path
 from .rulesets import display
 from .write import safe_name
 
@@ -47,8 +48,8 @@ _TOP_KEY = re.compile(r"^(project|department)[ \t]*:[ \t]*(.*?)[ \t\r]*$", re.M)
 def _identity(path: Path, workspace: Path) -> tuple | None:
     """((department, project), line of `project:`) as the file says, read quickly; None if it cannot tell."""
     try:
-        text = path.read_bytes()[:MAX_FILE_BYTES].decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        text = guard_path(workspace, path, "read").read_bytes()[:MAX_FILE_BYTES].decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError, EvalrunError):  # a link out of the workspace is refused when loaded
         return None
     found: dict = {}
     for match in _TOP_KEY.finditer(text):
@@ -70,7 +71,7 @@ def _identity(path: Path, workspace: Path) -> tuple | None:
 def _identity_loaded(path: Path, workspace: Path) -> tuple | None:
     """As _identity, for a file written in an unusual way (flow style, block text): by loading it."""
     try:
-        data = load_file(path, display(path, workspace))
+        data = load_file(guard_path(workspace, path, "read"), display(path, workspace))
     except EvalrunError:
         return None
     if not isinstance(data, LDict) or not all(isinstance(data.get(k), str) for k in ("department", "project")):

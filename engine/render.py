@@ -5,10 +5,16 @@ Templates are looked up first in the department's folder
 ``reports/templates/``, then among the defaults shipped with evalrun. A
 typo in a template is an error with the template's name and line; text in
 the data is only ever inserted, never run as a template.
+
+Template folders and files (``{% include %}`` too) are read through the
+workspace guard: a link leading out of the workspace is refused. They are
+looked up by their real, absolute paths, so that an error names the same
+file and line whether the workspace was given as a relative or an absolute
+path. Templates run in engine/sandbox.py's bounded sandbox.
 """
 from __future__ import annotations
 
-import re
+import os
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -16,12 +22,13 @@ from pathlib import Path
 import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
-from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import EvalrunError, Source
 from .load import decode
 from .model import ProjectResult
+from .paths import LinkOutside, guard_path
 from .resources import data_dir
+from .sandbox import MAX_TEMPLATE_BYTES, BoundedSandbox, Bounds, budget
 from .targets import format_number
 from .view import report_view
 from .write import safe_name
@@ -41,67 +48,73 @@ def cell(value) -> str:
     return number(value).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
 
 
-MAX_VALUE_LENGTH = 1_000_000  # characters or items one `*` may build
-MAX_POWER = 100
-_FORMAT_WIDTH = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
-
-
-class _BoundedSandbox(SandboxedEnvironment):
-    """Jinja's sandbox, plus bounds on `*`, `**` and `%`, so a template cannot build a huge value."""
-
-    intercepted_binops = frozenset({"*", "**", "%"})
-
-    def call_binop(self, context, operator, left, right):
-        _check_binop(operator, left, right)
-        return super().call_binop(context, operator, left, right)
-
-
-def _check_binop(operator: str, left, right) -> None:
-    numbers = (int, float, Decimal)
-    if operator == "**" and isinstance(right, numbers) and abs(right) > MAX_POWER:
-        raise SecurityError(f"a power above {MAX_POWER} ({left} ** {right})")
-    if operator == "*":
-        for seq, times in ((left, right), (right, left)):
-            if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_VALUE_LENGTH:
-                raise SecurityError(f"repeating a value {times} times (at most {MAX_VALUE_LENGTH:,} long)")
-    if operator == "%" and isinstance(left, str):
-        for match in _FORMAT_WIDTH.finditer(left):
-            if any(part == "*" or (part and int(part) > 1000) for part in match.groups()):
-                raise SecurityError("a `%` format with a width above 1000")
-
-
 class _Loader(jinja2.FileSystemLoader):
-    """Reads templates as UTF-8 and says so, with the file, when one is not."""
+    """Reads templates as UTF-8, through the workspace guard, refusing files over MAX_TEMPLATE_BYTES.
+
+    ``roots`` pairs each folder with the folder no link may lead out of
+    (the workspace; None for the templates that ship with evalrun).
+    """
+
+    def __init__(self, roots: list[tuple[str, str | None]]):
+        super().__init__([folder for folder, _ in roots], encoding="utf-8")
+        self.roots = roots
 
     def get_source(self, environment, template):
-        try:
-            return super().get_source(environment, template)
-        except UnicodeDecodeError:
-            for folder in self.searchpath:
-                path = Path(folder, *split_template_path(template))
-                if path.is_file():
-                    decode(path.read_bytes(), str(path))  # raises with line and a GBK hint
-            raise
+        pieces = split_template_path(template)
+        for folder, root in self.roots:
+            path = os.path.join(folder, *pieces)
+            if not os.path.lexists(path):
+                continue
+            real = guard_path(Path(root), Path(path), "read") if root else Path(path)
+            if not real.is_file():
+                continue
+            size = real.stat().st_size
+            if size > MAX_TEMPLATE_BYTES:
+                raise EvalrunError(f"the template is {size / 1024 / 1024:.1f} MB; templates of at most "
+                                   f"{MAX_TEMPLATE_BYTES // 1024 // 1024} MB are read", Source(path))
+            raw = real.read_bytes()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                decode(raw, path)  # raises with the line and a GBK hint
+                raise
+            mtime = os.path.getmtime(real)
+            return text, str(real), lambda: os.path.exists(real) and os.path.getmtime(real) == mtime
+        raise jinja2.TemplateNotFound(template)
 
 
 def template_dirs(workspace: Path, department: str | None) -> list[Path]:
-    dirs = []
+    """The template folders to look in, first to last, as real absolute paths.
+
+    A folder in the workspace that is a link leading out of it is refused (LinkOutside).
+    """
+    return [Path(folder) for folder, _ in template_roots(workspace, department)]
+
+
+def template_roots(workspace: Path, department: str | None) -> list[tuple[str, str | None]]:
     local = workspace / "reports" / "templates"
-    if department and safe_name(department) == department:  # a plain folder name, never a path
-        dirs.append(local / department)
-    dirs += [local, data_dir("templates")]
-    return [d for d in dirs if d.is_dir()]
+    candidates = [local / department] if department and safe_name(department) == department else []
+    roots = []
+    for folder in candidates + [local]:  # a department's folder is a plain name, never a path
+        if folder.is_dir() or folder.is_symlink():
+            real = guard_path(workspace, folder, "read")
+            if real.is_dir():
+                roots.append((str(real), str(Path(os.path.realpath(workspace)))))
+    shipped = data_dir("templates")
+    if shipped.is_dir():
+        roots.append((str(shipped.resolve()), None))
+    return roots
 
 
-def environment(workspace: Path, department: str | None) -> SandboxedEnvironment:
+def environment(workspace: Path, department: str | None) -> BoundedSandbox:
     """The environment for these template folders; made once, so each template is compiled once."""
-    return _environment(tuple(str(d) for d in template_dirs(workspace, department)))
+    return _environment(tuple(template_roots(workspace, department)))
 
 
 @lru_cache(maxsize=64)
-def _environment(dirs: tuple) -> SandboxedEnvironment:
-    env = _BoundedSandbox(
-        loader=_Loader(list(dirs), encoding="utf-8"),
+def _environment(roots: tuple) -> BoundedSandbox:
+    env = BoundedSandbox(
+        loader=_Loader(list(roots)),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2"), default_for_string=False),
@@ -120,12 +133,16 @@ def render_template(workspace: Path, name: str, result: ProjectResult, extra: di
     return render_context(workspace, name, context, result.project.department)
 
 
-def render_context(workspace: Path, name: str, context: dict, department: str | None = None) -> str:
-    """Render the template ``name`` (the department's own first) with a plain context."""
+def render_context(workspace: Path, name: str, context: dict, department: str | None = None,
+                   bounds: Bounds | None = None) -> str:
+    """Render the template ``name`` (the department's own first) with a plain context, within ``bounds``."""
     env = environment(workspace, department)
     try:
-        return env.get_template(name).render(context)
-    except EvalrunError as exc:  # a template file that is not UTF-8
+        with budget(bounds):
+            return env.get_template(name).render(context)
+    except LinkOutside:
+        raise
+    except EvalrunError as exc:  # a template file that is not UTF-8, or too large
         raise EvalrunError(exc.message, Source(_shown(exc.source.file, workspace), exc.source.line)) from None
     except jinja2.TemplateSyntaxError as exc:
         where = Source(_shown(exc.filename, workspace) if exc.filename else name, exc.lineno)
@@ -145,7 +162,8 @@ def render_context(workspace: Path, name: str, context: dict, department: str | 
     except RecursionError as exc:
         raise EvalrunError("the template calls itself without end (a macro or include that never stops)",
                            _place(exc, workspace, department, name)) from None
-    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, MemoryError) as exc:
+    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, MemoryError,
+            UnicodeError) as exc:
         place = _place(exc, workspace, department, name)
         if not place.line:  # not raised inside a template: a bug, for the CLI to report as one
             raise

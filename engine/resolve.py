@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, Mapping
 
+from .advice import build_results_use
 from .errors import EvalrunError, Source, did_you_mean, raise_all
 from .formulas import compile_formula
-from .load import LDict, LList
+from .load import LDict, LList, Places
 from .model import (
     Block, Budget, BudgetRule, DecisionTable, Deduction, Goal, GradeBand, Group, Indicator, Level, Method,
     Project, ReviewRules, Rounding, Ruleset, SpendingLine, SubItem, TableRow, TargetRules, FundPart,
@@ -43,6 +44,15 @@ def _src(node: Any, key: Any = None) -> Source:
     if key is not None and isinstance(node, (LDict, LList)):
         return node.source_of(key)
     return getattr(node, "source", Source())
+
+
+def _sources(node: LDict) -> Mapping:
+    """Where each value of ``node`` was read; the loader's own map when it holds every key (its
+    Sources are made only when a message asks for one)."""
+    sources = node.value_sources
+    if isinstance(sources, Places) and len(sources) == len(node):
+        return sources
+    return {k: node.source_of(k) for k in node}
 
 
 def plain(data: Any) -> Any:
@@ -200,6 +210,7 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
                 data["method_for"].source,
             ))
 
+    results_use = attempt(build_results_use, data["results_use"], grades or ()) if "results_use" in data else None
     raise_all(errors)
     checks = dict(DEFAULT_CHECKS)
     checks.update(data.get("checks", {}))
@@ -209,7 +220,7 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
         rounding=Rounding(int(data["rounding"]["places"]), data["rounding"]["mode"]),
         grades=grades, budget=budget, groups=tuple(groups), methods=methods,
         method_for=method_for, targets=targets, not_applicable=data["not_applicable"],
-        checks=checks, source=data.source, blocks=tuple(blocks), review=review,
+        checks=checks, source=data.source, blocks=tuple(blocks), review=review, results_use=results_use,
     )
 
 
@@ -456,7 +467,7 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bo
         current_appropriation=_part_initial(budget_data.get("current_appropriation")),
         carried_over=_part_initial(budget_data.get("carried_over")), other=_part_initial(budget_data.get("other")),
         parts=tuple(_fund_part(budget_data, key, label) for key, label in FUND_PARTS.items() if key in budget_data),
-        sources={k: budget_data.source_of(k) for k in budget_data}, source=budget_data.source,
+        sources=_sources(budget_data), source=budget_data.source,
         explanation=budget_data.get("explanation", ""), reported_score=_opt(budget_data.get("reported_score")),
         reported_rate=_percent_written(budget_data.get("reported_rate")),
     )
@@ -626,5 +637,5 @@ def _build_indicator(spec: LDict, where: Source, ruleset: Ruleset) -> Indicator:
         weight=_dec(spec.get("weight", 0)), target=target, actual=actual, applicable=applicable,
         note=spec.get("note", ""), method=method, level=spec.get("level"),
         reported_score=_opt(spec.get("reported_score")), explanation=spec.get("explanation", ""),
-        sources={k: spec.source_of(k) for k in spec}, source=where,
+        sources=_sources(spec), source=where,
     )

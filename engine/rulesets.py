@@ -16,6 +16,7 @@ from .errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
 from .inherit import merge
 from .load import LDict, decode, load_file
 from .model import Ruleset
+from .paths import guard_path, write_file
 from .resolve import build_ruleset, ruleset_errors
 from .validate import check_schema, schema_errors
 
@@ -52,7 +53,7 @@ def ruleset_file(workspace: Path, name: str) -> Path:
 
 def _read(workspace: Path, path: Path) -> LDict:
     shown = display(path, workspace)
-    data = load_file(path, shown)
+    data = load_file(guard_path(workspace, path, "read"), shown)
     if not isinstance(data, dict):
         check_schema(data, "ruleset", shown)  # raises the "expected a mapping" error
     return data
@@ -161,9 +162,11 @@ def load_ruleset(workspace: Path, name: str) -> Ruleset:
 
 def variant_file(workspace: Path, name: str, department: str) -> Path | None:
     folder = workspace / "rulesets" / name / "departments"
+    if not department or department in (".", "..") or any(c in department for c in "/\\\0"):  # a name, not a path
+        return None
     path = folder / f"{department}.yaml"
-    if department and path.is_file() and path.resolve().parent == folder.resolve():
-        return path
+    if path.is_file() or path.is_symlink():
+        return path  # read through the workspace guard: a link out of the workspace is refused, not skipped
     return None
 
 
@@ -293,16 +296,16 @@ def new_ruleset(workspace: Path, name: str, parent_name: str) -> Path:
         f"fiscal_year: {year}\n"
         f"version: \"{year}.1\"\n"
     )
-    path.parent.mkdir(parents=True, exist_ok=False)
-    _write(path, text)
+    if path.parent.exists():
+        raise UsageError(f"rulesets/{name} already exists; choose another name")
+    _write(workspace, path, text)
     load_ruleset(workspace, name)  # the new file must resolve
     return path
 
 
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+def _write(workspace: Path, path: Path, text: str) -> None:
+    """Written whole, through the workspace guard (never through a link; a full disk is one clear error)."""
+    write_file(workspace, path, text)
 
 
 def carry_variants(workspace: Path, name: str, parent_name: str) -> list[tuple[Path, str]]:
@@ -316,7 +319,7 @@ def carry_variants(workspace: Path, name: str, parent_name: str) -> list[tuple[P
     written = []
     for department in variant_departments(workspace, parent_name):
         source = variant_file(workspace, parent_name, department)
-        text = decode(source.read_bytes(), display(source, workspace))
+        text = decode(guard_path(workspace, source, "read").read_bytes(), display(source, workspace))
         note = ""
         pattern = re.compile(rf"^extends:[ \t]*([\"']?){re.escape(parent_name)}\1[ \t]*(#.*)?$", re.M)
         if pattern.search(text):
@@ -327,8 +330,7 @@ def carry_variants(workspace: Path, name: str, parent_name: str) -> list[tuple[P
                   f"# {department}'s own differences, laid over the {name} ruleset as they were over {parent_name}'s.\n"
                   f"# `evalrun diff {parent_name} {name}` compares the two.\n")
         target = workspace / "rulesets" / name / "departments" / source.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _write(target, header + text)
+        _write(workspace, target, header + text)
         load_variant(workspace, name, department)  # the copy must resolve
         written.append((target, note))
     return written

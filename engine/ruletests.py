@@ -7,6 +7,8 @@ raise. ``evalrun test`` and pytest both run them through ``run_cases``.
 """
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +18,7 @@ from .errors import EvalrunError, Source
 from .inherit import merge
 from .load import LDict, load_file
 from .model import ProjectResult
+from .paths import guard_path
 from .resolve import build_project
 from .rulesets import RulesetCache, derive, display
 from .targets import format_number
@@ -50,11 +53,11 @@ def _project_data(case: LDict, workspace: Path, rulesets: RulesetCache, shown: s
     where = case.source
     if "project_file" in case:
         relative = str(case["project_file"])
-        path = (workspace / relative).resolve()
-        if not path.is_relative_to(workspace.resolve()) or not path.is_file():
+        path = workspace / relative
+        if not Path(os.path.abspath(path)).is_relative_to(os.path.abspath(workspace)) or not path.is_file():
             raise EvalrunError(f"project_file `{relative}` is not a file of the workspace", case.source_of("project_file"))
         file_shown = display(path, workspace)
-        return load_file(path, file_shown), file_shown
+        return load_file(guard_path(workspace, path, "read"), file_shown), file_shown
     data = merge(_default_project(rulesets.base.fiscal_year, where), case["project"])
     return data, shown
 
@@ -126,7 +129,7 @@ def run_cases(workspace: Path, ruleset_name: str) -> list[CaseResult]:
     results = []
     for path in case_files(workspace, ruleset_name):
         shown = display(path, workspace)
-        data = load_file(path, shown)
+        data = load_file(guard_path(workspace, path, "read"), shown)
         check_schema(data, "ruletest", shown)
         file_rulesets = _Fixed(derive(workspace, ruleset_name, data["ruleset"], shown)) if "ruleset" in data else rulesets
         for case in data["cases"]:

@@ -52,7 +52,7 @@ class YearSummary:
                 "department": path.parent.name, "project": path.stem, "file": path.name, "link": None,
                 "initial": None, "executed": None, "rate": None, "rate_text": "", "total": None, "grade": FAILED,
                 "findings": [str(e) for e in errors], "failed": True,
-                "budget": None, "budget_basis": "", "amounts": None, "rate_formula": None,
+                "budget": None, "budget_basis": "", "amounts": None, "rate_formula": None, **_store_columns(None),
             })
             return
         view = report_view(outcome)
@@ -101,6 +101,12 @@ class YearSummary:
             "rate_note": _rate_note(bases, evaluated),
             "sections": sections,
             "grand_total": _subtotal("合计", rows, ruleset) if len(sections) > 1 else None,
+            "has_previous": any(r["previous_total"] is not None for r in rows),
+            "previous_year": ruleset.fiscal_year - 1,
+            "has_advice": any(r["advice"] for r in rows),
+            "advice_title": next((r["advice_title"] for r in rows if r["advice_title"]), "评价结果应用"),
+            "advice_counts": [{"advice": a, "count": sum(1 for r in evaluated if r["advice"] == a)}
+                              for a in dict.fromkeys(r["advice"] for r in evaluated if r["advice"])],
         }
 
 
@@ -119,6 +125,21 @@ def _row(result: ProjectResult, view: dict, link: str | None) -> dict:
         "total": result.total, "grade": result.grade, "findings": findings, "failed": False,
         "budget": basis.amount(amounts) if basis else None, "budget_basis": basis.label if basis else "",
         "amounts": amounts, "rate_formula": result.ruleset.budget.rate,
+        **_store_columns(view),
+    }
+
+
+def _store_columns(view: dict | None) -> dict:
+    """上年得分/变化 (from the results store) and 评价结果应用 (from the ruleset); empty when there are none."""
+    previous = view.get("previous") if view else None
+    advice = view.get("advice") if view else None
+    return {
+        "previous_total": previous["total"] if previous else None,
+        "previous_grade": previous["grade"] if previous else "",
+        "change": previous["change"] if previous else None,
+        "change_text": previous["change_short"] if previous else "",
+        "advice": advice["advice"] if advice else "", "advice_text": advice["text"] if advice else "",
+        "advice_title": advice["title"] if advice else "",
     }
 
 

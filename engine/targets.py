@@ -4,6 +4,11 @@
 ``正增长``, ``≥90%``, ``不低于 95%``, ``控制在 990 万元以内``, ``9月前``,
 ``同比增长 32.6%``. A text that cannot be read raises ``TargetError``
 quoting it; nothing is ever read as a silent zero.
+
+The number in a target or actual value has the range of every number in
+rules and data (engine/load.py): at most ``MAX_DIGITS`` digits before the
+decimal point and ``MAX_PLACES`` after it; anything larger or finer is
+refused here, where it is read, quoting the text.
 """
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from .errors import EvalrunError, Source
+
+MAX_DIGITS, MAX_PLACES = 15, 10  # the range of every number in rules and data; engine/load.py says the same
 
 QUANTITY, GROWTH, DATE, QUALITATIVE = "quantity", "growth", "date", "qualitative"
 COMPARATORS = (">=", ">", "<=", "<", "=")
@@ -163,8 +170,16 @@ def _parse_measure(text, source: Source | None, what: str) -> Measure:
     if not match:
         raise TargetError(_unreadable(original, what), source)
     comparator = _one_comparator(original, match, source, what)
+    digits = match["number"].replace(",", "")
+    whole, _, places = digits.lstrip("+-").partition(".")
+    if len(whole.lstrip("0")) > MAX_DIGITS:  # before Decimal(): a 10,000-digit text is refused as text
+        raise TargetError(f"the number in the {what} `{_short(original)}` is too large; numbers have at most "
+                          f"{MAX_DIGITS} digits before the decimal point", source)
+    if len(places) > MAX_PLACES:
+        raise TargetError(f"the number in the {what} `{_short(original)}` has more than {MAX_PLACES} decimal places",
+                          source)
     try:
-        value = Decimal(match["number"].replace(",", ""))
+        value = Decimal(digits)
     except InvalidOperation:  # pragma: no cover - the regex admits only numbers
         raise TargetError(_unreadable(original, what), source) from None
     unit = UNIT_ALIASES.get(match["unit"], match["unit"])
@@ -180,6 +195,10 @@ def _parse_measure(text, source: Source | None, what: str) -> Measure:
         if match["growth"] in _FALL:
             value, comparator = -value, _FLIP[comparator]
     return Measure(original, kind, comparator, value, unit)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _one_comparator(original, match, source, what) -> str | None:

@@ -34,9 +34,9 @@ def department_folders(workspace: Path) -> list[str]:
     root = workspace / "reports" / "templates"
     if not root.is_dir():
         return []
+    # a folder that is a link is listed too: rendering it says whether the link stays in the workspace
     return sorted(p.name for p in root.iterdir()
-                  if p.is_dir() and not p.is_symlink() and safe_name(p.name) == p.name
-                  and any(f.is_file() for f in p.iterdir()))
+                  if p.is_dir() and safe_name(p.name) == p.name and (p.is_symlink() or any(f.is_file() for f in p.iterdir())))
 
 
 def template_errors(workspace: Path, ruleset: Ruleset, examples: dict, evaluate) -> list[EvalrunError]:
@@ -81,7 +81,10 @@ def _compile_all(workspace: Path, department: str | None) -> list[EvalrunError]:
     folder = local / department if department else local
     if not folder.is_dir():
         return []
-    env = environment(workspace, department)
+    try:
+        env = environment(workspace, department)
+    except EvalrunError as exc:  # a template folder that is a link out of the workspace
+        return [exc]
     errors = []
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.name.endswith(TEMPLATE_SUFFIXES):

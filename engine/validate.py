@@ -3,7 +3,8 @@
 Each schema's validator is built once per process. Every error in a file is
 reported, sorted by line; unknown keys get a did-you-mean. A valid file is
 recognised by the schema compiled to plain checks (engine.fastschema);
-jsonschema looks only at files those checks do not accept.
+jsonschema looks only at files those checks do not accept, and is imported
+only then (it takes longer to import than a valid file takes to check).
 """
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ import json
 import re
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
-
-import jsonschema
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from .errors import EvalrunError, Source, did_you_mean, raise_all
 from .fastschema import Unsupported, compile_schema
 from .load import LDict, source_of
 from .resources import data_path
+
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema import Draft202012Validator
 
 _TYPE_WORDS = {
     "object": "a mapping (key: value lines)", "array": "a list (lines starting with `- `)",
@@ -29,17 +31,24 @@ _TYPE_WORDS = {
 
 
 @lru_cache(maxsize=None)
+def schema(name: str) -> dict:
+    """The JSON Schema ``schemas/<name>.schema.json``, as data."""
+    return json.loads(data_path("schemas", f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
 def validator(name: str) -> Draft202012Validator:
-    schema = json.loads(data_path("schemas", f"{name}.schema.json").read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(schema(name))
+    return Draft202012Validator(schema(name))
 
 
 @lru_cache(maxsize=None)
 def quick_check(name: str):
     """``valid(data) -> bool`` for the schema, or None if it cannot be compiled."""
     try:
-        return compile_schema(validator(name).schema)
+        return compile_schema(schema(name))
     except Unsupported:
         return None
 

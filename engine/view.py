@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .advice import advice_for
 from .model import ProjectResult, Score
 from .targets import format_number
 
@@ -124,6 +125,8 @@ def report_view(result: ProjectResult) -> dict:
             {"check": f.check, "severity": f.severity, "message": f.message, "where": str(f.source)}
             for f in result.findings
         ],
+        "advice": advice_view(result),  # 评价结果应用, None when the ruleset has none
+        "previous": result.previous,  # the previous year's result from the results store, or None
         "ruleset": {
             "id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256,
             "title": ruleset.title, "fiscal_year": ruleset.fiscal_year,
@@ -131,6 +134,15 @@ def report_view(result: ProjectResult) -> dict:
             "rounding": ruleset.rounding.describe(),
         },
     }
+
+
+def advice_view(result: ProjectResult) -> dict | None:
+    """The 评价结果应用 advice for a result, as plain data (engine.advice)."""
+    advice = advice_for(result)
+    if advice is None:
+        return None
+    return {"advice": advice.advice, "basis": advice.basis, "rule": advice.rule, "note": advice.note,
+            "budget_change": advice.budget_change, "title": advice.title, "text": advice.text}
 
 
 def json_number(value):
@@ -186,4 +198,12 @@ def result_json(result: ProjectResult) -> dict:
             {"check": f.check, "severity": f.severity, "message": f.message, "file": f.source.file, "line": f.source.line}
             for f in result.findings
         ],
+        "advice": _advice_json(advice_view(result)),
     }
+
+
+def _advice_json(advice: dict | None) -> dict | None:
+    if advice is None:
+        return None
+    return {"advice": advice["advice"], "basis": advice["basis"], "rule": advice["rule"], "note": advice["note"],
+            "budget_change": json_number(advice["budget_change"])}

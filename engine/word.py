@@ -9,25 +9,38 @@ merged block on the rows where EXPR is true and continue the block above on
 the others (docxtpl's own ``{% vm %}`` only follows the innermost loop, and
 a first-level group spans several second-level groups).
 
-The tags run in Jinja's sandbox with XML autoescaping; the data is inserted,
-never run as a template.
+The tags run in evalrun's bounded sandbox (engine/sandbox.py, the one the
+Markdown and HTML templates use) with XML autoescaping; the data is
+inserted, never run as a template, so text from a project (even one starting
+with `=` or holding `<w:fldSimple>`) is only ever text, never a Word field.
+The template is read through the workspace guard, and its parts are
+checked before it is unpacked (engine/ooxml.py: a zip bomb is refused).
+
+A run writes many reports from one template: each distinct template text
+(the document body, each header and footer) is compiled by Jinja once a
+process, and the reference cycles python-docx leaves behind are collected
+after each report, so memory stays flat however many are written.
 """
 from __future__ import annotations
 
+import gc
 import io
+import os
 import re
 import zipfile
+from collections import OrderedDict
 from pathlib import Path
 
 import jinja2
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
-from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import EvalrunError, Source
 from .model import ProjectResult
-from .ooxml import reproducible
-from .render import number, template_dirs
+from .ooxml import WORD_TEMPLATE_LIMITS, PackageDamaged, check_package, reproducible
+from .paths import guard_path
+from .render import number, template_roots
+from .sandbox import BoundedSandbox, Bounds, budget
 from .view import report_view
 
 TEMPLATE = "report.docx"
@@ -51,13 +64,23 @@ def _vmerge(match: re.Match) -> str:
                                      + ("</w:tcPr>" if m.group(0) == "<w:tcPr/>" else "")), cell, count=1)
 
 
+_PATCHED: OrderedDict = OrderedDict()  # a template part's XML -> as patched for Jinja
+
+
 class _Template(DocxTemplate):
     """docxtpl with the ``{% vmerge %}`` cell tag, remembering the XML it rendered (for error messages)."""
 
     source_lines: list = []
 
     def patch_xml(self, src_xml: str) -> str:
-        return _VMERGE_CELL.sub(_vmerge, super().patch_xml(src_xml))
+        # docxtpl's clean-up of the tags: the same text for every report from one template
+        patched = _PATCHED.get(src_xml)
+        if patched is None:
+            patched = _VMERGE_CELL.sub(_vmerge, super().patch_xml(src_xml))
+            _PATCHED[src_xml] = patched
+            if len(_PATCHED) > _Environment.KEEP:
+                _PATCHED.popitem(last=False)
+        return patched
 
     def render_xml_part(self, src_xml, part, context, jinja_env=None):
         # docxtpl puts each paragraph on its own line, so a Jinja line is a paragraph.
@@ -72,42 +95,88 @@ class _Template(DocxTemplate):
 
 def find_template(workspace: Path, department: str | None, name: str = TEMPLATE) -> Path:
     """The department's own template if it has one, else the workspace's, else evalrun's."""
-    dirs = template_dirs(workspace, department)
-    for folder in dirs:
-        if (folder / name).is_file():
-            return folder / name
-    raise EvalrunError(f"the Word template `{name}` was not found in {', '.join(map(str, dirs))}", Source(name))
+    roots = template_roots(workspace, department)
+    for folder, root in roots:
+        path = Path(folder) / name
+        if os.path.lexists(path):
+            real = guard_path(Path(root), path, "read") if root else path
+            if real.is_file():
+                return real
+    folders = ", ".join(_shown(Path(folder), workspace) for folder, _ in roots)
+    raise EvalrunError(f"the Word template `{name}` was not found in {folders}", Source(name))
 
 
-def environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True)
-    env.filters["num"] = number
-    return env
+class _Environment(BoundedSandbox):
+    """The bounded sandbox, compiling each distinct template text once (docxtpl asks for every report)."""
+
+    KEEP = 32  # template texts (body, headers, footers of a few templates)
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.compiled: OrderedDict = OrderedDict()
+
+    def from_string(self, source, globals=None, template_class=None):
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        template = self.compiled.get(source)
+        if template is None:
+            template = super().from_string(source)  # a syntax error is raised here, and not kept
+            self.compiled[source] = template
+            if len(self.compiled) > self.KEEP:
+                self.compiled.popitem(last=False)
+        return template
 
 
-def render_docx(workspace: Path, result: ProjectResult) -> bytes:
+_environments: list = []
+
+
+def environment() -> BoundedSandbox:
+    """The one environment of the process: what it compiled is reused by every report."""
+    if not _environments:
+        env = _Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+        env.filters["num"] = number
+        _environments.append(env)
+    return _environments[0]
+
+
+def render_docx(workspace: Path, result: ProjectResult, bounds: Bounds | None = None) -> bytes:
     path = find_template(workspace, result.project.department)
     shown = _shown(path, workspace)
-    template = _Template(str(path))
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise EvalrunError(f"cannot read the Word template: {exc.strerror}", Source(shown)) from None
+    try:
+        check_package(content, shown, WORD_TEMPLATE_LIMITS, "Word template")
+    except PackageDamaged:
+        pass  # said below, in the words for a file that is not a .docx
+    template = _Template(io.BytesIO(content))
     try:
         template.init_docx()
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, OSError) as exc:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, OSError, ValueError) as exc:
         raise EvalrunError(f"cannot read the Word template (is it a .docx saved by Word or WPS?): {exc}",
                            Source(shown)) from None
     try:
-        template.render(report_view(result), jinja_env=environment())
+        with budget(bounds):
+            template.render(report_view(result), jinja_env=environment())
     except jinja2.TemplateSyntaxError as exc:
         raise _error(template, shown, f"template syntax error: {exc.message}", exc.lineno) from None
     except jinja2.UndefinedError as exc:
         raise _error(template, shown, f"the template uses an undefined name: {exc.message}", _line(exc)) from None
     except jinja2.exceptions.SecurityError as exc:
         raise _error(template, shown, f"the template tried something the sandbox refuses: {exc}", _line(exc)) from None
-    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+    except RecursionError:
+        raise _error(template, shown, "the template calls itself without end (a macro that never stops)", 0) from None
+    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, MemoryError) as exc:
         if not _line(exc):  # not raised by a template: a bug, for the CLI to report as one
             raise
         raise _error(template, shown, f"the template failed: {exc}", _line(exc)) from None
     buffer = io.BytesIO()
     template.save(buffer)
+    del template
+    # python-docx's documents are webs of reference cycles (parts and package point at each other);
+    # the CLI collects cycles rarely, so without this every report's XML would stay until it does.
+    gc.collect(1)
     return reproducible(buffer.getvalue())
 
 

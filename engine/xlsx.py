@@ -27,6 +27,13 @@ Numbers are stored as numbers: amounts as given (General), 执行率 as the
 published fraction (55.32% -> 0.5532, format 0.00%), 自评得分 with format
 0.00. A not-applicable row leaves G and H empty.
 
+Every text is a string cell, never a formula, whatever it starts with: an
+indicator named ``=HYPERLINK(...)`` is that text in the cell (and, when it
+starts with ``= + - @``, a tab or a line break, the cell is marked as text
+with Excel's quote prefix, so that editing it in Excel keeps it text). A
+character XML cannot hold (a control character such as a vertical tab) is
+written as U+FFFD; project files with one are refused when they are read.
+
 Print layout (``_lay_out``): the column widths are computed from the text
 of each sheet (engine.textfit: Chinese counts double width), as the widths
 within one A4 page width that make the table shortest; a label evalrun
@@ -42,16 +49,22 @@ import io
 import math
 import re
 import unicodedata
+import weakref
 from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Protection, Side
+from openpyxl.cell.cell import MergedCell
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.worksheet.merge import MergedCellRange
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.writer.excel import ExcelWriter
 from openpyxl.utils import get_column_letter
-
 from openpyxl.worksheet.pagebreak import Break
 
 from . import textfit
-from .ooxml import reproducible
+from .ooxml import FixedZipFile
 from .targets import format_number
 
 COLUMNS = "ABCDEFGHI"
@@ -88,6 +101,7 @@ _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _LINE_HEIGHT = 15.5  # points per line of 10.5 pt text (宋体 needs 13.5, Noto CJK, LibreOffice's stand-in, 15.2)
 _ROW_PADDING = 4     # points above and below a row's text
+_TEXT_FONT = Font(name=FONT, size=10.5)  # one object for every cell's font, not one per cell
 
 
 def total_row(view: dict) -> int:
@@ -235,7 +249,7 @@ def lock_approved(ws, view: dict) -> None:
 
 def sheet_title(name: str, taken: set) -> str:
     """A valid, unique sheet name: at most 31 characters, none of []:*?/\\."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "Sheet"
+    base = re.sub(r"[\[\]:*?/\\\x00-\x1f\ufffe\uffff]", "_", name).strip("'") or "Sheet"
     title, n = base[:31], 1
     while title.lower() in taken:
         n += 1
@@ -324,31 +338,119 @@ def write_summary(ws, summary: dict) -> None:
     if summary["grand_total"]:
         for cell in ws[f"A{row}:I{row}"][0]:
             cell.font = Font(name=FONT, size=10.5, bold=True)
+    last_column = _store_columns(ws, summary)
     _lay_out(ws, 2, row, prose, landscape=True, repeat_row=header,
-             breaks_before=list(range(header + 2, projects_end + 1)) + [distribution, subtotals_at])
+             breaks_before=list(range(header + 2, projects_end + 1)) + [distribution, subtotals_at],
+             last_column=last_column)
+
+
+# The results store's columns, after 审核提示 when the summary has them: 上年得分 and 变化
+# (the year before, from the store) and 预算建议 (评价结果应用, from the ruleset).
+STORE_COLUMNS = {"previous_total": ("上年得分", SCORE, 9), "change": ("变化", SCORE, 8), "advice": ("预算建议", None, 12)}
+
+
+def _store_columns(ws, summary: dict) -> str:
+    """Write the store's columns (J onwards) on the summary sheet; the last column used."""
+    keys = [k for k in STORE_COLUMNS if summary.get("has_previous" if k != "advice" else "has_advice")]
+    last = "I"
+    for offset, key in enumerate(keys):
+        header, fmt, width = STORE_COLUMNS[key]
+        last = get_column_letter(10 + offset)
+        ws.column_dimensions[last].width = width
+        _put(ws, f"{last}{SUMMARY_HEADER_ROW}", header)
+        for row, item in enumerate(summary["rows"], SUMMARY_HEADER_ROW + 1):
+            value = item.get(key)
+            _put(ws, f"{last}{row}", number(value) if fmt and value is not None else (value or None), fmt=fmt)
+    if keys:
+        _borders(ws, f"J{SUMMARY_HEADER_ROW}:{last}{SUMMARY_HEADER_ROW + len(summary['rows'])}")
+    return last
 
 
 # ---------------------------------------------------------------- helpers
 
 
+# Characters an XML file cannot hold (openpyxl refuses the controls; the rest would break the file).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# What makes Excel read a typed-in text as a formula (or DDE) when the cell is edited.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def text_cell(cell, value: str) -> None:
+    """Put ``value`` in ``cell`` as text: a string cell, never a formula, whatever it starts with."""
+    cell.value = _NOT_XML.sub("\ufffd", value)
+    cell.data_type = "s"
+    if value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+
+
 def _put(ws, ref: str, value, merge_to: str | None = None, fmt: str | None = None,
          align: Alignment = _CENTER, font: Font | None = None) -> None:
     cell = ws[ref]
-    cell.value = value
-    cell.alignment = align
-    cell.font = font or Font(name=FONT, size=10.5)
-    if fmt:
-        cell.number_format = fmt
+    if isinstance(value, str):
+        text_cell(cell, value)  # a string cell, never a formula, whatever it starts with
+    else:
+        cell.value = value
+    _style(cell, align, font or _TEXT_FONT, fmt)
     if merge_to:
         end = merge_to if merge_to[-1].isdigit() else f"{merge_to}{cell.row}"
         if end != ref:
-            ws.merge_cells(f"{ref}:{end}")
+            _merge(ws, cell, f"{ref}:{end}")
+
+
+def _merge(ws, start, area: str) -> None:
+    """``ws.merge_cells(area)``, whose copying of the first cell's border to the edges is left out
+    while that cell has none (it would give every edge cell no border, a table lookup each)."""
+    if start.has_style and start._style.borderId:
+        ws.merge_cells(area)
+        return
+    merged = MergedCellRange(ws, area)
+    ws.merged_cells.add(merged)
+    cells = merged.cells
+    next(cells)  # the first cell stays
+    for row, column in cells:
+        ws._cells[row, column] = MergedCell(ws, row, column)
 
 
 def _borders(ws, area: str) -> None:
+    border = None
     for line in ws[area]:
         for cell in line:  # every cell of a merged range, or Excel draws gaps
-            cell.border = _BORDER
+            if border is None:
+                cell.border = _BORDER
+                border = cell._style.borderId
+            else:
+                if cell._style is None:
+                    cell._style = StyleArray()
+                cell._style.borderId = border
+
+
+# openpyxl looks every style object a cell is given up in the workbook's tables (hashing it field by
+# field) to store its index in the cell. A sheet uses a handful of combinations: each is looked up
+# once per workbook, and the indexes are copied into the other cells, which is what the lookup
+# would store. The saved file is the same, byte for byte.
+_STYLE_IDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _style(cell, align: Alignment, font: Font, fmt: str | None) -> None:
+    """``cell.alignment, cell.font, cell.number_format = align, font, fmt`` (no format: unchanged)."""
+    known = _STYLE_IDS.setdefault(cell.parent.parent, {})
+    key = (id(align), id(font), fmt)
+    found = known.get(key)
+    if found is None:
+        cell.alignment = align
+        cell.font = font
+        if fmt:
+            cell.number_format = fmt
+        style = cell._style
+        # the objects are kept with their indexes, so that their ids are not reused meanwhile
+        known[key] = (style.alignmentId, style.fontId, style.numFmtId, align, font)
+        return
+    style = cell._style
+    if style is None:
+        style = cell._style = StyleArray()
+    style.alignmentId, style.fontId = found[0], found[1]
+    if fmt:
+        style.numFmtId = found[2]
 
 
 # ---------------------------------------------------------------- print layout
@@ -375,7 +477,7 @@ def _text(cell) -> str:
 
 
 def _lay_out(ws, first: int, last: int, prose: set, landscape: bool = False, repeat_row: int | None = None,
-             breaks_before: list | None = None) -> None:
+             breaks_before: list | None = None, last_column: str = "I") -> None:
     """Column widths, line breaks of labels, row heights and page setup, computed from the sheet's text.
 
     ``prose`` are the cells holding running text (Excel wraps it); every other text cell is a label broken
@@ -407,11 +509,11 @@ def _lay_out(ws, first: int, last: int, prose: set, landscape: bool = False, rep
         if label and "\n" not in text:
             fitted = "\n".join(textfit.lines(text, _room(widths, left, right)))
             if fitted != text:
-                ws.cell(top, left).value = fitted
+                text_cell(ws.cell(top, left), fitted)  # still a string cell, whatever it starts with
     heights = sizer.heights(widths, first, last)
     for row, height in heights.items():
         ws.row_dimensions[row].height = height
-    _page_setup(ws, f"A1:I{last}", heights, landscape, repeat_row, breaks_before or [])
+    _page_setup(ws, f"A1:{last_column}{last}", heights, landscape, repeat_row, breaks_before or [])
 
 
 def _widths(cells: tuple, landscape: bool, fixed: float, sizer: "_Sizer") -> dict:
@@ -595,8 +697,24 @@ def _page_setup(ws, area: str, heights: dict, landscape: bool, repeat_row: int |
         used += rows[row] * scale
 
 
+class _Writer(ExcelWriter):
+    """openpyxl's writer, each sheet's XML made in memory rather than in a temporary file."""
+
+    def write_worksheet(self, ws):
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = WorksheetWriter(ws, out=io.BytesIO())
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], writer.read())
+        self.manifest.append(ws)
+
+
 def _save(wb: Workbook) -> bytes:
+    """What ``reproducible(wb.save())`` gives (tests/test_xlsx_styles.py checks it), in one pass."""
     buffer = io.BytesIO()
-    wb.save(buffer)
-    return reproducible(buffer.getvalue())
+    with FixedZipFile(buffer) as archive:
+        _Writer(wb, archive).write_data()
+    return buffer.getvalue()
 

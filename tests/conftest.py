@@ -1,6 +1,7 @@
 """Shared fixtures: the repository as the example workspace, copies of it, the CLI."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import cli
+from store_support import postgres_server  # noqa: F401 - the results store's PostgreSQL server, for the session
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE_PROJECT = "开放型经济发展与三产业发展引导资金"
@@ -62,3 +64,9 @@ def run_cli():
         return CliRunner().invoke(cli, argv, catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_key_in_a_temporary_folder(tmp_path_factory):
+    """The parse cache's signing key (engine/cache.py) is made under a temporary folder, not in ~/.cache."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))

@@ -13,7 +13,8 @@ def test_benchmark_quick_mode_completes(tmp_path):
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    for heading in ("## Evaluate stage", "## End to end", "## Where the time goes"):
+    for heading in ("## Evaluate stage", "## End to end", "## Where the time goes", "## Start-up",
+                    "## The load path against the libyaml floor", "## Memory"):
         assert heading in done.stdout
     assert "| 120 | JSON (--json) |" in done.stdout
     evaluate_rows = [line for line in done.stdout.splitlines() if line.startswith("| 40 |") or line.startswith("| 120 |")]

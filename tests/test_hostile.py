@@ -4,6 +4,7 @@ Memory is measured with tracemalloc, never with clocks.
 """
 from __future__ import annotations
 
+import re
 import tracemalloc
 from pathlib import Path
 
@@ -186,7 +187,7 @@ def test_a_department_name_cannot_pick_templates_outside_the_workspace(tmp_path,
 
 
 def test_a_project_file_name_cannot_escape(workspace, run_cli):
-    """File names come from the folder listing; a symlinked project file is not followed."""
+    """File names come from the folder listing; a project file linking out of the workspace is refused."""
     folder = workspace / "projects" / "2025" / "测试单位"
     folder.mkdir()
     try:
@@ -194,7 +195,8 @@ def test_a_project_file_name_cannot_escape(workspace, run_cli):
     except OSError:
         pytest.skip("no symlinks here")
     result = run_cli("--ruleset", "2025", workspace=workspace)
-    assert result.exit_code == 0
+    assert result.exit_code == 1
+    assert f"projects/2025/测试单位/link.yaml: is a link to {REFERENCE_FILE}, outside the workspace" in result.stderr
     assert not (workspace / "reports" / "out" / "2025" / "测试单位").exists()
 
 
@@ -225,3 +227,193 @@ def test_the_readme_states_the_limits_the_code_uses():
     assert f"more than {load.MAX_VALUES:,} values" in section
     assert f"deeper than {load.MAX_DEPTH} levels" in section
     assert f"past {load.MAX_EXPANDED_NODES:,}" in section
+
+
+# ---------------------------------------------------------------- formulas planted in the Excel and Word files we publish
+
+PLANTED = {
+    "name: 对外承包工程和劳务合作完成营业额": 'name: "=HYPERLINK(\\"http://evil.example\\",\\"点击\\")"',
+    "name: 引进 500 强企业": 'name: "+1+1"',
+    "achieved: 直接利用外资同比增长 71.03%": 'achieved: "-2+3"',
+    "organiser: 投资管理科": 'organiser: "@SUM(A1)"',
+    "expected: 外贸进出口额同比增长 5.5%及以上": 'expected: "\\t=1+1"',
+}
+
+
+def plant(workspace: Path) -> Path:
+    path = next((workspace / "projects" / "2025").glob("*/*.yaml"))
+    text = path.read_text(encoding="utf-8")
+    for old, new in PLANTED.items():
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    text = text.replace("project: 开放型经济发展与三产业发展引导资金", 'project: "=1+2"', 1)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def text_cells(path: Path) -> dict:
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path)
+    return {(ws.title, c.coordinate): c for ws in workbook.worksheets for row in ws.iter_rows() for c in row
+            if isinstance(c.value, str) and c.value[:1] in "=+-@\t"}
+
+
+def test_text_that_looks_like_a_formula_is_a_string_cell_in_every_workbook(workspace, run_cli):
+    plant(workspace)
+    assert run_cli("--ruleset", "2025", "--format", "xlsx", workspace=workspace).exit_code == 0
+    assert run_cli("export", "--ruleset", "2025", workspace=workspace).exit_code == 0
+    out = workspace / "reports" / "out" / "2025"
+    books = [out / "益阳市商务局" / "开放型经济发展与三产业发展引导资金.xlsx", out / "汇总.xlsx", out / "forms" / "益阳市商务局.xlsx"]
+    for book in books:
+        cells = text_cells(book)
+        values = {c.value for c in cells.values()}
+        assert '=HYPERLINK("http://evil.example","点击")' in values, book
+        assert {"=1+2", "+1+1"} <= values, book
+        for cell in cells.values():
+            assert cell.data_type == "s", (book, cell.coordinate, cell.value)
+            assert cell.quotePrefix, (book, cell.coordinate)  # editing it in Excel keeps it text
+    summary = text_cells(out / "汇总.xlsx")
+    assert any(c.value == "=1+2" for c in summary.values())
+
+
+def test_formula_text_reads_back_unchanged_through_import(workspace, run_cli, tmp_path):
+    plant(workspace)
+    assert run_cli("export", "--ruleset", "2025", workspace=workspace).exit_code == 0
+    form = tmp_path / "form.xlsx"
+    form.write_bytes((workspace / "reports/out/2025/forms/益阳市商务局.xlsx").read_bytes())
+    target = tmp_path / "again"
+    from conftest import copy_workspace
+
+    copy_workspace(target, projects=False)
+    result = run_cli("import", str(form), "--year", "2025", workspace=target)
+    assert result.exit_code == 0, result.output
+    (written,) = (target / "projects" / "2025").rglob("*.yaml")
+    text = written.read_text(encoding="utf-8")
+    assert "=HYPERLINK(" in text and "+1+1" in text
+
+
+def test_every_formula_start_is_written_as_text():
+    import io
+
+    import openpyxl
+
+    from engine.xlsx import text_cell
+
+    workbook = openpyxl.Workbook()
+    starts = ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "\n=1", "=cmd|' /C calc'!A0", "plain", "a\uffffb", "a\x0bb"]
+    for row, value in enumerate(starts, 1):
+        text_cell(workbook.active.cell(row, 1), value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    for data_only in (False, True):
+        cells = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()), data_only=data_only).active["A"]
+        assert [c.data_type for c in cells] == ["s"] * len(starts)
+        assert [c.value for c in cells][:-2] == starts[:-2]
+        assert [c.value for c in cells][-2:] == ["a\ufffdb"] * 2  # what XML cannot hold is replaced, not a crash
+
+
+def test_word_output_never_turns_text_into_a_field(workspace, run_cli):
+    import zipfile
+
+    path = plant(workspace)
+    text = path.read_text(encoding="utf-8").replace(
+        "date: 2026 年 4 月 27 日", 'date: "<w:fldSimple w:instr=\\"HYPERLINK http://evil\\"/>{ DDEAUTO c:\\\\x }"')
+    path.write_text(text, encoding="utf-8")
+    assert run_cli("--ruleset", "2025", "--format", "docx", workspace=workspace).exit_code == 0
+    (docx,) = (workspace / "reports" / "out").rglob("*.docx")
+    xml = zipfile.ZipFile(docx).read("word/document.xml").decode("utf-8")
+    template = zipfile.ZipFile(REFERENCE_FILE.parents[3] / "reports/templates/report.docx").read(
+        "word/document.xml").decode("utf-8")
+    for field in ("<w:fldSimple", "<w:instrText", "<w:fldChar"):
+        assert xml.count(field) == template.count(field)
+    assert "&lt;w:fldSimple" in xml and "=HYPERLINK(" in xml
+
+
+# ---------------------------------------------------------------- control characters, recursive aliases, number range
+
+
+def edit_reference(workspace: Path, old: str, new: str) -> Path:
+    path = next((workspace / "projects" / "2025").glob("*/*.yaml"))
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
+
+
+@pytest.mark.parametrize("escape,code", [("\\v", "U+000B"), ("\\0", "U+0000"), ("\\x1b", "U+001B"),
+                                         ("\\f", "U+000C"), ("\\r", "U+000D")])
+def test_an_escaped_control_character_is_refused_at_load_in_a_run_and_in_export(workspace, run_cli, escape, code):
+    path = edit_reference(workspace, "achieved: 直接利用外资同比增长 71.03%", f'achieved: "直接利用外资{escape}同比增长 71.03%"')
+    line = line_of(path, "achieved: \"直接利用外资")
+    for args in (["--ruleset", "2025"], ["export", "--ruleset", "2025"], ["validate", "--ruleset", "2025"]):
+        result = run_cli(*args, workspace=workspace)
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output and "IllegalCharacter" not in result.output
+        errors = [e for e in result.stderr.splitlines() if "problem(s) found" not in e]
+        assert len(errors) == 1, errors
+        assert errors[0].startswith(f"projects/2025/益阳市商务局/{REFERENCE_PROJECT}.yaml:{line}:"), errors[0]
+        assert f"invisible character {code}" in errors[0]
+
+
+def test_a_raw_control_byte_is_one_line_with_its_line_and_column(workspace, run_cli):
+    path = next((workspace / "projects" / "2025").glob("*/*.yaml"))
+    raw = path.read_bytes().replace("组织".encode(), "组\x0b织".encode(), 1)
+    if raw == path.read_bytes():
+        raw = path.read_bytes().replace("投资管理科".encode(), "投资\x0b管理科".encode(), 1)
+    path.write_bytes(raw)
+    line = raw[:raw.index(b"\x0b")].count(b"\n") + 1
+    result = run_cli("validate", "--ruleset", "2025", workspace=workspace)
+    errors = [e for e in result.stderr.splitlines() if "problem(s) found" not in e]
+    assert len(errors) == 1 and "Traceback" not in result.output
+    assert re.match(rf"projects/2025/益阳市商务局/{REFERENCE_PROJECT}.yaml:{line}:\d+: this line holds the invisible "
+                    r"character U\+000B \(a vertical tab", errors[0]), errors[0]
+
+
+@pytest.mark.parametrize("text,line", [("a: &a [1, *a]\n", 1), ("x: 1\ny: &loop\n  z: *loop\n", 2)])
+def test_a_recursive_alias_has_its_own_message(text, line):
+    with pytest.raises(EvalrunError) as caught:
+        load_text(text, "f.yaml")
+    message = str(caught.value)
+    assert message.startswith(f"f.yaml:{line}:") and "recursive alias" in message and "tab" not in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("old,new,words", [
+    ("target: ≥5 家", "target: ≥9999999999999999 家", "too large; numbers have at most 15 digits"),
+    ("actual: 12 家", "actual: " + "9" * 150 + " 家", "too large; numbers have at most 15 digits"),
+    ("actual: 12 家", "actual: 0.00000000001 家", "more than 10 decimal places"),
+    ("actual: 12 家", "actual: 1.0e+400", "is too large"),
+    ("executed: 547.6879", "executed: 1.0e+400", "is too large"),
+    ("executed: 547.6879", "executed: 0.1e-400", "more than 10 decimal places"),
+])
+def test_numbers_outside_the_range_are_refused_at_load(workspace, run_cli, old, new, words):
+    path = edit_reference(workspace, old, new)
+    line = line_of(path, new.split(":")[0] + ": " + new.split(": ", 1)[1][:6])
+    result = run_cli("--ruleset", "2025", "--jobs", "2", workspace=workspace)
+    assert result.exit_code == 1 and "Traceback" not in result.output and "internal error" not in result.output
+    (error,) = result.stderr.splitlines()
+    assert error.startswith(f"projects/2025/益阳市商务局/{REFERENCE_PROJECT}.yaml:{line}:"), error
+    assert words in error
+
+
+def test_import_reads_saved_values_and_never_evaluates_a_formula(workspace, run_cli, tmp_path):
+    import openpyxl
+
+    from conftest import copy_workspace
+
+    assert run_cli("export", "--ruleset", "2025", workspace=workspace).exit_code == 0
+    form = tmp_path / "form.xlsx"
+    book = openpyxl.load_workbook(workspace / "reports/out/2025/forms/益阳市商务局.xlsx")
+    sheet = book.worksheets[0]
+    sheet["F12"] = "=7000+983"  # a formula no spreadsheet program has calculated: no saved value
+    book.save(form)
+    target = copy_workspace(tmp_path / "again", projects=False)
+    result = run_cli("import", str(form), "--year", "2025", workspace=target)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"form.xlsx!{sheet.title}!F12: " in result.stderr
+    assert not list((target / "projects").rglob("*.yaml"))

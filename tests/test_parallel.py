@@ -35,7 +35,8 @@ def test_cli_output_is_the_same_with_two_jobs(run_cli, busy_workspace, tmp_path,
     seen = []
     for jobs in ("1", "2"):
         out = tmp_path / f"out{jobs}"
-        result = run_cli("--ruleset", "2025", "--jobs", jobs, "--output", str(out), *extra, workspace=busy_workspace)
+        result = run_cli("--ruleset", "2025", "--jobs", jobs, "--output", str(out), "--db", f"{out}.db", *extra,
+                         workspace=busy_workspace)  # a store each, so that both record run #1
         seen.append((result.exit_code, result.stdout.replace(str(out), "OUT"), result.stderr,
                      reports(out) if out.exists() else {}))
     assert seen[0] == seen[1]

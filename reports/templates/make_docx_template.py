@@ -176,6 +176,10 @@ def narrative(doc) -> None:
     para(doc, "按《{{ ruleset.title }}》评分，{{ execution.name }}得 {{ execution.score | num }} 分"
               "{% for g in groups %}，{{ g.name }}得 {{ g.score | num }} 分{% endfor %}，总分 {{ total | num }} 分"
               "（满分 {{ max_total | num }} 分），评价等级为“{{ grade }}”。")
+    para(doc, "{%p if previous %}")  # the year before, when the results store has it
+    para(doc, "与上年相比：{{ previous.fiscal_year }} 年度总分 {{ previous.total | num }} 分，评价等级为"
+              "“{{ previous.grade }}”（规则 {{ previous.ruleset_version }}），本年{{ previous.change_text }}。")
+    para(doc, "{%p endif %}")
 
     doc.add_heading("四、存在的问题和改进措施", level=1)
     doc.add_heading("（一）存在问题", level=2)
@@ -185,6 +189,9 @@ def narrative(doc) -> None:
 
     doc.add_heading(f"五、{{{{ {KIND} }}}}结果拟应用和公开情况", level=1)
     paragraphs(doc, f"{N}.application")
+    para(doc, "{%p if advice %}")  # 评价结果应用, when the ruleset has it
+    para(doc, "{{ advice.title }}：{{ advice.text }}。")
+    para(doc, "{%p endif %}")
 
 
 def headed_items(doc, items: str, heading: str, numbered: bool = False) -> None:

@@ -1,0 +1,148 @@
+"""`evalrun db check`: the store against its schema, its migrations and its own hashes.
+
+It says, one line each: the store and its schema revision against the
+migrations shipped with this evalrun; any difference between the tables in
+the database and those the migrations build (a column missing or of another
+type, an index dropped); for SQLite, the file's own integrity and foreign
+keys; and any stored result whose content no longer matches its hash (edited
+outside evalrun), any result without its indicator rows, any run whose
+project count disagrees with its links.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import schema
+from .database import StoreError, _engine, failure, revision, revisions
+from .record import FINDING_FIELDS, INDICATOR_FIELDS, RESULT_FIELDS, record_hash
+from .settings import shown, sqlite_path
+
+
+@dataclass
+class CheckReport:
+    store: str
+    lines: list = field(default_factory=list)  # what was checked
+    problems: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check(url: str, workspace: Path | None) -> CheckReport:
+    report = CheckReport(shown(url, workspace))
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise StoreError(f"there is no results store {report.store}: runs create it (unless --no-db)")
+    engine = _engine(url, workspace)
+    try:
+        with engine.connect() as connection:
+            _check(connection, report, path is not None)
+    except SQLAlchemyError as exc:
+        raise failure(exc, url, workspace) from None
+    finally:
+        engine.dispose()
+    return report
+
+
+def _check(connection, report: CheckReport, is_sqlite: bool) -> None:
+    current = revision(connection)
+    known = revisions()
+    if current is None:
+        report.problems.append("no evalrun schema revision: the store was never set up by evalrun "
+                               "(a run creates it), or its version table was dropped")
+    elif current == schema.HEAD:
+        report.lines.append(f"schema revision {current}: the newest of this evalrun's migrations ({', '.join(known)})")
+    elif current in known:
+        report.problems.append(f"schema revision {current} is older than this evalrun's {schema.HEAD}: "
+                               "run `evalrun db upgrade`")
+    else:
+        report.problems.append(f"schema revision {current} is unknown to this evalrun (it knows {', '.join(known)}): "
+                               "a newer evalrun wrote it; upgrade evalrun")
+    differences = schema_differences(connection)
+    report.problems += differences
+    if not differences:
+        report.lines.append(f"tables match the migrations: {', '.join(t.name for t in schema.TABLES)}")
+    if is_sqlite:
+        integrity = [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
+        if integrity != ["ok"]:
+            report.problems += [f"SQLite integrity: {line}" for line in integrity]
+        broken = list(connection.exec_driver_sql("PRAGMA foreign_key_check"))
+        report.problems += [f"row {row[1]} of {row[0]} refers to a missing row of {row[2]}" for row in broken]
+        if integrity == ["ok"] and not broken:
+            report.lines.append("SQLite file integrity and foreign keys: ok")
+    if not differences and current is not None:
+        _check_content(connection, report)
+
+
+def schema_differences(connection) -> list[str]:
+    """The tables in the database against schema.py, as alembic's autogenerate sees them."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    def ours(name, kind, parent):
+        return kind != "table" or name.startswith(schema.PREFIX)
+
+    context = MigrationContext.configure(connection, opts={
+        "compare_type": True, "version_table": schema.VERSION_TABLE, "include_name": ours})
+    lines = []
+    for difference in compare_metadata(context, schema.metadata):
+        for item in (difference if isinstance(difference, list) else [difference]):
+            lines.append(_describe(item))
+    return lines
+
+
+def _describe(item) -> str:
+    kind = item[0]
+    if kind == "add_table":
+        return f"table {item[1].name} is missing"
+    if kind == "remove_table":
+        return f"table {item[1].name} is not one evalrun makes"
+    if kind == "add_column":
+        return f"column {item[2]}.{item[3].name} is missing"
+    if kind == "remove_column":
+        return f"column {item[2]}.{item[3].name} is not one evalrun makes"
+    if kind in ("add_index", "remove_index"):
+        return f"index {item[1].name} is {'missing' if kind == 'add_index' else 'not one evalrun makes'}"
+    if kind in ("add_constraint", "remove_constraint"):
+        return f"constraint {item[1].name} is {'missing' if kind == 'add_constraint' else 'not one evalrun makes'}"
+    if kind == "modify_type":
+        return f"column {item[2]}.{item[3]} is {item[5]}, expected {item[6]}"
+    if kind == "modify_nullable":
+        return f"column {item[2]}.{item[3]} {'allows' if item[6] else 'does not allow'} empty values, expected otherwise"
+    return f"differs from the migrations: {item}"
+
+
+def _check_content(connection, report: CheckReport) -> None:
+    r, ind, fnd = schema.result, schema.indicator, schema.finding
+    rows, findings = {}, {}
+    for row in connection.execute(select(ind).order_by(ind.c.result_id, ind.c.position)):
+        rows.setdefault(row.result_id, []).append(tuple(getattr(row, f) for f in INDICATOR_FIELDS))
+    for row in connection.execute(select(fnd).order_by(fnd.c.result_id, fnd.c.position)):
+        findings.setdefault(row.result_id, []).append(tuple(getattr(row, f) for f in FINDING_FIELDS))
+    count, before = 0, len(report.problems)
+    for result in connection.execute(select(r).order_by(r.c.id)):
+        count += 1
+        label = f"result #{result.id} ({result.department} / {result.project}, {result.fiscal_year})"
+        if result.id not in rows:
+            report.problems.append(f"{label} has no indicator rows")
+            continue
+        fields = tuple(getattr(result, f) for f in RESULT_FIELDS)
+        if record_hash(fields, tuple(rows[result.id]), tuple(findings.get(result.id, ()))) != result.hash:
+            report.problems.append(f"{label} does not match its hash: it was changed outside evalrun")
+    if len(report.problems) == before:
+        report.lines.append(f"{count} distinct result(s), each with its rows and matching its hash")
+    run, rr = schema.run, schema.run_result
+    links = dict(connection.execute(select(rr.c.run_id, func.count()).group_by(rr.c.run_id)).all())
+    runs, before = 0, len(report.problems)
+    for run_id, projects in connection.execute(select(run.c.id, run.c.projects)):
+        runs += 1
+        if links.get(run_id, 0) != projects:
+            report.problems.append(f"run #{run_id} evaluated {projects} project(s) but is linked to "
+                                   f"{links.get(run_id, 0)} result(s)")
+    if len(report.problems) == before:
+        report.lines.append(f"{runs} run(s), each linked to every project it evaluated")

@@ -1,0 +1,199 @@
+"""Opening the results store: the engine, its locks, and its schema kept at the migrations' head.
+
+SQLite: a write transaction starts with ``BEGIN IMMEDIATE``, so two runs
+writing at once take turns (the second waits up to ``BUSY_SECONDS``) rather
+than interleave or fail halfway; the journal makes a killed run's transaction
+vanish. PostgreSQL: a write transaction first takes an advisory lock for the
+same effect. A new store is created from schema.py and stamped with the
+migrations' head; an older one is migrated by Alembic (by itself for a SQLite
+file; a shared server with ``evalrun db upgrade``, so that one person's new
+evalrun does not change the store under the others' feet).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from ..errors import UsageError
+from . import schema
+from .settings import shown, sqlite_path
+
+BUSY_SECONDS = 120  # how long a run waits for another one's write transaction
+_ADVISORY_KEY = 0x65766C72  # "evlr": one lock for every writer of a PostgreSQL store
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class StoreError(UsageError):
+    """The results store cannot be used: not reachable, not a store, busy, or of another version."""
+
+
+def connect(url: str, workspace: Path | None = None, create: bool = True) -> Engine:
+    """An engine for the store at ``url``, its schema at the head (created or migrated when allowed)."""
+    engine = _engine(url, workspace)
+    try:
+        ensure_schema(engine, url, workspace, create=create)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _engine(url: str, workspace: Path | None) -> Engine:
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.parent.is_dir():
+            raise StoreError(f"cannot open the results store {shown(url, workspace)}: "
+                             f"the folder {path.parent} does not exist")
+        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_SECONDS})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    try:
+        import psycopg  # noqa: F401 - only to say what is missing
+    except ImportError:
+        raise StoreError(f"the results store {shown(url)} is a PostgreSQL server, which needs the driver "
+                         "psycopg: pip install 'evalrun[postgresql]'") from None
+    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 15})
+    event.listen(engine, "begin", _postgres_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection, record) -> None:
+    dbapi_connection.isolation_level = None  # evalrun says BEGIN itself (below), not the driver
+    dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get("evalrun_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _postgres_begin(connection: Connection) -> None:
+    if connection.get_execution_options().get("evalrun_write", False):
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{BUSY_SECONDS}s'")
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_ADVISORY_KEY})")
+
+
+def writing(engine: Engine) -> Connection:
+    """A connection whose transactions write: one writer at a time (see the module's text)."""
+    return engine.connect().execution_options(evalrun_write=True)
+
+
+def revision(connection: Connection) -> str | None:
+    """The schema revision stamped in the store; None for a store with no evalrun tables yet."""
+    if not inspect(connection).has_table(schema.VERSION_TABLE):
+        return None
+    return connection.execute(text(f"SELECT version_num FROM {schema.VERSION_TABLE}")).scalar()
+
+
+def ensure_schema(engine: Engine, url: str, workspace: Path | None, create: bool = True) -> None:
+    where = shown(url, workspace)
+    try:
+        with engine.connect() as connection:
+            current = revision(connection)
+        if current == schema.HEAD:
+            return
+        if current is None and not create:
+            raise StoreError(f"{where} holds no evalrun results yet")
+        with writing(engine) as connection, connection.begin():
+            current = revision(connection)  # again, now that this run holds the write lock
+            if current is None:
+                if any(inspect(connection).has_table(t.name) for t in schema.TABLES):
+                    raise StoreError(f"{where} has evalrun tables but no schema revision; "
+                                     "run `evalrun db check` to see what is wrong with it")
+                schema.metadata.create_all(connection)
+                _stamp(connection)
+            elif current != schema.HEAD:
+                known = revisions()
+                if current not in known:
+                    raise StoreError(
+                        f"the results store {where} was written by a newer evalrun (schema revision {current}; "
+                        f"this evalrun knows up to {schema.HEAD}): upgrade evalrun")
+                if sqlite_path(url) is None:
+                    raise StoreError(
+                        f"the results store {where} has schema revision {current}, this evalrun needs "
+                        f"{schema.HEAD}: run `evalrun db upgrade` once (every user of the store then needs "
+                        "this evalrun or a newer one)")
+                upgrade(connection)
+    except SQLAlchemyError as exc:
+        raise failure(exc, url, workspace) from None
+
+
+def _stamp(connection: Connection) -> None:
+    connection.exec_driver_sql(
+        f"CREATE TABLE {schema.VERSION_TABLE} (version_num VARCHAR(32) NOT NULL, "
+        f"CONSTRAINT {schema.VERSION_TABLE}_pkc PRIMARY KEY (version_num))")
+    connection.execute(text(f"INSERT INTO {schema.VERSION_TABLE} (version_num) VALUES (:v)"), {"v": schema.HEAD})
+
+
+def _config(connection: Connection):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def revisions() -> list[str]:
+    """Every revision of the shipped migrations, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    return [s.revision for s in reversed(list(script.walk_revisions()))]
+
+
+def upgrade(connection: Connection, target: str = "head") -> None:
+    """Run the migrations on an open connection, inside its transaction."""
+    from alembic import command
+
+    command.upgrade(_config(connection), target)
+
+
+def failure(exc: Exception, url: str, workspace: Path | None) -> StoreError:
+    """A database error as one line a user can act on."""
+    where = shown(url, workspace)
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    lowered = detail.lower()
+    if "file is not a database" in lowered or "file is encrypted" in lowered:
+        return StoreError(f"{where} is not an evalrun results store (not a SQLite database); move it away "
+                          "or give another file with --db")
+    if "database is locked" in lowered or "lock timeout" in lowered or "lock_timeout" in lowered:
+        return StoreError(f"the results store {where} is busy: another evalrun run has been recording for over "
+                          f"{BUSY_SECONDS} s; run again when it has finished")
+    if "readonly" in lowered or "read-only" in lowered:
+        return StoreError(f"cannot write the results store {where}: it is read-only ({detail})")
+    if isinstance(exc, (OperationalError, DatabaseError)):
+        return StoreError(f"cannot use the results store {where}: {detail}; check --db or evalrun.yaml "
+                          "(or run with --no-db)")
+    return StoreError(f"the results store {where} failed: {detail}")
+
+
+def upgrade_store(url: str, workspace: Path | None) -> tuple[str | None, str, str]:
+    """`evalrun db upgrade`: (revision before, after, the store as shown); creates a new store."""
+    where = shown(url, workspace)
+    engine = _engine(url, workspace)
+    try:
+        with engine.connect() as connection:
+            before = revision(connection)
+        if before == schema.HEAD:
+            return before, before, where
+        if before is not None and before not in revisions():
+            raise StoreError(f"the results store {where} was written by a newer evalrun (schema revision {before}); "
+                             "upgrade evalrun")
+        with writing(engine) as connection, connection.begin():
+            if revision(connection) is None:
+                if any(inspect(connection).has_table(t.name) for t in schema.TABLES):
+                    raise StoreError(f"{where} has evalrun tables but no schema revision; "
+                                     "run `evalrun db check` to see what is wrong with it")
+            upgrade(connection)
+            after = revision(connection)
+    except SQLAlchemyError as exc:
+        raise failure(exc, url, workspace) from None
+    finally:
+        engine.dispose()
+    return before, after, where

@@ -1,0 +1,194 @@
+"""Reading the store: a project's or department's years, two years compared, and the previous year.
+
+"The result of a project in a year" is the one its latest run recorded:
+for each (fiscal year, department, project) the result linked to the
+highest run id. Earlier runs stay in the store (and in ``db export``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..errors import UsageError, did_you_mean
+from ..targets import format_number
+from . import schema
+from .database import StoreError, _engine, connect, failure, revision
+from .settings import shown, sqlite_path
+
+
+@dataclass(frozen=True)
+class YearResult:
+    fiscal_year: int
+    department: str
+    project: str
+    file: str
+    total: Decimal
+    grade: str
+    execution_rate: Decimal
+    execution_rate_text: str
+    ruleset_id: str
+    ruleset_version: str
+    variant: str
+    advice: str | None
+    run_id: int
+    run_at: object  # datetime
+
+
+def _latest(connection, *conditions) -> list[YearResult]:
+    r, rr, run = schema.result, schema.run_result, schema.run
+    latest = (select(r.c.fiscal_year, r.c.department, r.c.project, func.max(rr.c.run_id).label("run_id"))
+              .join(rr, rr.c.result_id == r.c.id).where(*conditions)
+              .group_by(r.c.fiscal_year, r.c.department, r.c.project).subquery())
+    query = (select(r.c.fiscal_year, r.c.department, r.c.project, r.c.file, r.c.total, r.c.grade,
+                    r.c.execution_rate, r.c.execution_rate_text, r.c.ruleset_id, r.c.ruleset_version, r.c.variant,
+                    r.c.advice, run.c.id, run.c.started_at)
+             .join(rr, rr.c.result_id == r.c.id)
+             .join(latest, and_(latest.c.run_id == rr.c.run_id, latest.c.fiscal_year == r.c.fiscal_year,
+                                latest.c.department == r.c.department, latest.c.project == r.c.project))
+             .join(run, run.c.id == rr.c.run_id)
+             .order_by(r.c.department, r.c.project, r.c.fiscal_year, r.c.file))
+    rows, seen = [], set()
+    for row in connection.execute(query):
+        key = (row[0], row[1], row[2])
+        if key not in seen:  # two files of one name in one run: the first by file name
+            seen.add(key)
+            rows.append(YearResult(*row))
+    return rows
+
+
+def _open(url: str, workspace: Path | None):
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise StoreError(f"there is no results store {shown(url, workspace)} yet: runs record their results there "
+                         "(unless --no-db); run `evalrun --ruleset YEAR` first")
+    try:
+        return connect(url, workspace, create=False)
+    except StoreError as exc:
+        if "holds no evalrun results" in str(exc):
+            raise StoreError(f"{exc}; run `evalrun --ruleset YEAR` first") from None
+        raise
+
+
+def history(url: str, workspace: Path | None, project: str | None = None,
+            department: str | None = None) -> list[YearResult]:
+    """Every year of a project (name or file name) or of a department's projects, oldest first."""
+    r = schema.result
+    conditions = []
+    if project:
+        escaped = project.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(or_(r.c.project == project, r.c.file.like(f"%/{escaped}.yaml", escape="\\")))
+    if department:
+        conditions.append(r.c.department == department)
+    engine = _open(url, workspace)
+    try:
+        with engine.connect() as connection:
+            rows = _latest(connection, *conditions)
+            if not rows:
+                column = r.c.project if project else r.c.department
+                known = list(connection.execute(select(column).distinct().order_by(column)).scalars())
+                wanted = project or department
+                what = "project" if project else "department"
+                hint = did_you_mean(wanted, known)
+                if project and department:
+                    hint = f" in {department}" + hint
+                raise UsageError(f"no results for the {what} `{wanted}`{hint} in {shown(url, workspace)}"
+                                 + (f"; {what}s there: {', '.join(known[:20])}" if known else ""))
+    finally:
+        engine.dispose()
+    return rows
+
+
+@dataclass(frozen=True)
+class Change:
+    department: str
+    project: str
+    old: YearResult | None  # None: new this year
+    new: YearResult | None  # None: not evaluated this year (dropped)
+
+    @property
+    def change(self) -> Decimal | None:
+        return self.new.total - self.old.total if self.old and self.new else None
+
+
+def compare(url: str, workspace: Path | None, old_year: int, new_year: int,
+            department: str | None = None) -> list[Change]:
+    """Each project of either year, by department and project: its two results (one may be None)."""
+    r = schema.result
+    conditions = [r.c.fiscal_year.in_((old_year, new_year))]
+    if department:
+        conditions.append(r.c.department == department)
+    engine = _open(url, workspace)
+    try:
+        with engine.connect() as connection:
+            rows = _latest(connection, *conditions)
+            years = set(connection.execute(select(r.c.fiscal_year).distinct()).scalars())
+    finally:
+        engine.dispose()
+    for year in (old_year, new_year):
+        if year not in years:
+            stored = ", ".join(str(y) for y in sorted(years)) or "none"
+            raise UsageError(f"no results for fiscal year {year} in {shown(url, workspace)}; years stored: {stored}")
+    pairs: dict[tuple, list] = {}
+    for row in rows:
+        pairs.setdefault((row.department, row.project), [None, None])[row.fiscal_year == new_year] = row
+    return [Change(department, project, old, new) for (department, project), (old, new) in sorted(pairs.items())]
+
+
+def signed(change: Decimal) -> str:
+    """+7.43, -2, 0."""
+    return ("+" if change > 0 else "") + format_number(change)
+
+
+# ---------------------------------------------------------------- the previous year, for reports and the 汇总
+
+_previous: dict = {}
+
+
+def forget() -> None:
+    """Drop what this process read of the store (each run reads it afresh)."""
+    _previous.clear()
+
+
+def previous_table(url: str, workspace: Path | None, year: int) -> dict:
+    """(department, project) -> YearResult of ``year``; empty when the store has none (or does not exist)."""
+    key = (url, year)
+    if key not in _previous:
+        _previous[key] = _read_year(url, year)
+    return _previous[key]
+
+
+def _read_year(url: str, year: int) -> dict:
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return {}
+    engine = _engine(url, None)
+    try:
+        with engine.connect() as connection:
+            if revision(connection) != schema.HEAD:
+                return {}
+            return {(row.department, row.project): row
+                    for row in _latest(connection, schema.result.c.fiscal_year == year)}
+    except SQLAlchemyError as exc:
+        raise failure(exc, url, None) from None
+    finally:
+        engine.dispose()
+
+
+def attach_previous(options, result):
+    project = result.project
+    row = previous_table(options.db, options.workspace, project.fiscal_year - 1).get((project.department, project.name))
+    if row is None:
+        return result
+    change = result.total - row.total
+    words = f"提高 {format_number(change)} 分" if change > 0 else \
+        f"降低 {format_number(-change)} 分" if change < 0 else "持平"
+    return replace(result, previous={
+        "fiscal_year": row.fiscal_year, "total": row.total, "grade": row.grade,
+        "execution_rate_text": row.execution_rate_text, "ruleset_id": row.ruleset_id,
+        "ruleset_version": row.ruleset_version, "advice": row.advice, "run_id": row.run_id,
+        "change": change, "change_short": signed(change), "change_text": f"总分{words}",
+    })

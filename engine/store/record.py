@@ -1,0 +1,140 @@
+"""What the store keeps of one evaluated project, as plain tuples, and the hash that names it.
+
+A record is made where the project was evaluated (in a --jobs worker too)
+and travels as a few tuples: the result's fields, its indicator rows (the
+fields of ``--json``, with the method) and its findings. Its hash is the
+sha256 of exactly those values, so the same inputs scored the same way give
+the same hash and are stored once, and ``evalrun db check`` can recompute it
+from what is stored. No SQLAlchemy here.
+"""
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+from decimal import ROUND_HALF_EVEN, Context, Decimal
+from pathlib import Path
+
+from ..advice import advice_for
+
+RESULT_FIELDS = (
+    "department", "project", "fiscal_year", "file", "file_sha256", "ruleset_id", "ruleset_version",
+    "ruleset_sha256", "variant", "budget_unit", "budget_initial", "budget_full_year", "budget_executed",
+    "execution_rate", "execution_rate_text", "total", "max_total", "grade", "advice", "advice_basis",
+    "advice_rule", "budget_change",
+)
+INDICATOR_FIELDS = ("position", "level1", "level2", "name", "weight", "target", "actual", "score", "applicable",
+                    "method", "reported_score")
+FINDING_FIELDS = ("position", "check", "severity", "message", "file", "line")
+
+
+_DIGITS = Context(prec=15, rounding=ROUND_HALF_EVEN)
+
+
+def normal(value):
+    """One spelling per number, at most 15 significant digits (95.5300 -> 95.53, 1E+2 -> 100).
+
+    Hashes and both databases depend on it: SQLite's REAL holds 15 digits exactly.
+    """
+    if value.__class__ is not Decimal:
+        return value
+    known = _NORMAL.get(value)  # equal Decimals have one normal form: remember it
+    if known is None:
+        known = _DIGITS.plus(value).normalize()
+        if known.as_tuple().exponent > 0:
+            known = known.quantize(Decimal(1))
+        if len(_NORMAL) < 100_000:
+            _NORMAL[value] = known
+    return known
+
+
+_NORMAL: dict = {}
+
+
+def file_sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def record_hash(fields: tuple, rows: tuple, findings: tuple) -> str:
+    """sha256 of the values' repr: text, whole numbers, normalised Decimals, True/False and None,
+    which read back from either database as the same values."""
+    return hashlib.sha256(repr((fields, rows, findings)).encode("utf-8")).hexdigest()
+
+
+def project_record(result, workspace: Path) -> tuple:
+    """(hash, result fields, indicator rows, findings) of a ProjectResult, in the orders above."""
+    project, ruleset, budget = result.project, result.ruleset, result.project.budget
+    advice = advice_for(result)
+    fields = (
+        project.department, project.name, int(project.fiscal_year), project.file,
+        file_sha256(workspace / project.file), ruleset.id, ruleset.version, ruleset.sha256, ruleset.variant or "",
+        budget.unit, normal(budget.initial), normal(budget.full_year), normal(budget.executed),
+        normal(ruleset.rounding.apply(result.execution_rate * 100) / 100), result.budget_row.actual,
+        normal(result.total), normal(result.max_total), result.grade,
+        advice.advice if advice else None, advice.basis if advice else None, advice.rule if advice else None,
+        normal(advice.budget_change) if advice else None,
+    )
+    rows = tuple(
+        (position, row.level1, row.level2, row.name or row.note,
+         normal(row.allotted if row.applicable else row.weight), row.target, row.actual, normal(row.score),
+         bool(row.applicable), row.trace.method if row.trace else None, normal(row.reported_score))
+        for position, row in enumerate(result.all_rows)
+    )
+    findings = tuple(
+        (position, f.check, f.severity, f.message, f.source.file, f.source.line or None)
+        for position, f in enumerate(result.findings)
+    )
+    return record_hash(fields, rows, findings), fields, rows, findings
+
+
+# ---------------------------------------------------------------- the run
+
+
+def command_line() -> str:
+    """The command as the user typed it, with evalrun's own name for the program."""
+    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "evalrun"
+    if program in ("cli.py", "__main__.py", "-m", "-c") or program.startswith("python"):
+        program = "evalrun"
+    return shlex.join([program] + sys.argv[1:])
+
+
+def git_commit(workspace: Path) -> str | None:
+    """The commit checked out in the workspace's git repository, if it is in one."""
+    folder = workspace.resolve()
+    if not any((parent / ".git").exists() for parent in (folder, *folder.parents)):
+        return None
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        done = subprocess.run([git, "rev-parse", "--verify", "-q", "HEAD"], cwd=folder, capture_output=True,
+                              text=True, timeout=10, env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and commit else None
+
+
+def evalrun_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("evalrun")
+    except PackageNotFoundError:  # running from a checkout without installing
+        return "unknown"
+
+
+def who() -> tuple[str, str]:
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name is not worth failing a run for
+        user = ""
+    return socket.gethostname(), user

@@ -1,0 +1,68 @@
+"""evalrun starts quickly: the heavy libraries are imported only by the commands and formats that use them."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+HEAVY = ("openpyxl", "docx", "docxtpl", "jsonschema", "jinja2")
+
+
+def imported_after(code: str) -> set:
+    """The top-level packages imported by ``code`` in a fresh interpreter."""
+    probe = code + "\nimport json, sys\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+@pytest.mark.parametrize("code", [
+    "import engine.cli",
+    "import engine",
+    "import engine.api",
+    # what `evalrun --help` does
+    "from engine.cli import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass",
+])
+def test_heavy_libraries_are_not_imported(code):
+    assert not imported_after(code) & set(HEAVY)
+
+
+def test_validate_imports_only_what_checking_templates_needs():
+    """`evalrun validate` renders the Markdown, HTML and Word templates (Jinja2, docxtpl), nothing else."""
+    code = "from engine.cli import cli\ntry:\n    cli.main(['validate', '--ruleset', '2025'])\nexcept SystemExit:\n    pass"
+    assert not imported_after(code) & {"openpyxl", "jsonschema", "sqlalchemy", "starlette"}
+
+
+def test_each_library_is_imported_by_what_uses_it():
+    assert "jsonschema" in imported_after(
+        "from engine.validate import schema_errors\nschema_errors({'x': 1}, 'project', 'p.yaml')")
+    assert "openpyxl" in imported_after("from engine import api\napi.ExportOptions")
+    assert {"docx", "docxtpl"} <= imported_after(
+        "from engine import outputs\ntry:\n    outputs.FORMATS['docx'].render(None, None)\nexcept Exception:\n    pass")
+
+
+def test_library_names_are_still_there():
+    from engine import api
+    import engine
+
+    assert engine.RunOptions is api.RunOptions and engine.run is api.run
+    assert api.ImportOptions.__module__ == "engine.import_forms"
+    assert api.ExportOptions.__module__ == "engine.export"
+    with pytest.raises(AttributeError):
+        api.no_such_name  # noqa: B018
+    with pytest.raises(AttributeError):
+        engine.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize("first", ["", "import engine.evaluate, engine.validate\n", "import engine.cli\n"])
+def test_engine_evaluate_and_validate_are_the_api_functions(first):
+    code = first + ("from engine import evaluate, validate\nfrom engine import api\n"
+                    "assert evaluate is api.evaluate and validate is api.validate\n"
+                    "from engine.evaluate import evaluate_project\nfrom engine.validate import check_schema\n"
+                    "print('ok')")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "ok", done.stderr
