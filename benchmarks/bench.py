@@ -50,7 +50,7 @@ def evaluate_stage(workspace: Path, turns: int = TURNS) -> dict:
     three take turns, and the fastest of ``turns`` runs of each counts.
     """
     from engine import api
-    from engine.evaluate import evaluate_project
+    from engine.scoring.evaluate import evaluate_project
 
     ruleset = api.load_ruleset(workspace, "bench")
     paths = api.project_files(workspace, ruleset)
@@ -120,7 +120,7 @@ def has_xlsx() -> bool:
     helped = subprocess.run(evalrun_command() + ["--help"], capture_output=True, text=True).stdout
     if "--format" not in helped:
         return False
-    from engine import outputs
+    from engine.outputs import formats as outputs
 
     return "xlsx" in getattr(outputs, "FORMATS", {})
 
@@ -152,14 +152,14 @@ def end_to_end(workspace: Path, jobs: int, xlsx: bool) -> list[dict]:
 def stages(workspace: Path, limit: int = 2000) -> list[tuple[str, float]]:
     """Milliseconds per project of each stage of `evalrun --json`, measured in process."""
     from engine import api
-    from engine.check import check_project
-    from engine.evaluate import evaluate_project
-    from engine.load import decode, load_text
+    from engine.scoring.check import check_project
+    from engine.scoring.evaluate import evaluate_project
+    from engine.files.load import decode, load_text
     from engine.model import ProjectResult
-    from engine.resolve import build_project
-    from engine.validate import check_schema
-    from engine.view import result_json
-    from engine.jsonstream import _dumps
+    from engine.rules.resolve import build_project
+    from engine.files.validate import check_schema
+    from engine.outputs.view import result_json
+    from engine.outputs.jsonstream import _dumps
 
     ruleset = api.load_ruleset(workspace, "bench")
     paths = api.project_files(workspace, ruleset)[:limit]
@@ -235,7 +235,7 @@ def main(argv=None) -> None:
     sizes = [int(n) for n in (args.sizes or ("40,120" if args.quick else "1000,10000,100000")).split(",")]
     departments = min(args.departments, 10) if args.quick else args.departments
 
-    from engine import load
+    import engine.files.load as load
 
     print("# evalrun benchmark\n")
     busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import operator
 from decimal import ROUND_HALF_UP, Decimal
 
-from engine.targets import bound_within, convert, normalize
+from engine.rules.targets import bound_within, convert, normalize
 
 ZERO, ONE, TEN = Decimal(0), Decimal(1), Decimal(10)
 CENT = Decimal("0.01")
@@ -95,6 +95,6 @@ def _point(ind, weight):
 
 
 def engine_scores(result_tuple):
-    """The same figures from engine.evaluate.evaluate_project's result."""
+    """The same figures from engine.scoring.evaluate.evaluate_project's result."""
     rate, budget_row, rows, _groups, total, _max_total, grade = result_tuple
     return rate, budget_row.score, [r.score for r in rows], total, grade

@@ -62,7 +62,7 @@ def _floor(files: list[Path]) -> float:
 def _load_stage(workspace: Path, cached: bool) -> float:
     """CPU seconds of api.load_project for every project, in this process (with the cache: from it)."""
     from engine import api
-    from engine.cache import ParseCache
+    from engine.files.cache import ParseCache
 
     rulesets = api.RulesetCache(workspace, "bench")
     cache = ParseCache(workspace, "bench") if cached else None

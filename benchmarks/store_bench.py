@@ -31,7 +31,7 @@ def _run(workspace: Path, db: str | None) -> dict:
     from engine import api
     import engine.store.recorder as recorder_module
     from engine.cli import _project_json
-    from engine.jsonstream import JsonRunWriter
+    from engine.outputs.jsonstream import JsonRunWriter
 
     spent = {"record": [0.0, 0.0], "commit": [0.0, 0.0], "open": [0.0, 0.0]}  # [wall, CPU]
     wall, cpu = time.perf_counter, time.process_time

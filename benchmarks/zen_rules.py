@@ -21,7 +21,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from benchmarks.handwritten import COMPARE, HIGHER, _point
-from engine.targets import bound_within, convert
+from engine.rules.targets import bound_within, convert
 
 try:
     import zen

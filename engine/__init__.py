@@ -2,7 +2,7 @@
 import sys
 import types
 
-from .errors import EvalrunError
+from engine.errors import EvalrunError
 
 __all__ = ["RunOptions", "RunResult", "run", "validate", "evaluate", "load_ruleset", "load_project", "EvalrunError"]
 
@@ -10,20 +10,20 @@ __all__ = ["RunOptions", "RunResult", "run", "validate", "evaluate", "load_rules
 def __getattr__(name: str):
     """The library API (engine.api), imported when first used: `evalrun --help` need not load it."""
     if name in __all__:
-        from . import api
+        from engine import api
 
         return getattr(api, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _Engine(types.ModuleType):
-    """``engine.evaluate`` and ``engine.validate`` are the API's functions, as they always were,
+    """``engine.scoring.evaluate`` and ``engine.files.validate`` are the API's functions, as they always were,
     although modules of the same names exist (the import system's note of those modules here is
     dropped: sys.modules has them)."""
 
     @property
     def evaluate(self):
-        from .api import evaluate
+        from engine.api import evaluate
 
         return evaluate
 
@@ -33,7 +33,7 @@ class _Engine(types.ModuleType):
 
     @property
     def validate(self):
-        from .api import validate
+        from engine.api import validate
 
         return validate
 

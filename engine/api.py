@@ -11,25 +11,25 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .cache import ParseCache
-from .check import UNGRADED, check_project, check_ruleset
-from .errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
-from .evaluate import evaluate_project
-from .load import load_bytes, load_file, read_file
-from .model import Project, ProjectResult, Ruleset
-from .outputs import DEFAULT_FORMATS, FORMATS, summary_files
-from .paths import LinkOutside, guard_given, guard_path
-from .projectset import duplicate_projects, folder_errors, raise_with
-from .resolve import build_project, project_errors
-from .rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
-from .store import open_recorder, with_previous
-from .store.record import project_record
-from .summary import YearSummary
-from .validate import schema_errors
-from .write import Staging, safe_name
+from engine.files.cache import ParseCache
+from engine.scoring.check import UNGRADED, check_project, check_ruleset
+from engine.errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
+from engine.scoring.evaluate import evaluate_project
+from engine.files.load import load_bytes, load_file, read_file
+from engine.model import Project, ProjectResult, Ruleset
+from engine.outputs.formats import DEFAULT_FORMATS, FORMATS, summary_files
+from engine.files.paths import LinkOutside, guard_given, guard_path
+from engine.files.projectset import duplicate_projects, folder_errors, raise_with
+from engine.rules.resolve import build_project, project_errors
+from engine.rules.rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
+from engine.store import open_recorder, with_previous
+from engine.store.record import project_record
+from engine.outputs.summary import YearSummary
+from engine.files.validate import schema_errors
+from engine.runner.write import Staging, safe_name
 
 if TYPE_CHECKING:
-    from .export import ExportOptions, ExportResult
+    from engine.forms.export import ExportOptions, ExportResult
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,10 @@ class RunOptions:
     write_reports: bool = True
     output: Path | None = None
     projects: tuple = ()  # only these project names or file stems; all when empty
-    jobs: int = 1  # processes that load, evaluate and render projects (engine.parallel)
+    jobs: int = 1  # processes that load, evaluate and render projects (engine.runner.parallel)
     keep_results: bool = True  # False: keep only each project's summary, so memory stays flat
     db: str | None = None  # the results store's URL (engine.store.settings); None: record nothing
-    cache: bool = True  # use and fill the parse cache (engine.cache, .evalrun-cache/ in the workspace)
+    cache: bool = True  # use and fill the parse cache (engine.files.cache, .evalrun-cache/ in the workspace)
 
     @property
     def output_dir(self) -> Path:
@@ -250,13 +250,13 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
             record.add(path, result)
         outcome.recorded = record.commit()
         return outcome
-    from .lock import RunLock  # only a run that writes takes the output folder's lock
+    from engine.runner.lock import RunLock  # only a run that writes takes the output folder's lock
 
     root = options.output_root
     with RunLock(options.output_dir, display(options.output_dir, options.workspace), root,
                  "the output folder" if options.output else "the workspace"), \
             Staging(target, root, options.workspace) as staging:
-        # The year workbook's project sheets are made as the projects come (engine.yearbook), and only
+        # The year workbook's project sheets are made as the projects come (engine.outputs.yearbook), and only
         # when the 汇总 is written (not for a run limited to some projects).
         year_sheets = "xlsx" in options.formats and not options.projects
         collected = YearSummary(rulesets.base, keep_views=year_sheets, views=_year_sheets() if year_sheets else [])
@@ -281,7 +281,7 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
 
 
 def _year_sheets():
-    from .yearbook import YearSheets  # openpyxl: only a run that writes Excel
+    from engine.outputs.yearbook import YearSheets  # openpyxl: only a run that writes Excel
 
     return YearSheets()
 
@@ -298,7 +298,7 @@ def render_outputs(options: RunOptions, path: Path, result: ProjectResult):
 def _results(options: RunOptions, rulesets: RulesetCache, on_project, view, render: bool = False):
     """iter_results, with the rendered outputs when ``render``; in processes when options.jobs > 1."""
     if options.jobs > 1:
-        from .parallel import iter_results_parallel  # only a --jobs run starts processes
+        from engine.runner.parallel import iter_results_parallel  # only a --jobs run starts processes
 
         duplicates = duplicate_projects(project_files(options.workspace, rulesets.base), options.workspace)
         if duplicates and on_project:
@@ -326,7 +326,7 @@ def _collect(outcome: RunResult, options: RunOptions, path: Path, result) -> boo
     if isinstance(result, EvalrunError):
         outcome.failures.append((path, result))
         return False
-    if isinstance(result, ProjectSummary):  # from engine.parallel, when no results are kept
+    if isinstance(result, ProjectSummary):  # from engine.runner.parallel, when no results are kept
         outcome.summaries.append(result)
         return True
     if options.keep_results:
@@ -366,7 +366,7 @@ def validate(workspace: Path, ruleset_name: str, cache: bool = True,
         errors.extend(
             EvalrunError(f"{f.message} [{f.check}]", f.source) for f in result.findings if f.severity == "error"
         )
-    from .templatecheck import template_errors  # Jinja2, only when validating
+    from engine.outputs.templatecheck import template_errors  # Jinja2, only when validating
 
     errors += template_errors(workspace, rulesets.base, examples, evaluate)
     return rulesets.base, _unique(errors)
@@ -425,7 +425,7 @@ def find_project(workspace: Path, ruleset_name: str, name: str) -> ProjectResult
 
 def export_forms(options: ExportOptions) -> ExportResult:
     """The 自评表 forms departments fill in (`evalrun export`): one workbook per department."""
-    from .export import write_forms
+    from engine.forms.export import write_forms
 
     rulesets = RulesetCache(options.workspace, options.ruleset)
     run_options = RunOptions(ruleset=options.ruleset, workspace=options.workspace, write_reports=False)
@@ -433,15 +433,16 @@ def export_forms(options: ExportOptions) -> ExportResult:
 
 
 # The API of `evalrun import` and `evalrun export`, imported when first used (they need openpyxl).
-_LAZY = {"ImportOptions": "import_forms", "ImportResult": "import_forms", "import_workbook": "import_forms",
-         "ExportOptions": "export", "ExportResult": "export"}
+_LAZY = {"ImportOptions": "engine.forms.import_forms", "ImportResult": "engine.forms.import_forms",
+         "import_workbook": "engine.forms.import_forms", "ExportOptions": "engine.forms.export",
+         "ExportResult": "engine.forms.export"}
 
 
 def __getattr__(name: str):
     if name in _LAZY:
         from importlib import import_module
 
-        return getattr(import_module(f".{_LAZY[name]}", __package__), name)
+        return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

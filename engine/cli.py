@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .errors import EvalrunError, EvalrunErrors, UsageError, did_you_mean
-from .outputs import FORMATS, parse_formats
+from engine.errors import EvalrunError, EvalrunErrors, UsageError, did_you_mean
+from engine.outputs.formats import FORMATS, parse_formats
 
 if TYPE_CHECKING:
-    from . import api
+    from engine import api
 
 # Each command imports what it uses when it runs (the engine, Jinja2, openpyxl,
 # docxtpl, jsonschema), so that `evalrun --help` and a quick command start at
@@ -69,7 +69,7 @@ def handle_errors(command):
             click.echo("evalrun: interrupted; earlier outputs are unchanged", err=True)
             sys.exit(130)
         except OSError as exc:
-            from .paths import DISK_FULL, READ_ONLY, describe_os_error
+            from engine.files.paths import DISK_FULL, READ_ONLY, describe_os_error
 
             if exc.errno not in DISK_FULL | READ_ONLY:
                 _internal_error(exc)
@@ -127,9 +127,9 @@ def _unique_lines(lines) -> list[str]:
 def print_summary(outcome: api.RunResult, workspace: Path, printed: set = frozenset()) -> None:
     """The run's table, the errors of projects that failed after they were scored (in rendering: not yet
     in ``printed``, the lines printed as the projects came), and the closing lines."""
-    from . import api
-    from .check import UNGRADED
-    from .targets import format_number
+    from engine import api
+    from engine.scoring.check import UNGRADED
+    from engine.rules.targets import format_number
 
     rows = []
     for summary in outcome.summaries:
@@ -201,10 +201,10 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
     evalrun explain --ruleset 2025 --project NAME   how each score was computed
     evalrun history --project NAME      every year of a project, from the results store (evalrun.db)
     """
-    from .store import store_url
+    from engine.store import store_url
     if ctx.invoked_subcommand is not None:
         return
-    from . import api
+    from engine import api
 
     options = api.RunOptions(
         ruleset=_need(ruleset), workspace=workspace, write_reports=not as_json,
@@ -213,7 +213,7 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
         cache=not no_cache,
     )
     if as_json:  # each project is written as soon as it is evaluated
-        from .jsonstream import JsonRunWriter
+        from engine.outputs.jsonstream import JsonRunWriter
 
         writer = JsonRunWriter(sys.stdout.write)  # not click.echo: no colour to strip, no flush per project
         base = api.load_ruleset(workspace, options.ruleset).ref  # the year's; a variant is named per project
@@ -228,7 +228,7 @@ def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs
         for line in _unique_lines(str(e) for _, error in outcome.failures for e in _flat(error)):
             click.echo(line, err=True)
     else:
-        from .progress import progress
+        from engine.runner.progress import progress
 
         with progress(options, enabled=not quiet and sys.stdout.isatty()) as bar:
             on_project = _as_they_come(bar)
@@ -269,7 +269,7 @@ def _as_they_come(bar):
 
 def _project_json(result) -> tuple:
     """(ruleset reference, the project's JSON), made where the project was evaluated (--jobs)."""
-    from .view import result_json
+    from engine.outputs.view import result_json
 
     return result.ruleset.ref, result_json(result)
 
@@ -285,8 +285,8 @@ def _messages(error: EvalrunError) -> list[str]:
 @handle_errors
 def validate(ruleset, workspace, no_cache):
     """Check the ruleset and every project file; print every problem as file:line: message."""
-    from .templatecheck import department_folders
-    from . import api
+    from engine.outputs.templatecheck import department_folders
+    from engine import api
 
     plan: list = []
     loaded, errors = api.validate(workspace, _need(ruleset), cache=not no_cache, plan=plan)
@@ -317,8 +317,8 @@ def validate(ruleset, workspace, no_cache):
 @handle_errors
 def explain(ruleset, workspace, project, indicator):
     """Show how each score of a project was computed: method, formula, inputs and their sources."""
-    from . import api
-    from .explain import explain as explain_text
+    from engine import api
+    from engine.tools.explain import explain as explain_text
 
     result = api.find_project(workspace, _need(ruleset), project)
     text = explain_text(result, indicator)
@@ -341,7 +341,7 @@ def main() -> None:
 @handle_errors
 def test_command(ruleset, workspace):
     """Run the ruleset's rule tests (rulesets/NAME/tests/*.yaml); print pass/fail per case."""
-    from .ruletests import case_files, run_cases
+    from engine.tools.ruletests import case_files, run_cases
 
     name = _need(ruleset)
     results = run_cases(workspace, name)
@@ -366,8 +366,8 @@ def test_command(ruleset, workspace):
 @handle_errors
 def diff(old, new, workspace, impact, year):
     """What changed between two rulesets (after extends) and their department variants, with the file and line of each side."""
-    from .diff import department_diffs, diff_data
-    from .rulesets import resolve_data
+    from engine.tools.diff import department_diffs, diff_data
+    from engine.rules.rulesets import resolve_data
 
     old_data, _, _ = resolve_data(workspace, old)
     new_data, _, _ = resolve_data(workspace, new)
@@ -389,7 +389,7 @@ def diff(old, new, workspace, impact, year):
             _print_changes(department.not_applying, indent="    ")
     if not impact:
         return
-    from .impact import impact as score_impact
+    from engine.tools.impact import impact as score_impact
 
     _, impacts = score_impact(workspace, old, new, year)
     click.echo("")
@@ -424,9 +424,9 @@ def diff(old, new, workspace, impact, year):
 
 def _check_both(workspace: Path, *names: str) -> None:
     """Each ruleset and each of its department variants must resolve and be valid; every problem at once."""
-    from . import api
+    from engine import api
 
-    from .rulesets import load_variant
+    from engine.rules.rulesets import load_variant
     errors = []
     for name in names:
         try:
@@ -460,8 +460,8 @@ def new(name, parent, workspace):
     PARENT's department variants (rulesets/PARENT/departments/*.yaml) are
     carried over to NAME, so each department keeps its own rules.
     """
-    from . import api
-    from .rulesets import carry_variants, new_ruleset
+    from engine import api
+    from engine.rules.rulesets import carry_variants, new_ruleset
 
     path = new_ruleset(workspace, name, parent)
     click.echo(f"wrote {api.display(path, workspace)}: extends {parent}; add only what changes, "
@@ -477,9 +477,9 @@ def new(name, parent, workspace):
 @handle_errors
 def review(ruleset, workspace):
     """Compare what each project reported with its rule scores; list every finding per department and project."""
-    from .check import UNGRADED
-    from . import api
-    from .targets import format_number
+    from engine.scoring.check import UNGRADED
+    from engine import api
+    from engine.rules.targets import format_number
 
     options = api.RunOptions(ruleset=_need(ruleset), workspace=workspace, write_reports=False)
     outcome = api.run(options)
@@ -542,7 +542,7 @@ def import_command(form, year, department, partial, force, dry_run, accept_chang
     A cell that cannot be read is listed as FORM.xlsx!Sheet!C12: what is wrong;
     nothing is written while a sheet has errors (unless --partial).
     """
-    from . import api
+    from engine import api
 
     options = api.ImportOptions(form=form, year=year, workspace=workspace, department=department,
                                 partial=partial, force=force, dry_run=dry_run, accept_changes=accept_changes)
@@ -579,7 +579,7 @@ def import_command(form, year, department, partial, force, dry_run, accept_chang
 
 def _print_plan(plan, sheet: str, workspace: Path, dry_run: bool, accept_changes: bool) -> None:
     """What a sheet does to its project file, before anything is written."""
-    from . import api
+    from engine import api
 
     shown = api.display(plan.path, workspace)
     if plan.new:
@@ -612,7 +612,7 @@ def export(ruleset, workspace, blank, output):
     the project's data (自评得分 as the department reported it), or with --blank
     only the budget, targets and weights.
     """
-    from . import api
+    from engine import api
 
     options = api.ExportOptions(ruleset=_need(ruleset), workspace=workspace, blank=blank, output=output)
     outcome = api.export_forms(options)
@@ -635,7 +635,7 @@ db_option = click.option("--db", "db", metavar="URL", default=None,
 
 
 def _store(workspace: Path, db: str | None) -> str:
-    from .store import store_url
+    from engine.store import store_url
 
     url = store_url(workspace, db)
     if url is None:
@@ -663,8 +663,8 @@ def history(project, department, as_json, db, workspace):
     evalrun history --project 开放型经济发展与三产业发展引导资金
     evalrun history --department 益阳市商务局
     """
-    from .store.history import history as read_history
-    from .store.views import HISTORY_HEADER, history_json, history_rows
+    from engine.store.history import history as read_history
+    from engine.store.views import HISTORY_HEADER, history_json, history_rows
 
     if not project and not department:
         raise UsageError("say whose history: --project NAME or --department NAME")
@@ -688,8 +688,8 @@ def compare(old_year, new_year, department, as_json, db, workspace):
 
     Projects evaluated only in NEW_YEAR are 新增; only in OLD_YEAR, 本年未评价.
     """
-    from .store.history import compare as read_compare
-    from .store.views import compare_counts, compare_header, compare_json, compare_rows
+    from engine.store.history import compare as read_compare
+    from engine.store.views import compare_counts, compare_header, compare_json, compare_rows
 
     changes = read_compare(_store(workspace, db), workspace, old_year, new_year, department)
     if as_json:
@@ -714,7 +714,7 @@ def db():
 @handle_errors
 def db_check(db, workspace):
     """Verify the store against its schema, its migrations and the hashes of its results."""
-    from .store.check import check
+    from engine.store.check import check
 
     report = check(_store(workspace, db), workspace)
     click.echo(f"results store {report.store}")
@@ -732,7 +732,7 @@ def db_check(db, workspace):
 @handle_errors
 def db_upgrade(db, workspace):
     """Bring the store's schema to this evalrun's newest migration (a new store is created)."""
-    from .store.database import upgrade_store
+    from engine.store.database import upgrade_store
 
     before, after, where = upgrade_store(_store(workspace, db), workspace)
     if before == after:
@@ -752,9 +752,9 @@ def db_upgrade(db, workspace):
 @handle_errors
 def db_export(fmt, output, year, db, workspace):
     """Write the stored runs, results, indicator rows and findings, one file per table."""
-    from . import api
+    from engine import api
 
-    from .store.export import export
+    from engine.store.export import export
 
     folder = output or workspace / "reports" / "out" / "db-export"
     done = export(_store(workspace, db), workspace, folder, fmt, year)
@@ -785,11 +785,11 @@ def serve(ruleset, port, host, no_browser, lang, db, no_db, workspace):
     evalrun serve                      this computer only, a free port, opens the browser
     evalrun serve --ruleset 2025 --port 8800 --no-browser
     """
-    from . import api
+    from engine import api
 
-    from .store import store_url
-    from .web.app import ServeOptions  # Starlette and uvicorn only when serving: `evalrun --help` stays quick
-    from .web.server import serve as run_server
+    from engine.store import store_url
+    from engine.web.app import ServeOptions  # Starlette and uvicorn only when serving: `evalrun --help` stays quick
+    from engine.web.server import serve as run_server
 
     if ruleset is not None:
         api.ruleset_file(workspace, ruleset)  # a wrong name is a usage error now, not a page later

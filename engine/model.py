@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Mapping
 
-from .errors import Source
-from .targets import Measure, format_number
+from engine.errors import Source
+from engine.rules.targets import Measure, format_number
 
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "truncate": ROUND_DOWN, "half_even": ROUND_HALF_EVEN}
 ROUNDING_LABELS = {"half_up": "四舍五入", "truncate": "截断", "half_even": "银行家舍入"}
@@ -35,7 +35,7 @@ class Formula:
 
 
 def _restore_formula(text: str, source: Source, names: tuple) -> "Formula":
-    from .formulas import compile_formula
+    from engine.rules.formulas import compile_formula
 
     return compile_formula(text, source, names) if text else Formula(text, source, frozenset(names))
 
@@ -179,7 +179,7 @@ class Ruleset:
     variant: str = ""  # the department whose overrides this is, if any
     blocks: tuple = ()
     review: ReviewRules = ReviewRules()
-    results_use: object = None  # engine.advice.ResultsUse: 评价结果应用, when the ruleset has the section
+    results_use: object = None  # engine.scoring.advice.ResultsUse: 评价结果应用, when the ruleset has the section
 
     def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.name == name), None)

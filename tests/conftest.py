@@ -68,5 +68,5 @@ def run_cli():
 
 @pytest.fixture(autouse=True, scope="session")
 def _cache_key_in_a_temporary_folder(tmp_path_factory):
-    """The parse cache's signing key (engine/cache.py) is made under a temporary folder, not in ~/.cache."""
+    """The parse cache's signing key (engine/files/cache.py) is made under a temporary folder, not in ~/.cache."""
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))

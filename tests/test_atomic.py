@@ -2,7 +2,7 @@
 and two runs at once on one workspace do not interleave.
 
 Runs that must be stopped halfway use the test-only hook EVALRUN_TEST_HOLD
-(engine/write.py): after staging its first report the run creates the
+(engine/runner/write.py): after staging its first report the run creates the
 marker file and waits until the test deletes it. No timing guesses.
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pytest
 
 from conftest import REFERENCE_FILE, copy_workspace
 from engine import api
-from engine.lock import LOCK_NAME, RunLock
-from engine.write import STAGING_PREFIX
+from engine.runner.lock import LOCK_NAME, RunLock
+from engine.runner.write import STAGING_PREFIX
 
 DEPARTMENTS = ("甲局", "乙局", "丙局")
 posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX signals")

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REFERENCE_FILE, REFERENCE_PROJECT
-from engine import api, cache as cache_module
-from engine.cache import DATABASE, FOLDER, ParseCache
+from engine import api
+import engine.files.cache as cache_module
+from engine.files.cache import DATABASE, FOLDER, ParseCache
 
 REFERENCE = Path("projects/2025/益阳市商务局") / REFERENCE_FILE.name
 FARM = Path("projects/2025/益阳市农业农村局/高标准农田建设项目.yaml")  # scored by a department variant

@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine.cells import CellSource, FormError, label, read_number, text
+from engine.forms.cells import CellSource, FormError, label, read_number, text
 from engine.errors import EvalrunError
-from engine.load import CONTROL_CHARACTERS, load_text
-from engine.projectfile import scalar
+from engine.files.load import CONTROL_CHARACTERS, load_text
+from engine.forms.projectfile import scalar
 
 FULL_WIDTH = str.maketrans("0123456789.,%-", "０１２３４５６７８９．，％－")
 WHERE = CellSource("form.xlsx!Sheet", 5, 8)
@@ -76,7 +76,7 @@ def test_a_number_written_as_text_in_any_width_reads_the_same(number):
 
 @given(st.text(max_size=80))
 def test_any_text_is_written_as_yaml_that_reads_back_the_same(value):
-    if CONTROL_CHARACTERS.search(value):  # refused when read (engine/load.py), with its line
+    if CONTROL_CHARACTERS.search(value):  # refused when read (engine/files/load.py), with its line
         with pytest.raises(EvalrunError, match=r"^t\.yaml:1:\d+: this line holds the invisible character U\+"):
             load_text(f"key: {scalar(value)}\n", "t.yaml")
         return

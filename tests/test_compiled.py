@@ -1,7 +1,7 @@
 """The compiled scorer computes what simpleeval computes, on random formulas and data.
 
 simpleeval is the oracle here only: production runs the code that
-engine.scorer_codegen generates for each ruleset. The tests compare one
+engine.scoring.scorer_codegen generates for each ruleset. The tests compare one
 formula alone (``formulas.evaluate``) and whole compiled rulesets (a random
 formula as a method's formula, random rows) with simpleeval walking the same
 checked tree, in the same Decimal context; and check that nothing of a
@@ -18,14 +18,14 @@ import pytest
 import simpleeval
 from hypothesis import given, settings, strategies as st
 
-from engine import numeric
+import engine.scoring.numeric as numeric
 from engine.api import load_ruleset
 from engine.errors import EvalrunError, Source
-from engine.evaluate import score_indicator, scorer_for
-from engine.formulas import compile_formula, evaluate
+from engine.scoring.evaluate import score_indicator, scorer_for
+from engine.rules.formulas import compile_formula, evaluate
 from engine.model import Indicator
-from engine.scorer_codegen import Namespace, expression
-from engine.targets import parse_measure
+from engine.scoring.scorer_codegen import Namespace, expression
+from engine.rules.targets import parse_measure
 from conftest import REPO
 
 NAMES = ("weight", "target", "actual", "met", "point")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, copy_workspace
-from engine.rulesets import known_rulesets
+from engine.rules.rulesets import known_rulesets
 
 BUNDLED = known_rulesets(REPO)
 PAIRS = list(itertools.permutations(BUNDLED, 2))

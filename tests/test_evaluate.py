@@ -11,10 +11,10 @@ import yaml
 from engine import evaluate
 from engine.api import load_ruleset
 from engine.errors import EvalrunError
-from engine.load import load_text
+from engine.files.load import load_text
 from engine.model import Rounding
-from engine.resolve import build_project
-from engine.validate import check_schema
+from engine.rules.resolve import build_project
+from engine.files.validate import check_schema
 from conftest import REPO
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "scoring.yaml").read_text(encoding="utf-8"))

@@ -5,9 +5,9 @@ import pytest
 import yaml
 
 from benchmarks.generate import project_data, to_yaml
-from engine import load
+import engine.files.load as load
 from engine.errors import EvalrunError
-from engine.load import LDict, LList, _check_expansion, _check_shape, _PositionLoader, load_text
+from engine.files.load import LDict, LList, _check_expansion, _check_shape, _PositionLoader, load_text
 from conftest import REFERENCE_FILE, REPO
 
 

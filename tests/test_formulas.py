@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from engine.errors import EvalrunError, Source
-from engine.formulas import compile_formula, evaluate
+from engine.rules.formulas import compile_formula, evaluate
 
 NAMES = ("weight", "target", "actual", "met")
 WHERE = Source("rulesets/2025/ruleset.yaml", 60, 14)

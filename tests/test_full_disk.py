@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from conftest import REFERENCE_PROJECT, copy_workspace
 from engine.cli import cli
-from engine.write import STAGING_PREFIX
+from engine.runner.write import STAGING_PREFIX
 
 DEPARTMENT = "益阳市商务局"
 REPORT = Path("reports/out/2025") / DEPARTMENT / f"{REFERENCE_PROJECT}.md"

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from conftest import REFERENCE_FILE, REFERENCE_PROJECT
 from engine.errors import EvalrunError, Source
-from engine.formulas import compile_formula
-from engine.load import MAX_FILE_BYTES, load_file, load_text
+from engine.rules.formulas import compile_formula
+from engine.files.load import MAX_FILE_BYTES, load_file, load_text
 
 MB = 1024 * 1024
 NAMES = ("weight", "target", "actual", "met")
@@ -149,7 +149,7 @@ def test_a_formula_is_either_accepted_or_refused_with_the_engines_error(text):
 
 def _in_its_folder(workspace, department: str, name: str, text: str) -> None:
     """The project file where `evalrun import` puts a department of that name: its folder is the name made safe."""
-    from engine.write import safe_name
+    from engine.runner.write import safe_name
 
     folder = workspace / "projects" / "2025" / safe_name(department)
     folder.mkdir(parents=True, exist_ok=True)
@@ -219,7 +219,7 @@ def test_text_in_the_data_is_never_run_as_a_template(workspace, run_cli):
 
 def test_the_readme_states_the_limits_the_code_uses():
     from conftest import REPO
-    from engine import load
+    import engine.files.load as load
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## What evalrun refuses, and why"):readme.index("## For developers")]
@@ -298,7 +298,7 @@ def test_every_formula_start_is_written_as_text():
 
     import openpyxl
 
-    from engine.xlsx import text_cell
+    from engine.outputs.xlsx import text_cell
 
     workbook = openpyxl.Workbook()
     starts = ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "\n=1", "=cmd|' /C calc'!A0", "plain", "a\uffffb", "a\x0bb"]

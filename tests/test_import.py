@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 
 from engine import api
-from engine.import_forms import ImportOptions, import_workbook
-from engine.importer import _items
-from engine.load import load_file
+from engine.forms.import_forms import ImportOptions, import_workbook
+from engine.forms.importer import _items
+from engine.files.load import load_file
 from conftest import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 
 DEPARTMENT = "益阳市商务局"

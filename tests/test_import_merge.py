@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from engine.cli import cli
-from engine.load import load_file, load_text
-from engine.projectfile import Edit, edit
+from engine.files.load import load_file, load_text
+from engine.forms.projectfile import Edit, edit
 from conftest import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 
 DEPARTMENT = "益阳市商务局"

@@ -6,7 +6,7 @@ import json
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine.jsonstream import JsonRunWriter, _dumps
+from engine.outputs.jsonstream import JsonRunWriter, _dumps
 
 REF = {"id": "x", "version": "1", "sha256": "ab"}
 PROJECT = {"project": "甲", "total": 95.53, "rows": [{"a": 1, "b": None, "c": "多行\n文本"}], "empty": [], "e": {}}
@@ -60,9 +60,9 @@ def test_unusual_values_are_written_as_json_dumps_writes_them(value):
 
 def test_a_project_is_written_by_orjson(monkeypatch, reference_workspace):
     """The quick path is the one taken for real results (the slower writer is only a fallback)."""
-    from engine import jsonstream
+    import engine.outputs.jsonstream as jsonstream
     from engine.api import RunOptions, run
-    from engine.view import result_json
+    from engine.outputs.view import result_json
 
     if jsonstream.orjson is None:
         pytest.skip("orjson is not installed")
@@ -76,7 +76,7 @@ def test_a_project_is_written_by_orjson(monkeypatch, reference_workspace):
 def _expected_json(workspace) -> str:
     """`--json` as it was first written: json.dumps of the whole payload."""
     from engine import api
-    from engine.view import result_json
+    from engine.outputs.view import result_json
 
     outcome = api.run(api.RunOptions("bench" if (workspace / "rulesets" / "bench").is_dir() else "2025",
                                      workspace, write_reports=False))

@@ -15,10 +15,10 @@ import docx
 import pytest
 
 from conftest import REFERENCE_PROJECT, REPO, copy_workspace
-from engine import load
-from engine.import_forms import MAX_WORKBOOK_BYTES
-from engine.ooxml import WORD_TEMPLATE_LIMITS, WORKBOOK_LIMITS
-from engine.sandbox import (MAX_LIPSUM_PARAGRAPHS, MAX_LIPSUM_WORDS, MAX_NUMBER_DIGITS, MAX_POWER,
+import engine.files.load as load
+from engine.forms.import_forms import MAX_WORKBOOK_BYTES
+from engine.outputs.ooxml import WORD_TEMPLATE_LIMITS, WORKBOOK_LIMITS
+from engine.outputs.sandbox import (MAX_LIPSUM_PARAGRAPHS, MAX_LIPSUM_WORDS, MAX_NUMBER_DIGITS, MAX_POWER,
                             MAX_TEMPLATE_BYTES, MAX_WIDTH, Bounds, BoundedSandbox, TemplateLimit, budget)
 
 DEPARTMENT = "益阳市商务局"

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from conftest import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 from engine.cli import cli
 from engine.errors import EvalrunError
-from engine.lock import RunLock
-from engine.paths import LinkOutside, guard_path, write_file
-from engine.write import Staging
+from engine.runner.lock import RunLock
+from engine.files.paths import LinkOutside, guard_path, write_file
+from engine.runner.write import Staging
 
 DEPARTMENT = "益阳市商务局"
 SECRET = "SECRET-OUTSIDE-TEXT"

@@ -5,7 +5,7 @@ import pytest
 
 from conftest import REFERENCE_FILE
 from engine.errors import EvalrunError
-from engine.load import decode, load_text
+from engine.files.load import decode, load_text
 
 
 def reference_bytes() -> bytes:

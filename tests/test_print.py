@@ -1,7 +1,7 @@
 """The reference project's reports printed as a bureau prints them, read back from the PDFs.
 
 The HTML report and 汇总 are printed with Chromium, the Word report and the Excel workbooks with
-LibreOffice (engine.printcheck), once for the module; the tests read the PDFs with pdfplumber. Where
+LibreOffice (engine.tools.printcheck), once for the module; the tests read the PDFs with pdfplumber. Where
 Chromium or LibreOffice is not installed the tests are skipped and say so; .ci/run installs both.
 """
 from __future__ import annotations
@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REFERENCE_PROJECT, copy_workspace
-from engine import printcheck, textfit
-from engine.printfit import form_height
+import engine.tools.printcheck as printcheck
+import engine.outputs.textfit as textfit
+from engine.outputs.printfit import form_height
 
 pdfplumber = pytest.importorskip("pdfplumber", reason="pdfplumber is in the test extras: pip install -e '.[test]'")
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -137,7 +138,7 @@ def test_html_report_prints_on_a4_with_the_whole_form_on_one_page(printed):
 
 
 def test_html_form_height_estimate_matches_the_printed_form(printed):
-    """engine.printfit decides how the form meets the page from an estimate: it must track Chromium's."""
+    """engine.outputs.printfit decides how the form meets the page from an estimate: it must track Chromium's."""
     from engine import RunOptions, run
 
     document = printed[(REFERENCE_PROJECT, "html")]
@@ -148,7 +149,7 @@ def test_html_form_height_estimate_matches_the_printed_form(printed):
         printed_height = max(m["bottom"] for m in marks if m["bottom"] < document.pages[form - 1].area.bottom + 1) \
             - document.pages[form - 1].area.top
     result = run(RunOptions(ruleset="2025", workspace=printed["workspace"], write_reports=False)).results[0]
-    from engine.view import report_view
+    from engine.outputs.view import report_view
 
     estimate = form_height(report_view(result))
     assert abs(estimate - printed_height) / printed_height < 0.05, (estimate, printed_height)

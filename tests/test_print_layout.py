@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from conftest import REFERENCE_PROJECT
 from engine import RunOptions, run
-from engine import textfit
-from engine.printfit import PAGE_HEIGHT, form_break
-from engine.summary import rate_basis
+import engine.outputs.textfit as textfit
+from engine.outputs.printfit import PAGE_HEIGHT, form_break
+from engine.outputs.summary import rate_basis
 from test_templates import add_department
 
 OUT = "reports/out/2025"
@@ -132,7 +132,7 @@ def test_a_long_xlsx_prints_one_page_wide_breaking_between_groups(reference_work
 
 
 def test_the_rate_basis_comes_from_the_ruleset_formula(tmp_path):
-    from engine.formulas import compile_formula
+    from engine.rules.formulas import compile_formula
     from engine.errors import Source
     from engine.model import BudgetRule
 
@@ -228,7 +228,7 @@ def test_html_form_is_marked_for_how_it_meets_the_page(reference_workspace):
 
 
 def test_printcheck_says_what_to_install_when_a_tool_is_missing(monkeypatch, capsys, tmp_path):
-    from engine import printcheck
+    import engine.tools.printcheck as printcheck
 
     monkeypatch.setattr(printcheck.shutil, "which", lambda name: None)
     assert printcheck.main(["--workspace", str(tmp_path)]) == 2
@@ -239,7 +239,7 @@ def test_printcheck_says_what_to_install_when_a_tool_is_missing(monkeypatch, cap
 
 def test_the_sizer_total_is_the_sum_of_the_row_heights(reference_workspace):
     """The width search adds heights up without rounding; the heights written are rounded: they agree."""
-    from engine.xlsx import _Sizer
+    from engine.outputs.xlsx import _Sizer
 
     add_department(reference_workspace, "甲单位", many_indicators)
     run(RunOptions(ruleset="2025", workspace=reference_workspace, formats=("xlsx",)))

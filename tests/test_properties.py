@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from conftest import REPO
 from engine import api
 from engine.errors import EvalrunError, Source
-from engine.evaluate import score_indicator
+from engine.scoring.evaluate import score_indicator
 from engine.model import Budget, Indicator, Project, Rounding
-from engine.targets import TargetError, parse_measure
+from engine.rules.targets import TargetError, parse_measure
 
 RULESET = api.load_ruleset(REPO, "2025")
 UNITS = ("家", "万元", "%", "人次", "个", "亿元", "")
@@ -199,12 +199,12 @@ def test_redistributed_weights_are_published_numbers_that_add_up():
 
 # ---------------------------------------------------------------- the edges of the numeric range
 
-from engine.explain import explain  # noqa: E402
-from engine.formulas import compile_formula  # noqa: E402
-from engine.load import MAX_DIGITS, MAX_PLACES  # noqa: E402
+from engine.tools.explain import explain  # noqa: E402
+from engine.rules.formulas import compile_formula  # noqa: E402
+from engine.files.load import MAX_DIGITS, MAX_PLACES  # noqa: E402
 from engine.model import Deduction, ReviewRules  # noqa: E402
-from engine.rulesets import RulesetCache  # noqa: E402
-from engine.view import result_json  # noqa: E402
+from engine.rules.rulesets import RulesetCache  # noqa: E402
+from engine.outputs.view import result_json  # noqa: E402
 
 LARGEST = Decimal(10) ** MAX_DIGITS - Decimal(1).scaleb(-MAX_PLACES)  # 999999999999999.9999999999
 SMALLEST = Decimal(1).scaleb(-MAX_PLACES)  # 0.0000000001

@@ -12,10 +12,10 @@ import pytest
 from engine import RunOptions, run
 from engine.api import load_ruleset
 from engine.errors import EvalrunError
-from engine.inherit import merge
-from engine.load import load_text
-from engine.ruletests import case_files, run_cases
-from engine.rulesets import known_rulesets
+from engine.rules.inherit import merge
+from engine.files.load import load_text
+from engine.tools.ruletests import case_files, run_cases
+from engine.rules.rulesets import known_rulesets
 from conftest import REFERENCE_PROJECT, REPO, copy_workspace
 
 

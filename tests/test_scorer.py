@@ -15,14 +15,15 @@ import pytest
 
 from benchmarks.generate import project_data, to_yaml
 from benchmarks.handwritten import engine_scores, score_project as handwritten
-from engine import model, trace as trace_module
+from engine import model
+import engine.scoring.trace as trace_module
 from engine.api import load_ruleset
 from engine.errors import EvalrunError
-from engine.evaluate import evaluate_project
-from engine.load import load_text
+from engine.scoring.evaluate import evaluate_project
+from engine.files.load import load_text
 from engine.model import Score
-from engine.resolve import build_project
-from engine.trace import FullTracer, LazyTrace, Scored
+from engine.rules.resolve import build_project
+from engine.scoring.trace import FullTracer, LazyTrace, Scored
 from test_evaluate import CASES, project_yaml
 from conftest import REPO
 
@@ -174,10 +175,10 @@ def test_a_scored_row_behaves_as_a_score(rulesets):
 
 def _rule_case_projects():
     """(id, ruleset, project) for every rule-test case of every bundled ruleset that scores."""
-    from engine.inherit import merge
-    from engine.load import load_file
-    from engine.rulesets import RulesetCache, derive, known_rulesets
-    from engine.ruletests import _default_project, case_files
+    from engine.rules.inherit import merge
+    from engine.files.load import load_file
+    from engine.rules.rulesets import RulesetCache, derive, known_rulesets
+    from engine.tools.ruletests import _default_project, case_files
 
     found = []
     for name in known_rulesets(REPO):

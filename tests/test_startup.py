@@ -39,10 +39,10 @@ def test_validate_imports_only_what_checking_templates_needs():
 
 def test_each_library_is_imported_by_what_uses_it():
     assert "jsonschema" in imported_after(
-        "from engine.validate import schema_errors\nschema_errors({'x': 1}, 'project', 'p.yaml')")
+        "from engine.files.validate import schema_errors\nschema_errors({'x': 1}, 'project', 'p.yaml')")
     assert "openpyxl" in imported_after("from engine import api\napi.ExportOptions")
     assert {"docx", "docxtpl"} <= imported_after(
-        "from engine import outputs\ntry:\n    outputs.FORMATS['docx'].render(None, None)\nexcept Exception:\n    pass")
+        "from engine.outputs import formats as outputs\ntry:\n    outputs.FORMATS['docx'].render(None, None)\nexcept Exception:\n    pass")
 
 
 def test_library_names_are_still_there():
@@ -50,19 +50,19 @@ def test_library_names_are_still_there():
     import engine
 
     assert engine.RunOptions is api.RunOptions and engine.run is api.run
-    assert api.ImportOptions.__module__ == "engine.import_forms"
-    assert api.ExportOptions.__module__ == "engine.export"
+    assert api.ImportOptions.__module__ == "engine.forms.import_forms"
+    assert api.ExportOptions.__module__ == "engine.forms.export"
     with pytest.raises(AttributeError):
         api.no_such_name  # noqa: B018
     with pytest.raises(AttributeError):
         engine.no_such_name  # noqa: B018
 
 
-@pytest.mark.parametrize("first", ["", "import engine.evaluate, engine.validate\n", "import engine.cli\n"])
+@pytest.mark.parametrize("first", ["", "import engine.scoring.evaluate, engine.files.validate\n", "import engine.cli\n"])
 def test_engine_evaluate_and_validate_are_the_api_functions(first):
     code = first + ("from engine import evaluate, validate\nfrom engine import api\n"
                     "assert evaluate is api.evaluate and validate is api.validate\n"
-                    "from engine.evaluate import evaluate_project\nfrom engine.validate import check_schema\n"
+                    "from engine.scoring.evaluate import evaluate_project\nfrom engine.files.validate import check_schema\n"
                     "print('ok')")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "ok", done.stderr

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import REFERENCE_PROJECT, copy_workspace
 from engine import api
-from engine.advice import advise
+from engine.scoring.advice import advise
 from engine.errors import EvalrunError
 
 

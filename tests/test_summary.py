@@ -90,7 +90,7 @@ def test_no_progress_bar_when_not_on_a_terminal_or_quiet(run_cli, workspace):
 
 def test_progress_bar_runs_over_the_projects(workspace, capsys):
     from engine import RunOptions, run
-    from engine.progress import progress
+    from engine.runner.progress import progress
 
     options = RunOptions(ruleset="2025", workspace=workspace, formats=("md",))
     seen = []

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings, strategies as st
 
 from engine.errors import EvalrunError, Source
-from engine.targets import TargetError, bound_within, convert, parse_measure
+from engine.rules.targets import TargetError, bound_within, convert, parse_measure
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "targets.yaml").read_text(encoding="utf-8"))
 

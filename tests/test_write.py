@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import EvalrunError
-from engine.write import MAX_NAME_BYTES, STAGING_PREFIX, Staging, safe_name
+from engine.runner.write import MAX_NAME_BYTES, STAGING_PREFIX, Staging, safe_name
 
 WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}

@@ -7,9 +7,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
-from engine import api, xlsx
-from engine.ooxml import reproducible
-from engine.view import report_view
+from engine import api
+
+import engine.outputs.xlsx as xlsx
+from engine.outputs.ooxml import reproducible
+from engine.outputs.view import report_view
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,11 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from benchmarks.generate import write_workspace
-from engine import api, xlsx
-from engine.summary import YearSummary
-from engine.view import report_view
-from engine.yearbook import YearSheets
+from engine import api
+import engine.outputs.xlsx as xlsx
+from engine.outputs.summary import YearSummary
+from engine.outputs.view import report_view
+from engine.outputs.yearbook import YearSheets
 
 
 def described(content: bytes) -> list:

@@ -12,7 +12,7 @@ so ``evalrun --help`` and runs with ``--no-db`` do not pay for it.
 """
 from __future__ import annotations
 
-from .settings import store_url  # noqa: F401 - the CLI's way to the URL
+from engine.store.settings import store_url  # noqa: F401 - the CLI's way to the URL
 
 
 class _NoRecorder:
@@ -32,8 +32,8 @@ def open_recorder(options, ruleset):
     """The recorder of a run: opens the store now (so a wrong --db stops the run before any work)."""
     if not options.db:
         return _NoRecorder()
-    from . import history
-    from .recorder import Recorder
+    from engine.store import history
+    from engine.store.recorder import Recorder
 
     history.forget()  # this run reads the previous year afresh
     return Recorder(options, ruleset)
@@ -43,6 +43,6 @@ def with_previous(options, result):
     """The result with ``previous`` (its project's result of the year before, from the store), if any."""
     if not options.db:
         return result
-    from .history import attach_previous
+    from engine.store.history import attach_previous
 
     return attach_previous(options, result)

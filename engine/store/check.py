@@ -16,10 +16,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import schema
-from .database import StoreError, _engine, failure, revision, revisions
-from .record import FINDING_FIELDS, INDICATOR_FIELDS, RESULT_FIELDS, record_hash
-from .settings import shown, sqlite_path
+from engine.store import schema
+from engine.store.database import StoreError, _engine, failure, revision, revisions
+from engine.store.record import FINDING_FIELDS, INDICATOR_FIELDS, RESULT_FIELDS, record_hash
+from engine.store.settings import shown, sqlite_path
 
 
 @dataclass

@@ -18,9 +18,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from ..errors import UsageError
-from . import schema
-from .settings import shown, sqlite_path
+from engine.errors import UsageError
+from engine.store import schema
+from engine.store.settings import shown, sqlite_path
 
 BUSY_SECONDS = 120  # how long a run waits for another one's write transaction
 _ADVISORY_KEY = 0x65766C72  # "evlr": one lock for every writer of a PostgreSQL store

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from sqlalchemy import and_, func, select
 
-from ..errors import UsageError
-from . import schema
-from .history import _open
+from engine.errors import UsageError
+from engine.store import schema
+from engine.store.history import _open
 
 FORMATS = ("csv", "parquet")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?%?$")

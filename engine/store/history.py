@@ -13,11 +13,11 @@ from pathlib import Path
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import UsageError, did_you_mean
-from ..targets import format_number
-from . import schema
-from .database import StoreError, _engine, connect, failure, revision
-from .settings import shown, sqlite_path
+from engine.errors import UsageError, did_you_mean
+from engine.rules.targets import format_number
+from engine.store import schema
+from engine.store.database import StoreError, _engine, connect, failure, revision
+from engine.store.settings import shown, sqlite_path
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import sys
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from pathlib import Path
 
-from ..advice import advice_for
+from engine.scoring.advice import advice_for
 
 RESULT_FIELDS = (
     "department", "project", "fiscal_year", "file", "file_sha256", "ruleset_id", "ruleset_version",

@@ -20,12 +20,12 @@ from pathlib import Path
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import EvalrunError, EvalrunErrors
-from ..rulesets import display
-from . import schema
-from .database import connect, failure, writing
-from .record import command_line, evalrun_version, git_commit, project_record, who
-from .settings import shown
+from engine.errors import EvalrunError, EvalrunErrors
+from engine.rules.rulesets import display
+from engine.store import schema
+from engine.store.database import connect, failure, writing
+from engine.store.record import command_line, evalrun_version, git_commit, project_record, who
+from engine.store.settings import shown
 
 BATCH = 500  # projects per round of inserts
 HOLD_VARIABLE = "EVALRUN_TEST_HOLD_DB"

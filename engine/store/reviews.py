@@ -23,10 +23,10 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import UsageError
-from . import schema
-from .database import connect, failure, writing
-from .record import who
+from engine.errors import UsageError
+from engine.store import schema
+from engine.store.database import connect, failure, writing
+from engine.store.record import who
 
 STATES = ("已核实", "需整改", "不适用")
 MAX_COMMENT = 2000

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import NUMERIC, TypeDecorator, UserDefinedType
 
-from .record import normal
+from engine.store.record import normal
 
 PREFIX = "evalrun_"
 VERSION_TABLE = "evalrun_alembic_version"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import EvalrunError, Source, UsageError, did_you_mean
+from engine.errors import EvalrunError, Source, UsageError, did_you_mean
 
 SETTINGS_FILE = "evalrun.yaml"
 DEFAULT_FILE = "evalrun.db"
@@ -93,7 +93,7 @@ def _setting(workspace: Path):
     path = workspace / SETTINGS_FILE
     if not path.is_file():
         return None
-    from ..load import load_file  # only when the file exists
+    from engine.files.load import load_file  # only when the file exists
 
     data = load_file(path, SETTINGS_FILE)
     if not isinstance(data, dict):

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..targets import format_number
-from .history import Change, YearResult, signed
+from engine.rules.targets import format_number
+from engine.store.history import Change, YearResult, signed
 
 
 def _when(value) -> str:

@@ -31,23 +31,23 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from ..errors import EvalrunError, EvalrunErrors, UsageError
-from ..outputs import FORMATS
-from ..rulesets import display
-from ..store.reviews import STATES, ReviewStore
-from ..store.settings import shown as store_shown
-from . import yearview
-from .exports import summary_csv
-from .i18n import translator
-from .importing import Pending, digest, preview_view, run_import, upload_name
-from .pages import error_page, render, static_files
-from .project import finding_views, project_context
-from .rules import RulesView, default_pair, source_file, source_lines
-from .security import Guard, Sessions, checked_form
-from .state import Workspace
+from engine.errors import EvalrunError, EvalrunErrors, UsageError
+from engine.outputs.formats import FORMATS
+from engine.rules.rulesets import display
+from engine.store.reviews import STATES, ReviewStore
+from engine.store.settings import shown as store_shown
+from engine.web import yearview
+from engine.web.exports import summary_csv
+from engine.web.i18n import translator
+from engine.web.importing import Pending, digest, preview_view, run_import, upload_name
+from engine.web.pages import error_page, render, static_files
+from engine.web.project import finding_views, project_context
+from engine.web.rules import RulesView, default_pair, source_file, source_lines
+from engine.web.security import Guard, Sessions, checked_form
+from engine.web.state import Workspace
 
 log = logging.getLogger("evalrun.serve")
-MAX_UPLOAD = 20 * 1024 * 1024  # engine.import_forms reads workbooks up to this size
+MAX_UPLOAD = 20 * 1024 * 1024  # engine.forms.import_forms reads workbooks up to this size
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 WILDCARDS = {"0.0.0.0", "::", ""}
@@ -311,7 +311,7 @@ class Site:
         """(department, project) -> the stored result of the year before, when the store has one."""
         if not self.options.db:
             return {}
-        from ..store.history import forget, previous_table
+        from engine.store.history import forget, previous_table
 
         forget()
         return previous_table(self.options.db, self.options.workspace, fiscal_year)

@@ -8,8 +8,8 @@ import csv
 import io
 import re
 
-from ..summary import FAILED
-from ..targets import format_number
+from engine.outputs.summary import FAILED
+from engine.rules.targets import format_number
 
 HEADER = ["部门", "项目", "项目文件", "执行率", "总分", "等级", "上年得分", "预算建议", "审核提示级别", "检查",
           "审核提示", "位置", "审核状态", "审核意见", "审核人", "审核时间", "审核记录条数"]

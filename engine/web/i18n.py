@@ -9,7 +9,7 @@ from __future__ import annotations
 
 LANGUAGES = ("zh", "en")
 
-# The checks of engine/check.py in words (a check the page does not know is shown by its name).
+# The checks of engine/scoring/check.py in words (a check the page does not know is shown by its name).
 CHECK_LABELS = {
     "spending_total": "支出明细合计不符", "execution_over_budget": "执行数超过预算", "group_weights": "一级指标分值不符",
     "total_weight": "分值合计不符", "stated_weights": "填报的分值不符", "reported_score": "自评得分与规则得分不一致",

@@ -18,12 +18,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..cells import FormError
-from ..errors import EvalrunError, EvalrunErrors, UsageError
-from ..import_forms import ImportOptions, ImportResult, import_workbook
-from ..import_merge import shown as _shown
-from ..rulesets import display
-from ..write import safe_name
+from engine.forms.cells import FormError
+from engine.errors import EvalrunError, EvalrunErrors, UsageError
+from engine.forms.import_forms import ImportOptions, ImportResult, import_workbook
+from engine.forms.import_merge import shown as _shown
+from engine.rules.rulesets import display
+from engine.runner.write import safe_name
 
 
 @dataclass

@@ -14,12 +14,12 @@ from pathlib import Path
 import jinja2
 from starlette.responses import HTMLResponse, Response
 
-from ..render import number
-from ..sandbox import BoundedSandbox
-from ..targets import format_number
-from .i18n import CHECK_LABELS, state_class, translator
-from .yearview import PAGE_SIZE, REVIEW_LABELS
-from ..summary import FAILED
+from engine.outputs.render import number
+from engine.outputs.sandbox import BoundedSandbox
+from engine.rules.targets import format_number
+from engine.web.i18n import CHECK_LABELS, state_class, translator
+from engine.web.yearview import PAGE_SIZE, REVIEW_LABELS
+from engine.outputs.summary import FAILED
 
 HERE = Path(__file__).resolve().parent
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",

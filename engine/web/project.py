@@ -10,12 +10,12 @@ with its file and line, the decision, the rounding, the result.
 """
 from __future__ import annotations
 
-from ..chart import score_chart
-from ..errors import Source
-from ..explain import _value, explain
-from ..model import ProjectResult, Score
-from ..render import render_context
-from ..view import report_view
+from engine.outputs.chart import score_chart
+from engine.errors import Source
+from engine.tools.explain import _value, explain
+from engine.model import ProjectResult, Score
+from engine.outputs.render import render_context
+from engine.outputs.view import report_view
 
 TABLE_TEMPLATE = "self_evaluation_table.html.j2"
 
@@ -52,7 +52,7 @@ def trace_view(position: int, row: Score, ruleset) -> dict:
 
 
 def _positions(result: ProjectResult) -> list[int]:
-    """The all_rows position of each row of the 自评表, in the table's order (engine.view.table_groups)."""
+    """The all_rows position of each row of the 自评表, in the table's order (engine.outputs.view.table_groups)."""
     return [i + 1 for group in result.groups for i, row in enumerate(result.rows) if row.level1 == group.name]
 
 

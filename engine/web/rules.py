@@ -12,12 +12,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path, PurePosixPath
 
-from ..diff import diff_data
-from ..errors import EvalrunError, EvalrunErrors, UsageError
-from ..impact import impact
-from ..load import decode
-from ..rulesets import load_ruleset, resolve_data
-from .project import place
+from engine.tools.diff import diff_data
+from engine.errors import EvalrunError, EvalrunErrors, UsageError
+from engine.tools.impact import impact
+from engine.files.load import decode
+from engine.rules.rulesets import load_ruleset, resolve_data
+from engine.web.project import place
 
 MAX_SOURCE_BYTES = 5 * 1024 * 1024
 SOURCE_ROOTS = ("rulesets", "projects")

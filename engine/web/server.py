@@ -12,8 +12,8 @@ import threading
 import webbrowser
 from typing import Callable
 
-from ..errors import UsageError
-from .app import WILDCARDS, ServeOptions, create_app
+from engine.errors import UsageError
+from engine.web.app import WILDCARDS, ServeOptions, create_app
 
 
 def is_loopback(host: str) -> bool:

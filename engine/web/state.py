@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ..advice import advice_for
-from ..api import evaluate, load_project, project_files
-from ..errors import EvalrunError, EvalrunErrors
-from ..model import ProjectResult
-from ..rulesets import RulesetCache, display, known_rulesets
-from ..store.reviews import FindingRef, refs
+from engine.scoring.advice import advice_for
+from engine.api import evaluate, load_project, project_files
+from engine.errors import EvalrunError, EvalrunErrors
+from engine.model import ProjectResult
+from engine.rules.rulesets import RulesetCache, display, known_rulesets
+from engine.store.reviews import FindingRef, refs
 
 
 def project_key(shown: str) -> str:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
-from ..summary import FAILED
-from ..targets import format_number
+from engine.outputs.summary import FAILED
+from engine.rules.targets import format_number
 
 SORTS = ("problems", "department", "project", "rate", "total", "grade", "findings", "review")
 REVIEWED = ("", "open", "done", "rectify", "none")

@@ -8,7 +8,7 @@ hand, prefer editing the .docx), byte for byte the same each time. The Jinja
 tags are docxtpl's: ``{{ value }}``,
 ``{%p ... %}`` for a whole paragraph, ``{%tr ... %}`` for a whole table row,
 and evalrun's ``{% vmerge EXPR %}`` for a cell that starts a vertically merged
-block where EXPR is true (see engine/word.py). The names are those of the
+block where EXPR is true (see engine/outputs/word.py). The names are those of the
 Markdown template, report.md.j2.
 """
 from __future__ import annotations
@@ -26,10 +26,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 try:
-    from engine.ooxml import reproducible
+    from engine.outputs.ooxml import reproducible
 except ImportError:  # run from a checkout where evalrun is not installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from engine.ooxml import reproducible
+    from engine.outputs.ooxml import reproducible
 
 BODY_FONT, HEADING_FONT, TABLE_FONT = "仿宋", "宋体", "宋体"
 N = "project.narrative"

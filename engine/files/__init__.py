@@ -1,0 +1,1 @@
+"""Reading files and schemas: YAML with positions, JSON Schema checks, the workspace guard."""

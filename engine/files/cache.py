@@ -1,0 +1,309 @@
+"""cache: each project's loaded and checked form, kept between runs in ``.evalrun-cache/``.
+
+Staff run the same year many times a day, and most files have not changed
+since the last run. For each project file a run keeps what ``load_project``
+made of it (the file read, checked against the schema and built into a
+``Project`` with every target read) in ``.evalrun-cache/projects.sqlite`` in
+the workspace (the folder tells git and backup tools to leave it alone). The
+next run uses an entry only if the file's bytes and place, the ruleset the
+project is scored by (its sha256, department variants included), the project
+schema and evalrun itself (the sha256 of its code, Python's and PyYAML's
+versions) are all unchanged; anything else is read again and the entry
+replaced. One SQLite file, not a file per project: thousands of small files
+cost more to create than the parsing they save, and SQLite commits whole
+transactions or nothing, so an entry is never half-written, and several
+processes (``--jobs``) can write at once.
+
+The workspace is often a shared folder, so an entry is trusted only if it
+carries an HMAC-SHA256 made with a key that never leaves the user's own
+cache folder (``~/.cache/evalrun/cache.key``, readable by the user alone;
+``$XDG_CACHE_HOME`` or ``%LOCALAPPDATA%`` where set). An entry someone else
+wrote or edited, one cut short, or one from another machine fails the check
+and is read again: no one who cannot already run programs as the user can
+make evalrun use scores that are not in the project files. Entries are
+compressed pickles, read with an unpickler that builds only evalrun's model
+classes, Decimal and plain containers, so even a stolen key could not make
+one run code. The cache never fails a run: a read-only workspace, a full
+disk, a damaged database or a missing key only means the run reads every
+file (a damaged database is replaced).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import io
+import os
+import pickle
+import sqlite3
+import sys
+import zlib
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from engine import model
+import engine.rules.targets as targets
+from engine.errors import EvalrunError, Source
+from engine.files.load import Places
+from engine.files.paths import guard_path, write_new
+from engine.files.resources import data_path
+
+FOLDER = ".evalrun-cache"
+DATABASE = "projects.sqlite"
+FORMAT = b"evalrun cache 1\n"
+COMMIT_EVERY = 200  # entries per transaction
+_DIGEST = 32  # bytes of an HMAC-SHA256
+_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# evalrun's cache of parsed project files: safe to delete\n"
+
+
+class ParseCache:
+    """The projects of one ruleset, by project file (``get``/``put``; ``close`` at the end)."""
+
+    def __init__(self, workspace: Path, ruleset_name: str):
+        self.workspace = workspace
+        self.root = workspace / FOLDER
+        self.path = self.root / DATABASE
+        self.ruleset_name = ruleset_name
+        self.key = secret()
+        self.readable = self.writable = self.key is not None
+        self.hits = self.misses = self.writes = 0
+        self._db = None
+        self._pending = 0  # entries written since the last commit
+        self._replaced = False  # a damaged database was replaced in this run
+
+    # An entry's name says which project file of which ruleset it is for; what it must have been
+    # made from (the stamp) is inside it, signed with it.
+    def _name(self, shown: str, ruleset: model.Ruleset) -> str:
+        return hashlib.sha256(f"{self.ruleset_name}\0{ruleset.variant}\0{shown}".encode("utf-8")).hexdigest()[:40]
+
+    def _stamp(self, raw: bytes, shown: str, ruleset: model.Ruleset) -> bytes:
+        """What an entry must have been made from: the file, where it is, its ruleset, the schema, evalrun."""
+        return "\0".join((hashlib.sha256(raw).hexdigest(), shown, self.ruleset_name, ruleset.variant,
+                          ruleset.sha256, schema_digest(), code_digest())).encode("utf-8")
+
+    def get(self, raw: bytes, shown: str, ruleset: model.Ruleset) -> model.Project | None:
+        """The project made from exactly these bytes before, or None."""
+        project = None
+        if self.readable and self._open(create=False):
+            try:
+                row = self._db.execute("SELECT body FROM entry WHERE name = ?", (self._name(shown, ruleset),)).fetchone()
+                project = None if row is None else self._read(row[0], self._stamp(raw, shown, ruleset))
+            except sqlite3.Error as exc:
+                self._trouble(exc, reading=True)
+            except Exception:  # noqa: BLE001 - a broken entry is read again, never trusted
+                project = None
+        if project is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return project
+
+    def _read(self, entry: bytes, stamp: bytes) -> model.Project | None:
+        head = len(FORMAT) + _DIGEST
+        if not entry.startswith(FORMAT) or len(entry) <= head:
+            return None
+        body = entry[head:]
+        if not hmac.compare_digest(entry[len(FORMAT):head], hmac.new(self.key, body, "sha256").digest()):
+            return None  # written by someone else, edited, or cut short
+        made_from, project = _Unpickler(io.BytesIO(zlib.decompress(body))).load()
+        if made_from != stamp or not isinstance(project, model.Project):
+            return None  # the file, ruleset, schema or evalrun changed since
+        return project
+
+    def put(self, raw: bytes, shown: str, ruleset: model.Ruleset, project: model.Project) -> None:
+        """Keep ``project`` as made from ``raw``; quietly does nothing where the cache cannot be written."""
+        if not self.writable or not self._open(create=True):
+            return
+        try:
+            body = zlib.compress(pickle.dumps((self._stamp(raw, shown, ruleset), project), protocol=5), 1)
+            entry = FORMAT + hmac.new(self.key, body, "sha256").digest() + body
+            if not self._pending:
+                self._db.execute("BEGIN")
+            self._db.execute("INSERT OR REPLACE INTO entry (name, body) VALUES (?, ?)",
+                             (self._name(shown, ruleset), entry))
+            self._pending += 1
+            self.writes += 1
+            if self._pending >= COMMIT_EVERY:
+                self._commit()
+        except sqlite3.Error as exc:  # a read-only workspace, a full disk, a busy or damaged cache
+            self._trouble(exc, reading=False)
+        except Exception:  # noqa: BLE001 - the cache never fails a run
+            self._stop_writing()
+
+    def close(self) -> None:
+        """Commit what was written (entries of a run cut short are simply not there next time)."""
+        if self._db is not None:
+            try:
+                self._commit()
+                self._db.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self._db = None
+
+    def _commit(self) -> None:
+        if self._pending:
+            self._pending = 0
+            self._db.execute("COMMIT")
+
+    def _stop_writing(self) -> None:
+        self.writable = False
+        try:
+            if self._pending:
+                self._pending = 0
+                self._db.execute("ROLLBACK")
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _open(self, create: bool) -> bool:
+        """The database, opened (and made, with ``create``) on first use; False if there is none to use."""
+        if self._db is not None:
+            return True
+        if not create and not self.path.is_file():
+            return False
+        try:
+            guard_path(self.workspace, self.path, "write")  # never through a link out of the workspace
+        except EvalrunError:
+            self.readable = self.writable = False  # a cache: the run goes without it
+            return False
+        try:
+            if create and not self.root.is_dir():
+                self.root.mkdir(parents=True)
+                _write(self.root / ".gitignore", b"*\n")  # git and backup tools leave the folder alone
+                _write(self.root / "CACHEDIR.TAG", _TAG.encode("ascii"))
+            self._db = _connect(self.path)
+        except sqlite3.Error as exc:
+            self._trouble(exc, reading=True)
+        except Exception:  # noqa: BLE001 - cannot be made here: this run goes without
+            self.readable = self.writable = False
+        return self._db is not None
+
+    def _trouble(self, exc: sqlite3.Error, reading: bool) -> None:
+        """A damaged database is replaced by an empty one (once a run); one that cannot be used
+        now (read-only, locked, a full disk) is left alone for the rest of the run."""
+        self._stop_writing()
+        if self._db is not None:
+            try:
+                self._db.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self._db = None
+        damaged = not isinstance(exc, sqlite3.OperationalError)  # "not a database", "malformed"
+        if damaged and not self._replaced:
+            self._replaced = True
+            try:
+                self.path.unlink()
+                self._db = _connect(self.path)
+                self.readable = self.writable = True
+                return
+            except Exception:  # noqa: BLE001
+                self._db = None
+        self.writable = False
+        if reading or damaged:
+            self.readable = False
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=2, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA synchronous = OFF")  # a cache: an entry lost in a crash is read again
+    db.execute("CREATE TABLE IF NOT EXISTS entry (name TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID")
+    return db
+
+
+def _write(path: Path, content: bytes) -> None:
+    """The whole file or none of it: written beside, then renamed into place."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write_new(temporary, content)  # created new, never through a link
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+# ---------------------------------------------------------------- what an entry may hold
+
+
+def _allowed() -> dict:
+    classes = {(cls.__module__, cls.__name__): cls for cls in vars(model).values()
+               if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == model.__name__}
+    for cls in (targets.Measure, Source, Places):
+        classes[(cls.__module__, cls.__name__)] = cls
+    from decimal import Decimal
+
+    classes[("decimal", "Decimal")] = Decimal
+    return classes
+
+
+_ALLOWED = _allowed()
+
+
+class _Unpickler(pickle.Unpickler):
+    """Builds evalrun's model classes, Decimal and plain containers; refuses anything else."""
+
+    def find_class(self, module: str, name: str):
+        found = _ALLOWED.get((module, name))
+        if found is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in evalrun's cache")
+        return found
+
+
+# ---------------------------------------------------------------- the key and the versions
+
+
+def key_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or (os.environ.get("LOCALAPPDATA") if os.name == "nt" else "")
+    return (Path(base) if base else Path.home() / ".cache") / "evalrun" / "cache.key"
+
+
+def secret() -> bytes | None:
+    """This user's key for signing cache entries, made on first use; None where there is none to be had."""
+    path = key_file()
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(os.urandom(32))
+    except FileExistsError:  # another run made it at the same moment
+        pass
+    except OSError:
+        return None
+    try:
+        return _read_key(path)
+    except OSError:
+        return None
+
+
+def _read_key(path: Path) -> bytes | None:
+    with open(path, "rb") as handle:
+        if os.name == "posix":
+            status = os.fstat(handle.fileno())
+            if status.st_uid != os.getuid() or status.st_mode & 0o077:
+                return None  # someone else's, or others can read it: not a secret
+        key = handle.read(64)
+    return key if len(key) >= 32 else None
+
+
+@lru_cache(maxsize=None)
+def code_digest() -> str:
+    """evalrun's version, as the sha256 of its code (a checkout being edited changes it too)."""
+    digest = hashlib.sha256(f"{sys.version}\0{yaml.__version__}\0".encode())
+    engine = Path(__file__).resolve().parent.parent  # engine/, seen from engine/files/
+    for path in sorted(engine.rglob("*.py")):
+        digest.update(path.relative_to(engine).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=None)
+def schema_digest() -> str:
+    return hashlib.sha256(data_path("schemas", "project.schema.json").read_bytes()).hexdigest()

@@ -1,0 +1,630 @@
+"""load: YAML text -> plain data that remembers where every value came from.
+
+Built on PyYAML's safe loader (libyaml's C parser where installed). Mappings
+and lists come back as ``LDict``/``LList``: ordinary dicts and lists that
+also carry the ``Source`` of themselves, of each key and of each value.
+Duplicate keys, non-finite numbers, alias bombs, huge files, files that
+are not UTF-8, recursive aliases and control characters (raw, or written as
+an escape such as ``"\v"`` in a quoted text) are refused here with the file
+and line.
+
+Control characters: a value may hold a tab and line breaks, nothing else
+below U+0020 (no NUL, no vertical tab, the character Word's manual line
+break becomes when copied, no carriage return); they are refused rather than
+dropped, since XML (Word and Excel files) cannot hold them and silently
+changing a published text is worse than asking.
+
+Duplicate keys, non-finite numbers, alias bombs, huge files and files that
+are not UTF-8 are refused here with the file and line.
+
+A plain file is read in one pass over libyaml's events (engine.files.fastload),
+positions kept as numbers until a ``Source`` is asked for; anything else
+(anchors, tags, merge keys, a mistake) is read PyYAML's way, below.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import MutableMapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine.errors import EvalrunError, Source
+from engine.files.fastload import NotPlain, Shape, build, cached_resolve
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_VALUES = 50_000  # scalars, mappings and lists as written; real files hold a few thousand
+MAX_EXPANDED_NODES = 200_000  # the same, after aliases (*name) are expanded
+MAX_DEPTH = 64
+# The range of every number in rules and data (targets and actual values too, engine/rules/targets.py):
+# at most 15 digits before the decimal point (10^15 元 is beyond any budget) and 10 after it.
+MAX_DIGITS = 15
+MAX_PLACES = 10
+
+# Characters a value may not hold: C0 controls other than tab and line feed, and what XML cannot hold.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")
+# Characters YAML refuses in a file as written (raw): the same as libyaml's and PyYAML's readers.
+_UNREADABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CONTROL_NAMES = {0x00: "NUL", 0x09: "a tab", 0x0B: "a vertical tab, which is what Word's manual line break "
+                  "(Shift+Enter) becomes when copied", 0x0C: "a form feed (a page break copied from Word)",
+                  0x0D: "a carriage return", 0x1B: "an escape character", 0x7F: "a delete character",
+                  0xFFFE: "a non-character", 0xFFFF: "a non-character"}
+
+
+def describe_character(character: str) -> str:
+    """'U+000B (a vertical tab, ...)': a character a user cannot see, named."""
+    code = ord(character)
+    name = _CONTROL_NAMES.get(code) or ("a control character" if code < 0x20 or 0x7F <= code < 0xA0
+                                        else "a character XML cannot hold")
+    return f"U+{code:04X} ({name})"
+
+
+def control_character_error(character: str, where: Source) -> EvalrunError:
+    return EvalrunError(
+        f"this line holds the invisible character {describe_character(character)}; delete it, or write a "
+        "space or a line break instead (Word and Excel files cannot hold it)", where)
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Lazy:
+    """An attribute made from the loader's plain positions (``_at``) when first read, then kept."""
+
+    def __init__(self, make):
+        self.make, self.name = make, make.__name__
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        at = obj.__dict__.get("_at")
+        if at is None:
+            raise AttributeError(self.name)
+        value = obj.__dict__[self.name] = self.make(obj, at)
+        return value
+
+
+class Places(MutableMapping):
+    """key -> Source, for the keys (or the values) of a mapping read from a file.
+
+    The loader keeps ``packed``: key -> (key line, key column, value line,
+    value column), 0-based; ``offset`` picks the key's (0) or the value's (2).
+    A Source is made when first asked for, so a file read and scored without
+    any message about it makes almost none.
+    """
+
+    __slots__ = ("file", "packed", "offset", "made", "owned")
+
+    def __init__(self, file: str, packed: dict, offset: int, made: dict | None = None, owned: bool = False):
+        self.file, self.packed, self.offset = file, packed, offset
+        self.made = {} if made is None else made
+        self.owned = owned  # False while ``packed`` is shared with the other Places of the mapping
+
+    def __getitem__(self, key) -> Source:
+        source = self.made.get(key)
+        if source is None:
+            place = self.packed[key]
+            source = self.made[key] = Source(self.file, place[self.offset] + 1, place[self.offset + 1] + 1)
+        return source
+
+    def get(self, key, default=None):
+        if key in self.packed:
+            return self[key]
+        return default
+
+    def __contains__(self, key) -> bool:
+        return key in self.packed
+
+    def __iter__(self):
+        return iter(self.packed)
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+    def _own(self) -> None:
+        if not self.owned:
+            self.packed, self.owned = dict(self.packed), True
+
+    def __setitem__(self, key, source: Source) -> None:
+        self._own()
+        self.packed[key] = None
+        self.made[key] = source
+
+    def __delitem__(self, key) -> None:
+        self._own()
+        del self.packed[key]
+        self.made.pop(key, None)
+
+    def __reduce__(self):
+        if not self.owned:  # every Source can be made again from ``packed``: pickled (cache, --jobs) without them
+            return (Places, (self.file, self.packed, self.offset))
+        return (Places, (self.file, self.packed, self.offset, self.made, self.owned))
+
+    def __repr__(self) -> str:
+        return f"Places({dict(self.items())!r})"
+
+
+class LDict(dict):
+    """A mapping read from a file; ``source`` is where it starts.
+
+    The loader sets ``_at`` = (file, line, column, places), 0-based, with
+    places as in ``Places``; ``source``, ``key_sources`` and
+    ``value_sources`` are made from it when first read (or set outright).
+    """
+
+    source: Source
+    key_sources: MutableMapping
+    value_sources: MutableMapping
+    problems: list  # set on a merged ruleset: what could not be merged (engine.rules.rulesets)
+
+    @_Lazy
+    def source(self, at) -> Source:
+        return Source(at[0], at[1] + 1, at[2] + 1)
+
+    @_Lazy
+    def key_sources(self, at) -> Places:
+        return Places(at[0], at[3], 0)
+
+    @_Lazy
+    def value_sources(self, at) -> Places:
+        return Places(at[0], at[3], 2)
+
+    def source_of(self, key) -> Source:
+        found = self.value_sources.get(key)
+        return self.source if found is None else found
+
+    def key_source(self, key) -> Source:
+        found = self.key_sources.get(key)
+        return self.source if found is None else found
+
+
+class LList(list):
+    """A list read from a file; ``item_sources[i]`` is where item i starts.
+
+    The loader sets ``_at`` = (file, line, column, [(line, column) of each
+    item]), 0-based; ``source`` and ``item_sources`` are made from it when
+    first read (or set outright).
+    """
+
+    source: Source
+    item_sources: list
+
+    @_Lazy
+    def source(self, at) -> Source:
+        return Source(at[0], at[1] + 1, at[2] + 1)
+
+    @_Lazy
+    def item_sources(self, at) -> list:
+        return [Source(at[0], line + 1, column + 1) for line, column in at[3]]
+
+    def source_of(self, index: int) -> Source:
+        made = self.__dict__
+        if "item_sources" not in made and "_at" in made:
+            at = made["_at"]
+            if isinstance(index, int) and 0 <= index < len(at[3]):
+                line, column = at[3][index]
+                return Source(at[0], line + 1, column + 1)
+            return self.source
+        if 0 <= index < len(self.item_sources):
+            return self.item_sources[index]
+        return self.source
+
+
+def source_of(data: Any, path, fallback: Source | None = None) -> Source:
+    """The most precise known place of ``data[path[0]][path[1]]...``."""
+    best = getattr(data, "source", fallback or Source())
+    node = data
+    for part in path:
+        if isinstance(node, LDict) and part in node:
+            best = node.source_of(part)
+            node = node[part]
+        elif isinstance(node, LList) and isinstance(part, int) and part < len(node):
+            best = node.source_of(part)
+            node = node[part]
+        else:
+            break
+    return best
+
+
+def _source(filename: str, node: yaml.Node, path: tuple) -> Source:
+    mark = node.start_mark
+    return Source(filename, mark.line + 1, mark.column + 1, path)
+
+
+class _PositionLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that builds LDict/LList, keeps positions, refuses duplicates."""
+
+    filename = ""
+    resolve = cached_resolve(_BaseLoader.resolve)
+
+    def construct_document(self, node):
+        _check_expansion(node, self.filename)
+        return super().construct_document(node)
+
+
+def _construct_mapping(loader: _PositionLoader, node: yaml.MappingNode):
+    result = LDict()
+    result.source = _source(loader.filename, node, ())
+    result.key_sources = {}
+    result.value_sources = {}
+    yield result
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            raise EvalrunError(
+                f"a key must be text, got {key!r}", _source(loader.filename, key_node, ())
+            )
+        key = str(key)
+        if key in result:
+            first = result.key_sources[key]
+            raise EvalrunError(
+                f"duplicate key `{key}` (first given on line {first.line}); "
+                "each key may appear once in a mapping",
+                _source(loader.filename, key_node, ()),
+            )
+        result.key_sources[key] = _source(loader.filename, key_node, ())
+        result.value_sources[key] = _source(loader.filename, value_node, ())
+        result[key] = loader.construct_object(value_node, deep=True)
+
+
+def _construct_sequence(loader: _PositionLoader, node: yaml.SequenceNode):
+    result = LList()
+    result.source = _source(loader.filename, node, ())
+    result.item_sources = [_source(loader.filename, child, ()) for child in node.value]
+    yield result
+    result.extend(loader.construct_object(child, deep=True) for child in node.value)
+
+
+def _construct_decimal(loader: _PositionLoader, node: yaml.ScalarNode):
+    """Floats become Decimal from their written digits: 547.6879 stays exact."""
+    text = str(loader.construct_scalar(node)).replace("_", "").lower()
+    where = _source(loader.filename, node, ())
+    if text.lstrip("+-") in (".inf", ".nan"):
+        raise EvalrunError(
+            f"`{_short(node.value)}` is not a finite number; write an ordinary number", where
+        )
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise EvalrunError(f"`{_short(node.value)}` is not a number", where) from None
+    return _bounded(value, node, where)
+
+
+def _construct_int(loader: _PositionLoader, node: yaml.ScalarNode):
+    """Whole numbers in plain digits; YAML 1.1's hex and base-60 readings are refused."""
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    where = _source(loader.filename, node, ())
+    if not re.fullmatch(r"[-+]?[0-9]+", text):
+        raise EvalrunError(
+            f"`{_short(node.value)}` is read by YAML as a number in another base (hexadecimal or base 60); "
+            "write the number in plain digits, or put text such as a time in quotes", where)
+    if len(text.lstrip("+-")) > MAX_DIGITS:  # before int(): Python refuses very long ones
+        raise EvalrunError(f"`{_short(node.value)}` is too large; numbers have at most {MAX_DIGITS} digits", where)
+    return int(text)  # 010 is ten, as the user meant, not YAML 1.1's octal eight
+
+
+def _bounded(value: Decimal, node: yaml.ScalarNode, where: Source) -> Decimal:
+    """Numbers a budget can hold: huge exponents would print as a billion digits."""
+    if value and value.adjusted() >= MAX_DIGITS:
+        raise EvalrunError(
+            f"`{_short(node.value)}` is too large; numbers have at most {MAX_DIGITS} digits before the decimal point", where)
+    if value.as_tuple().exponent < -MAX_PLACES:
+        raise EvalrunError(f"`{_short(node.value)}` has more than {MAX_PLACES} decimal places", where)
+    if not value and value.as_tuple().exponent > 0:
+        return Decimal(0)  # 0.0e+500 is a plain 0
+    return value
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _construct_text(loader: _PositionLoader, node: yaml.ScalarNode):
+    """Dates and times stay text as written; the schema decides what they mean."""
+    return str(loader.construct_scalar(node))
+
+
+def _construct_str(loader: _PositionLoader, node: yaml.ScalarNode):
+    """Text, refusing the control characters an escape (``"\\v"``, ``"\\0"``) can write."""
+    value = loader.construct_scalar(node)
+    bad = CONTROL_CHARACTERS.search(value)
+    if bad:
+        raise control_character_error(bad.group(), _source(loader.filename, node, ()))
+    return value
+
+
+_PositionLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_PositionLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_PositionLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_PositionLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_PositionLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
+_PositionLoader.add_constructor("tag:yaml.org,2002:binary", _construct_text)
+_PositionLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+
+
+def _check_expansion(root: yaml.Node, filename: str) -> None:
+    """Refuse documents whose aliases expand to a huge tree (a 'billion laughs')."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise EvalrunError(
+                f"the document nests deeper than {MAX_DEPTH} levels; "
+                "a ruleset or project file needs only a few",
+                _source(filename, node, ()),
+            )
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # a recursive alias counts once, then stops
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                total += size(key, depth + 1) + size(value, depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                total += size(child, depth + 1)
+        if total > MAX_EXPANDED_NODES:
+            raise EvalrunError(
+                f"the document's aliases (*name) expand to more than {MAX_EXPANDED_NODES:,} "
+                "values; refusing it (an 'alias bomb')",
+                _source(filename, node, ()),
+            )
+        sizes[id(node)] = total
+        return total
+
+    if root is not None:
+        size(root, 0)
+
+
+# Files that are not YAML text at all, by their first bytes.
+_NOT_TEXT = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word (.doc) file"),
+    (b"%PDF", "a PDF file"),
+)
+_UTF16_32 = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
+def decode(raw: bytes, filename: str) -> str:
+    """UTF-8 text (a BOM is accepted); anything else is refused with a hint."""
+    for magic, what in _NOT_TEXT:
+        if raw.startswith(magic):
+            raise EvalrunError(
+                f"this is {what}, not YAML text; save the data as a .yaml text file (UTF-8)", Source(filename, 1)
+            )
+    if raw.startswith(_UTF16_32):
+        raise EvalrunError(
+            "the file is saved as UTF-16 (Notepad calls it 'Unicode'); save it again with the encoding UTF-8",
+            Source(filename, 1),
+        )
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise EvalrunError("the file contains NUL bytes, so it is not YAML text; is it a binary file?", Source(filename, line))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        hint = ""
+        try:
+            raw.decode("gb18030")
+            hint = (
+                "; it looks like GBK/GB18030 text saved by a Windows tool: "
+                "save it again with the encoding UTF-8"
+            )
+        except UnicodeDecodeError:
+            pass
+        raise EvalrunError(
+            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read){hint}",
+            Source(filename, line),
+        ) from None
+
+
+def _check_shape(text: str, filename: str) -> None:
+    """Count values and depth from the parser's events before building anything.
+
+    Streaming events keeps memory flat, so a file of a million tiny values is
+    refused without first building a million nodes.
+    """
+    count = depth = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _shape_error(Shape("depth", event.start_mark), filename)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            count += 1
+            if count > MAX_VALUES:
+                raise _shape_error(Shape("values", event.start_mark), filename)
+
+
+def _shape_error(shape: Shape, filename: str) -> EvalrunError:
+    mark = shape.mark
+    if shape.kind == "depth":
+        return EvalrunError(
+            f"the document nests deeper than {MAX_DEPTH} levels; a ruleset or project file needs only a few",
+            Source(filename, mark.line + 1, mark.column + 1),
+        )
+    return EvalrunError(
+        f"the file holds more than {MAX_VALUES:,} values; a ruleset or project file needs "
+        "far fewer: split it", Source(filename, mark.line + 1),
+    )
+
+
+_quick_loader: list = []  # one loader whose resolver and scalar constructors the quick path uses
+
+
+def _check_characters(text: str, filename: str) -> None:
+    """A character YAML refuses as written (a raw control character): one line, with its line and column."""
+    bad = _UNREADABLE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise control_character_error(bad.group(), Source(filename, line, column))
+
+
+def load_text(text: str, filename: str) -> Any:
+    """Parse YAML text; errors carry filename and line."""
+    if not _quick_loader:
+        _quick_loader.append(_PositionLoader(""))
+    loader = None
+    try:
+        try:  # nearly every file: one pass, limits checked as it goes
+            return build(text, filename, LDict, LList, _quick_loader[0], MAX_DEPTH, MAX_VALUES)
+        except NotPlain:
+            pass
+        except Shape as shape:
+            raise _shape_error(shape, filename) from None
+        _check_shape(text, filename)
+        loader = _PositionLoader(text)
+        loader.filename = filename
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc, filename, text) from None
+    except yaml.reader.ReaderError as exc:  # a raw control character: found again here, for its line and column
+        _check_characters(text, filename)
+        raise EvalrunError(f"cannot read YAML: the character {describe_character(chr(exc.character))} "
+                           "is not allowed", Source(filename)) from None
+    except yaml.YAMLError as exc:
+        message = " ".join(str(exc).split())
+        raise EvalrunError(f"cannot read YAML: {message}", Source(filename)) from None
+    except RecursionError:
+        raise EvalrunError(
+            "the document nests too deeply to read", Source(filename)
+        ) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def load_file(path: Path, display_name: str | None = None) -> Any:
+    """Read one YAML file into LDict/LList/scalars, refusing what is unsafe."""
+    name = display_name or str(path)
+    return load_bytes(read_file(path, name), name)
+
+
+def read_file(path: Path, name: str) -> bytes:
+    """The bytes of a YAML file, refusing one larger than the limit."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise EvalrunError(f"cannot read the file: {exc.strerror}", Source(name)) from None
+    if size > MAX_FILE_BYTES:
+        raise EvalrunError(
+            f"the file is {size / 1024 / 1024:.1f} MB; evalrun reads YAML files of at most "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB",
+            Source(name),
+        )
+    with path.open("rb") as handle:  # read at most the limit, even if the file grew since stat
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise EvalrunError(f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB", Source(name))
+    return raw
+
+
+def load_bytes(raw: bytes, name: str) -> Any:
+    """A YAML file's bytes (from ``read_file``) into LDict/LList/scalars."""
+    text = decode(raw, name)
+    data = load_text(text, name)
+    if data is None:
+        raise EvalrunError("the file is empty; expected a YAML mapping (key: value lines)", Source(name, 1))
+    return data
+
+
+# PyYAML's wording of common mistakes -> what a non-programmer can act on.
+# "opened" problems point at where the unclosed thing starts (the context mark).
+_YAML_HINTS = (
+    ("mapping values are not allowed", False,
+     "a `key: value` is not allowed here; check this line's indentation against the lines above, "
+     "or put a value that contains `: ` in quotes"),
+    ("did not find expected key", False,
+     "expected a `key: value` line here; check the indentation, and that a `- ` list line "
+     "is not mixed into a mapping"),
+    ("could not find expected ':'", False, "expected `key: value` here; a line is missing its `:`"),
+    ("did not find expected ',' or '}'", True, "a `{` opened here is never closed with `}` (or its items lack commas)"),
+    ("did not find expected ',' or ']'", True, "a `[` opened here is never closed with `]` (or its items lack commas)"),
+    ("found unexpected end of stream", True, "a quote opened here is never closed"),
+    ("but found another document", False,
+     "a second YAML document starts here (a `---` line); a file holds one document: remove the line"),
+    ("found undefined alias", False, "an alias `*name` refers to no anchor `&name`"),
+    ("found duplicate anchor", False, "the anchor `&name` is defined twice"),
+    ("cannot start any token", False,
+     "a value cannot start with this character (`@`, `` ` `` or `%`); put the value in quotes"),
+)
+_TAB = "a tab character is used for indentation; YAML needs spaces"
+
+
+def _line_at(text: str, mark) -> str:
+    """The line of ``mark`` as YAML counts lines, or ''."""
+    if mark is None or not text:
+        return ""
+    lines = re.split("\r\n|[\r\n\x85\u2028\u2029]", text)
+    return lines[mark.line] if 0 <= mark.line < len(lines) else ""
+
+
+def _tab_column(text: str, mark) -> int:
+    """The 1-based column of a tab in the indentation of ``mark``'s line, or 0."""
+    line = _line_at(text, mark)
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    return indent.index("\t") + 1 if "\t" in indent else 0
+
+
+def _char_at(text: str, mark) -> str:
+    line = _line_at(text, mark)
+    return line[mark.column] if mark is not None and 0 <= mark.column < len(line) else ""
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, filename: str, text: str = "") -> EvalrunError:
+    problem = exc.problem or "cannot read YAML"
+    mark = exc.problem_mark or exc.context_mark
+    recursive = "recursive" in problem  # PyYAML's "unconstructable recursive node": no tab problem
+    tab = 0 if recursive else _tab_column(text, exc.problem_mark)
+    if tab:  # PyYAML words a tab in the indentation in several ways, some of them misleading
+        return EvalrunError(_TAB, Source(filename, exc.problem_mark.line + 1, tab))
+    if recursive:
+        anchor = _anchor_at(text, mark)
+        message = (f"the alias `*{anchor}` is used inside the value its anchor `&{anchor}` names, so the value would "
+                   "contain itself without end (a recursive alias); an alias may only repeat a value written "
+                   "before it, outside it") if anchor else (
+                   "an alias (*name) is used inside the value its anchor (&name) names, so the value would contain "
+                   "itself without end (a recursive alias); an alias may only repeat a value written before it")
+    elif ("'\\t'" in problem or "\\t" in problem or "tab character" in problem.lower()
+          or _char_at(text, exc.problem_mark) == "\t"):
+        message = _TAB
+    elif "cannot start any token" in problem and _char_at(text, exc.problem_mark) in ("@", "`", "%"):
+        message = (f"YAML syntax error: a value cannot start with `{_char_at(text, exc.problem_mark)}`; "
+                   "put the value in quotes")
+    elif "could not determine a constructor" in problem:
+        tag = problem.rsplit(" ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
+        message = f"the tag `{tag}` is not allowed; evalrun reads plain data only (text, numbers, lists, mappings)"
+    else:
+        for words, at_opening, hint in _YAML_HINTS:
+            if words in problem or words in (exc.context or ""):
+                message = f"YAML syntax error: {hint}"
+                if at_opening and exc.context_mark:
+                    mark = exc.context_mark
+                break
+        else:
+            message = f"YAML syntax error: {problem}"
+            if exc.context:
+                message += f" ({exc.context})"
+    line = mark.line + 1 if mark else 0
+    column = mark.column + 1 if mark else 0
+    return EvalrunError(" ".join(message.split()), Source(filename, line, column))
+
+
+def _anchor_at(text: str, mark) -> str:
+    """The anchor name written at ``mark`` (`&name`), if any."""
+    if not mark or not text:
+        return ""
+    lines = text.splitlines()
+    if mark.line >= len(lines):
+        return ""
+    found = re.match(r"&([^\s,\[\]{}]+)", lines[mark.line][mark.column:])
+    return found.group(1) if found else ""

@@ -1,0 +1,101 @@
+"""The year's project files as a set: one file per project, each in its department's folder.
+
+``projects/<year>/<department>/<project>.yaml``: the folder decides which
+rules (the department's variant) and templates apply, so a file whose
+``department:`` names another department, or two files describing the same
+project, would be scored twice or by the wrong rules. Both are errors that
+name every file involved. Duplicates are found before anything is scored,
+by reading only the top-level ``project:`` and ``department:`` of each file.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from engine.errors import EvalrunError, EvalrunErrors, Source, raise_all
+from engine.files.load import MAX_FILE_BYTES, LDict, load_file
+from engine.files.paths import guard_path
+from engine.rules.rulesets import display
+from engine.runner.write import safe_name
+
+
+def raise_with(error: EvalrunError, also) -> None:
+    """Raise ``error`` together with whatever else ``also()`` raises."""
+    try:
+        also()
+    except EvalrunError as exc:
+        raise_all([error] + list(getattr(exc, "errors", [exc])))
+    raise error
+
+
+def folder_errors(path: Path, data, workspace: Path) -> list[EvalrunError]:
+    """A file in projects/<year>/<department>/ must be that department's: its folder picks its rules and reports."""
+    folder = path.parent.name
+    department = data.get("department") if isinstance(data, dict) else None
+    if (not isinstance(department, str) or folder in (department, safe_name(department))
+            or path.parent.parent.parent.name != "projects"):
+        return []  # a name that cannot be a folder (`a/b`, `CON`) has the folder `import` gives it
+    year = path.parent.parent.name
+    return [EvalrunError(
+        f"the file says `department: {department}` but is in the folder of 「{folder}」 "
+        f"(projects/{year}/{folder}/); the folder decides the department's rules and reports: move the file to "
+        f"projects/{year}/{safe_name(department)}/, or correct `department`", data.source_of("department"))]
+
+
+_TOP_KEY = re.compile(r"^(project|department)[ \t]*:[ \t]*(.*?)[ \t\r]*$", re.M)
+
+
+def _identity(path: Path, workspace: Path) -> tuple | None:
+    """((department, project), line of `project:`) as the file says, read quickly; None if it cannot tell."""
+    try:
+        text = guard_path(workspace, path, "read").read_bytes()[:MAX_FILE_BYTES].decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError, EvalrunError):  # a link out of the workspace is refused when loaded
+        return None
+    found: dict = {}
+    for match in _TOP_KEY.finditer(text):
+        key, value = match.group(1), match.group(2)
+        if key in found:
+            return None  # a duplicate key: the file is refused when loaded
+        if value[:1] in ("'", '"'):
+            value = value[1: value.find(value[0], 1)] if value.find(value[0], 1) > 0 else ""
+        else:
+            value = re.split(r"\s#", value, maxsplit=1)[0].strip()
+        if not value or value[0] in "|>&*!{[":
+            return _identity_loaded(path, workspace)
+        found[key] = (value, text.count("\n", 0, match.start()) + 1)
+    if len(found) < 2:
+        return _identity_loaded(path, workspace)
+    return (found["department"][0], found["project"][0]), found["project"][1]
+
+
+def _identity_loaded(path: Path, workspace: Path) -> tuple | None:
+    """As _identity, for a file written in an unusual way (flow style, block text): by loading it."""
+    try:
+        data = load_file(guard_path(workspace, path, "read"), display(path, workspace))
+    except EvalrunError:
+        return None
+    if not isinstance(data, LDict) or not all(isinstance(data.get(k), str) for k in ("department", "project")):
+        return None
+    return (data["department"], data["project"]), data.source_of("project").line
+
+
+def duplicate_projects(files: list[Path], workspace: Path) -> dict[Path, EvalrunError]:
+    """Files that describe the same department and project as another file: each gets an error naming the others."""
+    seen: dict[tuple, list] = {}
+    for path in files:
+        identity = _identity(path, workspace)
+        if identity is not None:
+            seen.setdefault(identity[0], []).append((path, identity[1]))
+    errors: dict[Path, EvalrunError] = {}
+    for (department, project), places in seen.items():
+        if len(places) < 2:
+            continue
+        first = display(places[0][0], workspace)
+        later = [EvalrunError(
+            f"describes the same project as {first} (「{project}」 of 「{department}」); a project has one file: "
+            "remove or merge the copy (neither is evaluated until then)", Source(display(path, workspace), line))
+            for path, line in places[1:]]
+        # one line per copy, at the copy; the first file fails with the same lines
+        errors[places[0][0]] = later[0] if len(later) == 1 else EvalrunErrors(later)
+        errors.update((path, error) for (path, _), error in zip(places[1:], later))
+    return errors

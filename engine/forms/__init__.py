@@ -1,0 +1,1 @@
+"""Forms: Excel 自评表 import and export."""

@@ -1,0 +1,414 @@
+"""import_forms: `evalrun import` — an Excel workbook of 自评表 sheets -> project files.
+
+Reads every sheet (engine/forms/importer.py), decides where each project goes
+(projects/<year>/<department>/<project>.yaml), and writes them all at once
+through a staging folder: nothing is written when a sheet has errors unless
+``partial``. A project that has no file yet gets a new one. A project that
+has one is updated in place: only the values the form carries and changes
+are edited (engine/forms/import_merge.py), with ``force``, and a change to an
+approved value (budget, targets, weights, indicator names) is refused
+unless ``accept_changes``. Every row's target and actual value are read as
+scoring will read them, so a value that cannot be scored is refused here,
+at its cell.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+import zipfile
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+
+from engine.forms.cells import CellSource, FormError
+from engine.errors import EvalrunError, UsageError
+from engine.scoring.evaluate import score_indicator
+from engine.scoring.judge import choose
+from engine.forms.import_merge import merge
+from engine.forms.importer import SheetImport, read_sheet, sheet_year
+from engine.files.load import LDict, LList, decode, load_file, load_text
+from engine.outputs.ooxml import WORKBOOK_LIMITS, PackageDamaged, check_package
+from engine.files.paths import guard_path
+from engine.forms.projectfile import NotEditable, edit, render
+from engine.rules.resolve import build_project
+from engine.rules.rulesets import RulesetCache, display
+from engine.rules.targets import format_number
+from engine.files.validate import schema_errors
+from engine.runner.write import Staging, safe_name
+from engine.outputs.xlsx import LABELS, sheet_title
+
+MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    form: Path
+    year: int | None = None  # None: from the forms' titles (`2025年度项目支出绩效自评表`)
+    workspace: Path = Path(".")
+    department: str | None = None  # instead of each sheet's 主管部门
+    partial: bool = False  # write the good sheets even when others have errors
+    force: bool = False  # update project files that exist already
+    dry_run: bool = False  # say what would be written and changed, write nothing
+    accept_changes: bool = False  # take changes to approved values (budget, targets, weights, names)
+
+
+@dataclass
+class Plan:
+    """What one sheet does to its project file: a new file, or the changes to an existing one."""
+
+    path: Path
+    new: bool
+    text: str | None = None  # the file's text after the import; None when nothing changes
+    changes: list = field(default_factory=list)
+    bom: bool = False
+
+
+@dataclass
+class ImportResult:
+    sheets: list[SheetImport] = field(default_factory=list)
+    paths: dict = field(default_factory=dict)  # sheet -> the project file it becomes
+    written: list[Path] = field(default_factory=list)
+    plans: dict = field(default_factory=dict)  # sheet -> Plan
+    year: int | None = None
+    warnings: list = field(default_factory=list)  # about the workbook as a whole
+
+    @property
+    def failed(self) -> list[SheetImport]:
+        return [s for s in self.sheets if s.errors]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def open_workbook(path: Path, notices: list | None = None):
+    """The workbook, or one clear FormError saying why it is not an .xlsx evalrun can read.
+
+    An .xlsx whose name says otherwise (`表.xls`) is read, and ``notices`` gets a line saying so.
+    """
+    where = CellSource(path.name)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FormError(f"cannot read the file: {exc.strerror}", where) from None
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FormError("this is an old Excel 97-2003 workbook (.xls) or a password-protected one; open it in Excel "
+                        "or WPS and save it as an Excel 工作簿 (.xlsx) without a password", where)
+    if not head.startswith(b"PK"):
+        raise FormError("this is not an Excel workbook (.xlsx); open it in Excel or WPS and save it as "
+                        "an Excel 工作簿 (.xlsx)", where)
+    if size > MAX_WORKBOOK_BYTES:
+        raise FormError(f"the workbook is {size / 1024 / 1024:.1f} MB; a 自评表 workbook is far smaller "
+                        f"(at most {MAX_WORKBOOK_BYTES // 1024 // 1024} MB is read)", where)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_WORKBOOK_BYTES + 1)
+        names = set(zipfile.ZipFile(io.BytesIO(raw)).namelist())
+    except OSError as exc:
+        raise FormError(f"cannot read the file: {exc.strerror}", where) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile):
+        raise FormError("the file is damaged (it cannot be unzipped); save it again from Excel or WPS as an "
+                        "Excel 工作簿 (.xlsx)", where) from None
+    if "xl/workbook.xml" not in names:
+        raise FormError(f"this is {_zip_kind(names)}, not an Excel workbook; open the form in Excel or WPS and save "
+                        "it as an Excel 工作簿 (.xlsx)", where)
+    if path.suffix.lower() not in (".xlsx", ".xlsm") and notices is not None:
+        notices.append(FormError(f"this is an Excel 工作簿 (.xlsx) whose name ends in {path.suffix or 'nothing'}; "
+                                 f"read as .xlsx (rename it {path.stem}.xlsx)", where))
+    check_unpacked_size(raw, where)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about features it drops (data validation, ...)
+            # from the bytes, not the name: openpyxl refuses a name that does not end in .xlsx
+            return openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile):
+        raise FormError("the file is damaged (it cannot be unzipped); save it again from Excel or WPS as an "
+                        "Excel 工作簿 (.xlsx)", where) from None
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds of exception for files it cannot read
+        raise FormError("the file is damaged: it is a zip file holding an Excel workbook that cannot be read; "
+                        "save it again from Excel or WPS as an Excel 工作簿 (.xlsx)", where) from None
+
+
+def check_unpacked_size(raw: bytes, where: CellSource) -> None:
+    """Refuse a workbook that would unpack past the limits of engine/outputs/ooxml.py (a zip bomb, ten million rows,
+    a merged range over a whole sheet) before openpyxl builds anything; values are then read, never
+    formulas evaluated (a formula cell gives the value Excel saved with it)."""
+    try:
+        check_package(raw, where.file, WORKBOOK_LIMITS, "workbook")
+    except PackageDamaged:
+        return  # openpyxl says it in its own words below
+    except EvalrunError as exc:
+        raise FormError(exc.message, where) from None
+
+
+def _zip_kind(names: set) -> str:
+    if "word/document.xml" in names:
+        return "a Word document (.docx)"
+    if any(n.startswith("ppt/") for n in names):
+        return "a PowerPoint presentation (.pptx)"
+    if "content.xml" in names:
+        return "an OpenDocument file (.ods or .odt, from WPS or LibreOffice)"
+    return "a zip archive"
+
+
+def form_year(workbook, filename: str) -> int:
+    """The fiscal year the sheets' titles name (`2025年度项目支出绩效自评表`); UsageError when none
+    does, or when two name different years."""
+    years: dict = {}
+    for ws in workbook.worksheets:
+        found = sheet_year(ws, filename)
+        if found:
+            years.setdefault(found[0], found[1])
+    if len(years) > 1:
+        (first, at_first), (second, at_second) = list(years.items())[:2]
+        raise UsageError(f"{filename}: the titles name two years, {first} ({at_first}) and {second} ({at_second}); "
+                         "give --year YEAR, or import each year's forms on its own")
+    if not years:
+        raise UsageError(f"{filename}: no --year given, and no sheet's title names the year "
+                         "(such as `2025年度项目支出绩效自评表`); give --year YEAR")
+    return next(iter(years))
+
+
+def read_workbook(options: ImportOptions, result: ImportResult | None = None) -> list[SheetImport]:
+    """Every sheet read; FormError when the file is not a workbook or has no 自评表 sheet at all."""
+    result = result or ImportResult()
+    workbook = open_workbook(options.form, result.warnings)
+    year = options.year or form_year(workbook, options.form.name)
+    result.year = year
+    framework = _framework(options.workspace, year)
+    sheets = [read_sheet(ws, options.form.name, year, options.department, framework)
+              for ws in workbook.worksheets]
+    if all(s.skipped for s in sheets):
+        names = ", ".join(s.sheet for s in sheets)
+        raise FormError(f"no sheet looks like a 项目支出绩效自评表 (none has a 三级指标 header); sheets: {names}",
+                        CellSource(options.form.name))
+    return sheets
+
+
+def _rules(workspace: Path, year: int) -> RulesetCache | None:
+    if not (workspace / "rulesets" / str(year) / "ruleset.yaml").is_file():
+        return None
+    return RulesetCache(workspace, str(year))
+
+
+def _framework(workspace: Path, year: int):
+    """The 一级 -> 二级 names of the year's ruleset (a department's variant where it has one), if there is one."""
+    cache = _rules(workspace, year)
+    if cache is None:
+        return None
+    return lambda department: {g.name: g.subgroups for g in cache.for_department(department).groups}
+
+
+def import_workbook(options: ImportOptions) -> ImportResult:
+    """Read the workbook; write a new project file per good sheet, or update the existing one in place
+    (all or nothing unless ``partial``; nothing with ``dry_run``)."""
+    result = ImportResult()
+    result.sheets = read_workbook(options, result)
+    year = result.year
+    root = options.workspace / "projects" / str(year)
+    rules = _rules(options.workspace, year)
+    taken: dict = {}
+    for sheet in result.sheets:
+        if sheet.skipped or sheet.errors:
+            continue
+        where = CellSource(f"{options.form.name}!{sheet.sheet}")
+        path = _existing(root, sheet.data) or root / safe_name(sheet.data["department"]) / \
+            f"{safe_name(sheet.data['project'])}.yaml"
+        shown = display(path, options.workspace)
+        if path in taken:
+            sheet.errors.append(FormError(f"the sheet {taken[path]} imports the same project ({shown}); "
+                                          "keep one of them", where))
+            continue
+        taken[path] = sheet.sheet
+        ruleset = _ruleset(rules, sheet, where)
+        if path.exists():
+            plan = _update(options, sheet, path, shown, ruleset, where)
+        else:
+            plan = Plan(path, True, render(sheet.data, _header(options, sheet, year)))
+            _check_scoring(sheet, ruleset, {}, None)
+            renamed = None if options.accept_changes else _exported_for(root, sheet, options.workspace)
+            if renamed:
+                sheet.errors.append(FormError(
+                    f"{LABELS['name']} was changed from `{renamed[0]}` to `{sheet.data['project']}` (the sheet was "
+                    f"exported for {renamed[1]}); approved values cannot be changed by a returned form (use "
+                    "--accept-changes to import it as a new project)", sheet.cells.get(("project",), where)))
+        if plan is not None:
+            result.plans[sheet.sheet] = plan
+            result.paths[sheet.sheet] = path
+    writes = {s: p for s, p in result.plans.items() if p.text is not None and not _failed(result, s)}
+    if writes and (result.ok or options.partial) and not options.dry_run:
+        with Staging(root, options.workspace, options.workspace, "the project files") as staging:
+            for plan in writes.values():
+                content = plan.text.encode("utf-8")
+                staging.write(plan.path.relative_to(root), BOM + content if plan.bom else content)
+            result.written = staging.commit()
+    return result
+
+
+def _failed(result: ImportResult, sheet_name: str) -> bool:
+    return any(s.errors for s in result.sheets if s.sheet == sheet_name)
+
+
+def _existing(root: Path, data: dict) -> Path | None:
+    """The project's file: <department>/<project>.yaml, or another file of that folder naming the project."""
+    folder = root / safe_name(data["department"])
+    path = folder / f"{safe_name(data['project'])}.yaml"
+    if path.exists():
+        return path
+    return next((other for other, name in _projects_in(folder) if name == data["project"]), None)
+
+
+def _exported_for(root: Path, sheet: SheetImport, workspace: Path) -> tuple | None:
+    """(name, file) of the department's project whose exported sheet this is, when the sheet's
+    项目支出名称 no longer names it: a renamed project must not silently become a new one."""
+    title = sheet.sheet.lower()
+    if sheet_title(sheet.data["project"], set()).lower() == title:
+        return None
+    for other, name in _projects_in(root / safe_name(sheet.data["department"])):
+        if sheet_title(name, set()).lower() == title:
+            return name, display(other, workspace)
+    return None
+
+
+def _projects_in(folder: Path):
+    """(file, project name) of each readable project file in a department's folder."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.yaml")):
+        try:  # folder is <workspace>/projects/<year>/<department>: a link out of the workspace is not read
+            loaded = load_file(guard_path(folder.parents[2], path, "read"))
+        except EvalrunError:
+            continue
+        name = loaded.get("project") if isinstance(loaded, dict) else None
+        if isinstance(name, str):
+            yield path, name
+
+
+def _ruleset(rules: RulesetCache | None, sheet: SheetImport, where: CellSource):
+    if rules is None:
+        return None
+    try:
+        return rules.for_department(sheet.data["department"])
+    except EvalrunError as exc:
+        sheet.errors.extend(getattr(exc, "errors", [exc]))
+        return None
+
+
+def _update(options: ImportOptions, sheet: SheetImport, path: Path, shown: str, ruleset, where: CellSource):
+    """The changes the sheet makes to the existing ``path``, and its text after them."""
+    try:
+        raw = guard_path(options.workspace, path, "read").read_bytes()
+        text = decode(raw, shown)
+        data = load_text(text, shown)
+    except OSError as exc:
+        sheet.errors.append(FormError(f"cannot read {shown}: {exc.strerror}", where))
+        return None
+    except EvalrunError as exc:
+        sheet.errors.extend(getattr(exc, "errors", [exc]))
+        return None
+    problems = schema_errors(data, "project", shown)
+    if problems:
+        sheet.errors.append(FormError(f"{shown} has errors (below); correct them before importing into it", where))
+        sheet.errors.extend(problems)
+        return None
+    group_weights = budget_weight = None
+    if ruleset is not None:
+        group_weights = {g.name: g.weight if g.weight is not None else
+                         sum((Decimal(str(r.get("weight", 0))) for r in data["indicators"] if r["level1"] == g.name),
+                             Decimal(0))
+                         for g in ruleset.groups}
+        budget_weight = ruleset.budget.weight
+    merged = merge(sheet, data, group_weights, budget_weight)
+    plan = Plan(path, False, changes=merged.changes, bom=raw.startswith(BOM))
+    problems = merged.errors + ([] if options.accept_changes else [c.refused(where) for c in merged.approved])
+    sheet.errors.extend(sorted(problems, key=lambda e: (not e.source.line, e.source.line, e.source.column)))
+    _check_scoring(sheet, ruleset, merged.matches, data)
+    if merged.changes and not options.force and not options.dry_run:
+        sheet.errors.append(FormError(f"{shown} exists already; add --force to update it with the changes listed "
+                                      "(--dry-run lists them without writing)", where))
+    if not sheet.errors and merged.edits:
+        try:
+            plan.text = edit(text, merged.edits, shown)
+        except NotEditable as exc:
+            sheet.errors.append(exc)
+    return plan
+
+
+def _check_scoring(sheet: SheetImport, ruleset, matches: dict, data) -> None:
+    """Each applicable row read as scoring reads it (the grammar and the ruleset's methods), so that a
+    value that cannot be scored (`两个` against `≥3 个`) is an error at its cell now, not at the next run.
+
+    A row that could be scored once the evaluator picks its level (a missed deadline, say) is a
+    warning: the form has no column for the level; it goes in the project file.
+    """
+    if ruleset is None or sheet.data is None:
+        return
+    where = CellSource(f"{sheet.cells[('project',)].file}") if ("project",) in sheet.cells else None
+    for j, row in enumerate(sheet.data["indicators"]):
+        if not row.get("applicable", True):
+            continue
+        old = data["indicators"][matches[j]] if data is not None and j in matches else None
+        spec = _located(row, {k: sheet.cells.get(("indicators", j, k)) for k in row}, where)
+        for key in ("method", "level"):  # what the file adds to the row, which the form has no column for
+            if old is not None and key in old:
+                spec[key] = old[key]
+                spec.value_sources[key] = old.source_of(key)
+        try:
+            project = build_project(_project_of(spec, ruleset, sheet), "", ruleset)
+            indicator = project.indicators[0]
+            try:
+                score_indicator(ruleset, indicator, indicator.weight)
+            except EvalrunError as exc:
+                method = choose(ruleset, indicator)[0]
+                if indicator.level or method.kind != "qualitative" or not method.levels:
+                    raise
+                try:
+                    score_indicator(ruleset, replace(indicator, level=method.levels[0].name), indicator.weight)
+                except EvalrunError:
+                    raise exc from None
+                sheet.warnings.append(FormError(
+                    f"{exc.message}; the form has no column for the level: add `level:` to the row in the project "
+                    "file after importing", exc.source))
+        except EvalrunError as exc:
+            sheet.errors.extend(getattr(exc, "errors", [exc]))
+
+
+def _located(row: dict, sources: dict, where) -> LDict:
+    spec = LDict(row)
+    spec.source = sources.get("name") or where
+    spec.key_sources = {k: s for k, s in sources.items() if s is not None}
+    spec.value_sources = dict(spec.key_sources)
+    return spec
+
+
+def _project_of(spec: LDict, ruleset, sheet: SheetImport) -> LDict:
+    """A project holding only the row ``spec``, for build_project to read."""
+    indicators = LList([spec])
+    indicators.source = spec.source
+    indicators.item_sources = [spec.source]
+    budget = LDict(initial=Decimal(1), full_year=Decimal(1), executed=Decimal(1))
+    budget.source, budget.key_sources, budget.value_sources = spec.source, {}, {}
+    project = LDict(project=sheet.data["project"], department=sheet.data["department"],
+                    fiscal_year=ruleset.fiscal_year, budget=budget, indicators=indicators)
+    project.source, project.key_sources, project.value_sources = spec.source, {}, {}
+    return project
+
+
+def _header(options: ImportOptions, sheet: SheetImport, year: int) -> list[str]:
+    lines = [f"Imported by `evalrun import` from {options.form.name}, sheet {sheet.sheet}.",
+             "Targets and actual values are as the form writes them; edit them here, then check the file with",
+             f"`evalrun validate --ruleset {year}`."]
+    stated = []
+    if "weight" in sheet.notes:
+        stated.append(f"分值 {format_number(sheet.notes['weight'])}")
+    if "rate" in sheet.notes:
+        stated.append(f"执行率 {sheet.notes['rate']}")
+    if stated:
+        lines.append(f"The form states the budget row's {' and '.join(stated)}; evalrun computes them from the "
+                     "budget and the ruleset.")
+    return lines

@@ -1,0 +1,494 @@
+"""importer: the self-evaluation forms (项目支出绩效自评表) departments fill in Excel -> project data.
+
+Every sheet with an indicator header (一级指标 … 三级指标) is one project;
+other sheets (a 汇总, notes) are skipped. Blocks are found by their labels,
+never by fixed cells, so the layout engine/outputs/xlsx.py writes is read as well as
+the usual variations of real forms: blank rows and columns, no title, 一级/二级
+cells merged over their rows or written only in the first, weights in the
+group header (`产出指标 (65 分)`), numbers written as text, 不适用 rows.
+Every cell that cannot be read is an error naming it (FILE.xlsx!Sheet!C12),
+and all of a sheet's errors are collected, not only the first.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
+
+from engine.forms.cells import FormError, Grid, is_blank, label, read_number, text
+from engine.errors import did_you_mean
+from engine.rules.targets import TargetError, format_number, parse_measure
+from engine.outputs.xlsx import BUDGET_HEADERS, INDICATOR_HEADERS, LABELS
+
+# The labels evalrun writes come first; the variants after them are seen in real forms.
+BUDGET_COLUMNS = {
+    "initial": (BUDGET_HEADERS["initial"], "年初预算"),
+    "full_year": (BUDGET_HEADERS["full_year"], "全年预算", "调整后预算数"),
+    "executed": (BUDGET_HEADERS["executed"], "全年执行", "执行数", "实际执行数", "全年实际支出"),
+    "weight": (BUDGET_HEADERS["weight"],),
+    "rate": (BUDGET_HEADERS["rate"], "预算执行率"),
+    "score": (BUDGET_HEADERS["score"], "得分"),
+}
+BUDGET_PARTS = {"current_appropriation": ("财政拨款",), "carried_over": ("上年结转",), "other": ("其他资金",)}
+INDICATOR_COLUMNS = {
+    "group": (INDICATOR_HEADERS["group"],),
+    "subgroup": (INDICATOR_HEADERS["subgroup"],),
+    "label": (INDICATOR_HEADERS["label"],),
+    "target": (INDICATOR_HEADERS["target"], "指标值", "年度目标值", "目标值", "预期指标值"),
+    "actual": (INDICATOR_HEADERS["actual"], "全年实际值", "实际值", "完成值", "实际完成情况"),
+    "weight": (INDICATOR_HEADERS["weight"], "权重"),
+    "score": (INDICATOR_HEADERS["score"], "得分"),
+    "explanation": (INDICATOR_HEADERS["explanation"], "偏差原因分析", "偏差原因", "原因分析及改进措施", "备注"),
+}
+REQUIRED_INDICATOR_COLUMNS = ("group", "subgroup", "label", "target", "actual", "weight")
+NAME_LABELS = (LABELS["name"], "项目名称")
+DEPARTMENT_LABELS = (LABELS["department"], "主管部门(单位)", "主管单位")
+UNIT_LABELS = (LABELS["implementing_unit"],)
+IDENTITY_LABELS = NAME_LABELS + DEPARTMENT_LABELS + UNIT_LABELS
+BUDGET_TOTAL_LABELS = (LABELS["budget_total"], "资金总额", "合计")
+EXPECTED_LABELS = (LABELS["expected"], "年度目标")
+ACHIEVED_LABELS = (LABELS["achieved"], "实际完成", "全年实际完成情况")
+TOTAL_LABELS = tuple(label(w) for w in (LABELS["total"], "合计", "总计", "总得分", "得分合计", "综合得分"))
+FOOTER_WORDS = ("评价等级", "备注", "填表人", "说明", "注:", "单位负责人", "评分规则")
+NOT_APPLICABLE = ("不适用", "不适应", "不涉及")
+SCORE_SUFFIXES = ("分",)
+_GROUP_WEIGHT = re.compile(r"^(?P<name>.+?)\((?P<weight>[0-9.]+)分?\)$")
+_YEAR = re.compile(r"(\d{4})年")
+_GOAL_ITEM = re.compile(r"(?:^|(?<=[\s;；。]))(\d{1,2})[.、．]\s*(?!\d)")
+
+Framework = Callable[[str], "dict | None"]  # department -> {一级: (二级, ...)}, or None when unknown
+
+
+@dataclass
+class SheetImport:
+    """One sheet read: the project data (schema key order) or the errors that stop it."""
+
+    sheet: str
+    data: dict | None = None
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    notes: dict = field(default_factory=dict)  # what the form states that evalrun computes itself
+    skipped: str = ""
+    # Where each field the form has a place for was read, written or empty: ("budget", "executed"),
+    # ("indicators", 3, "actual"), ("goals", "achieved") -> CellSource. A field with no place in the
+    # form (no 自评得分 column, say) is absent: the form does not carry it.
+    cells: dict = field(default_factory=dict)
+    blocks: dict = field(default_factory=dict)  # "expected"/"achieved" -> the goals' text as written
+
+
+def read_sheet(ws, filename: str, year: int, department: str | None = None,
+               framework: Framework | None = None) -> SheetImport:
+    grid = Grid(ws, filename)
+    headers = grid.find(INDICATOR_COLUMNS["label"])
+    if not headers:
+        return SheetImport(ws.title, skipped=f"not a 自评表 (no {INDICATOR_HEADERS['label']} header)")
+    reader = _Reader(grid, headers[0][0])
+    if len(headers) > 1:
+        reader.errors.append(grid.error(*headers[1], "a second indicator table on the same sheet (header rows "
+                                        f"{headers[0][0]} and {headers[1][0]}); put each project on its own sheet"))
+    data = reader.read(year, department, framework or (lambda _: None))
+    return SheetImport(ws.title, None if reader.errors else data, reader.errors, reader.warnings, reader.notes,
+                       cells=reader.cells, blocks=reader.blocks)
+
+
+def sheet_year(ws, filename: str) -> tuple | None:
+    """(year, CellSource) from a 自评表 sheet's title (`2025年度项目支出绩效自评表`), or None."""
+    grid = Grid(ws, filename)
+    headers = grid.find(INDICATOR_COLUMNS["label"])
+    if not headers:
+        return None
+    for cell in grid.find(("自评表",), last_row=headers[0][0], contains=True):
+        found = _YEAR.search(grid.label(*cell))
+        if found:
+            return int(found[1]), grid.source(*cell)
+    return None
+
+
+class _Reader:
+    def __init__(self, grid: Grid, header_row: int):
+        self.grid, self.header_row = grid, header_row
+        self.errors: list[FormError] = []
+        self.warnings: list[FormError] = []
+        self.notes: dict = {}
+        self.cells: dict = {}
+        self.blocks: dict = {}
+
+    def at(self, path: tuple, cell: tuple) -> None:
+        """Remember that the field ``path`` is read from ``cell``."""
+        self.cells[path] = self.grid.source(*cell)
+
+    def fail(self, cell: tuple, message: str) -> None:
+        self.errors.append(self.grid.error(*cell, message))
+
+    def number(self, cell: tuple, what: str, percent: bool = False, suffixes: tuple = ()) -> Decimal | None:
+        try:
+            value = read_number(self.grid.value(*cell), self.grid.source(*cell), what, percent, suffixes)
+        except FormError as exc:
+            self.errors.append(exc)
+            return None
+        if value is not None and value < 0:
+            self.fail(cell, f"{what} is {format_number(value)}; it cannot be negative")
+            return None
+        return value
+
+    def labelled(self, labels: tuple, what: str, required: bool = True, hint: str = "",
+                 path: tuple | None = None) -> str:
+        """The text right of the first cell carrying one of ``labels``."""
+        cells = self.grid.find(labels, last_row=self.header_row)
+        if not cells:
+            if required:
+                self.errors.append(self.grid.sheet_error(
+                    f"no cell labelled {' or '.join(labels[:2])}; expected {what} to its right{hint}"))
+            return ""
+        cell = self.grid.right_of(*cells[0], stop=IDENTITY_LABELS + (LABELS["funds"],))
+        if path:
+            self.at(path, cell)
+        value = text(self.grid.value(*cell))
+        if not value and required:
+            self.fail(cell, f"{what} is empty; write it right of {labels[0]}{hint}")
+        return value
+
+    def read(self, year: int, department: str | None, framework: Framework) -> dict:
+        self.title(year)
+        data = {"project": self.labelled(NAME_LABELS, "the project's name", path=("project",))}
+        if department:
+            data["department"] = department
+        else:
+            data["department"] = self.labelled(DEPARTMENT_LABELS, "the department (主管部门)",
+                                               hint=", or give --department NAME")
+        data["implementing_unit"] = self.labelled(UNIT_LABELS, "the implementing unit", required=False,
+                                                  path=("implementing_unit",))
+        data["fiscal_year"] = year
+        data["budget"] = self.budget()
+        goals = self.goals()
+        if goals:
+            data["goals"] = goals
+        groups = framework(data["department"]) if data["department"] else None
+        indicators, stated, total = self.indicators(groups)
+        if stated:
+            data["stated_weights"] = stated
+        data["indicators"] = indicators
+        if total is not None:
+            data["reported_total"] = total
+        return data
+
+    def title(self, year: int) -> None:
+        for cell in self.grid.find(("自评表",), last_row=self.header_row, contains=True):
+            found = _YEAR.search(self.grid.label(*cell))
+            if found and int(found[1]) != year:
+                self.warnings.append(self.grid.error(
+                    *cell, f"the title says {found[1]} 年度, but --year is {year}; imported as {year}"))
+            return
+
+    # ------------------------------------------------------------ budget
+
+    def budget(self) -> dict:
+        budget: dict = {}
+        amounts = [w for key in ("initial", "full_year", "executed") for w in BUDGET_COLUMNS[key]]
+        header = next(iter(self.grid.find(amounts, last_row=self.header_row - 1)), None)
+        if header is None:
+            self.errors.append(self.grid.sheet_error(
+                "no budget block: no cell labelled 年初预算数, 全年预算数 or 全年执行数 above the indicators"))
+            return budget
+        # the block ends where the goals (or the indicators) begin
+        later = self.grid.find(EXPECTED_LABELS + (LABELS["goals"],), first_row=header[0] + 1,
+                               last_row=self.header_row - 1)
+        last_row = later[0][0] - 1 if later else self.header_row - 1
+        columns = self._columns(header[0], BUDGET_COLUMNS)
+        columns.pop("adjusted", None)
+        missing = [BUDGET_HEADERS[k] for k in ("initial", "full_year", "executed") if k not in columns]
+        if missing:
+            self.fail(header, f"the budget header has no column {', '.join(missing)}; expected "
+                      + ", ".join(BUDGET_HEADERS.values()))
+            return budget
+        unit, unit_cell = self._unit(last_row)
+        if unit:
+            budget["unit"] = unit
+            self.at(("budget", "unit"), unit_cell)
+        rows = self.grid.find(BUDGET_TOTAL_LABELS, first_row=header[0] + 1, last_row=last_row)
+        if not rows:
+            self.fail(header, f"no row labelled {LABELS['budget_total']} under the budget header")
+            return budget
+        row = rows[0][0]
+        for key in ("initial", "full_year", "executed"):
+            self.at(("budget", key), (row, columns[key]))
+            value = self.number((row, columns[key]), BUDGET_HEADERS[key])
+            if value is not None:
+                budget[key] = value
+            elif not self._failed_at(row, columns[key]):
+                self.fail((row, columns[key]), f"{BUDGET_HEADERS[key]} is empty; write the amount"
+                          + (f" in {unit}" if unit else ""))
+        for key, words in BUDGET_PARTS.items():
+            cells = self.grid.find(words, first_row=row + 1, last_row=last_row, contains=True)
+            if cells:
+                part = cells[0][0]
+                column = columns["initial"]
+                if is_blank(self.grid.value(part, column)):
+                    column = columns["full_year"]  # evalrun writes the 年初预算数 column; some forms only the other
+                    if is_blank(self.grid.value(part, column)):
+                        column = columns["initial"]  # empty in both: the place evalrun writes
+                self.at(("budget", key), (part, column))
+                value = self.number((part, column), text(self.grid.value(*cells[0])))
+                if value is not None:
+                    budget[key] = value
+        if "weight" in columns:
+            self.at(("budget_weight",), (row, columns["weight"]))
+            weight = self.number((row, columns["weight"]), BUDGET_HEADERS["weight"], suffixes=SCORE_SUFFIXES)
+            if weight is not None:
+                self.notes["weight"] = weight
+        if "rate" in columns:
+            rate = self.number((row, columns["rate"]), BUDGET_HEADERS["rate"], percent=True)
+            if rate is not None:
+                # 0.5532 (a fraction, or 55.32% as text) and 55.32 (percent points) both mean 55.32%
+                self.notes["rate"] = f"{format_number(rate * 100 if rate <= 2 else rate)}%"
+        if "score" in columns:
+            self.at(("budget", "reported_score"), (row, columns["score"]))
+            score = self.number((row, columns["score"]), BUDGET_HEADERS["score"], suffixes=SCORE_SUFFIXES)
+            if score is not None:
+                budget["reported_score"] = score
+        return budget
+
+    def _failed_at(self, row: int, column: int) -> bool:
+        source = self.grid.source(row, column)
+        return any(e.source == source for e in self.errors)
+
+    def _unit(self, last_row: int) -> tuple:
+        """(万元, its cell) from `项目资金（万元）` or `单位：万元`; ("", None) when the form does not say."""
+        for cell in self.grid.find((LABELS["funds"], "单位"), last_row=last_row, contains=True):
+            written = self.grid.label(*cell)
+            found = re.search(r"(亿元|万元|元)", written)
+            if found and (LABELS["funds"] in written or re.match(r"^(金额)?单位", written)):
+                return found[1], cell
+        return "", None
+
+    def _columns(self, row: int, names: dict) -> dict:
+        """Which column holds each named header in ``row``; 调整后预算数 is full_year only when 全年预算数 is absent."""
+        columns: dict = {}
+        for column in range(1, self.grid.columns + 1):
+            if self.grid.anchor(row, column) != (row, column):
+                continue
+            seen = self.grid.label(row, column)
+            for key, words in names.items():
+                if key not in columns and any(label(w) == seen for w in words):
+                    if key == "full_year" and seen == "调整后预算数":
+                        columns.setdefault("adjusted", column)
+                        continue
+                    columns[key] = column
+                    break
+        if "full_year" not in columns and "adjusted" in columns:
+            columns["full_year"] = columns.pop("adjusted")
+        return columns
+
+    # ------------------------------------------------------------ goals
+
+    def goals(self) -> list:
+        headers = self.grid.find(EXPECTED_LABELS, last_row=self.header_row - 1)
+        if headers:
+            row, column = headers[0]
+            achieved = next((c for r, c in self.grid.find(ACHIEVED_LABELS, row, row)), None)
+            expected_text = self._texts_below(row, column)
+            achieved_text = self._texts_below(row, achieved) if achieved else ""
+            self.at(("goals", "expected"), (min(row + 1, self.header_row - 1), column))
+            self.blocks["expected"] = expected_text
+            if achieved:
+                self.at(("goals", "achieved"), (min(row + 1, self.header_row - 1), achieved))
+                self.blocks["achieved"] = achieved_text
+        else:
+            cells = self.grid.find((LABELS["goals"],), last_row=self.header_row - 1)
+            if not cells:
+                return []
+            cell = self.grid.right_of(*cells[0])
+            expected_text = text(self.grid.value(*cell))
+            achieved_text = ""
+            self.at(("goals", "expected"), cell)
+            self.blocks["expected"] = expected_text
+        expected, achieved = _items(expected_text), _items(achieved_text)
+        if not expected:
+            return []
+        if achieved and len(achieved) != len(expected):  # numbered differently: keep both texts whole
+            expected, achieved = [expected_text], [achieved_text]
+        goals = []
+        for index, goal in enumerate(expected):
+            item = {"expected": goal}
+            if index < len(achieved) and achieved[index]:
+                item["achieved"] = achieved[index]
+            goals.append(item)
+        return goals
+
+    def _texts_below(self, row: int, column: int) -> str:
+        seen, parts = set(), []
+        for below in range(row + 1, self.header_row):
+            anchor = self.grid.anchor(below, column)
+            if anchor not in seen and anchor[0] > row:
+                seen.add(anchor)
+                value = self.grid.value(below, column)
+                if value is not None:
+                    parts.append(str(value).strip())
+        return "\n".join(parts)
+
+    # ------------------------------------------------------------ indicators
+
+    def indicators(self, framework: dict | None) -> tuple[list, dict, Decimal | None]:
+        columns = self._columns(self.header_row, INDICATOR_COLUMNS)
+        missing = [INDICATOR_HEADERS[k] for k in REQUIRED_INDICATOR_COLUMNS if k not in columns]
+        at = (self.header_row, columns.get("label", 1))
+        if missing:
+            self.fail(at, f"the indicator header has no column {', '.join(missing)}; expected "
+                      + ", ".join(INDICATOR_HEADERS.values()))
+            return [], {}, None
+        rows, stated, total = [], {}, None
+        group = subgroup = None  # (name, cell) carried down over merged or blank cells
+        for row in range(self.header_row + 1, self.grid.rows + 1):
+            written = [self.grid.label(row, c) for c in range(1, self.grid.columns + 1)]
+            if any(w in TOTAL_LABELS for w in written):
+                if "score" in columns:
+                    self.at(("reported_total",), (row, columns["score"]))
+                    total = self.number((row, columns["score"]), LABELS["total"], suffixes=SCORE_SUFFIXES)
+                break
+            leftmost = next((c for c in range(1, self.grid.columns + 1) if written[c - 1]), None)
+            if leftmost and leftmost < columns["label"] and written[leftmost - 1].startswith(FOOTER_WORDS):
+                break  # 评价等级, 填表人 … below a table that has no 总分 row
+            cells = {key: (row, column) for key, column in columns.items()}
+            if not is_blank(self.grid.value(*cells["group"])):
+                previous, group = group, self._group(cells["group"], stated, framework)
+                if previous is None or previous[0] != group[0]:
+                    subgroup = None  # a new 一级 starts its own 二级
+            own_subgroup = not is_blank(self.grid.value(*cells["subgroup"]))
+            if own_subgroup:
+                subgroup = (_strip_weight(self.grid.label(*cells["subgroup"])), cells["subgroup"])
+            content = [k for k in ("label", "target", "actual", "weight", "score", "explanation")
+                       if k in cells and not is_blank(self.grid.value(*cells[k]))]
+            if not content:
+                if own_subgroup and self.grid.starts_here(*cells["subgroup"]):
+                    self.fail(cells["label"], f"the row has the 二级指标 {subgroup[0]} but no 三级指标; fill in "
+                              "the indicator, or write 不适用 if it does not apply")
+                continue
+            if group is None:
+                self.fail(cells["group"], "一级指标 is empty; write the group, e.g. 产出指标（65分）")
+                continue
+            if subgroup is None:
+                self.fail(cells["subgroup"], "二级指标 is empty; write the group, e.g. 数量指标")
+                continue
+            self._check_subgroup(group[0], subgroup, framework)
+            index = len(rows)
+            self.at(("indicators", index, "level1"), group[1])
+            self.at(("indicators", index, "level2"), subgroup[1])
+            rows.append(self._row(cells, group[0], subgroup[0], index))
+        if not rows:
+            self.fail(at, "no indicator rows under the header")
+        return rows, stated, total
+
+    def _group(self, cell: tuple, stated: dict, framework: dict | None) -> tuple:
+        written = self.grid.label(*cell)
+        match = _GROUP_WEIGHT.match(written)
+        name = match["name"] if match else written
+        if match:
+            try:
+                weight = read_number(match["weight"], self.grid.source(*cell), f"the weight in `{written}`")
+            except FormError as exc:
+                self.errors.append(exc)
+                weight = None
+            if weight is not None and name not in stated:
+                self.at(("stated_weights", name), cell)
+            if weight is not None and stated.setdefault(name, weight) != weight:
+                self.fail(cell, f"{name} is stated as {format_number(weight)} points here, "
+                          f"{format_number(stated[name])} above")
+        if framework is not None and name not in framework and not self._failed_at(*cell):
+            self.fail(cell, f"the 一级指标 `{name}` is not in the ruleset's framework{did_you_mean(name, list(framework))};"
+                      f" expected one of: {', '.join(framework)}")
+        return (name, cell)
+
+    def _check_subgroup(self, group: str, subgroup: tuple, framework: dict | None) -> None:
+        name, cell = subgroup
+        allowed = (framework or {}).get(group)
+        if allowed is not None and name not in allowed and not self._failed_at(*cell):
+            self.fail(cell, f"`{name}` is not a 二级指标 of {group}{did_you_mean(name, allowed)}; "
+                      f"expected one of: {', '.join(allowed)}")
+
+    def _row(self, cells: dict, group: str, subgroup: str, index: int) -> dict:
+        row = {"level1": group, "level2": subgroup}
+        value = lambda key: self.grid.value(*cells[key]) if key in cells else None  # noqa: E731
+        at = lambda key, cell: self.at(("indicators", index, key), cell)  # noqa: E731
+        na_key = next((k for k in ("label", "target", "actual", "score", "weight")
+                       if label(value(k)).rstrip("。.") in NOT_APPLICABLE), None)
+        na = text(value(na_key)) if na_key else None
+        name = text(value("label"))
+        at("name", cells["label"])
+        if na is None or label(name).rstrip("。.") not in NOT_APPLICABLE:
+            if name:
+                row["name"] = name
+        if na is not None:
+            row["applicable"] = False
+            row["note"] = na
+            at("applicable", cells[na_key])
+            at("note", cells[na_key])
+            weight = None if label(value("weight")) in NOT_APPLICABLE else self.number(cells["weight"], "分值",
+                                                                                        suffixes=SCORE_SUFFIXES)
+            if weight is not None:
+                row["weight"] = weight
+                at("weight", cells["weight"])  # a 不适用 row's weight is carried only where the form writes it
+            return row
+        at("applicable", cells["label"])
+        for key, column in (("target", "target"), ("actual", "actual"), ("weight", "weight"),
+                            ("reported_score", "score"), ("explanation", "explanation")):
+            if column in cells:
+                at(key, cells[column])
+        if not name:
+            self.fail(cells["label"], "三级指标 is empty; write the indicator's name (or 不适用 if the row does not apply)")
+        for key in ("target", "actual"):
+            measure = self._measure(cells[key], INDICATOR_HEADERS[key])
+            if measure is not None:
+                row[key] = measure
+        weight = self.number(cells["weight"], "分值", suffixes=SCORE_SUFFIXES)
+        if weight is None and not self._failed_at(*cells["weight"]):
+            self.fail(cells["weight"], "分值 is empty; write the indicator's weight, e.g. 10")
+        elif weight is not None:
+            row["weight"] = weight
+        if "score" in cells:
+            score = self.number(cells["score"], INDICATOR_HEADERS["score"], suffixes=SCORE_SUFFIXES)
+            if score is not None:
+                row["reported_score"] = score
+        explanation = text(value("explanation"))
+        if explanation:
+            row["explanation"] = explanation
+        return row
+
+    def _measure(self, cell: tuple, what: str):
+        """A target or actual value as written (a number cell stays a number, 95% formatted reads `95%`)."""
+        value = self.grid.value(*cell)
+        source = self.grid.source(*cell)
+        if isinstance(value, str) and is_blank(value):
+            value = None
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            try:
+                number = read_number(value, source, what)
+            except FormError as exc:
+                self.errors.append(exc)
+                return None
+            value = f"{format_number(number * 100)}%" if self.grid.is_percent(*cell) else number
+        elif value is not None:
+            value = text(value)
+        try:
+            parse_measure(value, source, what)
+        except TargetError as exc:
+            self.errors.append(exc)
+            return None
+        return value
+
+
+def _strip_weight(name: str) -> str:
+    match = _GROUP_WEIGHT.match(name)
+    return match["name"] if match else name
+
+
+def _items(block: str) -> list:
+    """`1.… 2.…` (on lines or in one line) -> the items without their numbers; unnumbered lines as they are."""
+    block = block.strip()
+    if not block:
+        return []
+    marks = list(_GOAL_ITEM.finditer(block))
+    if marks and [int(m[1]) for m in marks] == list(range(1, len(marks) + 1)) and marks[0].start() == 0:
+        ends = [m.start() for m in marks[1:]] + [len(block)]
+        return [block[m.end():end].strip().rstrip("；;，,").strip() for m, end in zip(marks, ends)]
+    return [line.strip() for line in block.split("\n") if line.strip()]

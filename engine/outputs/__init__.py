@@ -1,0 +1,1 @@
+"""Outputs: views, templates, Markdown/HTML/Word/Excel writers, the year's summary."""

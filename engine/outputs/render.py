@@ -1,0 +1,191 @@
+"""render: results -> text through Jinja2 templates, sandboxed and strict.
+
+Templates are looked up first in the department's folder
+(``reports/templates/<department>/``), then in the workspace's
+``reports/templates/``, then among the defaults shipped with evalrun. A
+typo in a template is an error with the template's name and line; text in
+the data is only ever inserted, never run as a template.
+
+Template folders and files (``{% include %}`` too) are read through the
+workspace guard: a link leading out of the workspace is refused. They are
+looked up by their real, absolute paths, so that an error names the same
+file and line whether the workspace was given as a relative or an absolute
+path. Templates run in engine/outputs/sandbox.py's bounded sandbox.
+"""
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
+
+from engine.errors import EvalrunError, Source
+from engine.files.load import decode
+from engine.model import ProjectResult
+from engine.files.paths import LinkOutside, guard_path
+from engine.files.resources import data_dir
+from engine.outputs.sandbox import MAX_TEMPLATE_BYTES, BoundedSandbox, Bounds, budget
+from engine.rules.targets import format_number
+from engine.outputs.view import report_view
+from engine.runner.write import safe_name
+
+
+def number(value) -> str:
+    """990 -> '990', 547.6879 -> '547.6879', 10.00 -> '10', 5.50 -> '5.5'."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (int, Decimal)):
+        return format_number(Decimal(value))
+    return str(value)
+
+
+def cell(value) -> str:
+    """Text safe inside a Markdown table cell."""
+    return number(value).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Reads templates as UTF-8, through the workspace guard, refusing files over MAX_TEMPLATE_BYTES.
+
+    ``roots`` pairs each folder with the folder no link may lead out of
+    (the workspace; None for the templates that ship with evalrun).
+    """
+
+    def __init__(self, roots: list[tuple[str, str | None]]):
+        super().__init__([folder for folder, _ in roots], encoding="utf-8")
+        self.roots = roots
+
+    def get_source(self, environment, template):
+        pieces = split_template_path(template)
+        for folder, root in self.roots:
+            path = os.path.join(folder, *pieces)
+            if not os.path.lexists(path):
+                continue
+            real = guard_path(Path(root), Path(path), "read") if root else Path(path)
+            if not real.is_file():
+                continue
+            size = real.stat().st_size
+            if size > MAX_TEMPLATE_BYTES:
+                raise EvalrunError(f"the template is {size / 1024 / 1024:.1f} MB; templates of at most "
+                                   f"{MAX_TEMPLATE_BYTES // 1024 // 1024} MB are read", Source(path))
+            raw = real.read_bytes()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                decode(raw, path)  # raises with the line and a GBK hint
+                raise
+            mtime = os.path.getmtime(real)
+            return text, str(real), lambda: os.path.exists(real) and os.path.getmtime(real) == mtime
+        raise jinja2.TemplateNotFound(template)
+
+
+def template_dirs(workspace: Path, department: str | None) -> list[Path]:
+    """The template folders to look in, first to last, as real absolute paths.
+
+    A folder in the workspace that is a link leading out of it is refused (LinkOutside).
+    """
+    return [Path(folder) for folder, _ in template_roots(workspace, department)]
+
+
+def template_roots(workspace: Path, department: str | None) -> list[tuple[str, str | None]]:
+    local = workspace / "reports" / "templates"
+    candidates = [local / department] if department and safe_name(department) == department else []
+    roots = []
+    for folder in candidates + [local]:  # a department's folder is a plain name, never a path
+        if folder.is_dir() or folder.is_symlink():
+            real = guard_path(workspace, folder, "read")
+            if real.is_dir():
+                roots.append((str(real), str(Path(os.path.realpath(workspace)))))
+    shipped = data_dir("templates")
+    if shipped.is_dir():
+        roots.append((str(shipped.resolve()), None))
+    return roots
+
+
+def environment(workspace: Path, department: str | None) -> BoundedSandbox:
+    """The environment for these template folders; made once, so each template is compiled once."""
+    return _environment(tuple(template_roots(workspace, department)))
+
+
+@lru_cache(maxsize=64)
+def _environment(roots: tuple) -> BoundedSandbox:
+    env = BoundedSandbox(
+        loader=_Loader(list(roots)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2"), default_for_string=False),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = number
+    env.filters["cell"] = cell
+    return env
+
+
+def render_template(workspace: Path, name: str, result: ProjectResult, extra: dict | None = None) -> str:
+    context = report_view(result)
+    context.update(extra or {})
+    return render_context(workspace, name, context, result.project.department)
+
+
+def render_context(workspace: Path, name: str, context: dict, department: str | None = None,
+                   bounds: Bounds | None = None) -> str:
+    """Render the template ``name`` (the department's own first) with a plain context, within ``bounds``."""
+    env = environment(workspace, department)
+    try:
+        with budget(bounds):
+            return env.get_template(name).render(context)
+    except LinkOutside:
+        raise
+    except EvalrunError as exc:  # a template file that is not UTF-8, or too large
+        raise EvalrunError(exc.message, Source(_shown(exc.source.file, workspace), exc.source.line)) from None
+    except jinja2.TemplateSyntaxError as exc:
+        where = Source(_shown(exc.filename, workspace) if exc.filename else name, exc.lineno)
+        raise EvalrunError(f"template syntax error: {exc.message}", where) from None
+    except jinja2.TemplateNotFound as exc:
+        folders = ", ".join(_shown(str(d), workspace) for d in template_dirs(workspace, department))
+        raise EvalrunError(
+            f"the template `{exc.name}` was not found; templates are looked up only inside {folders}",
+            _place(exc, workspace, department, name),
+        ) from None
+    except SecurityError as exc:
+        raise EvalrunError(f"the template tried something the sandbox refuses: {exc}",
+                           _place(exc, workspace, department, name)) from None
+    except jinja2.UndefinedError as exc:
+        raise EvalrunError(f"the template uses an undefined name: {exc.message}",
+                           _place(exc, workspace, department, name)) from None
+    except RecursionError as exc:
+        raise EvalrunError("the template calls itself without end (a macro or include that never stops)",
+                           _place(exc, workspace, department, name)) from None
+    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, MemoryError,
+            UnicodeError) as exc:
+        place = _place(exc, workspace, department, name)
+        if not place.line:  # not raised inside a template: a bug, for the CLI to report as one
+            raise
+        raise EvalrunError(f"the template failed: {type(exc).__name__}: {exc}", place) from None
+
+
+def _shown(filename: str, workspace: Path) -> str:
+    try:
+        return Path(filename).resolve().relative_to(workspace.resolve()).as_posix()
+    except (ValueError, OSError):
+        return str(filename)
+
+
+def _place(exc: BaseException, workspace: Path, department: str | None, fallback: str) -> Source:
+    """The template file and line an error happened on, from the traceback Jinja rewrites."""
+    folders = [d.resolve() for d in template_dirs(workspace, department)]
+    where = Source(fallback)
+    tb = exc.__traceback__
+    while tb is not None:
+        path = Path(tb.tb_frame.f_code.co_filename)
+        # relative when the workspace is (`--workspace .`, the default): resolved against the same folder
+        if not str(path).startswith("<") and any(path.resolve().is_relative_to(folder) for folder in folders):
+            where = Source(_shown(str(path), workspace), tb.tb_lineno)
+        tb = tb.tb_next
+    return where

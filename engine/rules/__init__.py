@@ -1,0 +1,1 @@
+"""Rulesets: finding, inheritance, resolving, formulas and the target grammar."""

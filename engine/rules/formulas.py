@@ -1,0 +1,155 @@
+"""Scoring formulas: checked and parsed once, when the ruleset loads.
+
+A formula is one Python-like expression over an explicit allowlist of node
+types, names and functions. Attribute access, subscripts, dunder names,
+imports, strings, lambdas and comprehensions are refused when the ruleset
+loads, with the formula's file and line. Numbers are Decimal throughout so
+that published scores round exactly.
+
+A checked formula becomes code only inside its ruleset's compiled scorer
+(engine.scoring.scorer_codegen), which checks its tree against the same allowlist
+again. ``evaluate`` runs one formula alone the same way (for tools and
+tests); the tests compare it, and whole compiled rulesets, with simpleeval
+on random formulas and data.
+"""
+from __future__ import annotations
+
+import ast
+import math
+from decimal import Decimal
+from typing import Mapping
+
+import engine.scoring.numeric as numeric
+from engine.errors import EvalrunError, Source, did_you_mean
+from engine.model import Formula
+from engine.scoring.numeric import FUNCTIONS, MAX_POWER
+
+MAX_FORMULA_LENGTH = 1000
+MAX_NODES = 200
+
+_BINARY = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Mod: "%", ast.Pow: "**",
+}
+_UNARY = (ast.UAdd, ast.USub, ast.Not)
+_COMPARE = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
+ALLOWED_NODES = (  # the allowlist: engine.scoring.scorer_codegen checks every tree against it again
+    ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp,
+    ast.Call, ast.Name, ast.Load, ast.Constant, ast.And, ast.Or,
+) + tuple(_BINARY) + _UNARY + _COMPARE
+_REFUSED = {
+    ast.Attribute: "attribute access (`.`)",
+    ast.Subscript: "indexing (`[...]`)",
+    ast.Lambda: "lambda",
+    ast.ListComp: "comprehensions", ast.GeneratorExp: "comprehensions",
+    ast.DictComp: "comprehensions", ast.SetComp: "comprehensions",
+    ast.NamedExpr: "assignment (`:=`)",
+    ast.JoinedStr: "f-strings", ast.Starred: "`*` arguments",
+    ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets",
+}
+
+
+def compile_formula(text, source: Source, known_names, what: str = "formula") -> Formula:
+    """Check a formula against the allowlist and the names it may use."""
+    if not isinstance(text, str) or not text.strip():
+        raise EvalrunError(f"the {what} is empty; write an expression such as `weight * actual / target`", source)
+    text = text.strip()
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    if len(text) > MAX_FORMULA_LENGTH:
+        raise EvalrunError(f"the {what} is {len(text)} characters long; at most {MAX_FORMULA_LENGTH}", source)
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        detail = (exc.msg or "invalid syntax").split(" (")[0]
+        raise EvalrunError(
+            f"the {what} `{shown}` is not a valid expression ({detail}, at column {exc.offset or 0})",
+            source,
+        ) from None
+    except (ValueError, RecursionError, MemoryError):
+        raise EvalrunError(f"the {what} `{shown}` cannot be read", source) from None
+    nodes = list(ast.walk(tree))
+    if len(nodes) > MAX_NODES:
+        raise EvalrunError(f"the {what} is too complex ({len(nodes)} parts; at most {MAX_NODES})", source)
+    known = set(known_names)
+    used: set[str] = set()
+    for node in nodes:
+        _check_node(node, shown, source, known, used, what)
+    tree = _DecimalConstants().visit(tree)
+    return Formula(text, source, frozenset(used), tree)
+
+
+def _check_node(node, text, source, known, used, what) -> None:
+    if isinstance(node, ast.Name):
+        if node.id.startswith("_"):
+            raise EvalrunError(f"the {what} `{text}` uses `{node.id}`: names starting with `_` are not allowed", source)
+        if node.id not in known and node.id not in FUNCTIONS:
+            raise EvalrunError(
+                f"the {what} `{text}` uses the unknown name `{node.id}`{did_you_mean(node.id, sorted(known))}; "
+                f"known names: {', '.join(sorted(known))}",
+                source,
+            )
+        if node.id in known:
+            used.add(node.id)
+        return
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+            raise EvalrunError(
+                f"the {what} `{text}` calls `{name}`, which formulas may not call; "
+                f"allowed functions: {', '.join(sorted(FUNCTIONS))}",
+                source,
+            )
+        if node.keywords:
+            raise EvalrunError(f"the {what} `{text}` passes keyword arguments; formulas may not", source)
+        return
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, float) and not math.isfinite(node.value):
+            raise EvalrunError(f"the {what} `{text}` contains a number too large to compute with; "
+                               f"numbers in formulas stay below 10^{numeric.MAX_EXPONENT}", source)
+        if isinstance(node.value, bool) or isinstance(node.value, (int, float)):
+            return
+        raise EvalrunError(f"the {what} `{text}` contains the constant {node.value!r}; only numbers are allowed", source)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        exponent = node.right.operand if isinstance(node.right, ast.UnaryOp) else node.right
+        if not (isinstance(exponent, ast.Constant) and isinstance(exponent.value, (int, float))
+                and abs(exponent.value) <= MAX_POWER):
+            raise EvalrunError(
+                f"the {what} `{text}` raises to a power that is not a number up to {MAX_POWER}; "
+                "powers must have a small constant exponent",
+                source,
+            )
+    if not isinstance(node, ALLOWED_NODES):
+        kind = _REFUSED.get(type(node), type(node).__name__)
+        raise EvalrunError(f"the {what} `{text}` uses {kind}, which formulas may not use", source)
+
+
+class _DecimalConstants(ast.NodeTransformer):
+    """0.8 in a formula means Decimal('0.8'), so it mixes exactly with inputs."""
+
+    def visit_Constant(self, node: ast.Constant):
+        if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return ast.copy_location(ast.Constant(Decimal(repr(node.value))), node)
+        return node
+
+
+_FUNCTIONS: dict = {}
+
+
+def evaluate(formula: Formula, names: Mapping[str, object]):
+    """A checked formula's value for ``names``, computed as the scorer computes it.
+
+    Arithmetic errors surface as ArithmeticError; a result of ``met`` alone
+    (True or False) comes back as a Decimal.
+    """
+    from engine.scoring.scorer_codegen import formula_function  # the generator imports the model, which imports this module
+
+    key = (formula.text, formula.names)
+    function = _FUNCTIONS.get(key)
+    if function is None:
+        if len(_FUNCTIONS) > 256:
+            _FUNCTIONS.clear()
+        function = _FUNCTIONS[key] = formula_function(formula, FUNCTIONS, numeric.power)
+    with numeric.scoring():
+        result = function(*(names[name] for name in sorted(formula.names)))
+    if isinstance(result, (bool, int)):
+        return Decimal(int(result))
+    return result

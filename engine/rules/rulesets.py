@@ -1,0 +1,336 @@
+"""Finding rulesets by name and resolving them: ``extends`` chains and department variants.
+
+``rulesets/<name>/ruleset.yaml`` is a ruleset; it may name the ruleset it
+builds on with ``extends``. ``rulesets/<name>/departments/<department>.yaml``
+is a department's variant: the year's ruleset with that department's
+overrides (it extends ``<name>`` unless it says otherwise). The resolved
+data is what is validated, hashed and evaluated.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from engine.errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
+from engine.rules.inherit import merge
+from engine.files.load import LDict, decode, load_file
+from engine.model import Ruleset
+from engine.files.paths import guard_path, write_file
+from engine.rules.resolve import build_ruleset, ruleset_errors
+from engine.files.validate import check_schema, schema_errors
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_LIBRARY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*$")
+MAX_CHAIN = 20
+
+
+def display(path: Path, workspace: Path) -> str:
+    """A path as the user knows it: relative to the workspace, with / separators."""
+    try:
+        return path.resolve().relative_to(workspace.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def known_rulesets(workspace: Path) -> list[str]:
+    root = workspace / "rulesets"
+    return sorted(p.name for p in root.glob("*") if (p / "ruleset.yaml").is_file()) if root.is_dir() else []
+
+
+def ruleset_file(workspace: Path, name: str) -> Path:
+    if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
+        raise UsageError(f"`{name}` is not a ruleset name; use a folder name under rulesets/, such as 2025")
+    path = workspace / "rulesets" / name / "ruleset.yaml"
+    if not path.is_file():
+        known = known_rulesets(workspace)
+        raise UsageError(
+            f"no ruleset `{name}`: {display(path, workspace)} does not exist"
+            + (f"; rulesets here: {', '.join(known)}" if known else f"; is {workspace} an evalrun workspace?")
+        )
+    return path
+
+
+def _read(workspace: Path, path: Path) -> LDict:
+    shown = display(path, workspace)
+    data = load_file(guard_path(workspace, path, "read"), shown)
+    if not isinstance(data, dict):
+        check_schema(data, "ruleset", shown)  # raises the "expected a mapping" error
+    return data
+
+
+def _parent(workspace: Path, child: LDict, chain: list[str]) -> tuple[LDict, list]:
+    """The resolved parent named by ``child['extends']``, refusing cycles and unknown names."""
+    parent_name = child["extends"]
+    where = child.source_of("extends")
+    if isinstance(parent_name, int) and not isinstance(parent_name, bool):
+        parent_name = child["extends"] = str(parent_name)  # `extends: 2025` unquoted means the folder 2025
+    if not isinstance(parent_name, str) or not _NAME.match(parent_name):
+        raise EvalrunError(f"`extends` must name a ruleset folder, written in quotes: `extends: \"2025\"`; "
+                           f"got {_written(parent_name)}", where)
+    if parent_name in chain:
+        cycle = " → ".join(chain + [parent_name])
+        raise EvalrunError(f"`extends: {parent_name}` makes a cycle ({cycle}); a ruleset cannot build on itself", where)
+    if len(chain) > MAX_CHAIN:
+        raise EvalrunError(f"the chain of `extends` is longer than {MAX_CHAIN} rulesets", where)
+    try:
+        path = ruleset_file(workspace, parent_name)
+    except UsageError:
+        known = ", ".join(known_rulesets(workspace))
+        raise EvalrunError(
+            f"`extends: {parent_name}` names a ruleset that does not exist "
+            f"(no rulesets/{parent_name}/ruleset.yaml); rulesets here: {known}", where) from None
+    return _resolve_data(workspace, path, chain + [parent_name])
+
+
+def _written(value) -> str:
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}` (YAML reads it as true/false)"
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dict, list)):
+        return "a " + ("mapping" if isinstance(value, dict) else "list")
+    return f"`{value}`"
+
+
+def _empty(like: LDict) -> LDict:
+    empty = LDict()
+    empty.source, empty.key_sources, empty.value_sources = like.source, {}, {}
+    return empty
+
+
+def _with_library(workspace: Path, base: LDict, child: LDict, overrides: list, problems: list | None = None) -> LDict:
+    """``base`` with the library blocks the child names in ``use``, in order."""
+    names = child.get("use") or []
+    if not isinstance(names, list):
+        return base  # the schema reports it
+    for index, name in enumerate(names):
+        where = child["use"].source_of(index)
+        if not isinstance(name, str) or not _LIBRARY_NAME.match(name) or ".." in name:
+            raise EvalrunError(f"`use` names `{name}`; expected a library block such as methods/ratio", where)
+        path = workspace / "rulesets" / "library" / f"{name}.yaml"
+        if not path.is_file():
+            library = workspace / "rulesets" / "library"
+            known = sorted(p.relative_to(library).with_suffix("").as_posix() for p in library.rglob("*.yaml")
+                           if "tests" not in p.relative_to(library).parts)
+            raise EvalrunError(
+                f"`use` names the library block `{name}`, which does not exist (no rulesets/library/{name}.yaml)"
+                f"{did_you_mean(name, known)}", where)
+        block = _read(workspace, path)
+        for key in ("use", "extends"):
+            if key in block:
+                raise EvalrunError(f"a library block cannot `{key}` others; list them in the ruleset's `use`",
+                                   block.key_source(key))
+        base = merge(base, block, (), overrides, problems)
+    return base
+
+
+def _resolve_data(workspace: Path, path: Path, chain: list[str]) -> tuple[LDict, list]:
+    data = _read(workspace, path)
+    overrides: list = []
+    if "extends" in data:
+        base, overrides = _parent(workspace, data, chain)
+    else:
+        base = _empty(data)
+    problems: list = list(getattr(base, "problems", ()))  # the parent's, then this file's
+    base = _with_library(workspace, base, data, overrides, problems)
+    merged = merge(base, data, (), overrides, problems)
+    merged.problems = problems  # reported with the schema's and the meaning errors by build_resolved
+    return merged, overrides
+
+
+def resolve_data(workspace: Path, name: str) -> tuple[LDict, list, str]:
+    """The merged data of ruleset ``name``, its overrides, and its file as shown."""
+    path = ruleset_file(workspace, name)
+    data, overrides = _resolve_data(workspace, path, [name])
+    return data, overrides, display(path, workspace)
+
+
+def build_resolved(data: LDict, overrides: list, shown: str) -> Ruleset:
+    merging = list(getattr(data, "problems", ()))  # overrides of what the parent lacks, skipped when merging
+    problems = schema_errors(data, "ruleset", shown)
+    if problems or merging:  # with the meaning errors of the parts the schema accepted: every problem at once
+        raise_all(merging + ruleset_errors(data, shown, problems))
+    ruleset = build_ruleset(data, shown)
+    return replace(ruleset, overrides={o.new: o for o in overrides})
+
+
+def load_ruleset(workspace: Path, name: str) -> Ruleset:
+    data, overrides, shown = resolve_data(workspace, name)
+    return build_resolved(data, overrides, shown)
+
+
+def variant_file(workspace: Path, name: str, department: str) -> Path | None:
+    folder = workspace / "rulesets" / name / "departments"
+    if not department or department in (".", "..") or any(c in department for c in "/\\\0"):  # a name, not a path
+        return None
+    path = folder / f"{department}.yaml"
+    if path.is_file() or path.is_symlink():
+        return path  # read through the workspace guard: a link out of the workspace is refused, not skipped
+    return None
+
+
+def _lineage(workspace: Path, name: str) -> list[str]:
+    """``name`` and the rulesets it extends, nearest first (stops at a name that cannot be read: resolving says why)."""
+    chain = [name]
+    while len(chain) <= MAX_CHAIN:
+        try:
+            data = _read(workspace, ruleset_file(workspace, chain[-1]))
+        except EvalrunError:
+            break
+        if not isinstance(data, dict) or data.get("department_variants") == "own":
+            break  # this ruleset keeps only its own department variants
+        parent = data.get("extends")
+        parent = str(parent) if isinstance(parent, int) and not isinstance(parent, bool) else parent
+        if not isinstance(parent, str) or not _NAME.match(parent) or parent in chain:
+            break
+        chain.append(parent)
+    return chain
+
+
+def variant_of(workspace: Path, name: str, department: str) -> tuple[str, Path] | None:
+    """(the ruleset folder holding it, the file) of the variant a department's projects use under ``name``.
+
+    Variants follow ``extends``: a department's variant in a ruleset applies to
+    every ruleset that extends it, directly or not, unless one nearer in the
+    chain has its own variant for the department. An inherited variant keeps
+    its differences and lays them over ``name`` (a ruleset that only changes
+    the execution-rate denominator still scores the department its own way).
+    """
+    for owner in _lineage(workspace, name):
+        path = variant_file(workspace, owner, department)
+        if path is not None:
+            return owner, path
+    return None
+
+
+def variant_departments(workspace: Path, name: str, inherited: bool = False) -> list[str]:
+    """The departments with a variant of ruleset ``name`` (rulesets/<name>/departments/<department>.yaml);
+    with ``inherited``, also those whose variant ``name`` inherits through ``extends``."""
+    found = set()
+    for owner in (_lineage(workspace, name) if inherited else [name]):
+        folder = workspace / "rulesets" / owner / "departments"
+        if folder.is_dir():
+            found.update(p.stem for p in folder.glob("*.yaml") if variant_file(workspace, owner, p.stem) is not None)
+    return sorted(found)
+
+
+def load_variant(workspace: Path, name: str, department: str, base: Ruleset | None = None) -> Ruleset:
+    """The ruleset a department's projects use: its variant if it has one (its own or inherited), else the year's."""
+    if variant_of(workspace, name, department) is None:
+        return base or load_ruleset(workspace, name)
+    merged, overrides, shown = resolve_variant_data(workspace, name, department)
+    return replace(build_resolved(merged, overrides, shown), variant=department)
+
+
+def resolve_variant_data(workspace: Path, name: str, department: str) -> tuple[LDict, list, str]:
+    """The merged data of the department's variant of ``name`` (the year's own when it has none)."""
+    found = variant_of(workspace, name, department)
+    if found is None:
+        return resolve_data(workspace, name)
+    owner, path = found
+    child = _read(workspace, path)
+    shown = display(path, workspace)
+    # A variant extends the ruleset it sits in unless it names another; inherited by a derived
+    # ruleset, "the ruleset it sits in" is the derived one.
+    follows = "extends" not in child or str(child["extends"]) == owner
+    if not follows:
+        parent, overrides = _parent(workspace, child, [f"{owner}/departments/{department}"])
+    else:
+        parent, overrides, _ = resolve_data(workspace, name)
+    problems: list = list(getattr(parent, "problems", ()))
+    parent = _with_library(workspace, parent, child, overrides, problems)
+    merged = merge(parent, child, (), overrides, problems)
+    merged.problems = problems
+    return merged, overrides, shown
+
+
+def derive(workspace: Path, name: str, fragment: LDict, shown: str) -> Ruleset:
+    """Ruleset ``name`` with a fragment (its ``use`` blocks, then its keys) merged on top."""
+    base, overrides, _ = resolve_data(workspace, name)
+    base = _with_library(workspace, base, fragment, overrides)
+    return build_resolved(merge(base, fragment, (), overrides), overrides, shown)
+
+
+class RulesetCache:
+    """Resolves each department's ruleset once per run."""
+
+    def __init__(self, workspace: Path, name: str):
+        self.workspace, self.name = workspace, name
+        self.base = load_ruleset(workspace, name)
+        self._variants: dict[str, Ruleset] = {}
+
+    def for_department(self, department: str) -> Ruleset:
+        if department not in self._variants:
+            self._variants[department] = load_variant(self.workspace, self.name, department, self.base)
+        return self._variants[department]
+
+
+__all__ = ["load_ruleset", "load_variant", "resolve_data", "ruleset_file", "RulesetCache", "Source"]
+
+
+def new_ruleset(workspace: Path, name: str, parent_name: str) -> Path:
+    """Start ruleset ``name`` as a small file that extends ``parent_name``."""
+    parent = load_ruleset(workspace, parent_name)
+    if not _NAME.match(name or "") or ".." in name:
+        raise UsageError(f"`{name}` is not a ruleset name; use a folder name such as 2026")
+    path = workspace / "rulesets" / name / "ruleset.yaml"
+    if path.exists():
+        raise UsageError(f"{display(path, workspace)} already exists; edit it, or choose another name")
+    year = int(name) if name.isdigit() and len(name) == 4 else parent.fiscal_year + 1
+    title = parent.title.replace(str(parent.fiscal_year), str(year))
+    text = (
+        f"# {title}\n"
+        f"#\n"
+        f"# Builds on the {parent_name} ruleset: everything not written here is inherited\n"
+        f"# from rulesets/{parent_name}/ruleset.yaml. Add only what changes, for example:\n"
+        f"#\n"
+        f"#   framework:\n"
+        f"#     - {{name: {parent.groups[0].name}, weight: {parent.groups[0].weight}}}\n"
+        f"#   grades:\n"
+        f"#     - {{grade: {parent.grades[0].grade}, min: {parent.grades[0].minimum}}}\n"
+        f"#\n"
+        f"# `evalrun diff {parent_name} {name} --impact` shows what the changes do to scores.\n"
+        f"extends: \"{parent_name}\"\n"
+        f"title: {title}\n"
+        f"fiscal_year: {year}\n"
+        f"version: \"{year}.1\"\n"
+    )
+    if path.parent.exists():
+        raise UsageError(f"rulesets/{name} already exists; choose another name")
+    _write(workspace, path, text)
+    load_ruleset(workspace, name)  # the new file must resolve
+    return path
+
+
+def _write(workspace: Path, path: Path, text: str) -> None:
+    """Written whole, through the workspace guard (never through a link; a full disk is one clear error)."""
+    write_file(workspace, path, text)
+
+
+def carry_variants(workspace: Path, name: str, parent_name: str) -> list[tuple[Path, str]]:
+    """Copy each department variant of ``parent_name`` to ``name``: the same differences over the new year's rules.
+
+    A variant extends its year's ruleset unless it names another, so the
+    copy lays the department's differences over ``name`` as they lay over
+    ``parent_name``; one that named ``parent_name`` explicitly now names
+    ``name``. Returns (file written, a note for the user or '').
+    """
+    written = []
+    for department in variant_departments(workspace, parent_name):
+        source = variant_file(workspace, parent_name, department)
+        text = decode(guard_path(workspace, source, "read").read_bytes(), display(source, workspace))
+        note = ""
+        pattern = re.compile(rf"^extends:[ \t]*([\"']?){re.escape(parent_name)}\1[ \t]*(#.*)?$", re.M)
+        if pattern.search(text):
+            text = pattern.sub(f'extends: "{name}"', text, count=1)
+        elif re.search(r"^extends:", text, re.M):
+            note = "it names its own `extends`, so it does not follow the new year's ruleset: check it"
+        header = (f"# Carried over from {display(source, workspace)} by `evalrun new {name} --from {parent_name}`:\n"
+                  f"# {department}'s own differences, laid over the {name} ruleset as they were over {parent_name}'s.\n"
+                  f"# `evalrun diff {parent_name} {name}` compares the two.\n")
+        target = workspace / "rulesets" / name / "departments" / source.name
+        _write(workspace, target, header + text)
+        load_variant(workspace, name, department)  # the copy must resolve
+        written.append((target, note))
+    return written

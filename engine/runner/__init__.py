@@ -1,0 +1,1 @@
+"""The run itself: parallel workers, the lock, staging and atomic writes, progress."""

@@ -1,0 +1,192 @@
+"""write: outputs go to a staging folder and are moved into place only at the end.
+
+A run that fails, or is interrupted, before ``commit`` leaves every earlier
+output as it was. Each file is replaced with ``os.replace``, which is atomic
+on one file system, so no reader ever sees a half-written report.
+
+Every folder and file goes through the workspace guard (engine/files/paths.py):
+no link that leaves the root is followed, staged files are created new
+with ``O_NOFOLLOW``, and the replace swaps a directory entry, never writing
+through a link. A full or read-only disk is an EvalrunError: the staged
+files are removed and nothing is replaced.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from engine.errors import EvalrunError, Source
+from engine.files.paths import cannot_write, guard_path, shown, write_new
+
+# Characters Windows refuses in file names, and names it reserves.
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = {
+    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+    *(f"{port}{n}" for port in ("COM", "LPT") for n in [*"123456789", "¹", "²", "³"]),
+}
+MAX_NAME_BYTES = 200  # UTF-8 bytes; leaves room for an extension under the usual 255
+STAGING_PREFIX = ".evalrun-staging-"
+
+
+def safe_name(name: str) -> str:
+    """A file or folder name that stays inside its folder on every system."""
+    cleaned = _UNSAFE.sub("_", str(name)).strip()
+    cleaned = re.sub(r"^\.", "_", cleaned)  # no hidden names, no `.` or `..`
+    cleaned = cleaned.encode("utf-8")[:MAX_NAME_BYTES - 1].decode("utf-8", "ignore")
+    cleaned = cleaned.rstrip(". ")  # Windows drops trailing dots and spaces
+    if not cleaned:
+        cleaned = "_"
+    if cleaned.split(".")[0].rstrip(" ").upper() in _RESERVED:
+        cleaned = "_" + cleaned
+    return cleaned
+
+
+_held = False
+
+
+def _hold_for_tests() -> None:
+    """Test-only: with EVALRUN_TEST_HOLD=FILE set, pause after the first staged file.
+
+    Creates FILE, then waits until a test deletes it (or kills the process),
+    so that tests can interrupt a run halfway without guessing at timing.
+    """
+    global _held
+    marker = os.environ.get("EVALRUN_TEST_HOLD")
+    if not marker or _held:
+        return
+    _held = True
+    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+    while os.path.exists(marker):
+        time.sleep(0.02)
+
+
+class Staging:
+    """Collects a run's outputs, then moves them into ``target`` in one step.
+
+    Use it while holding the output folder's RunLock: entering removes the
+    staging folders that killed runs left behind. ``root`` is the folder no
+    link may lead out of (the workspace, or the folder given with --output);
+    ``workspace`` is what paths in messages are shown relative to.
+    """
+
+    def __init__(self, target: Path, root: Path | None = None, workspace: Path | None = None,
+                 what: str = "the reports"):
+        self.target = target
+        self.root = root if root is not None else target
+        self.workspace = workspace if workspace is not None else self.root
+        self.what = what
+        self.label = "the workspace" if os.path.abspath(self.root) == os.path.abspath(self.workspace) \
+            else "the output folder"
+        self.files: list[Path] = []
+        self._names: set[str] = set()  # casefolded: Windows and macOS ignore case
+        self._dir: Path | None = None
+        self._made: list[Path] = []  # folders entering made, removed again if nothing is committed
+        self._committed = False
+
+    def _error(self, path: Path, exc: OSError) -> EvalrunError:
+        return cannot_write(shown(path, self.workspace), exc, self.what)
+
+    def __enter__(self) -> "Staging":
+        try:
+            real = self._folder(self.target, self._made)
+            for leftover in real.glob(STAGING_PREFIX + "*"):
+                shutil.rmtree(leftover, ignore_errors=True)  # never follows a link: it refuses one
+            self._dir = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=real))
+        except OSError as exc:
+            _remove_folders(self._made)
+            raise self._error(self.target, exc) from None
+        except EvalrunError:
+            _remove_folders(self._made)
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+        if not self._committed:
+            _remove_folders(self._made)  # only the empty ones: a folder with anything in it stays
+
+    def write(self, relative: Path, content) -> Path:
+        """Stage one output file (text, bytes or an open binary file); ``relative`` is under the target folder."""
+        assert self._dir is not None, "use Staging as a context manager"
+        staged = self._dir / relative
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            raise EvalrunError(f"refusing to write outside the output folder: {relative}", Source(str(relative)))
+        key = relative.as_posix().casefold()
+        if key in self._names:
+            raise EvalrunError(
+                f"two projects would write the same report {relative.as_posix()}; "
+                "give them different file or department names", Source(str(relative)))
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        try:
+            # inside the private folder mkdtemp made (mode 0700), created new, never through a link;
+            # a file made elsewhere (the year workbook) is copied in chunks, never all in memory
+            os.makedirs(staged.parent, exist_ok=True)
+            write_new(staged, content)
+        except OSError as exc:
+            raise self._error(self.target / relative, exc) from None
+        self.files.append(relative)
+        self._names.add(key)
+        _hold_for_tests()
+        return self.target / relative
+
+    def commit(self) -> list[Path]:
+        """Move every staged file into place; earlier outputs are replaced whole.
+
+        The folders are made (and every path checked) first, so that a full
+        disk or a link found there stops the commit before any file is replaced.
+        """
+        assert self._dir is not None
+        made: list[Path] = []
+        places = []
+        try:
+            for relative in self.files:
+                final = self.target / relative
+                folder = self._folder(final.parent, made)
+                guard_path(self.root, folder / final.name, "write", self.label)
+                real = folder / final.name  # the entry itself: a link there is replaced, not followed
+                if real.is_dir() and not real.is_symlink():
+                    raise EvalrunError(f"a folder is where the file {relative.as_posix()} goes; move it away",
+                                       Source(shown(final, self.workspace)))
+                places.append((relative, real))
+        except OSError as exc:
+            _remove_folders(made)
+            raise self._error(final, exc) from None
+        except EvalrunError:
+            _remove_folders(made)
+            raise
+        done = []
+        for relative, real in places:
+            try:
+                os.replace(self._dir / relative, real)  # swaps the entry: a link there is replaced, not followed
+            except OSError as exc:
+                raise self._error(self.target / relative, exc) from None
+            done.append(self.target / relative)
+        self._committed = True
+        return done
+
+    def _folder(self, folder: Path, made: list) -> Path:
+        """The real folder, checked and made (parents first) if missing; what was made goes into ``made``."""
+        real = guard_path(self.root, folder, "write", self.label)
+        missing = []
+        while not os.path.lexists(real):
+            missing.append(real)
+            real = real.parent
+        for path in reversed(missing):
+            os.mkdir(path)
+            made.append(path)
+        return guard_path(self.root, folder, "write", self.label)
+
+
+def _remove_folders(made: list) -> None:
+    for path in reversed(made):
+        try:
+            os.rmdir(path)
+        except OSError:
+            pass

@@ -1,0 +1,1 @@
+"""Scoring and checks: the compiled scorer, its traces, findings."""

@@ -1,0 +1,1 @@
+"""Tools over rulesets: diff, impact, rule tests, explain."""

@@ -1,0 +1,89 @@
+"""How each score was computed, in words: method, formula, inputs with their source, result."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine.model import ProjectResult, Score
+from engine.rules.targets import format_number
+
+
+def _value(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return format_number(value)
+    return str(value)
+
+
+def explain_row(row: Score, ruleset) -> list[str]:
+    title = row.name or row.note
+    head = f"{title}" + (f"  [{row.level1} / {row.level2}]" if row.level1 else "")
+    lines = [head, f"  来源 {row.source}"]
+    if not row.applicable:
+        lines.append("  不适用：不计分，不计入总分")
+        return lines
+    trace = row.trace
+    if row.target:
+        lines.append(f"  年度指标值 “{row.target}”   实际完成值 “{row.actual}”")
+    lines.append(f"  方法 {trace.method}：{trace.label}")
+    lines.append(f"  公式 {trace.formula.text}   ({ruleset.provenance(trace.formula.source)})")
+    for item in trace.inputs:
+        note = f"  {item.note}" if item.note else ""
+        lines.append(f"    {item.name} = {_value(item.value)}{note}   ({ruleset.provenance(item.source)})")
+    if trace.reason:
+        lines.append(f"  判定 {trace.reason}")
+    for step in trace.steps:
+        lines.append(f"  {step}")
+    lines.append(
+        f"  结果 {_value(trace.raw)} → {trace.rounding} → {_value(trace.rounded)}"
+        f"   (分值 {_value(row.allotted if row.allotted is not None else row.weight)})"
+    )
+    if row.reported_score is not None and row.reported_score != row.score:
+        lines.append(f"  自评得分 {_value(row.reported_score)} 与规则得分 {_value(row.score)} 不一致")
+    return lines
+
+
+def explain(result: ProjectResult, indicator: str | None = None) -> str:
+    project, ruleset = result.project, result.ruleset
+    rows = result.all_rows
+    if indicator:
+        rows = tuple(r for r in rows if indicator in (r.name, r.note))
+    out = [
+        f"{project.department} / {project.name}  ({project.file})",
+        f"规则 {ruleset.id} {ruleset.version}" + (f"（{ruleset.variant} 的变体）" if ruleset.variant else "")
+        + f"  sha256 {ruleset.sha256}  ({ruleset.file})",
+        "",
+    ]
+    for row in rows:
+        out.extend(explain_row(row, ruleset))
+        out.append("")
+    if not indicator:
+        parts = " + ".join(
+            [f"{result.budget_row.name} {_value(result.budget_row.score)}"]
+            + [f"{g.name} {_value(g.score)}" for g in result.groups]
+        )
+        earned = result.budget_row.score + sum(g.score for g in result.groups)
+        deductions = "".join(f" − {_value(d.points)}（扣分：{d.reason}）" for d in project.deductions)
+        floor = "，不低于 0" if deductions else ""
+        if ruleset.not_applicable == "rescale":
+            possible = result.budget_row.weight + sum(r.allotted for r in result.rows if r.applicable)
+            out.append(f"总分 = ({parts}) × 100 / {_value(possible)}{deductions} = {_value(result.total)}"
+                       f"（不适用指标剔除后按百分制折算{floor}，{ruleset.rounding.describe()}）")
+        else:
+            capped = result.max_total if earned > result.max_total and not deductions else None
+            cap = f"，不超过总分 {_value(capped)}" if capped is not None and result.total == capped else ""
+            out.append(f"总分 = {parts}{deductions} = {_value(result.total)}（各项得分相加{floor}{cap}）")
+        for group in result.groups:  # a group scores at most its weight (the table's rows may weigh more)
+            rows_sum = sum((r.score for r in result.rows if r.applicable and r.level1 == group.name), Decimal(0))
+            if rows_sum > group.score:
+                out.append(f"  {group.name}各行得分合计 {_value(rows_sum)}，以{group.name}分值 {_value(group.score)} 为上限")
+        for finding in result.findings:
+            out.append(f"审核 {finding.severity}: {finding.message}   ({finding.source})")
+        band = next(b for b in ruleset.grades if result.total >= b.minimum)
+        if any(f.severity == "error" for f in result.findings):  # check.UNGRADED
+            out.append(f"等级 {result.grade}：有规则标为错误的审核意见（见上），不评定等级"
+                       f"（否则总分 {_value(result.total)} ≥ {_value(band.minimum)} 为“{band.grade}”）")
+        else:
+            out.append(f"等级 {result.grade}：总分 {_value(result.total)} ≥ {_value(band.minimum)}   "
+                       f"({ruleset.provenance(band.source)})")
+    return "\n".join(out) + "\n"

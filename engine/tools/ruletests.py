@@ -1,0 +1,137 @@
+"""Rule tests as data: ``rulesets/<name>/tests/*.yaml`` cases and their runner.
+
+A case gives a project (a file of the workspace, or inline data laid over a
+small default project) and what the ruleset must make of it: the total,
+the grade, the score and the method of named rows, or the error it must
+raise. ``evalrun test`` and pytest both run them through ``run_cases``.
+"""
+from __future__ import annotations
+
+import os
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from engine.api import evaluate
+from engine.errors import EvalrunError, Source
+from engine.rules.inherit import merge
+from engine.files.load import LDict, load_file
+from engine.model import ProjectResult
+from engine.files.paths import guard_path
+from engine.rules.resolve import build_project
+from engine.rules.rulesets import RulesetCache, derive, display
+from engine.rules.targets import format_number
+from engine.files.validate import check_schema
+
+
+@dataclass
+class CaseResult:
+    name: str
+    source: Source
+    differences: list = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.differences
+
+
+def case_files(workspace: Path, ruleset_name: str) -> list[Path]:
+    folder = workspace / "rulesets" / ruleset_name / "tests"
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def _default_project(fiscal_year: int, where: Source) -> LDict:
+    base = LDict(project="规则测试", department="规则测试", fiscal_year=fiscal_year,
+                 budget=LDict(initial=Decimal(100), full_year=Decimal(100), executed=Decimal(100)))
+    for node in (base, base["budget"]):
+        node.source, node.key_sources, node.value_sources = where, {}, {}
+    return base
+
+
+def _project_data(case: LDict, workspace: Path, rulesets: RulesetCache, shown: str):
+    where = case.source
+    if "project_file" in case:
+        relative = str(case["project_file"])
+        path = workspace / relative
+        if not Path(os.path.abspath(path)).is_relative_to(os.path.abspath(workspace)) or not path.is_file():
+            raise EvalrunError(f"project_file `{relative}` is not a file of the workspace", case.source_of("project_file"))
+        file_shown = display(path, workspace)
+        return load_file(guard_path(workspace, path, "read"), file_shown), file_shown
+    data = merge(_default_project(rulesets.base.fiscal_year, where), case["project"])
+    return data, shown
+
+
+def _check(result: ProjectResult, expect: LDict) -> list[str]:
+    differences = []
+    rows = {row.name or row.note: row for row in result.all_rows}
+    if "total" in expect and Decimal(expect["total"]) != result.total:
+        differences.append(f"总分: expected {format_number(Decimal(expect['total']))}, got {format_number(result.total)}")
+    if "grade" in expect and expect["grade"] != result.grade:
+        differences.append(f"等级: expected {expect['grade']}, got {result.grade}")
+    for name, wanted in (expect.get("scores") or {}).items():
+        row = rows.get(name)
+        if row is None:
+            differences.append(f"{name}: no such row; rows: {', '.join(rows)}")
+        elif wanted is None and row.applicable:
+            differences.append(f"{name}: expected not applicable, got {format_number(row.score)}")
+        elif wanted is not None and row.score != Decimal(wanted):
+            got = "not applicable" if row.score is None else format_number(row.score)
+            how = f" ({row.trace.method}: {row.trace.formula.text})" if row.trace else ""
+            differences.append(f"{name}: expected {format_number(Decimal(wanted))}, got {got}{how}")
+    for name, method in (expect.get("methods") or {}).items():
+        row = rows.get(name)
+        used = row.trace.method if row is not None and row.trace else None
+        if used != method:
+            differences.append(f"{name}: expected the method {method}, got {used}")
+    if "findings" in expect:
+        wanted = sorted(expect["findings"] or [])
+        got = sorted(f.check for f in result.findings)
+        if wanted != got:
+            detail = "; ".join(f"{f.check}: {f.message}" for f in result.findings) or "none"
+            differences.append(f"findings: expected {wanted or 'none'}, got {got or 'none'} ({detail})")
+    return differences
+
+
+class _Fixed:
+    """Stands in for a RulesetCache when a test file derives one ruleset for all its cases."""
+
+    def __init__(self, ruleset):
+        self.base = ruleset
+
+    def for_department(self, department: str):
+        return self.base
+
+
+def run_case(case: LDict, workspace: Path, rulesets, shown: str) -> CaseResult:
+    outcome = CaseResult(str(case["name"]), case.source)
+    try:
+        data, data_shown = _project_data(case, workspace, rulesets, shown)
+        check_schema(data, "project", data_shown)
+        ruleset = rulesets.for_department(str(data["department"]))
+        result = evaluate(ruleset, build_project(data, data_shown, ruleset))
+    except EvalrunError as exc:
+        if "error" in case:
+            if str(case["error"]) not in str(exc):
+                outcome.differences.append(f"expected the error `{case['error']}`, got: {exc}")
+        else:
+            outcome.differences.append(f"unexpected error: {exc}")
+        return outcome
+    if "error" in case:
+        outcome.differences.append(f"expected the error `{case['error']}`, but the case was scored {format_number(result.total)}")
+        return outcome
+    outcome.differences.extend(_check(result, case.get("expect") or LDict()))
+    return outcome
+
+
+def run_cases(workspace: Path, ruleset_name: str) -> list[CaseResult]:
+    rulesets = RulesetCache(workspace, ruleset_name)
+    results = []
+    for path in case_files(workspace, ruleset_name):
+        shown = display(path, workspace)
+        data = load_file(guard_path(workspace, path, "read"), shown)
+        check_schema(data, "ruletest", shown)
+        file_rulesets = _Fixed(derive(workspace, ruleset_name, data["ruleset"], shown)) if "ruleset" in data else rulesets
+        for case in data["cases"]:
+            results.append(run_case(case, workspace, file_rulesets, shown))
+    return results
