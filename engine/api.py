@@ -183,7 +183,8 @@ def parse_cache(options: RunOptions) -> ParseCache | None:
 def evaluate(ruleset: Ruleset, project: Project) -> ProjectResult:
     """Score the project and check it; a project with a finding the ruleset marks as an error is not graded."""
     rate, budget_row, rows, groups, total, max_total, grade = evaluate_project(ruleset, project)
-    findings = check_ruleset(ruleset) + check_project(ruleset, project, rows, budget_row, total)
+    findings = check_ruleset(ruleset) + check_project(ruleset, project, rows, budget_row, total,
+                                                         printed=(rate, groups, grade))
     if any(f.severity == "error" for f in findings):
         grade = UNGRADED  # never 优 beside an error: the 汇总 counts it apart, with the reason
     return ProjectResult(project, ruleset, rate, budget_row, rows, groups, total, max_total, grade, findings)
@@ -338,19 +339,21 @@ def _collect(outcome: RunResult, options: RunOptions, path: Path, result) -> boo
     return True
 
 
-def validate(workspace: Path, ruleset_name: str, cache: bool = True) -> tuple[Ruleset | None, list[EvalrunError]]:
+def validate(workspace: Path, ruleset_name: str, cache: bool = True,
+             plan: list | None = None) -> tuple[Ruleset | None, list[EvalrunError]]:
     """Check the ruleset, its department variants, every project file and every template.
 
     Every problem, each once, sorted by place. When the ruleset itself
     cannot be read, the project files are still read and checked against
-    the schema.
+    the schema. ``plan``, when given, receives (project file, the ruleset file that scores it) for each
+    project scored: the department's variant (its own or inherited through ``extends``), or the ruleset.
     """
     try:
         rulesets = RulesetCache(workspace, ruleset_name)
     except EvalrunError as exc:
         return None, _unique(list(getattr(exc, "errors", [exc])) + _without_ruleset(workspace, ruleset_name))
     errors: list[EvalrunError] = []
-    for department in variant_departments(workspace, ruleset_name):
+    for department in variant_departments(workspace, ruleset_name, inherited=True):
         try:
             rulesets.for_department(department)
         except EvalrunError as exc:
@@ -362,6 +365,8 @@ def validate(workspace: Path, ruleset_name: str, cache: bool = True) -> tuple[Ru
             errors.extend(getattr(result, "errors", [result]))
             continue
         examples.setdefault(result.project.department, result)
+        if plan is not None:
+            plan.append((result.project.file, result.ruleset.file))
         errors.extend(
             EvalrunError(f"{f.message} [{f.check}]", f.source) for f in result.findings if f.severity == "error"
         )

@@ -288,15 +288,21 @@ def validate(ruleset, workspace, no_cache):
     from engine.outputs.templatecheck import department_folders
     from engine import api
 
-    loaded, errors = api.validate(workspace, _need(ruleset), cache=not no_cache)
+    plan: list = []
+    loaded, errors = api.validate(workspace, _need(ruleset), cache=not no_cache, plan=plan)
     for error in errors:
         click.echo(str(error), err=True)
     if errors:
         click.echo(f"{len(errors)} problem(s) found", err=True)
         sys.exit(EXIT_USER)
     count = len(api.project_files(workspace, loaded))
-    variants = len(api.variant_departments(workspace, ruleset))
+    variants = len(api.variant_departments(workspace, ruleset, inherited=True))
     folders = len(department_folders(workspace))
+    own = f"rulesets/{ruleset}/"
+    for project_file, rules in sorted(plan):  # which rules score each project: a department variant or the ruleset
+        inherited = "departments/" in rules and not rules.startswith(own)
+        click.echo(f"{project_file}: scored under {rules}"
+                   + (f" (inherited through extends, laid over {own}ruleset.yaml)" if inherited else ""))
     click.echo(f"ok: ruleset {loaded.id} {loaded.version}"
                + (f", {variants} department variant(s)" if variants else "")
                + f", {count} project file(s) and the report templates"

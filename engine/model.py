@@ -133,6 +133,7 @@ class BudgetRule:
 class TargetRules:
     bare_comparator: str = ">="
     equal_as: str = ">="  # "=" for an exact match
+    repeated_actual: str = "met"  # an actual that repeats the target's bound: "met" or "unjudged"
     achieved_words: tuple = ()
     missed_words: tuple = ()
 
@@ -181,9 +182,32 @@ class Ruleset:
 
 
 @dataclass(frozen=True)
+class FundPart:
+    """A 其中 row of 年度资金总额 (当年财政拨款, 上年结转资金, 其他资金): the columns the table prints."""
+
+    key: str
+    label: str
+    initial: Decimal | None = None
+    full_year: Decimal | None = None
+    executed: Decimal | None = None
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class SubItem:
+    """A 其中 row below an indicator: its share of the parent's actual value (and weight)."""
+
+    name: str
+    target: str = ""
+    actual: Measure | None = None
+    weight: Decimal | None = None
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
 class Budget:
     unit: str
-    initial: Decimal
+    initial: Decimal | None  # None: the table leaves 年初预算数 blank
     full_year: Decimal
     executed: Decimal
     adjusted: Decimal | None = None
@@ -194,6 +218,8 @@ class Budget:
     source: Source = Source()
     explanation: str = ""
     reported_score: Decimal | None = None
+    reported_rate: Decimal | None = None  # the printed 执行率 in percent, with its printed digits (55.32)
+    parts: tuple = ()  # FundPart rows given, in the table's order
 
 
 @dataclass(frozen=True)
@@ -232,6 +258,7 @@ class Indicator:
     explanation: str = ""
     sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
     source: Source = Source()
+    parts: tuple = ()  # SubItem rows (其中) below this one
 
     @property
     def label(self) -> str:
@@ -256,6 +283,15 @@ class Project:
     stated_weights: Mapping = field(default_factory=dict)
     stated_sources: Mapping = field(default_factory=dict, compare=False)
     deductions: tuple = ()
+    stated_total: Decimal | None = None  # the 总分 the table states (its maximum)
+    reported_grade: str | None = None  # the 评价等级 the table prints
+    reported_subtotals: Mapping = field(default_factory=dict)  # 一级指标 -> the 得分小计 the table prints
+    sources: Mapping = field(default_factory=dict, compare=False)  # top-level key -> where it was written
+
+    @property
+    def max_points(self) -> Decimal:
+        """The most the total may score: the stated 总分, else 100."""
+        return self.stated_total if self.stated_total is not None else Decimal(100)
 
     @property
     def slug(self) -> str:

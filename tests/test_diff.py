@@ -112,6 +112,8 @@ def test_diff_and_impact_see_a_department_variant_left_behind(tmp_path, run_cli)
     ws = copy_workspace(tmp_path / "ws")
     assert run_cli("new", "2026", "--from", "2025", workspace=ws).exit_code == 0
     shutil.rmtree(ws / "rulesets/2026/departments")  # as a year started by hand, or by an older evalrun
+    year = ws / "rulesets/2026/ruleset.yaml"  # ... that keeps only its own variants (else 2025's follow extends)
+    year.write_text(year.read_text(encoding="utf-8") + "department_variants: own\n", encoding="utf-8")
     result = run_cli("diff", "2025", "2026", "--impact", workspace=ws)
     assert result.exit_code == 0, result.output
     department = result.stdout.split(f"部门 {FARM}（{VARIANT} → rulesets/2026/ruleset.yaml）：")[1]

@@ -119,7 +119,7 @@ def assert_no_bad_breaks(pdf: Path, pages: list):
 def test_html_report_prints_on_a4_with_the_whole_form_on_one_page(printed):
     document = printed[(REFERENCE_PROJECT, "html")]
     assert_pages_pass(document)
-    assert len(document.pages) == 7
+    assert len(document.pages) == 8  # 7, then the 审核提示 of the two repeated targets (issue 14)
     first = document.pages[0]
     assert (round(first.width / MM), round(first.height / MM)) == (210, 297)
     # the Word template's margins: 37 mm top, 26 right, 35 bottom, 28 left
@@ -129,8 +129,9 @@ def test_html_report_prints_on_a4_with_the_whole_form_on_one_page(printed):
     form = page_of(pdf, "年度项目支出绩效自评表")[-1]
     # (words a cell may wrap are not looked for: the text of a table comes out line by line across its cells)
     for part in ("年度资金总额", "一级指标", "群众满意度", "总分", "评价等级：优", "填表人："):
-        assert page_of(pdf, part)[-1] == form, part  # the 自评表, grade and signature on one page
-    assert form == len(document.pages)
+        # the 自评表, grade and signature on one page (the 审核提示 after it name rows too)
+        assert [n for n in page_of(pdf, part) if n != len(document.pages)][-1] == form, part
+    assert form == len(document.pages) - 1 and page_of(pdf, "审核提示") == [len(document.pages)]
     assert "95.53" in text_of(pdf, form)
     assert all(page.fill >= 1 / 3 for page in document.pages[:-1])
     assert_no_bad_breaks(pdf, [form])
@@ -141,11 +142,12 @@ def test_html_form_height_estimate_matches_the_printed_form(printed):
     from engine import RunOptions, run
 
     document = printed[(REFERENCE_PROJECT, "html")]
-    with pdfplumber.open(str(document.pdf), pages=[len(document.pages)]) as pdf:
+    form = page_of(document.pdf, "年度项目支出绩效自评表")[-1]  # the 审核提示 may follow on a page of their own
+    with pdfplumber.open(str(document.pdf), pages=[form]) as pdf:
         page = pdf.pages[0]
         marks = [c for c in page.chars] + page.rects
-        printed_height = max(m["bottom"] for m in marks if m["bottom"] < document.pages[-1].area.bottom + 1) \
-            - document.pages[-1].area.top
+        printed_height = max(m["bottom"] for m in marks if m["bottom"] < document.pages[form - 1].area.bottom + 1) \
+            - document.pages[form - 1].area.top
     result = run(RunOptions(ruleset="2025", workspace=printed["workspace"], write_reports=False)).results[0]
     from engine.outputs.view import report_view
 
@@ -173,14 +175,14 @@ def test_html_summary_prints_within_the_page_and_its_rates_agree(printed):
 def test_word_report_keeps_the_form_with_its_grade_and_signature(printed):
     document = printed[(REFERENCE_PROJECT, "docx")]
     assert_pages_pass(document)
-    assert len(document.pages) == 11
+    assert len(document.pages) == 12  # 11, then the 审核提示 of the two repeated targets (issue 14)
     assert document.exempt == {1}  # the cover
     pdf = document.pdf
     form = page_of(pdf, "年度项目支出绩效自评表")[-1]
     for part in ("年度资金总额", "一级指标", "群众满意度", "总分", "评价等级：优", "填表人：", "联系电话："):
-        assert page_of(pdf, part)[-1] == form, part
-    assert form == len(document.pages)
-    assert all(page.fill >= 1 / 3 for page in document.pages[1:-1])  # no half-empty page before the table
+        assert [n for n in page_of(pdf, part) if n != len(document.pages)][-1] == form, part
+    assert form == len(document.pages) - 1 and page_of(pdf, "审核提示") == [len(document.pages)]
+    assert all(page.fill >= 1 / 3 for page in document.pages[1:-2])  # no half-empty page before the table
     assert_no_bad_breaks(pdf, [form])
 
 

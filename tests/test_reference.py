@@ -64,8 +64,14 @@ def test_reference_not_applicable_rows_carry_no_score(reference_result):
     assert all(r.score is None for r in reference_result.rows if not r.applicable)
 
 
-def test_reference_has_no_findings(reference_result):
-    assert reference_result.findings == ()
+def test_reference_findings_are_only_the_repeated_targets(reference_result):
+    # The published table writes the target again as the actual in two rows (issue 14): each is
+    # a warning on its own line, and the rows still count as met (targets.repeated_actual: met).
+    assert [(f.check, f.severity, f.source.line) for f in reference_result.findings] == [
+        ("repeated_target", "warning", 104), ("repeated_target", "warning", 133)]
+    assert "“资金使用额”实际完成值“≤990 万元”照抄年度指标值“≤990 万元”" in reference_result.findings[0].message
+    assert "群众满意度" in reference_result.findings[1].message
+    assert reference_result.total == Decimal("95.53")
 
 
 def test_cli_summary_shows_reference_total(run_cli, workspace):

@@ -219,4 +219,4 @@ def test_a_wrong_expected_score_fails_with_a_readable_difference(tmp_path, run_c
     assert result.exit_code == 1
     assert "FAIL  参考报告：益阳市商务局 2025 年度自评表" in result.stdout
     assert "引进 500 强企业: expected 9, got 10 (higher_is_better:" in result.stdout
-    assert "rule tests: 5 passed, 1 failed" in result.stdout
+    assert re.search(r"rule tests: \d+ passed, 1 failed", result.stdout)  # only the edited case fails

@@ -57,9 +57,14 @@ def _docx(workspace: Path, result: ProjectResult) -> bytes:
 def _xlsx(workspace: Path, result: ProjectResult) -> bytes:
     import gc
 
+    from engine.rules.rulesets import display
     from engine.outputs.view import report_view
     from engine.outputs.xlsx import project_workbook
+    from engine.outputs.xlsxtemplate import find_table_template, template_workbook
 
+    template = find_table_template(workspace, result.project.department)  # a department's own table.xlsx
+    if template is not None:
+        return template_workbook(template, report_view(result), display(template, workspace))
     content = project_workbook(report_view(result))
     gc.collect(1)  # the workbook's reference cycles, freed now rather than piling up between collections
     return content

@@ -234,7 +234,8 @@ def _subtotal(label: str, rows: list, ruleset: Ruleset) -> dict:
     rate = None
     try:
         if len(rules) == 1:  # one rule: its formula on the summed amounts
-            names = {k: sum(r["amounts"][k] for r in evaluated) for k in BUDGET_LABELS}
+            names = {k: sum(r["amounts"][k] for r in evaluated) for k in BUDGET_LABELS  # a blank 年初预算数: not summed
+                     if all(r["amounts"][k] is not None for r in evaluated)}
             rate = evaluate(evaluated[0]["rate_formula"], names)
         elif total["budget"]:
             rate = executed / total["budget"]

@@ -23,11 +23,40 @@ def _row(row: Score) -> dict:
     }
 
 
+def _sub_row(row: Score, part) -> dict:
+    """A 其中 row below an indicator, shown as a row of the table (it is not scored)."""
+    return {
+        "level1": row.level1, "level2": row.level2, "name": "", "note": "", "label": f"其中：{part.name}",
+        "weight": part.weight, "target": part.target, "actual": part.actual.text if part.actual else "",
+        "score": None, "applicable": True, "reported_score": None, "explanation": "", "method": None,
+        "sub_item": True,
+    }
+
+
+def _rows_with_parts(result: ProjectResult, level1: str) -> list[dict]:
+    rows = []
+    for row, ind in zip(result.rows, result.project.indicators):  # scored in the project's order
+        if row.level1 == level1:
+            rows.append(_row(row))
+            rows.extend(_sub_row(row, part) for part in ind.parts)
+    return rows
+
+
+def fund_parts(budget) -> dict:
+    """The 其中 rows of 年度资金总额 by key, each column None when the table leaves it blank."""
+    parts = {key: {"label": label, "initial": None, "full_year": None, "executed": None}
+             for key, label in (("current_appropriation", "其中：当年财政拨款"), ("carried_over", "上年结转资金"),
+                                ("other", "其他资金"))}
+    for part in budget.parts:
+        parts[part.key].update(initial=part.initial, full_year=part.full_year, executed=part.executed)
+    return parts
+
+
 def table_groups(result: ProjectResult) -> list[dict]:
-    """First-level groups in framework order, each with its rows and second-level runs."""
+    """First-level groups in framework order, each with its rows (and their 其中 rows) and second-level runs."""
     groups = []
     for group in result.groups:
-        rows = [_row(r) for r in result.rows if r.level1 == group.name]
+        rows = _rows_with_parts(result, group.name)
         subgroups = []
         for row in rows:
             if subgroups and subgroups[-1]["name"] == row["level2"]:
@@ -80,6 +109,7 @@ def report_view(result: ProjectResult) -> dict:
             "adjusted": budget.adjusted, "executed": budget.executed,
             "current_appropriation": budget.current_appropriation,
             "carried_over": budget.carried_over, "other": budget.other,
+            "parts": fund_parts(budget),
         },
         "execution": {
             "name": result.budget_row.name, "weight": result.budget_row.weight,
@@ -133,8 +163,13 @@ def result_json(result: ProjectResult) -> dict:
             "weight": json_number(row.allotted if row.applicable else row.weight),
             "target": row.target, "actual": row.actual, "score": json_number(row.score),
             "applicable": row.applicable, "method": row.trace.method if row.trace else None,
-            "reported_score": json_number(row.reported_score),
+            "reported_score": json_number(project.budget.reported_score if row is result.budget_row
+                                          else row.reported_score),
         })
+    for row, ind in zip(rows[1:], project.indicators):
+        row["parts"] = [{"name": p.name, "target": p.target, "actual": p.actual.text if p.actual else None,
+                         "weight": json_number(p.weight)} for p in ind.parts]
+    budget, n = project.budget, json_number
     return {
         "department": project.department, "project": project.name, "fiscal_year": project.fiscal_year,
         "file": project.file, "ruleset": result.ruleset.ref,
@@ -142,9 +177,22 @@ def result_json(result: ProjectResult) -> dict:
             "unit": project.budget.unit, "initial": json_number(project.budget.initial),
             "full_year": json_number(project.budget.full_year), "executed": json_number(project.budget.executed),
             "execution_rate": result.budget_row.actual,
+            "parts": [{"name": p.label, "initial": n(p.initial), "full_year": n(p.full_year),
+                       "executed": n(p.executed)} for p in budget.parts],
+        },
+        # every value the table printed, as recorded (null when not given); review compares each
+        "reported": {
+            "total": n(project.reported_total), "grade": project.reported_grade,
+            "execution_rate": None if budget.reported_rate is None else f"{format_number(budget.reported_rate)}%",
+            "budget_score": n(budget.reported_score),
+            "subtotals": {k: n(v) for k, v in project.reported_subtotals.items()},
+            "stated_weights": {k: n(v) for k, v in project.stated_weights.items()},
+            "stated_total": n(project.stated_total),
         },
         "total": json_number(result.total), "max_total": json_number(result.max_total), "grade": result.grade,
-        "groups": [{"name": g.name, "weight": json_number(g.weight), "score": json_number(g.score)} for g in result.groups],
+        "groups": [{"name": g.name, "weight": json_number(g.weight), "score": json_number(g.score),
+                    "stated_weight": n(project.stated_weights.get(g.name)),
+                    "reported_score": n(project.reported_subtotals.get(g.name))} for g in result.groups],
         "indicators": rows,
         "findings": [
             {"check": f.check, "severity": f.severity, "message": f.message, "file": f.source.file, "line": f.source.line}

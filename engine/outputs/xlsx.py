@@ -144,7 +144,8 @@ def write_table(ws, view: dict) -> None:
         _put(ws, f"{column}{BUDGET_TOTAL_ROW}", number(value), fmt=fmt)
     for row, (label, key) in BUDGET_PART_ROWS.items():
         _put(ws, f"B{row}", label, merge_to="C", align=_LEFT)
-        _put(ws, f"{BUDGET_COLUMNS['initial']}{row}", number(budget[key]), fmt=AMOUNT)
+        for column in ("initial", "full_year", "executed"):  # each column the table gives for the 其中 row
+            _put(ws, f"{BUDGET_COLUMNS[column]}{row}", number(budget["parts"][key][column]), fmt=AMOUNT)
 
     _put(ws, f"A{GOALS_HEADER_ROW}", LABELS["goals"], merge_to=f"A{GOALS_ROW}")
     _put(ws, f"B{GOALS_HEADER_ROW}", LABELS["expected"], merge_to="E")

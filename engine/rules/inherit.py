@@ -65,6 +65,7 @@ class Override:
     path: tuple
     new: Source
     old: Source
+    merged: bool = False  # a named item the child merged into (some of its keys changed), not replaced
 
 
 def _required(path: tuple) -> tuple:
@@ -185,7 +186,13 @@ def _merge_named(parent: list, child: list, path: tuple, overrides: list, proble
             continue
         if name in names:
             at = names.index(name)
-            items[at] = merge(items[at], item, path + (name,), overrides, problems)
+            merged = merge(items[at], item, path + (name,), overrides, problems)
+            if merged != items[at] and where != sources[at]:
+                # The item now says what the child wrote: credit the child's line (a level's band,
+                # a group), with the inherited item it changed, not the file it came from.
+                overrides.append(Override(path + (name,), where, sources[at], merged=True))
+                sources[at] = where
+            items[at] = merged
         else:
             if not _complete(item, name, names, path, where, problems):
                 continue

@@ -18,7 +18,7 @@ from engine.rules.formulas import compile_formula
 from engine.files.load import LDict, LList, Places
 from engine.model import (
     Block, Budget, BudgetRule, DecisionTable, Deduction, Goal, GradeBand, Group, Indicator, Level, Method,
-    Project, ReviewRules, Rounding, Ruleset, SpendingLine, TableRow, TargetRules,
+    Project, ReviewRules, Rounding, Ruleset, SpendingLine, SubItem, TableRow, TargetRules, FundPart,
 )
 from engine.rules.targets import TargetError, parse_measure
 
@@ -30,7 +30,9 @@ DEFAULT_CHECKS = {
     "spending_total": "warning", "group_weights": "error", "total_weight": "error",
     "execution_over_budget": "error", "reported_score": "warning", "reported_total": "warning",
     "qualitative_band": "warning", "reported_rows_sum": "warning", "stated_weights": "warning",
-    "explanation_required": "warning",
+    "explanation_required": "warning", "repeated_target": "warning",
+    "reported_rate": "warning", "reported_subtotal": "warning", "reported_grade": "warning",
+    "sub_items": "warning",
 }
 
 
@@ -197,6 +199,7 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
     targets = TargetRules(
         bare_comparator=target_spec.get("bare_comparator", ">="),
         equal_as=target_spec.get("equal_as", ">="),
+        repeated_actual=target_spec.get("repeated_actual", "met"),
         achieved_words=tuple(target_spec.get("achieved_words", ())),
         missed_words=tuple(target_spec.get("missed_words", ())),
     )
@@ -458,14 +461,17 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bo
     budget_data = data["budget"]
     budget = Budget(
         unit=budget_data.get("unit", "万元"),
-        initial=_dec(budget_data["initial"]), full_year=_dec(budget_data["full_year"]),
+        initial=_opt(budget_data.get("initial")), full_year=_dec(budget_data["full_year"]),
         executed=_dec(budget_data["executed"]),
         adjusted=_opt(budget_data.get("adjusted")),
-        current_appropriation=_opt(budget_data.get("current_appropriation")),
-        carried_over=_opt(budget_data.get("carried_over")), other=_opt(budget_data.get("other")),
+        current_appropriation=_part_initial(budget_data.get("current_appropriation")),
+        carried_over=_part_initial(budget_data.get("carried_over")), other=_part_initial(budget_data.get("other")),
+        parts=tuple(_fund_part(budget_data, key, label) for key, label in FUND_PARTS.items() if key in budget_data),
         sources=_sources(budget_data), source=budget_data.source,
         explanation=budget_data.get("explanation", ""), reported_score=_opt(budget_data.get("reported_score")),
+        reported_rate=_percent_written(budget_data.get("reported_rate")),
     )
+    errors.extend(_blank_amounts(budget_data, ruleset, filename))
     spending_data = data.get("spending", LList())
     spending = tuple(
         SpendingLine(line["item"], _dec(line["amount"]), _src(spending_data, i))
@@ -491,7 +497,68 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bo
         stated_sources={k: data["stated_weights"].source_of(k) for k in data.get("stated_weights", {})},
         deductions=tuple(Deduction(d["reason"], _dec(d["points"]), _src(data["deductions"], i))
                          for i, d in enumerate(data.get("deductions", ()))),
+        stated_total=_opt(data.get("stated_total")),
+        sources={**{k: data.source_of(k) for k in data},
+                 **{("reported_subtotals", k): data["reported_subtotals"].source_of(k)
+                    for k in data.get("reported_subtotals", {})}},
+        reported_grade=data.get("reported_grade"),
+        reported_subtotals={k: _dec(v) for k, v in data.get("reported_subtotals", {}).items()},
     )
+
+
+FUND_PARTS = {"current_appropriation": "其中：当年财政拨款", "carried_over": "上年结转资金", "other": "其他资金"}
+
+
+def _part_initial(value: Any) -> Decimal | None:
+    """A fund part's 年初预算数: the number itself, or its `initial`."""
+    if isinstance(value, dict):
+        return _opt(value.get("initial"))
+    return _opt(value)
+
+
+def _fund_part(budget_data: LDict, key: str, label: str) -> FundPart:
+    value = budget_data[key]
+    if isinstance(value, dict):
+        return FundPart(key, label, _opt(value.get("initial")), _opt(value.get("full_year")),
+                        _opt(value.get("executed")), budget_data.source_of(key))
+    return FundPart(key, label, initial=_dec(value), source=budget_data.source_of(key))
+
+
+def _sub_items(spec: LDict) -> tuple:
+    """An indicator's 其中 rows; an actual value that cannot be read is an error quoting it."""
+    items = []
+    for index, item in enumerate(spec.get("parts", ())):
+        where = spec["parts"].source_of(index)
+        actual = None
+        if "actual" in item:
+            actual = parse_measure(item["actual"], item.source_of("actual"), "actual")
+        items.append(SubItem(item["name"], str(item.get("target", "")), actual, _opt(item.get("weight")), where))
+    return tuple(items)
+
+
+def _blank_amounts(budget_data: LDict, ruleset: Ruleset, filename: str) -> list:
+    """A budget amount the table leaves blank that a rule of the ruleset needs: an error now, never a made-up value."""
+    rule = ruleset.budget
+    errors = []
+    for name, label in (("initial", "年初预算数"),):
+        if budget_data.get(name) is None:
+            for formula in (rule.rate, rule.score):
+                if name in formula.names:
+                    errors.append(EvalrunError(
+                        f"budget: `{name}` ({label}) is not given, but the ruleset's {rule.name} formula "
+                        f"`{formula.text}` ({formula.source}) needs it; write `{name}:` under `budget:` as the "
+                        "table prints it", budget_data.source))
+                    break
+    return errors
+
+
+def _percent_written(value: Any) -> Decimal | None:
+    """A printed percentage (`55.32%`, or 55.32) as a Decimal keeping its printed digits."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return Decimal(value.strip().rstrip("%％").strip())
+    return _dec(value)
 
 
 def _opt(value: Any) -> Decimal | None:
@@ -559,9 +626,14 @@ def _build_indicator(spec: LDict, where: Source, ruleset: Ruleset) -> Indicator:
     method = spec.get("method")
     if method is not None and method not in ruleset.methods:
         errors.append(_method_error(spec, ruleset))
+    parts = ()
+    try:
+        parts = _sub_items(spec)
+    except TargetError as exc:
+        errors.append(exc)
     raise_all(errors)
     return Indicator(
-        level1=spec["level1"], level2=spec["level2"], name=spec.get("name", ""),
+        level1=spec["level1"], level2=spec["level2"], name=spec.get("name", ""), parts=parts,
         weight=_dec(spec.get("weight", 0)), target=target, actual=actual, applicable=applicable,
         note=spec.get("note", ""), method=method, level=spec.get("level"),
         reported_score=_opt(spec.get("reported_score")), explanation=spec.get("explanation", ""),

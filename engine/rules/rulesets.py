@@ -170,17 +170,54 @@ def variant_file(workspace: Path, name: str, department: str) -> Path | None:
     return None
 
 
-def variant_departments(workspace: Path, name: str) -> list[str]:
-    """The departments with a variant of ruleset ``name`` (rulesets/<name>/departments/<department>.yaml)."""
-    folder = workspace / "rulesets" / name / "departments"
-    if not folder.is_dir():
-        return []
-    return sorted(p.stem for p in folder.glob("*.yaml") if variant_file(workspace, name, p.stem) is not None)
+def _lineage(workspace: Path, name: str) -> list[str]:
+    """``name`` and the rulesets it extends, nearest first (stops at a name that cannot be read: resolving says why)."""
+    chain = [name]
+    while len(chain) <= MAX_CHAIN:
+        try:
+            data = _read(workspace, ruleset_file(workspace, chain[-1]))
+        except EvalrunError:
+            break
+        if not isinstance(data, dict) or data.get("department_variants") == "own":
+            break  # this ruleset keeps only its own department variants
+        parent = data.get("extends")
+        parent = str(parent) if isinstance(parent, int) and not isinstance(parent, bool) else parent
+        if not isinstance(parent, str) or not _NAME.match(parent) or parent in chain:
+            break
+        chain.append(parent)
+    return chain
+
+
+def variant_of(workspace: Path, name: str, department: str) -> tuple[str, Path] | None:
+    """(the ruleset folder holding it, the file) of the variant a department's projects use under ``name``.
+
+    Variants follow ``extends``: a department's variant in a ruleset applies to
+    every ruleset that extends it, directly or not, unless one nearer in the
+    chain has its own variant for the department. An inherited variant keeps
+    its differences and lays them over ``name`` (a ruleset that only changes
+    the execution-rate denominator still scores the department its own way).
+    """
+    for owner in _lineage(workspace, name):
+        path = variant_file(workspace, owner, department)
+        if path is not None:
+            return owner, path
+    return None
+
+
+def variant_departments(workspace: Path, name: str, inherited: bool = False) -> list[str]:
+    """The departments with a variant of ruleset ``name`` (rulesets/<name>/departments/<department>.yaml);
+    with ``inherited``, also those whose variant ``name`` inherits through ``extends``."""
+    found = set()
+    for owner in (_lineage(workspace, name) if inherited else [name]):
+        folder = workspace / "rulesets" / owner / "departments"
+        if folder.is_dir():
+            found.update(p.stem for p in folder.glob("*.yaml") if variant_file(workspace, owner, p.stem) is not None)
+    return sorted(found)
 
 
 def load_variant(workspace: Path, name: str, department: str, base: Ruleset | None = None) -> Ruleset:
-    """The ruleset a department's projects use: its variant if it has one, else the year's."""
-    if variant_file(workspace, name, department) is None:
+    """The ruleset a department's projects use: its variant if it has one (its own or inherited), else the year's."""
+    if variant_of(workspace, name, department) is None:
         return base or load_ruleset(workspace, name)
     merged, overrides, shown = resolve_variant_data(workspace, name, department)
     return replace(build_resolved(merged, overrides, shown), variant=department)
@@ -188,13 +225,17 @@ def load_variant(workspace: Path, name: str, department: str, base: Ruleset | No
 
 def resolve_variant_data(workspace: Path, name: str, department: str) -> tuple[LDict, list, str]:
     """The merged data of the department's variant of ``name`` (the year's own when it has none)."""
-    path = variant_file(workspace, name, department)
-    if path is None:
+    found = variant_of(workspace, name, department)
+    if found is None:
         return resolve_data(workspace, name)
+    owner, path = found
     child = _read(workspace, path)
     shown = display(path, workspace)
-    if "extends" in child:
-        parent, overrides = _parent(workspace, child, [f"{name}/departments/{department}"])
+    # A variant extends the ruleset it sits in unless it names another; inherited by a derived
+    # ruleset, "the ruleset it sits in" is the derived one.
+    follows = "extends" not in child or str(child["extends"]) == owner
+    if not follows:
+        parent, overrides = _parent(workspace, child, [f"{owner}/departments/{department}"])
     else:
         parent, overrides, _ = resolve_data(workspace, name)
     problems: list = list(getattr(parent, "problems", ()))

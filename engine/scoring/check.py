@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from engine.model import Finding, Project, Ruleset, Score
-from engine.rules.targets import format_number as fmt
+from engine.scoring.judge import repeats_target
+from engine.model import Finding, Project, Rounding, Ruleset, Score
+from engine.rules.targets import convert, format_number as fmt
 
 ZERO = Decimal(0)
 
@@ -70,8 +71,8 @@ def _cause(ruleset: Ruleset, weights: list, fallback):
     """The place to point at for weights that do not add up: a weight changed from the inherited one, if any."""
     weights = [w for w in weights if w.file]
     own = [w for w in weights if w.file == ruleset.file]
-    changed = sorted((o.new for o in ruleset.overrides.values()
-                      if o.path[:1] == ("framework",) or o.path == ("budget_execution", "weight")),
+    changed = sorted((o.new for o in ruleset.overrides.values() if not getattr(o, "merged", False)
+                      and (o.path[:1] == ("framework",) or o.path == ("budget_execution", "weight"))),
                      key=lambda s: (s.file != ruleset.file, s.file, s.line, s.column))
     if changed:
         return changed[0]
@@ -80,11 +81,18 @@ def _cause(ruleset: Ruleset, weights: list, fallback):
     return fallback
 
 
-def check_project(ruleset: Ruleset, project: Project, rows, budget_row: Score, total: Decimal) -> tuple:
+def check_project(ruleset: Ruleset, project: Project, rows, budget_row: Score, total: Decimal,
+                  printed: tuple | None = None) -> tuple:
+    """``printed``: (rate, groups, grade) as computed, to review what the table printed for them."""
     found = _Findings(ruleset)
     _budget(found, project)
+    _repeated(found, ruleset, project)
+    _fund_parts(found, project)
+    _sub_items(found, project)
     _weights(found, ruleset, project, budget_row)
     _reported(found, project, rows, budget_row, total)
+    if printed is not None:
+        _printed(found, ruleset, project, total, *printed)
     _explanations(found, ruleset, project, rows, budget_row)
     return tuple(found.items)
 
@@ -104,19 +112,89 @@ def _budget(found: _Findings, project: Project) -> None:
                   budget.sources.get("executed", budget.source))
 
 
+COLUMNS = {"initial": "年初预算数", "full_year": "全年预算数", "executed": "全年执行数"}
+
+
+def _fund_parts(found: _Findings, project: Project) -> None:
+    """The 其中 rows of 年度资金总额 add up to it, in each column the table prints for them."""
+    budget, unit = project.budget, project.budget.unit
+    for column, label in COLUMNS.items():
+        given = [(part, getattr(part, column)) for part in budget.parts if getattr(part, column) is not None]
+        stated = getattr(budget, column)
+        if not given or stated is None:
+            continue
+        together = sum((value for _, value in given), ZERO)
+        if together != stated:
+            listed = " + ".join(f"{part.label.removeprefix('其中：')} {fmt(value)}" for part, value in given)
+            found.add("sub_items",
+                      f"年度资金总额{label} {fmt(stated)} {unit}，其中各项（{listed}）合计 {fmt(together)} {unit}，"
+                      f"相差 {fmt(together - stated)} {unit}", given[0][0].source)
+
+
+def _sub_items(found: _Findings, project: Project) -> None:
+    """An indicator's 其中 rows add up to it: their actual values (in its unit) and their weights, when given."""
+    for ind in project.indicators:
+        if not ind.parts:
+            continue
+        where = ind.parts[0].source
+        weights = [p.weight for p in ind.parts if p.weight is not None]
+        if weights and ind.applicable:
+            together = sum(weights, ZERO)
+            if together != ind.weight:
+                found.add("sub_items",
+                          f"“{ind.label}”其中各项分值（{' + '.join(fmt(w) for w in weights)}）合计 {fmt(together)}，"
+                          f"与该行分值 {fmt(ind.weight)} 不符", where)
+        parent = ind.actual
+        if parent is None or parent.value is None or parent.is_qualitative or parent.comparator not in (None, "="):
+            continue  # words or a bound (`≥90%`): nothing to add up to
+        values = []
+        for part in ind.parts:
+            actual = part.actual
+            if (actual is None or actual.value is None or actual.is_qualitative or actual.kind != parent.kind
+                    or actual.comparator not in (None, "=")):
+                continue
+            value = convert(actual.value, actual.unit or parent.unit, parent.unit or actual.unit)
+            if value is not None:
+                values.append((part, value))
+        if not values:
+            continue
+        together = sum((v for _, v in values), ZERO)
+        if together != parent.value:
+            listed = " + ".join(f"{part.name} {fmt(v)}" for part, v in values)
+            found.add("sub_items",
+                      f"“{ind.label}”其中各项实际完成值（{listed}）合计 {fmt(together)}"
+                      f"{'' if parent.unit in ('', '%') else ' '}{parent.unit}，与该行填报的"
+                      f"“{parent.text}”不符", where)
+
+
+def _repeated(found: _Findings, ruleset: Ruleset, project: Project) -> None:
+    """Rows whose actual value only repeats the target (`≤990 万元` under `≤990 万元`): no value reached."""
+    treated = ("按规则视为已达成" if ruleset.targets.repeated_actual == "met" else "规则不予评判")
+    for ind in project.indicators:
+        if ind.applicable and repeats_target(ind):
+            found.add("repeated_target",
+                      f"“{ind.label}”实际完成值“{ind.actual.text}”照抄年度指标值“{ind.target.text}”，"
+                      f"未填写实际达到的数值（{treated}）", ind.sources.get("actual", ind.source))
+
+
 def _weights(found: _Findings, ruleset: Ruleset, project: Project, budget_row: Score) -> None:
     given = {g.name: sum((i.weight for i in project.indicators if i.level1 == g.name), ZERO) for g in ruleset.groups}
     first_row = {g.name: next((i.source for i in project.indicators if i.level1 == g.name), project.source)
                  for g in ruleset.groups}
     weights = {}
+    cap = project.max_points
+    rows_total = budget_row.weight + sum(given.values(), ZERO)  # what the table's rows weigh together
+    over = (f"；全表分值合计 {fmt(rows_total)}，超过总分 {fmt(cap)} 分" if rows_total > cap else "")
+    said = len(found.items)
     for group in ruleset.groups:
         has_rows = any(i.level1 == group.name for i in project.indicators)
         if group.weight is not None:
             weights[group.name] = group.weight
             if has_rows and given[group.name] != group.weight:
+                capped = f"（{group.name}得分以 {fmt(group.weight)} 分为上限）" if given[group.name] > group.weight else ""
                 found.add("group_weights",
                           f"{group.name}各三级指标分值合计 {fmt(given[group.name])}，规则规定{group.name}为 "
-                          f"{fmt(group.weight)} 分", first_row[group.name])
+                          f"{fmt(group.weight)} 分{over}{capped}", first_row[group.name])
         else:
             low, high = group.weight_range
             weights[group.name] = given[group.name]
@@ -135,12 +213,15 @@ def _weights(found: _Findings, ruleset: Ruleset, project: Project, budget_row: S
                       first_row.get(block.groups[0], project.source))
     total_weight = budget_row.weight + sum(weights.values(), ZERO)
     ranged = [g for g in ruleset.groups if g.weight is None]
-    if total_weight != 100 and ranged:  # with fixed weights only, check_ruleset says it once
-        found.add("total_weight",
-                  f"各项分值（{budget_row.name} {fmt(budget_row.weight)} + "
-                  + " + ".join(f"{name} {fmt(w)}" for name, w in weights.items())
-                  + f"）合计 {fmt(total_weight)}，不是 100 分",
-                  first_row[ranged[0].name])
+    listed = (f"各项分值（{budget_row.name} {fmt(budget_row.weight)} + "
+              + " + ".join(f"{name} {fmt(w)}" for name, w in weights.items()))
+    if total_weight != cap and ranged:  # with fixed weights only, check_ruleset says it once
+        found.add("total_weight", f"{listed}）合计 {fmt(total_weight)}，不是 {fmt(cap)} 分"
+                  + ("（总分以此为上限）" if total_weight > cap else ""), first_row[ranged[0].name])
+    elif rows_total > cap and len(found.items) == said and project.stated_total is not None:
+        # the rows fit the ruleset's groups (whose own sum check_ruleset checks), but not the table's 总分
+        found.add("total_weight", f"{listed}）合计 {fmt(rows_total)}，超过表中标明的总分 {fmt(cap)} 分"
+                  "（总分以此为上限）", project.sources.get("stated_total", project.source))
     for name, stated in project.stated_weights.items():
         where = project.stated_sources.get(name, project.source)
         if name not in weights:
@@ -190,6 +271,34 @@ def _reported(found: _Findings, project: Project, rows, budget_row: Score, total
         found.add("reported_total",
                   f"填报的总分 {fmt(project.reported_total)} 与按规则计算的总分 {fmt(total)} 不符",
                   project.source)
+
+
+def _printed(found: _Findings, ruleset: Ruleset, project: Project, total: Decimal, rate: Decimal, groups,
+             grade: str) -> None:
+    """The execution rate, first-level subtotals and grade the table printed, against the computed ones."""
+    budget = project.budget
+    if budget.reported_rate is not None:
+        shown = budget.reported_rate
+        places = max(0, -shown.as_tuple().exponent)  # compared at the digits the table printed
+        computed = Rounding(places, ruleset.rounding.mode).apply(rate * 100)
+        if computed != shown:
+            found.add("reported_rate",
+                      f"填报的{ruleset.budget.name} {fmt(shown)}%，与按规则计算的 {fmt(computed)}% 不符"
+                      f"（{ruleset.budget.rate.text}）", budget.sources.get("reported_rate", budget.source))
+    computed_groups = {g.name: g.score for g in groups}
+    for name, shown in project.reported_subtotals.items():
+        where = project.sources.get(("reported_subtotals", name), project.source)
+        if name not in computed_groups:
+            found.add("reported_subtotal", f"表中填报小计的“{name}”不是规则中的一级指标"
+                      f"（一级指标：{'、'.join(computed_groups)}）", where)
+        elif computed_groups[name] != shown:
+            side = "高于" if shown > computed_groups[name] else "低于"
+            found.add("reported_subtotal", f"{name}填报的得分小计 {fmt(shown)}，{side}按规则计算的 "
+                      f"{fmt(computed_groups[name])} 分", where)
+    if project.reported_grade is not None and project.reported_grade.strip() != grade:
+        found.add("reported_grade", f"填报的评价等级“{project.reported_grade.strip()}”，与按规则计算的“{grade}”"
+                  f"（总分 {fmt(total)}）不符",
+                  project.sources.get("reported_grade", project.source))
 
 
 def _explanations(found: _Findings, ruleset: Ruleset, project: Project, rows, budget_row: Score) -> None:

@@ -134,8 +134,32 @@ def numeric(words: Words, ind: Indicator, comparator: str):
     if kind != target.kind or (actual.unit != target.unit and actual.unit and target.unit):
         value = in_target_terms(ind)
     if actual.comparator and actual.comparator != "=":
+        if words.ruleset.targets.repeated_actual == "unjudged" and repeats_target(ind):
+            raise EvalrunError(
+                f"`{ind.label}`: the actual value `{actual.text}` repeats the target `{target.text}` and gives "
+                "no value reached; the ruleset does not judge such rows (targets.repeated_actual: unjudged); "
+                f"write the value reached (for example `{format_number(target.value)}{target.unit}`)",
+                ind.sources.get("actual", ind.source),
+            )
         return bound_within(actual.comparator, value, comparator, target.value), value
     return COMPARE[comparator](value, target.value), value
+
+
+def repeats_target(ind: Indicator) -> bool:
+    """Whether a row's actual value only repeats its numeric target's bound (`≥50 个` under `≥50 个`)."""
+    target, actual = ind.target, ind.actual
+    if target is None or actual is None or QUALITATIVE in (target.kind, actual.kind):
+        return False
+    if not actual.comparator or actual.comparator == "=":
+        return False  # a value reached, not a bound
+    if not any(c.isdigit() for c in target.text):
+        return False  # a bound in words (`正增长`): the words are the value reached
+    if normalize(actual.text) == normalize(target.text):
+        return True
+    if actual.kind != target.kind or actual.comparator != (target.comparator or actual.comparator):
+        return False
+    value = convert(actual.value, actual.unit or target.unit, target.unit or actual.unit)
+    return value is not None and value == target.value
 
 
 def in_target_terms(ind: Indicator) -> Decimal:

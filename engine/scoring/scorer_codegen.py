@@ -302,8 +302,15 @@ class _Writer:
             self.emit(3, f"{local} += score")
         self.emit(2, "append(row)")
         self.emit(1, "earned = _ZERO")
+        self.emit(1, "stated = project.stated_weights")
         for local, name, group in groups:
             weight = self.ns.add(group.weight) if group.weight is not None else f"_range_weight(indicators, {name})"
+            # A group never scores above its weight, nor above the weight the table states for it.
+            if group.weight is not None:
+                self.emit(1, f"if {local} > {weight}:")
+                self.emit(2, f"{local} = {weight}")
+            self.emit(1, f"if stated and {name} in stated and {local} > stated[{name}]:")
+            self.emit(2, f"{local} = stated[{name}]")
             self.emit(1, f"earned += {local}")
             self.emit(1, "group = _new(_GroupScore)")
             self.emit(1, "fields = group.__dict__")
@@ -324,6 +331,11 @@ class _Writer:
         else:
             self.emit(2, "base = earned")
             self.emit(2, "max_total = possible")
+        self.emit(2, "cap = project.max_points  # the total never scores above the table's stated 总分")
+        self.emit(2, "if max_total > cap:")
+        self.emit(3, "max_total = cap")
+        self.emit(2, "if base > cap:")
+        self.emit(3, "base = cap")
         self.emit(2, "if project.deductions:  # deductions never take a total below 0")
         self.emit(3, "base = _deducted(base, project.deductions)")
         self.emit(2, "total = base.quantize(_Q, _MODE)")

@@ -70,7 +70,13 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
             out.append(f"总分 = ({parts}) × 100 / {_value(possible)}{deductions} = {_value(result.total)}"
                        f"（不适用指标剔除后按百分制折算{floor}，{ruleset.rounding.describe()}）")
         else:
-            out.append(f"总分 = {parts}{deductions} = {_value(result.total)}（各项得分相加{floor}）")
+            capped = result.max_total if earned > result.max_total and not deductions else None
+            cap = f"，不超过总分 {_value(capped)}" if capped is not None and result.total == capped else ""
+            out.append(f"总分 = {parts}{deductions} = {_value(result.total)}（各项得分相加{floor}{cap}）")
+        for group in result.groups:  # a group scores at most its weight (the table's rows may weigh more)
+            rows_sum = sum((r.score for r in result.rows if r.applicable and r.level1 == group.name), Decimal(0))
+            if rows_sum > group.score:
+                out.append(f"  {group.name}各行得分合计 {_value(rows_sum)}，以{group.name}分值 {_value(group.score)} 为上限")
         for finding in result.findings:
             out.append(f"审核 {finding.severity}: {finding.message}   ({finding.source})")
         band = next(b for b in ruleset.grades if result.total >= b.minimum)

@@ -155,7 +155,8 @@ def narrative(doc) -> None:
 
     doc.add_heading("一、项目基本情况", level=1)
     paragraphs(doc, f"{N}.overview")
-    para(doc, "{{ project.fiscal_year }} 年，年初预算 {{ budget.initial | num }} {{ budget.unit }}，全年预算 "
+    para(doc, "{{ project.fiscal_year }} 年，{% if budget.initial is not none %}年初预算 {{ budget.initial | num }} "
+              "{{ budget.unit }}，{% endif %}全年预算 "
               "{{ budget.full_year | num }} {{ budget.unit }}，实际拨付项目资金 {{ budget.executed | num }} {{ budget.unit }}。")
 
     doc.add_heading(f"二、{{{{ {KIND} }}}}工作开展情况", level=1)
@@ -163,7 +164,8 @@ def narrative(doc) -> None:
 
     doc.add_heading("三、绩效评价指标分析", level=1)
     doc.add_heading("（一）预算支出执行情况", level=2)
-    para(doc, "{{ project.fiscal_year }}年，年初预算{{ budget.initial | num }}{{ budget.unit }}，实际拨付项目资金"
+    para(doc, "{{ project.fiscal_year }}年，{% if budget.initial is not none %}年初预算{{ budget.initial | num }}"
+              "{{ budget.unit }}，{% endif %}实际拨付项目资金"
               "{{ budget.executed | num }}{{ budget.unit }}，预算执行率{{ execution.rate_text }}"
               "{% if project.spending %}，其中：{% for s in project.spending %}{{ s.item }}{{ s.amount | num }}"
               "{{ budget.unit }}{{ '、' if not loop.last else '。' }}{% endfor %}{% else %}。{% endif %}")
@@ -275,7 +277,8 @@ def self_evaluation_table(doc) -> None:
     for row, (label, key) in enumerate([("其中：当年财政拨款", "current_appropriation"),
                                         ("上年结转资金", "carried_over"), ("其他资金", "other")], 4):
         merge(table, row, 1, 2, label, left=True)
-        cell(table, row, 3, f"{{{{ budget.{key} | num }}}}")
+        for col, column in enumerate(("initial", "full_year", "executed"), 3):
+            cell(table, row, col, f"{{{{ budget.parts.{key}.{column} | num }}}}")
 
     merge(table, 7, 0, 0, "年度总体目标", to_row=8)
     merge(table, 7, 1, 4, "预期目标")
@@ -305,7 +308,7 @@ def self_evaluation_table(doc) -> None:
     grade.paragraph_format.keep_with_next = True
     para(doc, "填表人：　　　　填报日期：　　　　联系电话：　　　　单位负责人签字：", style="表注")
     para(doc, "{%p if findings %}")
-    para(doc, "审核提示：", style="表注")
+    para(doc, "审核提示：", style="表注").paragraph_format.keep_with_next = True  # never alone at a page's foot
     para(doc, "{%p for f in findings %}")
     para(doc, "{{ '错误' if f.severity == 'error' else '提示' }}：{{ f.message }}（{{ f.where }}）", style="表注")
     para(doc, "{%p endfor %}")
