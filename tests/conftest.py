@@ -42,6 +42,12 @@ def copy_workspace(target: Path, years=("2025",), projects=True, reference_only=
     return target
 
 
+def problem_lines(stderr: str) -> list[str]:
+    """What a run says is wrong: its stderr lines less the review findings of the data (`file:line:col: warning: ...`),
+    which the example projects carry and which are not the problem a test provokes."""
+    return [line for line in stderr.splitlines() if line.strip() and ": warning: " not in line]
+
+
 @pytest.fixture
 def workspace(tmp_path) -> Path:
     return copy_workspace(tmp_path / "ws")

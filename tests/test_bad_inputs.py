@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REFERENCE_FILE, copy_workspace
+from conftest import REFERENCE_FILE, copy_workspace, problem_lines
 
 HERE = Path(__file__).parent / "bad_inputs"
 CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
@@ -81,7 +81,7 @@ def test_bad_input_gives_one_clear_line(tmp_path, run_cli, name):
     result = run_cli("--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    errors = problem_lines(result.stderr)
     assert len(errors) == 1, errors
     pattern = rf"^{re.escape(shown)}:{case['line']}(:\d+)?: .*{re.escape(case['message'])}"
     assert re.search(pattern, errors[0]), errors[0]

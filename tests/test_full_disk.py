@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REFERENCE_PROJECT, copy_workspace
+from conftest import REFERENCE_PROJECT, copy_workspace, problem_lines
 from engine.cli import cli
 from engine.runner.write import STAGING_PREFIX
 
@@ -80,7 +80,7 @@ def test_a_full_disk_under_the_lock_is_one_line_and_leaves_nothing(workspace, ti
     result = run(workspace, "--ruleset", "2025", "--output", str(tiny_disk))
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and "internal error" not in result.output
-    (line,) = result.stderr.strip().splitlines()
+    (line,) = problem_lines(result.stderr)
     assert "the disk is full" in line and "nothing was written" in line
     assert sorted(p.name for p in tiny_disk.iterdir()) == ["filler"]
 
@@ -143,7 +143,7 @@ def test_every_write_path_reports_a_full_or_read_only_disk(workspace, monkeypatc
         result = run(workspace, *args)
         assert result.exit_code == 1, (args, result.output)
         assert "Traceback" not in result.output and "internal error" not in result.output
-        lines = result.stderr.strip().splitlines()
+        lines = problem_lines(result.stderr)
         assert len(lines) == 1 and FAILURES[name] in lines[0], (args, lines)
         assert snapshot(out) == before
         assert leftovers(out) == []

@@ -14,7 +14,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from conftest import REFERENCE_PROJECT, REPO, copy_workspace
+from conftest import REFERENCE_PROJECT, REPO, copy_workspace, problem_lines
 import engine.files.load as load
 from engine.forms.import_forms import MAX_WORKBOOK_BYTES
 from engine.outputs.ooxml import WORD_TEMPLATE_LIMITS, WORKBOOK_LIMITS
@@ -45,7 +45,7 @@ def word_template(workspace: Path, *paragraphs: str) -> None:
 def one_line(result) -> str:
     assert "Traceback" not in result.output and "internal error" not in result.output
     assert result.exit_code == 1, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    lines = problem_lines(result.stderr)
     assert len(lines) == 1, lines
     return lines[0]
 
