@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REFERENCE_FILE, copy_workspace
+from tests.helpers import REFERENCE_FILE, copy_workspace
 from engine import api
 from engine.runner.lock import LOCK_NAME, RunLock
 from engine.runner.write import STAGING_PREFIX

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REFERENCE_FILE, copy_workspace, problem_lines
+from tests.helpers import REFERENCE_FILE, copy_workspace, problem_lines
 
 HERE = Path(__file__).parent / "bad_inputs"
 CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))

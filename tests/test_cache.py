@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REFERENCE_FILE, REFERENCE_PROJECT
+from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT
 from engine import api
 import engine.files.cache as cache_module
 from engine.files.cache import DATABASE, FOLDER, ParseCache

@@ -9,7 +9,7 @@ import click
 import pytest
 
 from engine.cli import cli
-from conftest import REFERENCE_PROJECT, REPO
+from tests.helpers import REFERENCE_PROJECT, REPO
 
 
 def all_commands():
@@ -143,7 +143,7 @@ def test_a_closed_pipe_is_not_an_internal_error(tmp_path):
     import subprocess
     import sys
 
-    from conftest import REFERENCE_FILE, copy_workspace
+    from tests.helpers import REFERENCE_FILE, copy_workspace
 
     workspace = copy_workspace(tmp_path / "ws", reference_only=True)
     text = REFERENCE_FILE.read_text(encoding="utf-8")

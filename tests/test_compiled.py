@@ -27,7 +27,7 @@ from engine.scoring.evaluate import formula_value as evaluate
 from engine.model import Indicator
 from engine.scoring.scorer_codegen import Namespace, expression
 from engine.rules.targets import parse_measure
-from conftest import REPO
+from tests.helpers import REPO
 
 NAMES = ("weight", "target", "actual", "met", "point")
 WHERE = Source("rulesets/2025/ruleset.yaml", 60, 14)

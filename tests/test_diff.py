@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_workspace
+from tests.helpers import REPO, copy_workspace
 from engine.rules.rulesets import known_rulesets
 
 BUNDLED = known_rulesets(REPO)

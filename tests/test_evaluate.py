@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-import yaml
 
 from engine import evaluate
 from engine.api import load_ruleset
@@ -15,9 +13,9 @@ from engine.files.load import load_text
 from engine.model import Rounding
 from engine.rules.resolve import build_project
 from engine.files.validate import check_schema
-from conftest import REPO
+from tests.helpers import REPO
+from tests.helpers import CASES, project_yaml
 
-CASES = yaml.safe_load((Path(__file__).parent / "cases" / "scoring.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +23,6 @@ def ruleset():
     return load_ruleset(REPO, "2025")
 
 
-def project_yaml(rows, budget="{initial: 100, full_year: 100, executed: 100}", extra=""):
-    lines = [
-        "project: 测试项目", "department: 测试单位", "fiscal_year: 2025", f"budget: {budget}", "indicators:",
-    ]
-    for row in rows:
-        lines.append("  - " + yaml.safe_dump(row, allow_unicode=True, default_flow_style=True, width=10**6).strip())
-    return "\n".join(lines) + "\n" + extra
 
 
 def score_rows(ruleset, rows, **kw):

@@ -8,7 +8,7 @@ from benchmarks.generate import project_data, to_yaml
 import engine.files.load as load
 from engine.errors import EvalrunError
 from engine.files.load import LDict, LList, _check_expansion, _check_shape, _PositionLoader, load_text
-from conftest import REFERENCE_FILE, REPO
+from tests.helpers import REFERENCE_FILE, REPO
 
 
 def reference(text: str, filename: str = "f.yaml"):

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 from engine.files.fastschema import Unsupported, compile_schema
 from engine.files.load import load_file, load_text
 from engine.files.validate import quick_check, validator
-from conftest import REFERENCE_FILE, REPO
+from tests.helpers import REFERENCE_FILE, REPO
 
 ODD_VALUES = [None, "", "x", -1, 0, 2025, Decimal("1.5"), Decimal("-2"), True, [], {}, ["a"], {"a": 1}, "优"]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REFERENCE_PROJECT, copy_workspace, problem_lines
+from tests.helpers import REFERENCE_PROJECT, copy_workspace, problem_lines
 from engine.cli import cli
 from engine.runner.write import STAGING_PREFIX
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REFERENCE_FILE, REFERENCE_PROJECT
+from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT
 from engine.errors import EvalrunError, Source
 from engine.rules.formulas import compile_formula
 from engine.files.load import MAX_FILE_BYTES, load_file, load_text
@@ -171,7 +171,7 @@ def test_a_department_name_never_makes_a_path_outside_the_output_folder(workspac
 
 
 def test_a_department_name_cannot_pick_templates_outside_the_workspace(tmp_path, run_cli):
-    from conftest import copy_workspace
+    from tests.helpers import copy_workspace
 
     workspace = copy_workspace(tmp_path / "ws", reference_only=True)
     outside = tmp_path / "evil"
@@ -218,7 +218,7 @@ def test_text_in_the_data_is_never_run_as_a_template(workspace, run_cli):
 
 
 def test_the_readme_states_the_limits_the_code_uses():
-    from conftest import REPO
+    from tests.helpers import REPO
     import engine.files.load as load
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
@@ -283,7 +283,7 @@ def test_formula_text_reads_back_unchanged_through_import(workspace, run_cli, tm
     form = tmp_path / "form.xlsx"
     form.write_bytes((workspace / "reports/out/2025/forms/益阳市商务局.xlsx").read_bytes())
     target = tmp_path / "again"
-    from conftest import copy_workspace
+    from tests.helpers import copy_workspace
 
     copy_workspace(target, projects=False)
     result = run_cli("import", str(form), "--year", "2025", workspace=target)
@@ -404,7 +404,7 @@ def test_numbers_outside_the_range_are_refused_at_load(workspace, run_cli, old, 
 def test_import_reads_saved_values_and_never_evaluates_a_formula(workspace, run_cli, tmp_path):
     import openpyxl
 
-    from conftest import copy_workspace
+    from tests.helpers import copy_workspace
 
     assert run_cli("export", "--ruleset", "2025", workspace=workspace).exit_code == 0
     form = tmp_path / "form.xlsx"

@@ -11,7 +11,7 @@ from engine import api
 from engine.forms.import_forms import ImportOptions, import_workbook
 from engine.forms.importer import _items
 from engine.files.load import load_file
-from conftest import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
+from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 
 DEPARTMENT = "益阳市商务局"
 ROAD = "乡村道路养护"

@@ -7,7 +7,7 @@ import pytest
 import json
 from pathlib import Path
 
-from conftest import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
+from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 
 GOOD = f"reports/out/2025/益阳市商务局/{REFERENCE_PROJECT}.md"
 

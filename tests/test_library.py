@@ -5,7 +5,7 @@ import pytest
 
 from engine.api import load_ruleset
 from engine.errors import EvalrunError
-from conftest import REPO, copy_workspace
+from tests.helpers import REPO, copy_workspace
 
 
 def ruleset_with(tmp_path, text: str):

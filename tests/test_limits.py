@@ -14,7 +14,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from conftest import REFERENCE_PROJECT, REPO, copy_workspace, problem_lines
+from tests.helpers import REFERENCE_PROJECT, REPO, copy_workspace, problem_lines
 import engine.files.load as load
 from engine.forms.import_forms import MAX_WORKBOOK_BYTES
 from engine.outputs.ooxml import WORD_TEMPLATE_LIMITS, WORKBOOK_LIMITS

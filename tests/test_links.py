@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
+from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 from engine.cli import cli
 from engine.errors import EvalrunError
 from engine.runner.lock import RunLock

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import REFERENCE_FILE
+from tests.helpers import REFERENCE_FILE
 from engine.errors import EvalrunError
 from engine.files.load import decode, load_text
 

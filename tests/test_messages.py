@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import REFERENCE_FILE, copy_workspace
+from tests.helpers import REFERENCE_FILE, copy_workspace
 
 REFERENCE = f"projects/2025/益阳市商务局/{REFERENCE_FILE.name}"
 FARM = "projects/2025/益阳市农业农村局/高标准农田建设项目.yaml"

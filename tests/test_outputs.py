@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 
 from engine import RunOptions, run
-from conftest import REFERENCE_PROJECT, REPO, copy_workspace
-from test_reference import REFERENCE_ROWS
+from tests.helpers import REFERENCE_PROJECT, REPO, copy_workspace
+from tests.helpers import REFERENCE_ROWS
 
 DEPARTMENT = "益阳市商务局"
 # (三级指标 or the not-applicable note, 分值, 自评得分) in table order; None where the form is empty.

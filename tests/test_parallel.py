@@ -7,7 +7,7 @@ import pytest
 
 from benchmarks.generate import project_data, to_yaml
 from engine import RunOptions, run
-from conftest import REFERENCE_PROJECT, copy_workspace
+from tests.helpers import REFERENCE_PROJECT, copy_workspace
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REFERENCE_PROJECT, copy_workspace
+from tests.helpers import REFERENCE_PROJECT, copy_workspace
 import engine.tools.printcheck as printcheck
 import engine.outputs.textfit as textfit
 from engine.outputs.printfit import form_height

@@ -13,12 +13,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REFERENCE_PROJECT
+from tests.helpers import REFERENCE_PROJECT
 from engine import RunOptions, run
 import engine.outputs.textfit as textfit
 from engine.outputs.printfit import PAGE_HEIGHT, form_break
 from engine.outputs.summary import rate_basis
-from test_templates import add_department
+from tests.helpers import add_department
 
 OUT = "reports/out/2025"
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO
+from tests.helpers import REPO
 from engine import api
 from engine.errors import EvalrunError, Source
 from engine.scoring.evaluate import score_indicator

@@ -9,24 +9,12 @@ from pathlib import Path
 import pytest
 
 from engine import RunOptions, run
-from conftest import REFERENCE_PROJECT, copy_workspace
+from tests.helpers import REFERENCE_PROJECT, copy_workspace
+from tests.helpers import REFERENCE_ROWS
 
 GOLDEN = Path(__file__).parent / "golden" / "reference_report.md"
 
 # Every number of the reference table: (三级指标, 分值, 自评得分).
-REFERENCE_ROWS = [
-    ("预算执行率", 10, Decimal("5.53")),
-    ("对外承包工程和劳务合作完成营业额", 10, 10),
-    ("引进 500 强企业", 10, 10),
-    ("对外贸易进出口额", 10, 10),
-    ("境内省外资金", 10, 10),
-    ("湘商回湘投资新注册企业数", 10, 10),
-    ("根据申报情况及时拨付", 10, 10),
-    ("资金使用额", 5, 5),
-    ("直接利用外资", 10, 10),
-    ("电商企业直接就业人数", 5, 5),
-    ("群众满意度", 10, 10),
-]
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from engine.rules.inherit import merge
 from engine.files.load import load_text
 from engine.tools.ruletests import case_files, run_cases
 from engine.rules.rulesets import known_rulesets
-from conftest import REFERENCE_PROJECT, REPO, copy_workspace
+from tests.helpers import REFERENCE_PROJECT, REPO, copy_workspace
 
 
 def y(text: str, name: str = "x.yaml"):

@@ -24,8 +24,8 @@ from engine.files.load import load_text
 from engine.model import Score
 from engine.rules.resolve import build_project
 from engine.scoring.trace import FullTracer, LazyTrace, Scored
-from test_evaluate import CASES, project_yaml
-from conftest import REPO
+from tests.helpers import CASES, project_yaml
+from tests.helpers import REPO
 
 MODES = ("unallocated", "rescale", "redistribute")
 

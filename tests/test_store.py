@@ -23,14 +23,14 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.pool import NullPool
 
-from conftest import REFERENCE_PROJECT, copy_workspace
+from tests.helpers import REFERENCE_PROJECT, copy_workspace
 from engine import api
 from engine.cli import cli
 from engine.store import schema
 from engine.store.check import schema_differences
 from engine.store.database import revisions
 from engine.store.export import csv_rows
-from store_support import fresh_database
+from tests.store_support import fresh_database
 
 posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
 

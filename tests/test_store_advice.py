@@ -7,7 +7,7 @@ from decimal import Decimal
 import docx
 import pytest
 
-from conftest import REFERENCE_PROJECT, copy_workspace
+from tests.helpers import REFERENCE_PROJECT, copy_workspace
 from engine import api
 from engine.scoring.advice import advise
 from engine.errors import EvalrunError

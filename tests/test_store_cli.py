@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conftest import REFERENCE_PROJECT, copy_workspace
+from tests.helpers import REFERENCE_PROJECT, copy_workspace
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import pytest
 
 import openpyxl
 
-from conftest import REFERENCE_PROJECT
-from test_templates import add_department
+from tests.helpers import REFERENCE_PROJECT
+from tests.helpers import add_department
 
 OUT = "reports/out/2025"
 

@@ -9,7 +9,7 @@ import json
 
 import openpyxl
 
-from conftest import REFERENCE_FILE, copy_workspace
+from tests.helpers import REFERENCE_FILE, copy_workspace
 
 REL = f"projects/2025/益阳市商务局/{REFERENCE_FILE.name}"
 

@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 
 from engine import RunOptions, run
-from conftest import REFERENCE_FILE, REFERENCE_PROJECT
+from tests.helpers import REFERENCE_PROJECT
+from tests.helpers import OTHER, add_department, word_template
 
-OTHER = "测试单位"
 
 
 @pytest.fixture
@@ -21,13 +21,6 @@ def workspace(reference_workspace):
 
 
 
-def add_department(workspace: Path, name: str = OTHER, edit=lambda text: text) -> Path:
-    """A second department whose project is the reference project under another department name."""
-    text = REFERENCE_FILE.read_text(encoding="utf-8").replace("department: 益阳市商务局", f"department: {name}")
-    path = workspace / "projects" / "2025" / name / REFERENCE_FILE.name
-    path.parent.mkdir(parents=True)
-    path.write_text(edit(text), encoding="utf-8")
-    return path
 
 
 def own_templates(workspace: Path, department: str = OTHER) -> Path:
@@ -36,11 +29,6 @@ def own_templates(workspace: Path, department: str = OTHER) -> Path:
     return folder
 
 
-def word_template(path: Path, *paragraphs: str) -> None:
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    document.save(str(path))
 
 
 def outputs(workspace: Path, department: str, extension: str) -> Path:

@@ -12,7 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
+from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 
 REFERENCE = f"projects/2025/益阳市商务局/{REFERENCE_PROJECT}.yaml"
 RULESET = "rulesets/2025/ruleset.yaml"
@@ -268,7 +268,7 @@ def test_every_problem_of_a_ruleset_that_extends_another(tmp_path, run_cli):
 
 
 def test_a_typo_in_a_department_word_template_is_found_by_validate(tmp_path, run_cli):
-    from test_templates import word_template
+    from tests.helpers import word_template
 
     ws = copy_workspace(tmp_path / "ws", reference_only=True)
     folder = ws / "reports/templates/益阳市商务局"

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select
 
-from conftest import REFERENCE_PROJECT
+from tests.helpers import REFERENCE_PROJECT
 from engine.store import schema
 from engine.web.app import ServeOptions, create_app
-from web_support import (
+from tests.web_support import (
     FARM, FARM_PROJECT, THIRD_PROJECT, changed_form, exported_form, reference_path, review_workspace,
 )
 
@@ -470,7 +470,7 @@ def test_serve_on_another_address_says_who_can_reach_it(workspace):
     import subprocess
     import sys
 
-    from conftest import REPO
+    from tests.helpers import REPO
 
     process = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", "--no-browser", "--no-db", "--host",
                                 "0.0.0.0", "--workspace", str(workspace)], cwd=REPO, stdout=subprocess.PIPE,

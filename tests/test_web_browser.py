@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REFERENCE_PROJECT, REPO
-from web_support import FARM_PROJECT, THIRD_PROJECT, changed_form, exported_form, reference_path, review_workspace
+from tests.helpers import REFERENCE_PROJECT, REPO
+from tests.web_support import FARM_PROJECT, THIRD_PROJECT, changed_form, exported_form, reference_path, review_workspace
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import copy_workspace
+from tests.helpers import copy_workspace
 from engine.errors import Source, UsageError
 from engine.model import Finding
 from engine.store.reviews import ReviewStore, current, refs
-from store_support import fresh_database
+from tests.store_support import fresh_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

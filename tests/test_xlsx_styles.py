@@ -16,7 +16,7 @@ from engine.outputs.view import report_view
 
 @pytest.fixture(scope="module")
 def views():
-    from conftest import REPO
+    from tests.helpers import REPO
 
     outcome = api.run(api.RunOptions("2025", REPO, write_reports=False, cache=False))
     return [report_view(r) for r in outcome.results]

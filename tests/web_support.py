@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 
-from conftest import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
+from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 from engine import api
 
 DEPARTMENT = "益阳市商务局"
