@@ -228,7 +228,7 @@ def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callab
             cache.close()
 
 
-def report_path(options: RunOptions, path: Path, result: ProjectResult, extension: str) -> Path:
+def report_path(path: Path, result: ProjectResult, extension: str) -> Path:
     return Path(safe_name(result.project.department)) / f"{safe_name(path.stem)}.{extension}"
 
 
@@ -268,7 +268,7 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
             if _collect(outcome, options, path, result) and not result.has_errors:
                 for relative, content in rendered:
                     staging.write(relative, content)
-                report = report_path(options, path, result, "x").with_suffix("")
+                report = report_path(path, result, "x").with_suffix("")
             collected.add(path, result, report)
             record.add(path, result)
         # A run of some projects must not replace the whole year's 汇总; a run that made no report writes none.
@@ -289,7 +289,7 @@ def _year_sheets():
 def render_outputs(options: RunOptions, path: Path, result: ProjectResult):
     """[(report path, bytes)] in the order of options.formats, or the EvalrunError that stopped it."""
     try:
-        return [(report_path(options, path, result, FORMATS[name].extension),
+        return [(report_path(path, result, FORMATS[name].extension),
                  FORMATS[name].render(options.workspace, result)) for name in options.formats]
     except EvalrunError as exc:
         return exc

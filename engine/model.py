@@ -293,11 +293,6 @@ class Project:
         """The most the total may score: the stated 总分, else 100."""
         return self.stated_total if self.stated_total is not None else Decimal(100)
 
-    @property
-    def slug(self) -> str:
-        return self.name
-
-
 # ---------------------------------------------------------------- results
 
 

@@ -25,7 +25,6 @@ class OutputFormat:
     name: str
     extension: str
     render: Callable[[Path, ProjectResult], bytes]
-    description: str
     # (workspace, summary context, project views) -> the year's 汇总 file; None: no summary in this format
     summary: Callable[[Path, dict, list], bytes] | None = None
 
@@ -92,12 +91,10 @@ def _summary_text(name: str) -> Callable[[Path, dict, list], bytes]:
 
 
 FORMATS: dict[str, OutputFormat] = {
-    "md": OutputFormat("md", "md", _markdown, "Markdown report with the self-evaluation table",
-                       _summary_text("summary.md.j2")),
-    "html": OutputFormat("html", "html", _html, "one self-contained web page, printable on A4, with a chart",
-                         _summary_text("summary.html.j2")),
-    "docx": OutputFormat("docx", "docx", _docx, "Word document from reports/templates/report.docx"),
-    "xlsx": OutputFormat("xlsx", "xlsx", _xlsx, "the self-evaluation table as an Excel sheet", _year_workbook),
+    "md": OutputFormat("md", "md", _markdown, _summary_text("summary.md.j2")),
+    "html": OutputFormat("html", "html", _html, _summary_text("summary.html.j2")),
+    "docx": OutputFormat("docx", "docx", _docx),
+    "xlsx": OutputFormat("xlsx", "xlsx", _xlsx, _year_workbook),
 }
 DEFAULT_FORMATS = tuple(FORMATS)
 

@@ -127,9 +127,8 @@ def _environment(roots: tuple) -> BoundedSandbox:
     return env
 
 
-def render_template(workspace: Path, name: str, result: ProjectResult, extra: dict | None = None) -> str:
+def render_template(workspace: Path, name: str, result: ProjectResult) -> str:
     context = report_view(result)
-    context.update(extra or {})
     return render_context(workspace, name, context, result.project.department)
 
 
