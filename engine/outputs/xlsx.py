@@ -564,36 +564,9 @@ class _Sizer:
         self.most = {c: min(MAX_WIDTH, max([self.least[c]] + [max(textfit.width(line) for line in t.split("\n")) + 1
                                                               for *_, t, _ in single[c]])) for c in columns}
 
-    def heights(self, widths: dict, first: int | None = None, last: int | None = None) -> dict:
-        """Each row as tall as its tallest cell; a cell merged over rows gets what it lacks on its last row."""
-        line, lines = _LINE_HEIGHT, self.lines
-        heights: dict = {}
-        tall = []
-        for index, (top, bottom, columns, text) in enumerate(self.cells):
-            room = (widths[columns[0]] if len(columns) == 1 else sum(widths[c] for c in columns)) - 1
-            count = lines.get((index, room))
-            if count is None:
-                count = lines[(index, room)] = textfit.line_count(text, int(room))
-            need = count * line + _ROW_PADDING
-            if top == bottom:
-                if need > heights.get(top, 0):
-                    heights[top] = need
-            else:
-                tall.append((top, bottom, need))
-        if first is not None:
-            for row in range(first, last + 1):
-                heights.setdefault(row, line + _ROW_PADDING)
-        for top, bottom, need in tall:
-            rows = range(top, bottom + 1)
-            for row in rows:
-                heights.setdefault(row, line + _ROW_PADDING)
-            lack = need - sum(heights[r] for r in rows)
-            if lack > 0:
-                heights[bottom] += lack
-        return {row: round(h, 1) for row, h in heights.items()}
-
-    def total(self, widths: dict) -> float:
-        """The table's height: what ``heights`` sums to, computed without the rounding (the search's hot path)."""
+    def _text_heights(self, widths: dict) -> tuple[dict, list]:
+        """The height of text, without padding, each row needs for its own cells, and the (top, bottom, height)
+        of each cell merged over rows; line counts remembered per cell and width."""
         line, lines = _LINE_HEIGHT, self.lines
         heights: dict = {}
         tall = []
@@ -608,6 +581,30 @@ class _Sizer:
                     heights[top] = need
             else:
                 tall.append((top, bottom, need))
+        return heights, tall
+
+    def heights(self, widths: dict, first: int | None = None, last: int | None = None) -> dict:
+        """Each row as tall as its tallest cell; a cell merged over rows gets what it lacks on its last row."""
+        line = _LINE_HEIGHT
+        text_heights, tall = self._text_heights(widths)
+        heights = {row: need + _ROW_PADDING for row, need in text_heights.items()}
+        tall = [(top, bottom, need + _ROW_PADDING) for top, bottom, need in tall]
+        if first is not None:
+            for row in range(first, last + 1):
+                heights.setdefault(row, line + _ROW_PADDING)
+        for top, bottom, need in tall:
+            rows = range(top, bottom + 1)
+            for row in rows:
+                heights.setdefault(row, line + _ROW_PADDING)
+            lack = need - sum(heights[r] for r in rows)
+            if lack > 0:
+                heights[bottom] += lack
+        return {row: round(h, 1) for row, h in heights.items()}
+
+    def total(self, widths: dict) -> float:
+        """The table's height: what ``heights`` sums to, computed without the rounding (the search's hot path)."""
+        line = _LINE_HEIGHT
+        heights, tall = self._text_heights(widths)
         total = sum(heights.values()) + _ROW_PADDING * len(heights)
         for top, bottom, need in tall:  # merged over rows: what those rows lack
             have = sum(heights.get(r, line) + _ROW_PADDING for r in range(top, bottom + 1))
