@@ -45,20 +45,20 @@ def safe_name(name: str) -> str:
     return cleaned
 
 
-_held = False
+_held: set = set()  # the variables whose pause has been taken, once a process
 
 
-def _hold_for_tests() -> None:
-    """Test-only: with EVALRUN_TEST_HOLD=FILE set, pause after the first staged file.
+def hold_for_tests(variable: str = "EVALRUN_TEST_HOLD") -> None:
+    """Test-only: with ``variable``=FILE set, pause here once (a run's first staged file; the results
+    store's open transaction) until FILE is deleted.
 
-    Creates FILE, then waits until a test deletes it (or kills the process),
+    Creates FILE (holding the pid), then waits until a test deletes it (or kills the process),
     so that tests can interrupt a run halfway without guessing at timing.
     """
-    global _held
-    marker = os.environ.get("EVALRUN_TEST_HOLD")
-    if not marker or _held:
+    marker = os.environ.get(variable)
+    if not marker or variable in _held:
         return
-    _held = True
+    _held.add(variable)
     Path(marker).write_text(str(os.getpid()), encoding="utf-8")
     while os.path.exists(marker):
         time.sleep(0.02)
@@ -133,7 +133,7 @@ class Staging:
             raise self._error(self.target / relative, exc) from None
         self.files.append(relative)
         self._names.add(key)
-        _hold_for_tests()
+        hold_for_tests()
         return self.target / relative
 
     def commit(self) -> list[Path]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +20,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import EvalrunError, EvalrunErrors
+from engine.runner.write import hold_for_tests
 from engine.rules.rulesets import display
 from engine.store import schema
 from engine.store.database import connect, failure, writing
@@ -107,9 +107,9 @@ class Recorder:
             if len(results) >= BATCH:
                 new += self._write_results(connection, run_id, results)
                 results = []
-                _hold_for_tests()
+                hold_for_tests(HOLD_VARIABLE)
         new += self._write_results(connection, run_id, results)
-        _hold_for_tests()
+        hold_for_tests(HOLD_VARIABLE)
         if failures:
             connection.execute(insert(schema.run_failure), [
                 {"run_id": run_id, "position": position, "file": file, "message": message}
@@ -182,30 +182,12 @@ def _as_text(row: tuple, exact: list) -> tuple:
     return tuple(row)
 
 
-_held = False
-
 
 def _announce_for_tests() -> None:
     """Test-only: with EVALRUN_TEST_HOLD_DB=FILE, create FILE.begin just before the write transaction begins."""
     marker = os.environ.get(HOLD_VARIABLE)
     if marker:
         Path(marker + ".begin").write_text(str(os.getpid()), encoding="utf-8")
-
-
-def _hold_for_tests() -> None:
-    """Test-only: with EVALRUN_TEST_HOLD_DB=FILE, pause once inside the transaction until FILE is deleted.
-
-    Creates FILE (holding the pid), then waits, so that a test can kill the
-    run, or start another, while this one's transaction is open.
-    """
-    global _held
-    marker = os.environ.get(HOLD_VARIABLE)
-    if not marker or _held:
-        return
-    _held = True
-    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
-    while os.path.exists(marker):
-        time.sleep(0.02)
 
 
 def count_rows(connection) -> dict:
