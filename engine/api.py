@@ -20,7 +20,7 @@ from engine.model import Project, ProjectResult, Ruleset
 from engine.outputs.formats import DEFAULT_FORMATS, FORMATS, summary_files
 from engine.files.paths import LinkOutside, guard_given, guard_path
 from engine.files.projectset import duplicate_projects, folder_errors, raise_with
-from engine.rules.resolve import build_project, project_errors
+from engine.rules.project import build_project, project_errors
 from engine.rules.rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
 from engine.store import open_recorder, with_previous
 from engine.store.record import project_record

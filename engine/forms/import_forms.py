@@ -32,7 +32,7 @@ from engine.files.load import LDict, LList, decode, load_file, load_text
 from engine.outputs.ooxml import WORKBOOK_LIMITS, PackageDamaged, check_package
 from engine.files.paths import guard_path
 from engine.forms.projectfile import NotEditable, edit, render
-from engine.rules.resolve import build_project
+from engine.rules.project import build_project
 from engine.rules.rulesets import RulesetCache, display
 from engine.rules.targets import format_number
 from engine.files.validate import schema_errors

@@ -19,7 +19,7 @@ from engine.rules.inherit import item_name
 from engine.files.load import LDict, LList, load_file
 from engine.model import ProjectResult, Ruleset
 from engine.files.paths import guard_path
-from engine.rules.resolve import build_project
+from engine.rules.project import build_project
 from engine.rules.rulesets import build_resolved, display, resolve_data, resolve_variant_data, variant_departments, variant_file
 from engine.rules.targets import format_number
 from engine.files.validate import check_schema

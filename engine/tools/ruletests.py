@@ -19,7 +19,7 @@ from engine.rules.inherit import merge
 from engine.files.load import LDict, load_file
 from engine.model import ProjectResult
 from engine.files.paths import guard_path
-from engine.rules.resolve import build_project
+from engine.rules.project import build_project
 from engine.rules.rulesets import RulesetCache, derive, display
 from engine.rules.targets import format_number
 from engine.files.validate import check_schema
