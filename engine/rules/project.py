@@ -8,12 +8,18 @@ reported, not only the first.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from engine.errors import EvalrunError, Source, did_you_mean, raise_all
-from engine.files.load import LDict, LList
+from engine.files.cache import ParseCache
+from engine.files.load import LDict, LList, load_bytes, read_file
+from engine.files.paths import guard_given
+from engine.files.projectset import folder_errors
+from engine.files.validate import schema_errors
 from engine.model import Budget, Deduction, FundPart, Goal, Indicator, Project, Ruleset, SpendingLine, SubItem
 from engine.rules.resolve import _dec, _opt, _refused, _sources, _src, plain
+from engine.rules.rulesets import display
 from engine.rules.targets import TargetError, parse_measure
 
 
@@ -289,3 +295,30 @@ def _build_indicator(spec: LDict, where: Source, ruleset: Ruleset) -> Indicator:
         reported_score=_opt(spec.get("reported_score")), explanation=spec.get("explanation", ""),
         sources=_sources(spec), source=where,
     )
+
+
+def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCache | None = None,
+                 shown: str | None = None) -> Project:
+    """The project file read, checked and built for ``ruleset``; from ``cache`` when the file is unchanged.
+
+    Every problem at once: the schema's with the meaning errors of the rows
+    the schema accepted, and a file whose department is not its folder.
+    ``shown`` is the file as messages name it (``display``), when the caller knows it.
+    """
+    shown = shown or display(path, workspace)
+    raw = read_file(guard_given(workspace, path, "read"), shown)  # a link out of the workspace is refused
+    project = cache.get(raw, shown, ruleset) if cache is not None else None
+    if project is not None:
+        return project
+    data = load_bytes(raw, shown)
+    problems = schema_errors(data, "project", shown)
+    if problems:
+        raise_all(project_errors(data, shown, ruleset, problems) + folder_errors(path, data, workspace))
+    try:
+        project = build_project(data, shown, ruleset)
+    except EvalrunError as exc:
+        raise_all(list(getattr(exc, "errors", [exc])) + folder_errors(path, data, workspace))
+    raise_all(folder_errors(path, data, workspace))
+    if cache is not None:
+        cache.put(raw, shown, ruleset, project)
+    return project
