@@ -13,7 +13,8 @@ import re
 from pathlib import Path
 
 from engine.errors import EvalrunError, EvalrunErrors, Source, raise_all
-from engine.files.load import MAX_FILE_BYTES, LDict, load_file
+from engine.files.load import MAX_FILE_BYTES, load_file
+from engine.files.located import LDict
 from engine.files.paths import LinkOutside, guard_path
 from engine.model import Ruleset
 from engine.rules.rulesets import display

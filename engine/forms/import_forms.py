@@ -28,7 +28,8 @@ from engine.scoring.evaluate import score_indicator
 from engine.scoring.judge import choose
 from engine.forms.import_merge import merge
 from engine.forms.importer import SheetImport, read_sheet, sheet_year
-from engine.files.load import LDict, LList, decode, load_file, load_text
+from engine.files.load import decode, load_file, load_text
+from engine.files.located import LDict, LList
 from engine.outputs.ooxml import WORKBOOK_LIMITS, PackageDamaged, check_package
 from engine.files.paths import guard_path
 from engine.forms.projectfile import NotEditable, edit, render

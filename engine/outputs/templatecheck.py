@@ -18,7 +18,7 @@ from pathlib import Path
 import jinja2
 
 from engine.errors import EvalrunError, Source
-from engine.files.load import LDict, LList
+from engine.files.located import LDict, LList
 from engine.model import ProjectResult, Ruleset
 from engine.outputs.formats import FORMATS
 from engine.outputs.render import _shown, environment

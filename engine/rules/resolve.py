@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from engine.scoring.advice import build_results_use
 from engine.errors import EvalrunError, Source, did_you_mean, raise_all
 from engine.rules.formulas import compile_formula
-from engine.files.load import LDict, LList, Places
+from engine.files.located import LDict, LList, Places
 from engine.model import (
     Block, BudgetRule, DecisionTable, GradeBand, Group, Level, Method, ReviewRules, Rounding, Ruleset, TableRow,
     TargetRules,

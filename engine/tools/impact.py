@@ -16,7 +16,8 @@ from engine.api import evaluate, project_files
 from engine.tools.diff import Change, diff_data, effective
 from engine.errors import EvalrunError
 from engine.rules.inherit import item_name
-from engine.files.load import LDict, LList, load_file
+from engine.files.load import load_file
+from engine.files.located import LDict, LList
 from engine.model import ProjectResult, Ruleset
 from engine.files.paths import guard_path
 from engine.rules.project import build_project
