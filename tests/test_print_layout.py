@@ -239,7 +239,7 @@ def test_printcheck_says_what_to_install_when_a_tool_is_missing(monkeypatch, cap
 
 def test_the_sizer_total_is_the_sum_of_the_row_heights(reference_workspace):
     """The width search adds heights up without rounding; the heights written are rounded: they agree."""
-    from engine.outputs.xlsx import _Sizer
+    from engine.outputs.xlsxprint import _Sizer
 
     add_department(reference_workspace, "甲单位", many_indicators)
     run(RunOptions(ruleset="2025", workspace=reference_workspace, formats=("xlsx",)))

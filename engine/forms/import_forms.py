@@ -38,7 +38,8 @@ from engine.rules.rulesets import RulesetCache, display
 from engine.rules.targets import format_number
 from engine.files.validate import schema_errors
 from engine.runner.write import Staging, safe_name
-from engine.outputs.xlsx import LABELS, sheet_title
+from engine.outputs.xlsx import sheet_title
+from engine.outputs.xlsxlayout import LABELS
 
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"

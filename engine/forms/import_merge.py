@@ -25,7 +25,7 @@ from engine.forms.cells import CellSource, FormError
 from engine.forms.importer import NOT_APPLICABLE, SheetImport, _items
 from engine.forms.projectfile import Edit
 from engine.rules.targets import TargetError, format_number, normalize, parse_measure
-from engine.outputs.xlsx import BUDGET_HEADERS, INDICATOR_HEADERS, LABELS
+from engine.outputs.xlsxlayout import BUDGET_HEADERS, INDICATOR_HEADERS, LABELS
 
 REFUSED = "approved values cannot be changed by a returned form (use --accept-changes to take it)"
 BUDGET_PARTS = {"current_appropriation": "其中：当年财政拨款", "carried_over": "上年结转资金", "other": "其他资金"}

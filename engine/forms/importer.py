@@ -19,7 +19,7 @@ from typing import Callable
 from engine.forms.cells import FormError, Grid, is_blank, label, read_number, text
 from engine.errors import did_you_mean
 from engine.rules.targets import TargetError, format_number, parse_measure
-from engine.outputs.xlsx import BUDGET_HEADERS, INDICATOR_HEADERS, LABELS
+from engine.outputs.xlsxlayout import BUDGET_HEADERS, INDICATOR_HEADERS, LABELS
 
 # The labels evalrun writes come first; the variants after them are seen in real forms.
 BUDGET_COLUMNS = {

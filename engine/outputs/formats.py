@@ -73,7 +73,7 @@ def _year_workbook(workspace: Path, context: dict, views) -> bytes:
     """汇总.xlsx: from the sheets engine.outputs.yearbook spooled as the run went (a file), or from a list of views."""
     if hasattr(views, "finish"):
         return views.finish(context)
-    from engine.outputs.xlsx import year_workbook
+    from engine.outputs.xlsxyear import year_workbook
 
     return year_workbook(context, views)
 
