@@ -32,7 +32,8 @@ from engine.files.load import decode, load_file, load_text
 from engine.files.located import LDict, LList
 from engine.outputs.ooxml import WORKBOOK_LIMITS, PackageDamaged, check_package
 from engine.files.paths import guard_path
-from engine.forms.projectfile import NotEditable, edit, render
+from engine.forms.projectedit import NotEditable, edit
+from engine.forms.projectfile import render
 from engine.rules.project import build_project
 from engine.rules.rulesets import RulesetCache, display
 from engine.rules.targets import format_number
