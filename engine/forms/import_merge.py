@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from engine.forms.cells import CellSource, FormError
-from engine.forms.importer import NOT_APPLICABLE, SheetImport, _items
+from engine.forms.importer import SheetImport, _items
+from engine.forms.indicator_table import NOT_APPLICABLE
 from engine.forms.projectedit import Edit
 from engine.rules.targets import TargetError, format_number, normalize, parse_measure
 from engine.outputs.xlsxlayout import BUDGET_HEADERS, INDICATOR_HEADERS, LABELS
