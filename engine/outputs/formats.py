@@ -82,7 +82,7 @@ def _summary_text(name: str) -> Callable[[Path, dict, list], bytes]:
     """The 汇总 from a template, whose bounds grow with the number of projects it lists."""
     def render(workspace: Path, context: dict, views: list) -> bytes:
         from engine.outputs.render import render_context
-        from engine.outputs.sandbox import DEFAULT_BOUNDS
+        from engine.outputs.sandbox_bounds import DEFAULT_BOUNDS
 
         bounds = DEFAULT_BOUNDS.for_rows(len(context["rows"]))
         return render_context(workspace, name, context, bounds=bounds).encode("utf-8")
