@@ -30,7 +30,6 @@ class _Lazy:
         return value
 
 
-
 class Places(MutableMapping):
     """key -> Source, for the keys (or the values) of a mapping read from a file.
 
@@ -91,7 +90,6 @@ class Places(MutableMapping):
         return f"Places({dict(self.items())!r})"
 
 
-
 class LDict(dict):
     """A mapping read from a file; ``source`` is where it starts.
 
@@ -126,7 +124,6 @@ class LDict(dict):
         return self.source if found is None else found
 
 
-
 class LList(list):
     """A list read from a file; ``item_sources[i]`` is where item i starts.
 
@@ -157,7 +154,6 @@ class LList(list):
         if 0 <= index < len(self.item_sources):
             return self.item_sources[index]
         return self.source
-
 
 
 def source_of(data: Any, path, fallback: Source | None = None) -> Source:

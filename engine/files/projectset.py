@@ -113,7 +113,6 @@ def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
     return year_files(workspace, ruleset.fiscal_year)
 
 
-
 def year_files(workspace: Path, year: int) -> list[Path]:
     """project_files for a fiscal year."""
     root = workspace / "projects" / str(year)
@@ -131,7 +130,6 @@ def year_files(workspace: Path, year: int) -> list[Path]:
             continue
         files += [p for p in folder.glob("*.yaml") if p.is_file() or p.is_symlink()]
     return sorted(files, key=lambda p: (p.parent.name, p.name))
-
 
 
 def shown_in_run(path: Path, workspace: Path, folders: dict) -> str:

@@ -33,11 +33,7 @@ _YAML_HINTS = (
     ("cannot start any token", False,
      "a value cannot start with this character (`@`, `` ` `` or `%`); put the value in quotes"),
 )
-
-
-
 _TAB = "a tab character is used for indentation; YAML needs spaces"
-
 
 
 def _line_at(text: str, mark) -> str:
@@ -48,7 +44,6 @@ def _line_at(text: str, mark) -> str:
     return lines[mark.line] if 0 <= mark.line < len(lines) else ""
 
 
-
 def _tab_column(text: str, mark) -> int:
     """The 1-based column of a tab in the indentation of ``mark``'s line, or 0."""
     line = _line_at(text, mark)
@@ -56,11 +51,9 @@ def _tab_column(text: str, mark) -> int:
     return indent.index("\t") + 1 if "\t" in indent else 0
 
 
-
 def _char_at(text: str, mark) -> str:
     line = _line_at(text, mark)
     return line[mark.column] if mark is not None and 0 <= mark.column < len(line) else ""
-
 
 
 def yaml_error(exc: yaml.MarkedYAMLError, filename: str, text: str = "") -> EvalrunError:
@@ -100,7 +93,6 @@ def yaml_error(exc: yaml.MarkedYAMLError, filename: str, text: str = "") -> Eval
     line = mark.line + 1 if mark else 0
     column = mark.column + 1 if mark else 0
     return EvalrunError(" ".join(message.split()), Source(filename, line, column))
-
 
 
 def _anchor_at(text: str, mark) -> str:

@@ -57,14 +57,12 @@ def check_scoring(sheet: SheetImport, ruleset, matches: dict, data) -> None:
             sheet.errors.extend(getattr(exc, "errors", [exc]))
 
 
-
 def _located(row: dict, sources: dict, where) -> LDict:
     spec = LDict(row)
     spec.source = sources.get("name") or where
     spec.key_sources = {k: s for k, s in sources.items() if s is not None}
     spec.value_sources = dict(spec.key_sources)
     return spec
-
 
 
 def _project_of(spec: LDict, ruleset, sheet: SheetImport) -> LDict:

@@ -42,7 +42,6 @@ from engine.outputs.sandbox_bounds import (
 from engine.outputs.sandbox_filters import _TEXT_METHODS, _check_text_method, _filters, _lipsum, _loop
 
 
-
 class _Generator(CodeGenerator):
     """Jinja's code generator, counting every piece of output and bounding `~`."""
 

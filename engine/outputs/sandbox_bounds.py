@@ -20,27 +20,11 @@ from jinja2.sandbox import SandboxedEscapeFormatter, SandboxedFormatter
 
 
 MAX_WIDTH = 1000  # padding, width and precision of a format, center/ljust/rjust/zfill, indent, wordwrap
-
-
-
 MAX_POWER = 100  # the exponent of **
-
-
-
 MAX_NUMBER_DIGITS = 1000  # a number built by * or ** (Python prints at most 4,300 digits anyway)
-
-
-
 MAX_LIPSUM_PARAGRAPHS = 100
-
-
-
 MAX_LIPSUM_WORDS = 1000
-
-
-
 MAX_TEMPLATE_BYTES = 2 * 1024 * 1024  # a template file; real ones are a few KB
-
 
 
 @dataclass(frozen=True)
@@ -58,14 +42,11 @@ class Bounds:
                        iterations=self.iterations + rows * 100, value=self.value + rows * 1000)
 
 
-
 DEFAULT_BOUNDS = Bounds()
-
 
 
 class TemplateLimit(SecurityError):
     """A template went past one of the bounds above."""
-
 
 
 class _Budget:
@@ -106,9 +87,7 @@ class _Budget:
         self.checkpoint = min(self.output + 16_384, self.bounds.output + 1)
 
 
-
 _current: ContextVar[_Budget | None] = ContextVar("evalrun_template_budget", default=None)
-
 
 
 def _budget() -> _Budget:
@@ -116,7 +95,6 @@ def _budget() -> _Budget:
     if budget is None:  # outside a render (a filter folded into a constant when compiling): default bounds
         return _Budget(DEFAULT_BOUNDS)
     return budget
-
 
 
 @contextmanager
@@ -127,7 +105,6 @@ def budget(bounds: Bounds | None = None):
         yield
     finally:
         _current.reset(token)
-
 
 
 def size_of(value, budget: _Budget | None = None, limit: int | None = None) -> int:
@@ -169,7 +146,6 @@ def size_of(value, budget: _Budget | None = None, limit: int | None = None) -> i
     return measure(value)
 
 
-
 def _checked(value, what: str):
     """``value`` if it is within the value bound, else TemplateLimit naming ``what`` built it."""
     budget = _budget()
@@ -185,12 +161,10 @@ def _checked(value, what: str):
     return value
 
 
-
 def _refuse_size(estimate: int, what: str) -> None:
     limit = _budget().bounds.value
     if estimate > limit:
         raise TemplateLimit(f"{what} would build a text of about {estimate:,} characters (at most {limit:,})")
-
 
 
 def _width(value, what: str) -> None:
@@ -198,7 +172,6 @@ def _width(value, what: str) -> None:
         value = len(value)
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and abs(value) > MAX_WIDTH:
         raise TemplateLimit(f"{what} {value} is above {MAX_WIDTH:,}")
-
 
 
 def _digits(value) -> int:
@@ -214,7 +187,6 @@ def _digits(value) -> int:
 
 _PRINTF = re.compile(r"%(?:\((?P<key>[^()]*)\))?[-#0 +]*(?P<width>\*|\d+)?(?:\.(?P<precision>\*|\d+))?[hlL]?"
                      r"(?P<type>[diouxXeEfFgGcrsab%])")
-
 
 
 def check_printf(text: str, args) -> None:
@@ -239,7 +211,6 @@ def check_printf(text: str, args) -> None:
         _refuse_size(len(text) + conversions * (largest + MAX_WIDTH), "this `%` format")
 
 
-
 class _BoundedFormatterMixin:
     """str.format with every format spec's numbers at most MAX_WIDTH and the result within the value bound."""
 
@@ -256,15 +227,12 @@ class _BoundedFormatterMixin:
         return text
 
 
-
 class _BoundedFormatter(_BoundedFormatterMixin, SandboxedFormatter):
     pass
 
 
-
 class _BoundedEscapeFormatter(_BoundedFormatterMixin, SandboxedEscapeFormatter):
     pass
-
 
 
 def _binop(operator: str, left, right):

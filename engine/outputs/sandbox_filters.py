@@ -27,7 +27,6 @@ _TEXT_METHODS = frozenset("""
 """.split())
 
 
-
 def _check_text_method(name: str, text, args, kwargs) -> None:
     if name in ("center", "ljust", "rjust", "zfill"):
         _width(args[0] if args else kwargs.get("width", 0), f"`{name}` with a width of")
@@ -42,7 +41,6 @@ def _check_text_method(name: str, text, args, kwargs) -> None:
         _refuse_size(_replaced_size(text, args[0], args[1], args[2] if len(args) > 2 else -1), "`replace`")
 
 
-
 def _replaced_size(text, old, new, count=-1) -> int:
     if not isinstance(old, (str, bytes)) or not isinstance(new, (str, bytes)):
         return len(text)
@@ -50,7 +48,6 @@ def _replaced_size(text, old, new, count=-1) -> int:
     if count is not None and count >= 0:
         found = min(found, count)
     return len(text) + found * max(len(new) - len(old), 0) + (found * len(new) if not old else 0)
-
 
 
 def _filters(env: jinja2.Environment) -> dict:
@@ -130,7 +127,6 @@ def _filters(env: jinja2.Environment) -> dict:
     return {name: _accounted(name, bounded.get(name, function)) for name, function in base.items()}
 
 
-
 def _pass_like(original, function):
     """``function`` marked to get the same context argument (eval context, environment) as ``original``."""
     marker = getattr(original, "jinja_pass_arg", None)
@@ -139,11 +135,9 @@ def _pass_like(original, function):
     return function
 
 
-
 _GROWING = frozenset({"center", "indent", "format", "join", "replace", "wordwrap", "batch", "slice", "sum",
                       "tojson", "urlize", "escape", "e", "forceescape", "urlencode", "string", "title", "upper",
                       "lower", "capitalize", "trim", "striptags", "truncate", "pprint", "xmlattr", "list"})
-
 
 
 def _accounted(name: str, function):
@@ -158,14 +152,12 @@ def _accounted(name: str, function):
     return _pass_like(function, accounted)
 
 
-
 def _lipsum(n=5, html=True, min=20, max=100):  # noqa: A002 - Jinja's own argument names
     if not 0 <= n <= MAX_LIPSUM_PARAGRAPHS:
         raise TemplateLimit(f"`lipsum` of {n} paragraphs (at most {MAX_LIPSUM_PARAGRAPHS})")
     if not 0 <= min <= max <= MAX_LIPSUM_WORDS:
         raise TemplateLimit(f"`lipsum` of up to {max} words a paragraph (at most {MAX_LIPSUM_WORDS})")
     return generate_lorem_ipsum(n, html, min, max)
-
 
 
 @pass_context

@@ -39,12 +39,8 @@ _TEXT_FONT = Font(name=FONT, size=10.5)  # one object for every cell's font, not
 
 # Characters an XML file cannot hold (openpyxl refuses the controls; the rest would break the file).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-
 # What makes Excel read a typed-in text as a formula (or DDE) when the cell is edited.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
 
 
 def text_cell(cell, value: str) -> None:
@@ -53,7 +49,6 @@ def text_cell(cell, value: str) -> None:
     cell.data_type = "s"
     if value.startswith(FORMULA_STARTS):
         cell.quotePrefix = True
-
 
 
 def _put(ws, ref: str, value, merge_to: str | None = None, fmt: str | None = None,
@@ -70,7 +65,6 @@ def _put(ws, ref: str, value, merge_to: str | None = None, fmt: str | None = Non
             _merge(ws, cell, f"{ref}:{end}")
 
 
-
 def _merge(ws, start, area: str) -> None:
     """``ws.merge_cells(area)``, whose copying of the first cell's border to the edges is left out
     while that cell has none (it would give every edge cell no border, a table lookup each)."""
@@ -83,7 +77,6 @@ def _merge(ws, start, area: str) -> None:
     next(cells)  # the first cell stays
     for row, column in cells:
         ws._cells[row, column] = MergedCell(ws, row, column)
-
 
 
 def _borders(ws, area: str) -> None:
@@ -99,13 +92,11 @@ def _borders(ws, area: str) -> None:
                 cell._style.borderId = border
 
 
-
 # openpyxl looks every style object a cell is given up in the workbook's tables (hashing it field by
 # field) to store its index in the cell. A sheet uses a handful of combinations: each is looked up
 # once per workbook, and the indexes are copied into the other cells, which is what the lookup
 # would store. The saved file is the same, byte for byte.
 _STYLE_IDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
 
 
 def _style(cell, align: Alignment, font: Font, fmt: str | None) -> None:
@@ -130,7 +121,6 @@ def _style(cell, align: Alignment, font: Font, fmt: str | None) -> None:
         style.numFmtId = found[2]
 
 
-
 class _Writer(ExcelWriter):
     """openpyxl's writer, each sheet's XML made in memory rather than in a temporary file."""
 
@@ -143,7 +133,6 @@ class _Writer(ExcelWriter):
         ws._rels = writer._rels
         self._archive.writestr(ws.path[1:], writer.read())
         self.manifest.append(ws)
-
 
 
 def _save(wb: Workbook) -> bytes:

@@ -43,7 +43,6 @@ def _text(cell) -> str:
     return str(value)
 
 
-
 def _lay_out(ws, first: int, last: int, prose: set, landscape: bool = False, repeat_row: int | None = None,
              breaks_before: list | None = None, last_column: str = "I") -> None:
     """Column widths, line breaks of labels, row heights and page setup, computed from the sheet's text.
@@ -84,7 +83,6 @@ def _lay_out(ws, first: int, last: int, prose: set, landscape: bool = False, rep
     _page_setup(ws, f"A1:{last_column}{last}", heights, landscape, repeat_row, breaks_before or [])
 
 
-
 def _widths(cells: tuple, landscape: bool, fixed: float, sizer: "_Sizer") -> dict:
     """sizer.choose(...), remembered: a run writes each project's sheet twice (its workbook, the year's)."""
     key = (cells, landscape, fixed)
@@ -95,11 +93,9 @@ def _widths(cells: tuple, landscape: bool, fixed: float, sizer: "_Sizer") -> dic
     return dict(_WIDTHS[key])
 
 
-
 def _room(widths: dict, left: int, right: int) -> int:
     """Text units across columns left..right: their widths, less a unit of cell padding."""
     return int(sum(widths[c] for c in range(left, right + 1))) - 1
-
 
 
 def _least_width(label: str) -> int:
@@ -111,7 +107,6 @@ def _least_width(label: str) -> int:
     while textfit.line_count(label, least - 1) > 2:
         least += 1
     return least
-
 
 
 class _Sizer:
@@ -225,7 +220,6 @@ class _Sizer:
             if (self.total(candidate) + fixed_height) * scale <= page_height:
                 return candidate
         return first
-
 
 
 def _page_setup(ws, area: str, heights: dict, landscape: bool, repeat_row: int | None, breaks_before: list) -> None:

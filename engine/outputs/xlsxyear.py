@@ -18,27 +18,14 @@ from engine.outputs.xlsxprint import _lay_out
 
 
 SUMMARY_SHEET = "汇总"
-
-
-
 SUMMARY_HEADER_ROW = 3
-
-
-
 SUMMARY_COLUMNS = {"index": "A", "department": "B", "project": "C", "budget": "D", "executed": "E",
                    "rate": "F", "total": "G", "grade": "H", "findings": "I"}
-
-
-
 # D's header is the budget the ruleset's 执行率 divides by (全年预算数 for `executed / full_year`)
 SUMMARY_HEADERS = {"index": "序号", "department": "部门", "project": "项目", "budget": "预算数",
                    "executed": "全年执行数", "rate": "执行率", "total": "总分", "grade": "等级",
                    "findings": "审核提示"}
-
-
-
 SUMMARY_FORMATS = {"budget": AMOUNT, "executed": AMOUNT, "rate": RATE, "total": SCORE}
-
 
 
 def year_workbook(summary: dict, views: list[dict]) -> bytes:
@@ -51,7 +38,6 @@ def year_workbook(summary: dict, views: list[dict]) -> bytes:
     for view in views:
         write_table(wb.create_sheet(sheet_title(view["project"]["name"], taken)), view)
     return _save(wb)
-
 
 
 def write_summary(ws, summary: dict) -> None:
@@ -114,11 +100,9 @@ def write_summary(ws, summary: dict) -> None:
              last_column=last_column)
 
 
-
 # The results store's columns, after 审核提示 when the summary has them: 上年得分 and 变化
 # (the year before, from the store) and 预算建议 (评价结果应用, from the ruleset).
 STORE_COLUMNS = {"previous_total": ("上年得分", SCORE, 9), "change": ("变化", SCORE, 8), "advice": ("预算建议", None, 12)}
-
 
 
 def _store_columns(ws, summary: dict) -> str:

@@ -222,6 +222,7 @@ def _percent_written(value: Any) -> Decimal | None:
         return Decimal(value.strip().rstrip("%％").strip())
     return _dec(value)
 
+
 def regroup(spec: LDict, ruleset: Ruleset) -> LDict:
     """The row moved to the group this ruleset keeps its second-level group in.
 

@@ -12,20 +12,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-
-
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-
 SOFFICE = ("soffice", "libreoffice")
-
-
-
 CONVERT_TIMEOUT = 180
-
-
-
 FONTS_CONF = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <fontconfig>
@@ -33,18 +22,13 @@ FONTS_CONF = """<?xml version="1.0"?>
   {aliases}
 </fontconfig>
 """
-
-
-
 FONT_ALIASES = {"宋体": "Noto Serif CJK SC", "SimSun": "Noto Serif CJK SC", "仿宋": "Noto Serif CJK SC",
                 "FangSong": "Noto Serif CJK SC", "仿宋_GB2312": "Noto Serif CJK SC",
                 "黑体": "Noto Sans CJK SC", "SimHei": "Noto Sans CJK SC"}
 
 
-
 class PrintCheckError(Exception):
     """A tool is missing or a conversion failed: one line for the user."""
-
 
 
 def find_tool(names: tuple) -> str | None:
@@ -53,7 +37,6 @@ def find_tool(names: tuple) -> str | None:
         if path:
             return path
     return None
-
 
 
 def tools() -> tuple[str, str]:
@@ -69,7 +52,6 @@ def tools() -> tuple[str, str]:
     return chromium, soffice
 
 
-
 def _has_noto_cjk() -> bool:
     """Whether fontconfig knows Noto Serif CJK (fonts-noto-cjk), in which the Chinese text is printed."""
     fc_list = shutil.which("fc-list")
@@ -82,7 +64,6 @@ def _has_noto_cjk() -> bool:
     return "Noto Serif CJK" in listed
 
 
-
 def _environment(work: Path) -> dict:
     conf = work / "fonts.conf"
     aliases = "\n  ".join(f"<alias><family>{name}</family><prefer><family>{font}</family></prefer></alias>"
@@ -91,11 +72,9 @@ def _environment(work: Path) -> dict:
     return {**os.environ, "FONTCONFIG_FILE": str(conf), "HOME": str(work)}
 
 
-
 def pdf_name(source: Path) -> str:
     """益阳市商务局/开放型….docx -> 益阳市商务局-开放型…-docx.pdf (汇总.html -> 2025-汇总-html.pdf)."""
     return f"{source.parent.name}-{source.stem}-{source.suffix[1:]}.pdf"
-
 
 
 def print_html(chromium: str, html: Path, pdf: Path, work: Path) -> Path:
@@ -108,7 +87,6 @@ def print_html(chromium: str, html: Path, pdf: Path, work: Path) -> Path:
     if not pdf.is_file():
         raise PrintCheckError(f"Chromium printed nothing for {html.name}")
     return pdf
-
 
 
 def print_office(soffice: str, sources: list, out: Path, work: Path) -> list:
@@ -129,7 +107,6 @@ def print_office(soffice: str, sources: list, out: Path, work: Path) -> list:
         if not pdf.is_file():
             raise PrintCheckError(f"LibreOffice made no PDF of {source.name}")
     return pdfs
-
 
 
 def _run(command: list, work: Path, failure: str) -> None:

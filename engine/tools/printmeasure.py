@@ -14,22 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-
-
 PT_PER_MM = 72 / 25.4
-
-
-
 PT_PER_INCH = 72.0
-
-
-
 CLIPPED_TOLERANCE = 0.1  # pt: Chromium clips at the printable area, so a table must end inside it
-
-
-
 DRAWN_TOLERANCE = 1.5    # pt: LibreOffice draws a border centred on the margin: half a line may stick out
-
 
 
 @dataclass
@@ -46,7 +34,6 @@ class Area:
         return self.bottom - self.top
 
 
-
 @dataclass
 class Page:
     number: int
@@ -57,7 +44,6 @@ class Page:
     table_left: float | None = None  # the outermost ruling lines of the tables on the page, if any
     table_right: float | None = None
     tables_within: bool = True
-
 
 
 @dataclass
@@ -75,17 +61,9 @@ class Document:
         return not self.problems
 
 
-
 _PAGE_RULE = re.compile(r"@page\s*\{([^}]*)\}")
-
-
-
 _LENGTH = re.compile(r"(-?[0-9.]+)(mm|cm|in|pt|px)?")
-
-
-
 _UNIT = {"mm": PT_PER_MM, "cm": 10 * PT_PER_MM, "in": PT_PER_INCH, "pt": 1.0, "px": 0.75, None: 0.75}
-
 
 
 def html_margins(html: Path) -> tuple:
@@ -101,7 +79,6 @@ def html_margins(html: Path) -> tuple:
     return margins
 
 
-
 def _four(sizes: list) -> list:
     """CSS margin shorthand: 1 to 4 values -> top, right, bottom, left."""
     if len(sizes) == 1:
@@ -111,7 +88,6 @@ def _four(sizes: list) -> list:
     if len(sizes) == 3:
         return [sizes[0], sizes[1], sizes[2], sizes[1]]
     return sizes[:4]
-
 
 
 def docx_margins(docx: Path) -> tuple:
@@ -130,7 +106,6 @@ def docx_margins(docx: Path) -> tuple:
     return margins, cover
 
 
-
 def xlsx_margins(xlsx: Path) -> tuple:
     """The largest page margins of the workbook's sheets (top, right, bottom, left) in points."""
     import openpyxl
@@ -139,7 +114,6 @@ def xlsx_margins(xlsx: Path) -> tuple:
     sheets = [ws.page_margins for ws in workbook.worksheets]
     return tuple(max(getattr(m, side) for m in sheets) * PT_PER_INCH
                  for side in ("top", "right", "bottom", "left"))
-
 
 
 def _objects(page, height: float):
@@ -165,14 +139,12 @@ def _objects(page, height: float):
         yield ("text" if obj.type == raw.FPDF_PAGEOBJ_TEXT else "path"), box, visible
 
 
-
 def _rules(paths: list) -> list:
     """The ruling lines of tables among a page's visible paths: thin ones, where vertical ones cross
     horizontal ones (a rule under a heading alone is no table); a chart's grid counts too: it must fit."""
     thin = [b for b in paths if (b[2] - b[0] <= 2.5 or b[3] - b[1] <= 2.5) and max(b[2] - b[0], b[3] - b[1]) >= 3]
     vertical = [b for b in thin if b[3] - b[1] > b[2] - b[0]]
     return [b for b in thin if any(v[1] - 1 <= b[1] <= v[3] + 1 for v in vertical)]
-
 
 
 def measure(pdf_path: Path, margins: tuple, clipped: bool) -> list:
@@ -214,9 +186,7 @@ def measure(pdf_path: Path, margins: tuple, clipped: bool) -> list:
     return pages
 
 
-
 _NUMBER = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
-
 
 
 def summary_rates(pdf_path: Path) -> list:
