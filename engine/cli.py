@@ -6,7 +6,6 @@ Errors are mapped to exit codes here and only here:
 """
 from __future__ import annotations
 
-import functools
 import os
 import gc
 import sys
@@ -47,53 +46,58 @@ def _print_errors(error: EvalrunError) -> None:
         click.echo(f"{item}", err=True)
 
 
-def handle_errors(command):
-    """Map the engine's exceptions to one clear line each and an exit code."""
+class EvalrunGroup(click.Group):
+    """The root command: whatever a command raises becomes its lines on stderr and an exit code, here only.
 
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
+    Overriding ``invoke`` (not ``main``) puts the one handler where both ``evalrun`` (main) and click's test
+    runner pass, inside click's own handling of its usage errors (exit 2), Exit and Abort.
+    """
+
+    def invoke(self, ctx):
         try:
-            return command(*args, **kwargs)
-        except UsageError as exc:
-            click.echo(f"evalrun: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
-        except EvalrunError as exc:
-            _print_errors(exc)
-            sys.exit(EXIT_USER)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except BrokenPipeError:  # the reader went away (`evalrun diff ... | head`): not an error
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(EXIT_OK)
-        except KeyboardInterrupt:
-            click.echo("evalrun: interrupted; earlier outputs are unchanged", err=True)
-            sys.exit(130)
-        except OSError as exc:
-            from engine.files.paths import DISK_FULL, READ_ONLY, describe_os_error
-
-            if exc.errno not in DISK_FULL | READ_ONLY:
-                _internal_error(exc)
-            # a full or read-only disk under stdout (`evalrun --json > FILE`): the user's to fix, not a bug
-            try:
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            except (OSError, ValueError, AttributeError):
-                pass
-            click.echo(f"evalrun: cannot write the output: {describe_os_error(exc)}", err=True)
-            sys.exit(EXIT_USER)
-        except Exception as exc:  # noqa: BLE001 - the one place a bug is turned into a message
-            _internal_error(exc)
-
-    return wrapper
+        except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the one place a bug is turned into a message
+            raise click.exceptions.Exit(report(exc)) from None
 
 
-def _internal_error(exc: BaseException):
-    click.echo(
-        f"evalrun: internal error: {type(exc).__name__}: {exc}\n"
-        "This is a bug in evalrun, not in your files; nothing was written. Please report it "
-        "with the command you ran.",
-        err=True,
-    )
-    sys.exit(EXIT_INTERNAL)
+def report(exc: BaseException) -> int:
+    """Print what stopped a command, one clear line a problem on stderr; the exit code it ends with."""
+    from engine.errors import EvalrunException, bug_report
+
+    if isinstance(exc, BrokenPipeError):  # the reader went away (`evalrun diff ... | head`): not an error
+        _silence_stdout()
+        return EXIT_OK
+    if isinstance(exc, KeyboardInterrupt):
+        lines, code = ["evalrun: interrupted; earlier outputs are unchanged"], 130
+    elif isinstance(exc, EvalrunException):
+        lines, code = exc.lines(), exc.exit_code
+    elif isinstance(exc, OSError) and _disk_refuses(exc):
+        # a full or read-only disk under stdout (`evalrun --json > FILE`): the user's to fix, not a bug
+        from engine.files.paths import describe_os_error
+
+        _silence_stdout()
+        lines, code = [f"evalrun: cannot write the output: {describe_os_error(exc)}"], EXIT_USER
+    else:
+        lines, code = bug_report(exc), EXIT_INTERNAL
+    for line in lines:
+        click.echo(line, err=True)
+    return code
+
+
+def _disk_refuses(exc: OSError) -> bool:
+    from engine.files.paths import DISK_FULL, READ_ONLY
+
+    return exc.errno in DISK_FULL | READ_ONLY
+
+
+def _silence_stdout() -> None:
+    """stdout to /dev/null, so that the interpreter's last flush of it raises nothing more."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _width(text: str) -> int:
@@ -171,7 +175,7 @@ def _need(ruleset: str | None) -> str:
     return ruleset
 
 
-@click.group(invoke_without_command=True, epilog=EXIT_CODES_HELP)
+@click.group(cls=EvalrunGroup, invoke_without_command=True, epilog=EXIT_CODES_HELP)
 @ruleset_option
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout instead of writing reports.")
@@ -190,7 +194,6 @@ def _need(ruleset: str | None) -> str:
 @no_cache_option
 @click.version_option(package_name="evalrun")
 @click.pass_context
-@handle_errors
 def cli(ctx, ruleset, workspace, as_json, projects, output, formats, quiet, jobs, db, no_db, no_cache):
     """Score projects against a ruleset and write their evaluation reports.
 
@@ -282,7 +285,6 @@ def _messages(error: EvalrunError) -> list[str]:
 @ruleset_option
 @workspace_option
 @no_cache_option
-@handle_errors
 def validate(ruleset, workspace, no_cache):
     """Check the ruleset and every project file; print every problem as file:line: message."""
     from engine.outputs.templatecheck import department_folders
@@ -314,7 +316,6 @@ def validate(ruleset, workspace, no_cache):
 @workspace_option
 @click.option("--project", "project", required=True, metavar="NAME", help="Project name or file name.")
 @click.option("--indicator", metavar="NAME", default=None, help="Only this indicator (三级指标 name or 预算执行率).")
-@handle_errors
 def explain(ruleset, workspace, project, indicator):
     """Show how each score of a project was computed: method, formula, inputs and their sources."""
     from engine import api
@@ -338,7 +339,6 @@ def main() -> None:
 @cli.command(name="test", epilog=EXIT_CODES_HELP)
 @ruleset_option
 @workspace_option
-@handle_errors
 def test_command(ruleset, workspace):
     """Run the ruleset's rule tests (rulesets/NAME/tests/*.yaml); print pass/fail per case."""
     from engine.tools.ruletests import case_files, run_cases
@@ -363,7 +363,6 @@ def test_command(ruleset, workspace):
 @click.option("--impact", is_flag=True, help="Also score the projects under both rulesets and show each move and its cause.")
 @click.option("--year", type=int, default=None, metavar="YEAR",
               help="Whose projects --impact scores [default: NEW's fiscal year, else OLD's].")
-@handle_errors
 def diff(old, new, workspace, impact, year):
     """What changed between two rulesets (after extends) and their department variants, with the file and line of each side."""
     from engine.tools.diff import department_diffs, diff_data
@@ -453,7 +452,6 @@ def _print_changes(changes, indent: str = "  ") -> None:
 @click.argument("name")
 @click.option("--from", "parent", required=True, metavar="PARENT", help="The ruleset the new one extends, e.g. 2025.")
 @workspace_option
-@handle_errors
 def new(name, parent, workspace):
     """Start ruleset NAME as a small file that extends PARENT (e.g. new 2026 --from 2025).
 
@@ -474,7 +472,6 @@ def new(name, parent, workspace):
 @cli.command(epilog=EXIT_CODES_HELP)
 @ruleset_option
 @workspace_option
-@handle_errors
 def review(ruleset, workspace):
     """Compare what each project reported with its rule scores; list every finding per department and project."""
     from engine.scoring.check import UNGRADED
@@ -529,7 +526,6 @@ def review(ruleset, workspace):
 @click.option("--accept-changes", is_flag=True,
               help="Take changes to approved values (budget, targets, weights, indicator names) from the form.")
 @workspace_option
-@handle_errors
 def import_command(form, year, department, partial, force, dry_run, accept_changes, workspace):
     """Read the self-evaluation forms (自评表) in an Excel workbook into project files.
 
@@ -604,7 +600,6 @@ def _print_plan(plan, sheet: str, workspace: Path, dry_run: bool, accept_changes
 @click.option("--blank", is_flag=True, help="Leave what departments report empty (actual values, 全年执行数, scores).")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the workbooks go [default: WORKSPACE/reports/out/RULESET/forms].")
-@handle_errors
 def export(ruleset, workspace, blank, output):
     """Write the self-evaluation forms (自评表) for departments to fill in: one workbook per department.
 
@@ -655,7 +650,6 @@ def _print_json(data) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
 @db_option
 @workspace_option
-@handle_errors
 def history(project, department, as_json, db, workspace):
     """Every year of a project or department in the results store: total, grade, execution rate, rules.
 
@@ -682,7 +676,6 @@ def history(project, department, as_json, db, workspace):
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @db_option
 @workspace_option
-@handle_errors
 def compare(old_year, new_year, department, as_json, db, workspace):
     """Two fiscal years from the results store: per department and project, the change in total and grade.
 
@@ -711,7 +704,6 @@ def db():
 @db.command(name="check", epilog=EXIT_CODES_HELP)
 @db_option
 @workspace_option
-@handle_errors
 def db_check(db, workspace):
     """Verify the store against its schema, its migrations and the hashes of its results."""
     from engine.store.check import check
@@ -729,7 +721,6 @@ def db_check(db, workspace):
 @db.command(name="upgrade", epilog=EXIT_CODES_HELP)
 @db_option
 @workspace_option
-@handle_errors
 def db_upgrade(db, workspace):
     """Bring the store's schema to this evalrun's newest migration (a new store is created)."""
     from engine.store.database import upgrade_store
@@ -749,7 +740,6 @@ def db_upgrade(db, workspace):
 @click.option("--year", type=int, default=None, metavar="YEAR", help="Only this fiscal year's runs and results.")
 @db_option
 @workspace_option
-@handle_errors
 def db_export(fmt, output, year, db, workspace):
     """Write the stored runs, results, indicator rows and findings, one file per table."""
     from engine import api
@@ -777,7 +767,6 @@ def db_export(fmt, output, year, db, workspace):
 @db_option
 @click.option("--no-db", "no_db", is_flag=True, help="No results store: reviews cannot be recorded.")
 @workspace_option
-@handle_errors
 def serve(ruleset, port, host, no_browser, lang, db, no_db, workspace):
     """A local web page for reviewers: the year's 汇总, each project's scores and traces, reviews, returned forms.
 
