@@ -63,6 +63,7 @@ def _load_stage(workspace: Path, cached: bool) -> float:
     """CPU seconds of api.load_project for every project, in this process (with the cache: from it)."""
     from engine import api
     from engine.files.cache import ParseCache
+    from engine.files.projectset import shown_in_run
 
     rulesets = api.RulesetCache(workspace, "bench")
     cache = ParseCache(workspace, "bench") if cached else None
@@ -71,7 +72,7 @@ def _load_stage(workspace: Path, cached: bool) -> float:
     started = time.process_time()
     for path in paths:
         api.load_project(path, rulesets.for_department(path.parent.name), workspace, cache,
-                         api.shown_in_run(path, workspace, folders))
+                         shown_in_run(path, workspace, folders))
     spent = time.process_time() - started
     if cache is not None:
         cache.close()
@@ -126,10 +127,10 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     quick = args.quick
     args.turns = args.turns or (1 if quick else 3)
-    n_json = args.json or (40 if quick else 10_000)
+    n_json = args.json or (10 if quick else 10_000)
     n_word = args.word or (3 if quick else 200)
     flat = [int(n) for n in (args.flat or ("3,6" if quick else "1000,10000")).split(",")]
-    n_big = args.big or (40 if quick else 100_000)
+    n_big = args.big or (10 if quick else 100_000)
     departments = min(args.departments, 10) if quick else args.departments
     space = {n: None for n in sorted({n_json, n_word, n_big, *flat})}
     for n in space:
