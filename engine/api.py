@@ -18,7 +18,7 @@ from engine.errors import EvalrunError, Source, UsageError, did_you_mean
 from engine.scoring.evaluate import evaluate_project
 from engine.files.load import load_file
 from engine.model import Project, ProjectResult, Ruleset
-from engine.outputs.formats import DEFAULT_FORMATS, FORMATS, summary_files
+from engine.outputs.formats import DEFAULT_FORMATS, FORMATS, built_in_workbook, summary_files
 from engine.files.paths import guard_path
 from engine.files.projectset import (
     duplicate_projects, folder_errors, project_files, raise_with, shown_in_run, year_files,
@@ -195,13 +195,14 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
         for path, result, rendered in _results(options, rulesets, on_project, view, render=True):
             if not isinstance(result, EvalrunError) and isinstance(rendered, EvalrunError):
                 result = rendered
-            report = None
+            report = workbook = None
             # A project with an error finding is listed but not written: its earlier report stays.
             if _collect(outcome, options, path, result) and not result.has_errors:
                 for relative, content in rendered:
                     staging.write(relative, content)
                 report = report_path(path, result, "x").with_suffix("")
-            collected.add(path, result, report)
+                workbook = year_sheets and built_in_workbook(options.workspace, result, rendered)
+            collected.add(path, result, report, workbook or None)  # the year's sheet from the project's workbook
             record.add(path, result)
         # A run of some projects must not replace the whole year's 汇总; a run that made no report writes none.
         if not options.projects and staging.files:

@@ -11,6 +11,7 @@ from engine import api
 import engine.outputs.xlsxyear as xlsxyear
 from engine.outputs.summary import YearSummary
 from engine.outputs.view import report_view
+from engine.outputs.xlsx import project_workbook
 from engine.outputs.yearbook import YearSheets
 
 
@@ -57,3 +58,48 @@ def test_a_run_writes_the_streamed_year_workbook(reference_workspace, run_cli):
     sheet = book.worksheets[1]
     (total,) = [row for row in range(1, sheet.max_row + 1) if sheet[f"A{row}"].value == "总分"]
     assert float(sheet[f"H{total}"].value) == 95.53
+
+
+def test_sheets_taken_from_the_projects_own_workbooks_are_the_sheets_laid_out_again(reference_workspace):
+    """The run takes each project's sheet from the workbook it wrote (its styles renumbered for the year
+    workbook): the package is byte for byte the one laying every sheet out again gives, and a sheet of several
+    pages keeps its repeated header there."""
+    from tests.helpers import add_department
+    from tests.test_print_layout import many_indicators
+
+    add_department(reference_workspace, "甲单位", many_indicators)  # several pages: print titles, page breaks
+    add_department(reference_workspace, "乙单位")  # the same name: a second sheet named (2)
+    outcome = api.run(api.RunOptions("2025", reference_workspace, write_reports=False, cache=False))
+    collected = YearSummary(outcome.ruleset, keep_views=False)
+    for result in outcome.results:
+        collected.add(Path(result.project.file), result, None)
+    laid_out, taken = YearSheets(), YearSheets()
+    for index, result in enumerate(outcome.results):
+        view = report_view(result)
+        laid_out.append(view)
+        taken.append(view, None if index == 1 else project_workbook(view))  # one laid out among the taken
+    assert len(outcome.results) == 3
+    content = taken.finish(collected.context()).read()
+    assert content == laid_out.finish(collected.context()).read()
+    book = load_workbook(io.BytesIO(content))
+    titles = {ws.title: ws.print_title_rows for ws in book.worksheets}
+    assert sorted(titles.values(), key=str) == ["$11:$11", "$3:$3", None, None]  # 甲单位's sheet and the 汇总
+    at_the_end = xlsxyear.year_workbook(collected.context(), [report_view(r) for r in outcome.results])
+    assert described(content) == described(at_the_end)
+    assert titles == {ws.title: ws.print_title_rows for ws in load_workbook(io.BytesIO(at_the_end)).worksheets}
+
+
+def test_the_run_writes_the_year_workbook_from_the_projects_workbooks(tmp_path, monkeypatch):
+    """No sheet laid out twice in a run, whatever the number of processes, and the same bytes."""
+    import engine.outputs.yearbook as yearbook
+
+    workspace = write_workspace(6, 2, 3, tmp_path / "ws")
+    laid_out = []
+    original = yearbook.YearSheets._append_laid_out
+    monkeypatch.setattr(yearbook.YearSheets, "_append_laid_out",
+                        lambda self, title, view: laid_out.append(title) or original(self, title, view))
+    for jobs in (1, 2):
+        api.run(api.RunOptions("bench", workspace, output=tmp_path / f"out{jobs}", formats=("xlsx",), jobs=jobs,
+                               cache=False))
+    assert laid_out == []
+    assert (tmp_path / "out1/bench/汇总.xlsx").read_bytes() == (tmp_path / "out2/bench/汇总.xlsx").read_bytes()

@@ -69,6 +69,16 @@ def _xlsx(workspace: Path, result: ProjectResult) -> bytes:
     return content
 
 
+def built_in_workbook(workspace: Path, result: ProjectResult, rendered: list) -> bytes | None:
+    """The project's workbook among its rendered files when evalrun's own layout made it (no table.xlsx)."""
+    from engine.outputs.xlsxtemplate import find_table_template
+
+    for relative, content in rendered:
+        if relative.suffix == ".xlsx":
+            return None if find_table_template(workspace, result.project.department) else content
+    return None
+
+
 def _year_workbook(workspace: Path, context: dict, views) -> bytes:
     """汇总.xlsx: from the sheets engine.outputs.yearbook spooled as the run went (a file), or from a list of views."""
     if hasattr(views, "finish"):

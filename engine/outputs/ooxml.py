@@ -63,6 +63,25 @@ class FixedZipFile(zipfile.ZipFile):
         entry.external_attr = 0o600 << 16
         super().writestr(entry, data)
 
+    def write_deflated(self, name: str, data: bytes, crc: int, size: int) -> None:
+        """An entry whose content is already deflated (``data``, raw deflate of ``size`` bytes with CRC-32
+        ``crc``, at zipfile's default level): the same bytes ``writestr`` writes for that content."""
+        if size * 1.05 > zipfile.ZIP64_LIMIT or not self._seekable or self._writing:
+            raise ValueError("write_deflated: an entry too large, an unseekable file or a write in progress")
+        entry = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = 0o600 << 16
+        entry.file_size, entry.compress_size, entry.CRC, entry.flag_bits = size, len(data), crc, 0
+        self.fp.seek(self.start_dir)
+        entry.header_offset = self.fp.tell()
+        self._writecheck(entry)
+        self._didModify = True
+        self.fp.write(entry.FileHeader(False))
+        self.fp.write(data)
+        self.start_dir = self.fp.tell()
+        self.filelist.append(entry)
+        self.NameToInfo[name] = entry
+
 
 # ---------------------------------------------------------------- checking a package before it is opened
 

@@ -44,8 +44,9 @@ class YearSummary:
     views: list = field(default_factory=list)     # report_view of each evaluated project
     rows: list = field(default_factory=list)
 
-    def add(self, path: Path, outcome, report: Path | None = None) -> None:
-        """One project: its result (or the error that stopped it) and its report's path without extension."""
+    def add(self, path: Path, outcome, report: Path | None = None, workbook: bytes | None = None) -> None:
+        """One project: its result (or the error that stopped it), its report's path without extension and
+        its own workbook when evalrun's layout wrote one (the year workbook's sheet is taken from it)."""
         link = report.as_posix() if report else None
         if isinstance(outcome, EvalrunError):
             errors = outcome.errors if isinstance(outcome, EvalrunErrors) else [outcome]
@@ -58,7 +59,7 @@ class YearSummary:
             return
         view = report_view(outcome)
         if self.keep_views:
-            self.views.append(view)
+            self.views.append(view) if workbook is None else self.views.append(view, workbook)
         self.rows.append(_row(outcome, view, link))
 
     def context(self) -> dict:
