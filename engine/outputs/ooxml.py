@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from xml.parsers import expat
 
@@ -44,6 +45,12 @@ def reproducible(package: bytes) -> bytes:
     return out.getvalue()
 
 
+# The parts of a package that are the same from one workbook or document to the next: deflated once.
+_REPEATED = frozenset({"docProps/app.xml", "docProps/core.xml", "xl/theme/theme1.xml", "xl/styles.xml",
+                       "_rels/.rels", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"})
+_DEFLATED: dict = {}  # a part's bytes -> (deflated, CRC-32)
+
+
 class FixedZipFile(zipfile.ZipFile):
     """A zip written as ``reproducible`` rewrites one: every entry deflated, with the fixed time and
     permissions, and docProps/core.xml's stamps fixed. Writing an Office package into it gives the
@@ -58,6 +65,15 @@ class FixedZipFile(zipfile.ZipFile):
             data = data.encode("utf-8")
         if name == "docProps/core.xml":
             data = _STAMPS.sub(lambda m: m.group(1) + FIXED_STAMP.encode() + m.group(3), data)
+        if name in _REPEATED and self._seekable and compress_type is None and compresslevel is None:
+            found = _DEFLATED.get(data)
+            if found is None:
+                if len(_DEFLATED) >= 64:
+                    _DEFLATED.pop(next(iter(_DEFLATED)))
+                compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)  # as zipfile does
+                found = _DEFLATED[data] = (compressor.compress(data) + compressor.flush(), zlib.crc32(data))
+            self.write_deflated(name, found[0], found[1], len(data))
+            return
         entry = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
         entry.compress_type = zipfile.ZIP_DEFLATED
         entry.external_attr = 0o600 << 16

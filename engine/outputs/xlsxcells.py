@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import re
 import weakref
+from functools import lru_cache
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import MergedCell
@@ -25,7 +26,12 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.merge import MergedCellRange
+from openpyxl.styles.stylesheet import write_stylesheet
+from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.writer.excel import ExcelWriter
+from openpyxl.writer.theme import theme_xml
+from openpyxl.xml.constants import ARC_APP, ARC_CORE, ARC_ROOT_RELS, ARC_STYLE, ARC_THEME, ARC_WORKBOOK, ARC_WORKBOOK_RELS
+from openpyxl.xml.functions import tostring
 
 from engine.outputs.ooxml import FixedZipFile
 from engine.outputs.xlsxlayout import FONT
@@ -122,7 +128,30 @@ def _style(cell, align: Alignment, font: Font, fmt: str | None) -> None:
 
 
 class _Writer(ExcelWriter):
-    """openpyxl's writer, each sheet's XML made in memory rather than in a temporary file."""
+    """openpyxl's writer, each sheet's XML made in memory rather than in a temporary file, and the style
+    part (xl/styles.xml) made once for each set of style tables: most workbooks of a run have the same."""
+
+    def write_data(self):
+        """ExcelWriter.write_data for the workbooks evalrun makes (no theme, properties or macros read from a
+        file); xl/styles.xml from _STYLES."""
+        wb = self.workbook
+        if wb.loaded_theme or len(wb.custom_doc_props) or wb.vba_archive:
+            return super().write_data()
+        archive = self._archive
+        archive.writestr(ARC_APP, _app_xml())
+        archive.writestr(ARC_CORE, tostring(wb.properties.to_tree()))
+        archive.writestr(ARC_THEME, theme_xml)
+        self._write_worksheets()
+        self._write_chartsheets()
+        self._write_images()
+        self._write_charts()
+        self._write_external_links()
+        archive.writestr(ARC_STYLE, _styles_xml(wb))
+        writer = WorkbookWriter(wb)
+        archive.writestr(ARC_ROOT_RELS, writer.write_root_rels())
+        archive.writestr(ARC_WORKBOOK, writer.write())
+        archive.writestr(ARC_WORKBOOK_RELS, writer.write_rels())
+        self.manifest._write(archive, wb)
 
     def write_worksheet(self, ws):
         ws._drawing = SpreadsheetDrawing()
@@ -133,6 +162,35 @@ class _Writer(ExcelWriter):
         ws._rels = writer._rels
         self._archive.writestr(ws.path[1:], writer.read())
         self.manifest.append(ws)
+
+
+_STYLES: dict = {}  # the style tables of a workbook -> its xl/styles.xml
+_STYLES_KEPT = 32
+
+
+def _styles_key(wb: Workbook) -> tuple:
+    """Everything openpyxl's write_stylesheet reads of a workbook (its tables' objects compare by value)."""
+    return (tuple(wb._fonts), tuple(wb._fills), tuple(wb._borders), tuple(wb._number_formats),
+            tuple(style.tobytes() for style in wb._cell_styles), tuple(wb._alignments), tuple(wb._protections),
+            tuple(wb._differential_styles.styles), tuple(wb._colors), wb._table_styles, tuple(wb._named_styles))
+
+
+def _styles_xml(wb: Workbook) -> bytes:
+    """tostring(write_stylesheet(wb)), remembered by the workbook's style tables."""
+    key = _styles_key(wb)
+    found = _STYLES.get(key)
+    if found is None:
+        if len(_STYLES) >= _STYLES_KEPT:
+            _STYLES.pop(next(iter(_STYLES)))
+        found = _STYLES[key] = tostring(write_stylesheet(wb))
+    return found
+
+
+@lru_cache(maxsize=1)
+def _app_xml() -> bytes:
+    from openpyxl.packaging.extended import ExtendedProperties
+
+    return tostring(ExtendedProperties().to_tree())
 
 
 def _save(wb: Workbook) -> bytes:
