@@ -78,7 +78,7 @@ def _atoms(text: str) -> tuple[str, ...]:
     return tuple(atoms)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # a sheet's width search asks a few thousand; more would grow with the year
 def lines(text: str, line_width: int) -> tuple[str, ...]:
     """The lines of ``text`` set in ``line_width`` units; its own line ends are kept."""
     if text is None:

@@ -27,6 +27,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.styles.stylesheet import write_stylesheet
+from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.writer.theme import theme_xml
@@ -59,7 +60,7 @@ def text_cell(cell, value: str) -> None:
 
 def _put(ws, ref: str, value, merge_to: str | None = None, fmt: str | None = None,
          align: Alignment = _CENTER, font: Font | None = None) -> None:
-    cell = ws[ref]
+    cell = ws._get_cell(*_position(ref))  # ws[ref], without parsing the same few hundred references again
     if isinstance(value, str):
         text_cell(cell, value)  # a string cell, never a formula, whatever it starts with
     else:
@@ -69,6 +70,15 @@ def _put(ws, ref: str, value, merge_to: str | None = None, fmt: str | None = Non
         end = merge_to if merge_to[-1].isdigit() else f"{merge_to}{cell.row}"
         if end != ref:
             _merge(ws, cell, f"{ref}:{end}")
+
+
+@lru_cache(maxsize=4096)
+def _position(ref: str) -> tuple[int, int]:
+    """'B12' -> (12, 2): the row and column of one cell's reference."""
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    if min_col is None or min_row is None or (min_col, min_row) != (max_col, max_row):
+        raise ValueError(f"not one cell: {ref}")
+    return min_row, min_col
 
 
 def _merge(ws, start, area: str) -> None:

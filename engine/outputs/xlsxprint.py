@@ -85,10 +85,11 @@ def _lay_out(ws, first: int, last: int, prose: set, landscape: bool = False, rep
 
 
 def _widths(cells: tuple, landscape: bool, fixed: float, sizer: "_Sizer") -> dict:
-    """sizer.choose(...), remembered: a run writes each project's sheet twice (its workbook, the year's)."""
+    """sizer.choose(...), remembered for the last few sheets (a sheet laid out again: the same widths); a
+    run lays out each sheet once (engine.outputs.yearbook), so more would only hold memory."""
     key = (cells, landscape, fixed)
     if key not in _WIDTHS:
-        if len(_WIDTHS) >= 256:
+        if len(_WIDTHS) >= 16:
             _WIDTHS.pop(next(iter(_WIDTHS)))
         _WIDTHS[key] = sizer.choose(PAGE_WIDTH[landscape], PAGE_HEIGHT[landscape], fixed)
     return dict(_WIDTHS[key])

@@ -32,6 +32,7 @@ import struct
 import tempfile
 import zipfile
 import zlib
+from types import MappingProxyType
 from xml.etree import ElementTree
 
 from openpyxl import Workbook
@@ -195,16 +196,16 @@ class _Spooled(Worksheet):
     """A project sheet already written to the spool: only what the workbook's own parts need of it."""
 
     print_area = print_titles = auto_filter = legacy_drawing = None  # plain values, not Worksheet's properties
+    # What the writers read of a sheet, empty: shared by every spooled sheet (thousands), never changed.
+    _rels = _comments = _pivots = _charts = _images = ()
+    _tables = defined_names = MappingProxyType({})
+    _drawing = None
 
     def __init__(self, parent, title: str, print_area: str | None, print_titles: str | None, entry: tuple):
         # Worksheet.__init__ would build everything a sheet can hold, for each of thousands of sheets.
         self._parent, self._WorkbookChild__title = parent, title  # what the `title` property reads
         self.print_area, self.print_titles = print_area, print_titles
         self.entry = entry  # offset and length in the spool, CRC-32 and size of the XML
-        self.defined_names: dict = {}
-        self._rels, self._comments, self._pivots, self._charts, self._images = [], [], [], [], []
-        self._tables: dict = {}
-        self._drawing = None
 
     @property
     def sheet_state(self):
