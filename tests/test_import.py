@@ -47,7 +47,7 @@ def real_form(ws) -> None:
     put(ws, "E5", "990"), put(ws, "F5", "１，０００"), put(ws, "G5", "５４７．６８７９"), put(ws, "H5", "10分")
     put(ws, "I5", "54.77%"), put(ws, "J5", 5.48)
     put(ws, "C6", "其中：当年财政拨款"), put(ws, "E6", 800)
-    put(ws, "C7", "上年结转资金"), put(ws, "F7", 190)  # only in the 全年预算数 column
+    put(ws, "C7", "上年结转资金"), put(ws, "F7", 190)  # only in the 全年预算数 column: read as that column
     put(ws, "C9", "其他资金"), put(ws, "E9", "-")  # row 8 left blank
     put(ws, "B10", "年度总体目标", merge="B11"), put(ws, "C10", "预期目标", merge="F10")
     put(ws, "G10", "实际完成情况", merge="J10")
@@ -182,7 +182,8 @@ def test_a_real_form_with_its_variations_imports(variations, empty_workspace):
     data = imported(empty_workspace, TRANSPORT, ROAD)
     assert data["project"] == ROAD and data["implementing_unit"] == "市公路事务中心"
     assert data["budget"] == {"unit": "万元", "initial": 990, "full_year": 1000, "executed": Decimal("547.6879"),
-                              "current_appropriation": 800, "carried_over": 190, "reported_score": Decimal("5.48")}
+                              "current_appropriation": 800, "carried_over": {"full_year": 190},
+                              "reported_score": Decimal("5.48")}
     assert data["goals"] == [{"expected": "养护道路 120 公里", "achieved": "养护道路 126 公里"},
                              {"expected": "群众满意度 90% 以上。", "achieved": "群众满意度 93%。"}]
     assert data["stated_weights"] == {"产出指标": 65, "效益指标": 15, "满意度指标": 10}
