@@ -33,8 +33,8 @@ TOTAL_LABELS = tuple(label(w) for w in (LABELS["total"], "合计", "总计", "�
 FOOTER_WORDS = ("评价等级", "备注", "填表人", "说明", "注:", "单位负责人", "评分规则")
 NOT_APPLICABLE = ("不适用", "不适应", "不涉及")
 SCORE_SUFFIXES = ("分",)
-_PART = re.compile(r"^其中:")  # a 其中 row below an indicator (on the label, NFKC: `其中：` reads `其中:`)
-_PART_PREFIX = re.compile(r"^\s*其中\s*[:：]")
+_PART = re.compile(r"^其中(:|$)")  # a 其中 row below an indicator (on the label: NFKC, no trailing colon)
+_PART_PREFIX = re.compile(r"^\s*其中\s*[:：]?")
 _GROUP_WEIGHT = re.compile(r"^(?P<name>.+?)\((?P<weight>[0-9.]+)分?\)$")
 
 
