@@ -344,12 +344,7 @@ def _header(options: ImportOptions, sheet: SheetImport, year: int) -> list[str]:
     lines = [f"Imported by `evalrun import` from {options.form.name}, sheet {sheet.sheet}.",
              "Targets and actual values are as the form writes them; edit them here, then check the file with",
              f"`evalrun validate --ruleset {year}`."]
-    stated = []
     if "weight" in sheet.notes:
-        stated.append(f"分值 {format_number(sheet.notes['weight'])}")
-    if "rate" in sheet.notes:
-        stated.append(f"执行率 {sheet.notes['rate']}")
-    if stated:
-        lines.append(f"The form states the budget row's {' and '.join(stated)}; evalrun computes them from the "
-                     "budget and the ruleset.")
+        lines.append(f"The form states the budget row's 分值 {format_number(sheet.notes['weight'])}; evalrun takes it "
+                     "from the ruleset.")
     return lines

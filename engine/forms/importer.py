@@ -157,6 +157,9 @@ class _Reader(_IndicatorTable):
         data["indicators"] = indicators
         if total is not None:
             data["reported_total"] = total
+        stated_total = self.notes.get("stated_total")
+        if stated_total is not None and stated_total != 100:  # 100 is what a table that says nothing means
+            data["stated_total"] = stated_total
         grade = self.grade()
         if grade:
             data["reported_grade"] = grade
@@ -246,6 +249,8 @@ class _Reader(_IndicatorTable):
             score = self.number((row, columns["score"]), BUDGET_HEADERS["score"], suffixes=SCORE_SUFFIXES)
             if score is not None:
                 budget["reported_score"] = score
+        if "rate_percent" in self.notes:  # as the table prints it; a run compares it with the rate computed
+            budget["reported_rate"] = self.notes["rate"]
         return budget
 
     def _fund_part(self, key: str, cell: tuple, columns: dict) -> dict:

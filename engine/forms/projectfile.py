@@ -20,7 +20,7 @@ from engine.files.validate import schema_errors
 BUDGET_COMMENTS = {
     "initial": "年初预算数", "full_year": "全年预算数", "adjusted": "调整后预算数", "executed": "全年执行数",
     "current_appropriation": "其中：当年财政拨款", "carried_over": "上年结转资金", "other": "其他资金",
-    "reported_score": "自评得分 as the form states it",
+    "reported_score": "自评得分 as the form states it", "reported_rate": "执行率 as the form states it",
 }
 INDICATOR_KEYS = ("level1", "level2", "name", "applicable", "note", "target", "actual", "weight",
                   "reported_score", "explanation")
