@@ -355,3 +355,43 @@ def test_a_new_file_from_the_form_holds_every_value_the_form_shows(run_cli, case
     result = run_cli("import", str(fresh / "forms" / f"{DEPARTMENT}.xlsx"), "--force", workspace=fresh)
     assert result.stdout.endswith("no change (the form holds the file's values)\n"), result.stdout + result.stderr
     assert path.read_bytes() == before
+
+
+def test_only_the_cells_a_department_fills_are_unlocked(exported):
+    ws = openpyxl.load_workbook(exported / "forms" / f"{DEPARTMENT}.xlsx").active
+    unlocked = ["F5", "H5", "F6", "F7", "F8", "F12", "F13", "F14", "H12", "I12", "H19", "A20"]
+    locked = ["D6", "E6", "D7", "E8", "D13", "E13", "G13", "H13", "I13", "H14", "I14", "G19"]
+    assert [ref for ref in unlocked if ws[ref].protection.locked] == []
+    assert [ref for ref in locked if not ws[ref].protection.locked] == []
+
+
+def test_a_blank_form_leaves_the_fund_parts_executed_empty(run_cli, case):
+    assert run_cli("export", "--ruleset", "2025", "--blank", "--output", str(case / "blank"), workspace=case).exit_code == 0
+    ws = openpyxl.load_workbook(case / "blank" / f"{DEPARTMENT}.xlsx").active
+    assert [ws[ref].value for ref in ("D6", "E6", "F6", "F8", "E13", "F13", "H5", "A20")] == [
+        80, 110, None, None, "≥300 人次", None, None, "评价等级："]
+
+
+def test_a_rate_written_as_a_number_stays_a_number(run_cli, case):
+    path = project_file(case)
+    path.write_text(path.read_text("utf-8").replace("  reported_rate: 91.67%\n", "  reported_rate: 91.67\n"), "utf-8")
+    assert run_cli("export", "--ruleset", "2025", "--output", str(case / "forms"), workspace=case).exit_code == 0
+    result = run_cli("import", str(case / "forms" / f"{DEPARTMENT}.xlsx"), "--force", workspace=case)
+    assert result.stdout.endswith("no change (the form holds the file's values)\n"), result.stdout + result.stderr
+    result = run_cli("import", str(returned(case, {"H5": 0.9})), "--force", workspace=case)
+    assert result.exit_code == 0, result.stderr
+    assert "  执行率: 91.67% → 90%" in result.stdout.splitlines()
+    assert "  reported_rate: 90\n" in path.read_text("utf-8")
+
+
+def test_a_rate_the_file_does_not_record_is_compared_with_the_rate_computed(run_cli, case):
+    path = project_file(case)
+    path.write_text(path.read_text("utf-8").replace("  reported_rate: 91.67%\n", ""), "utf-8")
+    assert run_cli("export", "--ruleset", "2025", "--output", str(case / "forms"), workspace=case).exit_code == 0
+    assert openpyxl.load_workbook(case / "forms" / f"{DEPARTMENT}.xlsx").active["H5"].value == 0.9167  # 110 / 120
+    result = run_cli("import", str(case / "forms" / f"{DEPARTMENT}.xlsx"), "--force", workspace=case)
+    assert result.stdout.endswith("no change (the form holds the file's values)\n"), result.stdout + result.stderr
+    result = run_cli("import", str(returned(case, {"H5": "92%"})), "--force", workspace=case)
+    assert result.exit_code == 0, result.stderr
+    assert "  执行率: 91.67% → 92%" in result.stdout.splitlines()
+    assert "  reported_rate: 92%\n" in path.read_text("utf-8")

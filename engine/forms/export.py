@@ -8,7 +8,7 @@ exporting and importing again changes nothing; so do its 执行率, 总分 分�
 评价等级 where the project records them (``reported_rate``, ``stated_total``,
 ``reported_grade``), and its 其中 rows. A blank form keeps the
 budget, targets and weights and leaves what the department reports empty:
-全年执行数, actual values, 自评得分, the goals achieved and the explanations.
+全年执行数 (also of the 其中 rows), actual values, 自评得分, the goals achieved and the explanations.
 Every sheet is protected, without a password: only the cells a department
 fills in can be changed, not the approved budget, targets, weights and
 names (engine/outputs/xlsx.py ``fill_in_cells``); `evalrun import` checks them too.
@@ -69,6 +69,7 @@ def form_view(result: ProjectResult, blank: bool = False) -> dict:
     view["grade"] = "" if blank else project.reported_grade or ""
     if blank:
         view["budget"]["executed"] = None
+        view["budget"]["parts"] = {key: {**part, "executed": None} for key, part in view["budget"]["parts"].items()}
         view["execution"]["rate_shown"] = None
         view["project"]["goals"] = [{**goal, "achieved": ""} for goal in view["project"]["goals"]]
     return view
