@@ -161,6 +161,8 @@ class Ruleset:
     blocks: tuple = ()
     review: ReviewRules = ReviewRules()
     results_use: object = None  # engine.scoring.advice.ResultsUse: 评价结果应用, when the ruleset has the section
+    kind: str = "self-evaluation"  # the stage of the year it rules (engine.rules.kinds)
+    total_rules: tuple = ()  # engine.rules.totals.TotalRule: rules on the total, applied in order
 
     def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -378,6 +380,7 @@ class ProjectResult:
     grade: str
     findings: tuple = ()
     previous: object = None  # the previous year's result from the results store (engine.store.history), if any
+    adjustments: tuple = ()  # engine.scoring.totals.TotalAdjustment: the rules on the total that held
 
     @property
     def all_rows(self) -> tuple:

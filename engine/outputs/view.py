@@ -125,6 +125,8 @@ def report_view(result: ProjectResult) -> dict:
             {"check": f.check, "severity": f.severity, "message": f.message, "where": str(f.source)}
             for f in result.findings
         ],
+        "adjustments": [{"rule": a.rule.name, "text": a.text, "note": a.rule.note, "before": a.before,
+                         "after": a.after} for a in result.adjustments],  # rules on the total that held
         "advice": advice_view(result),  # 评价结果应用, None when the ruleset has none
         "previous": result.previous,  # the previous year's result from the results store, or None
         "ruleset": {
@@ -199,6 +201,8 @@ def result_json(result: ProjectResult) -> dict:
             for f in result.findings
         ],
         "advice": _advice_json(advice_view(result)),
+        "adjustments": [{"rule": a.rule.name, "before": json_number(a.before), "after": json_number(a.after),
+                         "text": a.text} for a in result.adjustments],
     }
 
 

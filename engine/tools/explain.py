@@ -43,6 +43,16 @@ def explain_row(row: Score, ruleset) -> list[str]:
     return lines
 
 
+def explain_adjustment(adjustment, ruleset) -> list[str]:
+    """A rule on the total that held, as a row's rule is shown: the rule, its formula, the inputs, the result."""
+    rule = adjustment.rule
+    lines = [f"总分规则 {rule.name}   ({ruleset.provenance(rule.source)})",
+             f"  条件 {rule.when.text}   ({ruleset.provenance(rule.when.source)})"]
+    lines += [f"    {name} = {_value(value)}" for name, value in adjustment.values]
+    lines.append(f"  结果 {adjustment.text}" + (f"（{rule.note}）" if rule.note else ""))
+    return lines
+
+
 def explain(result: ProjectResult, indicator: str | None = None) -> str:
     project, ruleset = result.project, result.ruleset
     rows = result.all_rows
@@ -63,20 +73,23 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
             + [f"{g.name} {_value(g.score)}" for g in result.groups]
         )
         earned = result.budget_row.score + sum(g.score for g in result.groups)
+        total = result.adjustments[0].before if result.adjustments else result.total  # before the rules on it
         deductions = "".join(f" − {_value(d.points)}（扣分：{d.reason}）" for d in project.deductions)
         floor = "，不低于 0" if deductions else ""
         if ruleset.not_applicable == "rescale":
             possible = result.budget_row.weight + sum(r.allotted for r in result.rows if r.applicable)
-            out.append(f"总分 = ({parts}) × 100 / {_value(possible)}{deductions} = {_value(result.total)}"
+            out.append(f"总分 = ({parts}) × 100 / {_value(possible)}{deductions} = {_value(total)}"
                        f"（不适用指标剔除后按百分制折算{floor}，{ruleset.rounding.describe()}）")
         else:
             capped = result.max_total if earned > result.max_total and not deductions else None
-            cap = f"，不超过总分 {_value(capped)}" if capped is not None and result.total == capped else ""
-            out.append(f"总分 = {parts}{deductions} = {_value(result.total)}（各项得分相加{floor}{cap}）")
+            cap = f"，不超过总分 {_value(capped)}" if capped is not None and total == capped else ""
+            out.append(f"总分 = {parts}{deductions} = {_value(total)}（各项得分相加{floor}{cap}）")
         for group in result.groups:  # a group scores at most its weight (the table's rows may weigh more)
             rows_sum = sum((r.score for r in result.rows if r.applicable and r.level1 == group.name), Decimal(0))
             if rows_sum > group.score:
                 out.append(f"  {group.name}各行得分合计 {_value(rows_sum)}，以{group.name}分值 {_value(group.score)} 为上限")
+        for adjustment in result.adjustments:  # rules on the total (engine.scoring.totals)
+            out.extend(explain_adjustment(adjustment, ruleset))
         for finding in result.findings:
             out.append(f"审核 {finding.severity}: {finding.message}   ({finding.source})")
         band = next(b for b in ruleset.grades if result.total >= b.minimum)
