@@ -6,7 +6,7 @@ loaders below are the same stages, exposed one by one.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -15,7 +15,7 @@ from engine.files.cache import ParseCache
 from engine.scoring.check import UNGRADED, check_project, check_ruleset
 from engine.errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
 from engine.scoring.evaluate import evaluate_project
-from engine.scoring.totals import apply_total_rules
+from engine.scoring.kinds import finish_scores, stage_data, stage_files  # the stage a ruleset's kind rules
 from engine.files.load import load_bytes, load_file, read_file
 from engine.model import Project, ProjectResult, Ruleset
 from engine.outputs.formats import DEFAULT_FORMATS, FORMATS, summary_files
@@ -112,7 +112,7 @@ def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
     listed as ``<department>/*.yaml``, which fails to load with a message
     naming the link: its projects are not read, and the run says so.
     """
-    return year_files(workspace, ruleset.fiscal_year)
+    return stage_files(year_files(workspace, ruleset.fiscal_year), ruleset.kind)
 
 
 def year_files(workspace: Path, year: int) -> list[Path]:
@@ -147,7 +147,7 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCach
     project = cache.get(raw, shown, ruleset) if cache is not None else None
     if project is not None:
         return project
-    data = load_bytes(raw, shown)
+    data, stage = stage_data(load_bytes(raw, shown), ruleset.kind)  # the stage of the year the ruleset rules
     problems = schema_errors(data, "project", shown)
     if problems:
         raise_all(project_errors(data, shown, ruleset, problems) + folder_errors(path, data, workspace))
@@ -156,6 +156,7 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCach
     except EvalrunError as exc:
         raise_all(list(getattr(exc, "errors", [exc])) + folder_errors(path, data, workspace))
     raise_all(folder_errors(path, data, workspace))
+    project = replace(project, stage=stage) if stage else project
     if cache is not None:
         cache.put(raw, shown, ruleset, project)
     return project
@@ -184,13 +185,12 @@ def parse_cache(options: RunOptions) -> ParseCache | None:
 def evaluate(ruleset: Ruleset, project: Project) -> ProjectResult:
     """Score the project and check it; a project with a finding the ruleset marks as an error is not graded."""
     rate, budget_row, rows, groups, total, max_total, grade = evaluate_project(ruleset, project)
-    total, grade, adjustments = apply_total_rules(ruleset, project, rate, total, max_total, grade)
+    total, grade, extra = finish_scores(ruleset, project, rate, total, max_total, grade, rows)  # rules on the total...
     findings = check_ruleset(ruleset) + check_project(ruleset, project, rows, budget_row, total,
                                                          printed=(rate, groups, grade))
     if any(f.severity == "error" for f in findings):
         grade = UNGRADED  # never 优 beside an error: the 汇总 counts it apart, with the reason
-    return ProjectResult(project, ruleset, rate, budget_row, rows, groups, total, max_total, grade, findings,
-                         adjustments=adjustments)
+    return ProjectResult(project, ruleset, rate, budget_row, rows, groups, total, max_total, grade, findings, **extra)
 
 
 def _selected(path: Path, project: Project, wanted: Iterable[str]) -> bool:

@@ -14,6 +14,7 @@ and applied in engine.scoring.
 """
 from __future__ import annotations
 
+from engine.rules.measures import build_measures
 from engine.rules.totals import build_total_rules
 
 KINDS = {
@@ -30,4 +31,5 @@ def kind_fields(data) -> dict:
     fields = {"kind": data.get("kind", DEFAULT_KIND)}
     if data.get("total_rules"):
         fields["total_rules"] = build_total_rules(data["total_rules"])
+    fields["measures"] = build_measures(data)
     return fields

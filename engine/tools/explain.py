@@ -53,6 +53,28 @@ def explain_adjustment(adjustment, ruleset) -> list[str]:
     return lines
 
 
+def explain_measures(result: ProjectResult) -> list[str]:
+    """The ruleset's dates, variables and levels for the project, each with its formula and line."""
+    measures, spec, ruleset = result.measures, result.ruleset.measures, result.ruleset
+    lines = []
+    if measures.as_of is not None:
+        basis = "按月" if spec.basis == "month" else "按日"
+        lines.append(f"监控日期 {measures.as_of}，时间进度 time_progress = {_value(measures.time_progress)}（{basis}计）")
+    for variable, item in zip(spec.variables, measures.values):
+        lines.append(f"  {variable.label} {variable.name} = {variable.formula.text} = {_value(item['value'])}"
+                     f"   ({ruleset.provenance(variable.formula.source)})")
+    for level in measures.levels:
+        if level["level"]:
+            lines.append(f"{level['label']} {level['level']}：{level['formula']} = {_value(level['input'])}"
+                         f"   ({level['where']})")
+    for row in measures.indicators:
+        for level in row["levels"]:
+            if level["level"]:
+                lines.append(f"  {row['label']}：{level['label']} {level['level']}：{level['formula']} = "
+                             f"{_value(level['input'])}   ({level['where']})")
+    return lines
+
+
 def explain(result: ProjectResult, indicator: str | None = None) -> str:
     project, ruleset = result.project, result.ruleset
     rows = result.all_rows
@@ -92,6 +114,11 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
             out.extend(explain_adjustment(adjustment, ruleset))
         for finding in result.findings:
             out.append(f"审核 {finding.severity}: {finding.message}   ({finding.source})")
+        if result.measures is not None:  # variables and level tables (engine.scoring.measures)
+            out.extend(explain_measures(result))
+            if ruleset.measures.grade_by and result.grade == result.measures.level(ruleset.measures.grade_by):
+                out.append(f"等级 {result.grade}：取 {ruleset.measures.grade_by} 的级别（grade_by）")
+                return "\n".join(out) + "\n"
         band = next(b for b in ruleset.grades if result.total >= b.minimum)
         if any(f.severity == "error" for f in result.findings):  # check.UNGRADED
             out.append(f"等级 {result.grade}：有规则标为错误的审核意见（见上），不评定等级"
