@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import EvalrunError, Source, did_you_mean
-from engine.files.load import LDict, LList
+from engine.files.located import LDict, LList
 
 NAME_KEYS = ("name", "grade")
 # What a new entry must give, by where it is added ("*" is any method name).

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from engine.files.stages import stage_data, stage_files
 from engine.model import Project, Ruleset
 from engine.scoring.measures import compute
 from engine.scoring.totals import apply_total_rules
 
-__all__ = ["finish_scores", "stage_data", "stage_files"]  # the stage data for the library's loader, beside this
 
 
 def finish_scores(ruleset: Ruleset, project: Project, rate: Decimal, total: Decimal, max_total: Decimal, grade: str,

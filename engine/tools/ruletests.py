@@ -16,10 +16,11 @@ from pathlib import Path
 from engine.api import evaluate
 from engine.errors import EvalrunError, Source
 from engine.rules.inherit import merge
-from engine.files.load import LDict, load_file
+from engine.files.load import load_file
+from engine.files.located import LDict
 from engine.model import ProjectResult
 from engine.files.paths import guard_path
-from engine.rules.resolve import build_project
+from engine.rules.project import build_project
 from engine.files.stages import stage_data
 from engine.rules.rulesets import RulesetCache, derive, display
 from engine.rules.targets import format_number
