@@ -44,6 +44,38 @@ def explain_row(row: Score, ruleset) -> list[str]:
     return lines
 
 
+def explain_adjustment(adjustment, ruleset) -> list[str]:
+    """A rule on the total that held, as a row's rule is shown: the rule, its formula, the inputs, the result."""
+    rule = adjustment.rule
+    lines = [f"总分规则 {rule.name}   ({ruleset.provenance(rule.source)})",
+             f"  条件 {rule.when.text}   ({ruleset.provenance(rule.when.source)})"]
+    lines += [f"    {name} = {_value(value)}" for name, value in adjustment.values]
+    lines.append(f"  结果 {adjustment.text}" + (f"（{rule.note}）" if rule.note else ""))
+    return lines
+
+
+def explain_measures(result: ProjectResult) -> list[str]:
+    """The ruleset's dates, variables and levels for the project, each with its formula and line."""
+    measures, spec, ruleset = result.measures, result.ruleset.measures, result.ruleset
+    lines = []
+    if measures.as_of is not None:
+        basis = "按月" if spec.basis == "month" else "按日"
+        lines.append(f"监控日期 {measures.as_of}，时间进度 time_progress = {_value(measures.time_progress)}（{basis}计）")
+    for variable, item in zip(spec.variables, measures.values):
+        lines.append(f"  {variable.label} {variable.name} = {variable.formula.text} = {_value(item['value'])}"
+                     f"   ({ruleset.provenance(variable.formula.source)})")
+    for level in measures.levels:
+        if level["level"]:
+            lines.append(f"{level['label']} {level['level']}：{level['formula']} = {_value(level['input'])}"
+                         f"   ({level['where']})")
+    for row in measures.indicators:
+        for level in row["levels"]:
+            if level["level"]:
+                lines.append(f"  {row['label']}：{level['label']} {level['level']}：{level['formula']} = "
+                             f"{_value(level['input'])}   ({level['where']})")
+    return lines
+
+
 def explain(result: ProjectResult, indicator: str | None = None) -> str:
     project, ruleset = result.project, result.ruleset
     rows = result.all_rows
@@ -67,22 +99,30 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
             + [f"{g.name} {_value(g.score)}" for g in result.groups]
         )
         earned = result.budget_row.score + sum(g.score for g in result.groups)
+        total = result.adjustments[0].before if result.adjustments else result.total  # before the rules on it
         deductions = "".join(f" − {_value(d.points)}（扣分：{d.reason}）" for d in project.deductions)
         floor = "，不低于 0" if deductions else ""
         if ruleset.not_applicable == "rescale":
             possible = result.budget_row.weight + sum(r.allotted for r in result.rows if r.applicable)
-            out.append(f"总分 = ({parts}) × 100 / {_value(possible)}{deductions} = {_value(result.total)}"
+            out.append(f"总分 = ({parts}) × 100 / {_value(possible)}{deductions} = {_value(total)}"
                        f"（不适用指标剔除后按百分制折算{floor}，{ruleset.rounding.describe()}）")
         else:
             capped = result.max_total if earned > result.max_total and not deductions else None
-            cap = f"，不超过总分 {_value(capped)}" if capped is not None and result.total == capped else ""
-            out.append(f"总分 = {parts}{deductions} = {_value(result.total)}（各项得分相加{floor}{cap}）")
+            cap = f"，不超过总分 {_value(capped)}" if capped is not None and total == capped else ""
+            out.append(f"总分 = {parts}{deductions} = {_value(total)}（各项得分相加{floor}{cap}）")
         for group in result.groups:  # a group scores at most its weight (the table's rows may weigh more)
             rows_sum = sum((r.score for r in result.rows if r.applicable and r.level1 == group.name), Decimal(0))
             if rows_sum > group.score:
                 out.append(f"  {group.name}各行得分合计 {_value(rows_sum)}，以{group.name}分值 {_value(group.score)} 为上限")
+        for adjustment in result.adjustments:  # rules on the total (engine.scoring.totals)
+            out.extend(explain_adjustment(adjustment, ruleset))
         for finding in result.findings:
             out.append(f"审核 {finding.severity}: {finding.message}   ({finding.source})")
+        if result.measures is not None:  # variables and level tables (engine.scoring.measures)
+            out.extend(explain_measures(result))
+            if ruleset.measures.grade_by and result.grade == result.measures.level(ruleset.measures.grade_by):
+                out.append(f"等级 {result.grade}：取 {ruleset.measures.grade_by} 的级别（grade_by）")
+                return "\n".join(out) + "\n"
         band = next(b for b in ruleset.grades if result.total >= b.minimum)
         if any(f.severity == "error" for f in result.findings):  # check.UNGRADED
             out.append(f"等级 {result.grade}：有规则标为错误的审核意见（见上），不评定等级"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from dataclasses import dataclass, field
+from dataclasses import replace, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from engine.files.located import LDict
 from engine.model import ProjectResult
 from engine.files.paths import guard_path
 from engine.rules.project import build_project
+from engine.files.stages import stage_data
 from engine.rules.rulesets import RulesetCache, derive, display
 from engine.rules.targets import format_number
 from engine.files.validate import check_schema
@@ -110,7 +111,8 @@ def run_case(case: LDict, workspace: Path, rulesets, shown: str) -> CaseResult:
         data, data_shown = _project_data(case, workspace, rulesets, shown)
         check_schema(data, "project", data_shown)
         ruleset = rulesets.for_department(str(data["department"]))
-        result = evaluate(ruleset, build_project(data, data_shown, ruleset))
+        data, stage = stage_data(data, ruleset.kind)  # a project file's stage of the year (engine.files.stages)
+        result = evaluate(ruleset, replace(build_project(data, data_shown, ruleset), stage=stage))
     except EvalrunError as exc:
         if "error" in case:
             if str(case["error"]) not in str(exc):
