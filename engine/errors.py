@@ -10,6 +10,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from engine.i18n import tr
+
 
 @dataclass(frozen=True)
 class Source:
@@ -72,7 +74,7 @@ class EvalrunErrors(EvalrunError):
             flat.extend(error.errors if isinstance(error, EvalrunErrors) else [error])
         unique = {str(e): e for e in flat}
         self.errors = sorted(unique.values(), key=EvalrunError.sort_key)
-        first = self.errors[0] if self.errors else EvalrunError("no errors")
+        first = self.errors[0] if self.errors else EvalrunError(tr("errors.no_errors"))
         super().__init__(first.message, first.source)
 
     def __str__(self) -> str:
@@ -94,10 +96,16 @@ class InternalError(Exception):
     """A bug in evalrun, not in the user's files."""
 
 
-def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    """' (did you mean `weight`?)' when a close match exists, else ''."""
+def closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice closest to ``word``, if one is close enough to be what was meant."""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """' (did you mean `weight`?)' (in the language in use) when a close match exists, else ''."""
+    close = closest(word, choices)
+    return tr("errors.did_you_mean", suggestion=close) if close else ""
 
 
 def raise_all(errors: Sequence[EvalrunError]) -> None:

@@ -1,0 +1,186 @@
+"""The message catalogs: every id the code uses is in both languages, every id in a catalog is used.
+
+Messages are looked up by id (``tr("schema.missing_key", ...)``); the ids
+are read from the code's syntax tree, so a call with an id that is not a
+literal string fails here too (its completeness could not be checked).
+Babel, the maintained gettext library, reads the same catalogs as evalrun's
+own quick reader, and must find the same messages.
+"""
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+
+import pytest
+
+from engine import i18n
+from engine.i18n.catalog import read_po
+from engine.i18n.width import display_width, pad, table
+from tests.helpers import REPO
+
+ENGINE = REPO / "engine"
+LOOKUPS = {"tr": 0, "lazy": 0, "tr_in": 1}
+
+
+def used_ids() -> dict[str, list[str]]:
+    """id -> the places that use it; a non-literal id is listed under '<not a literal>'."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(ENGINE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else (
+                node.func.attr if isinstance(node.func, ast.Attribute) else None)
+            if name not in LOOKUPS or len(node.args) <= LOOKUPS[name]:
+                continue
+            arg = node.args[LOOKUPS[name]]
+            place = f"{path.relative_to(REPO)}:{node.lineno}"
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                found.setdefault(arg.value, []).append(place)
+            else:
+                found.setdefault("<not a literal>", []).append(place)
+    return found
+
+
+def catalog_ids(language: str) -> set[str]:
+    return set(i18n.catalog(language).messages)
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_id_is_a_literal():
+    assert "<not a literal>" not in used_ids(), used_ids().get("<not a literal>")
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_every_id_used_in_the_code_is_in_the_catalog(language):
+    missing = {k: v for k, v in used_ids().items() if k not in catalog_ids(language) and k != "<not a literal>"}
+    assert not missing, f"not in {language}/evalrun.po: {missing}"
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_every_id_in_the_catalog_is_used(language):
+    unused = catalog_ids(language) - set(used_ids())
+    assert not unused, f"in {language}/evalrun.po but used nowhere: {sorted(unused)}"
+
+
+def test_both_languages_have_the_same_messages_with_the_same_placeholders():
+    chinese, english = i18n.catalog("zh_CN").messages, i18n.catalog("en").messages
+    assert set(chinese) == set(english)
+    for msg_id, text in chinese.items():
+        zh_forms = text if isinstance(text, tuple) else (text,)
+        en_forms = english[msg_id] if isinstance(english[msg_id], tuple) else (english[msg_id],)
+        assert all(zh_forms) and all(en_forms), f"{msg_id} has an empty text"
+        assert len(zh_forms) == 1, f"{msg_id}: Chinese has one plural form"
+        assert isinstance(text, tuple) == isinstance(english[msg_id], tuple), msg_id
+        expected = fields(zh_forms[0])
+        for form in en_forms:
+            assert fields(form) == expected, f"{msg_id}: {form!r} has other placeholders than {zh_forms[0]!r}"
+        if isinstance(text, tuple):
+            assert "count" in expected, f"{msg_id}: a plural message picks its form by {{count}}"
+
+
+def test_the_chinese_messages_are_chinese_and_the_english_ones_english():
+    for msg_id, text in i18n.catalog("zh_CN").messages.items():
+        text = text[0] if isinstance(text, tuple) else text
+        bare = string.Formatter().parse(text)
+        literal = "".join(part for part, *_ in bare)
+        assert any(not c.isascii() for c in literal) or msg_id in SAME_IN_BOTH, (msg_id, text)
+    for msg_id, text in i18n.catalog("en").messages.items():
+        for form in text if isinstance(text, tuple) else (text,):
+            literal = "".join(part for part, *_ in string.Formatter().parse(form))
+            assert any(c.isascii() and c.isalpha() for c in literal) or msg_id in SAME_IN_BOTH, (msg_id, form)
+
+
+SAME_IN_BOTH = {"value.bool", "schema.other"}  # `true`, a YAML word; `{field}: {detail}`, only punctuation
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_babel_reads_the_catalogs_as_evalrun_does(language):
+    pofile = pytest.importorskip("babel.messages.pofile")
+    for domain in ("evalrun", "click"):
+        path = i18n.LOCALE_DIR / language / "LC_MESSAGES" / f"{domain}.po"
+        if not path.exists():
+            continue
+        with path.open("rb") as handle:
+            parsed = pofile.read_po(handle)
+        theirs = {}
+        for message in parsed:
+            if not message.id:
+                continue
+            key = message.id[0] if isinstance(message.id, tuple) else message.id
+            theirs[key] = tuple(message.string) if isinstance(message.string, tuple) else message.string
+        assert theirs == read_po(path).messages
+
+
+def test_click_catalog_holds_only_texts_click_prints():
+    import click
+
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(click.__file__).parent.glob("*.py"))
+    for msg_id in i18n.catalog("zh_CN", "click").messages:
+        assert repr(msg_id)[1:-1] in source or msg_id in source, f"click no longer says {msg_id!r}"
+
+
+def test_plural_forms():
+    i18n.use("en")
+    try:
+        assert i18n.tr("cli.validate.problems", count=1) == "1 problem found"
+        assert i18n.tr("cli.validate.problems", count=3) == "3 problems found"
+    finally:
+        i18n.use(i18n.DEFAULT)
+    assert i18n.tr("cli.validate.problems", count=3) == "发现 3 个问题"
+
+
+@pytest.mark.parametrize("option, environ, expected", [
+    (None, {}, "zh_CN"),
+    (None, {"LANG": "C.UTF-8"}, "zh_CN"),
+    (None, {"LANG": "en_US.UTF-8"}, "en"),
+    (None, {"LANG": "zh_CN.UTF-8", "LC_MESSAGES": "en_GB.UTF-8"}, "en"),
+    (None, {"LANG": "en_US.UTF-8", "LC_MESSAGES": "zh_CN.UTF-8"}, "zh_CN"),
+    (None, {"LC_ALL": "zh_CN.GB18030", "LC_MESSAGES": "en_US.UTF-8", "LANG": "en_US.UTF-8"}, "zh_CN"),
+    (None, {"LC_ALL": "", "LANG": "en_US.UTF-8"}, "en"),  # an empty variable is not set
+    ("en", {"LANG": "zh_CN.UTF-8"}, "en"),
+    ("zh", {"LANG": "en_US.UTF-8"}, "zh_CN"),
+    ("zh-CN", {}, "zh_CN"),
+    ("EN", {}, "en"),
+])
+def test_the_language_is_chosen_as_gettext_would(option, environ, expected):
+    assert i18n.choose(option, environ) == (expected, "")
+
+
+@pytest.mark.parametrize("option, environ", [("fr", {}), (None, {"LANG": "de_DE.UTF-8"})])
+def test_an_unknown_language_falls_back_to_chinese_with_a_note(option, environ):
+    language, note = i18n.choose(option, environ)
+    assert language == "zh_CN"
+    assert "\n" not in note and "中文" in note and ("fr" in note or "de_DE" in note)
+
+
+def test_display_width_counts_cjk_as_two_columns():
+    assert display_width("abc") == 3
+    assert display_width("预算执行率") == 10
+    assert display_width("１００") == 6  # full-width digits
+    assert display_width("e\u0301") == 1  # a combining accent takes no column
+    assert pad("分值", 6) == "分值  "
+    lines = table(["项目", "总分"], [["开放型经济", "95.53"], ["abc", "7"]]).splitlines()
+    assert lines[1] == "-" * 10 + "  " + "-" * 5
+    columns = [display_width(line[:line.rindex(cell)]) for line, cell in zip(lines, ["总分", "-----", "95.53", "7"])]
+    assert columns == [12, 12, 12, 12]
+
+
+def test_catalogs_are_read_quickly():
+    import time
+
+    path = i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "evalrun.po"
+    start = time.perf_counter()
+    for _ in range(10):
+        read_po(path)
+    assert (time.perf_counter() - start) / 10 < 0.02  # about a millisecond on a laptop
+
+
+def test_the_catalogs_ship_with_the_package():
+    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"engine.i18n"' in text and "locale/*/LC_MESSAGES/*.po" in text
