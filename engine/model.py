@@ -11,6 +11,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Mapping
 
 from engine.errors import Source
+from engine.i18n import tr
 from engine.rules.formulas import Formula  # noqa: F401 - a domain noun, defined beside its checks
 from engine.rules.targets import Measure, format_number
 
@@ -360,9 +361,18 @@ class Finding:
     message: str
     source: Source = Source()
     scope: str = "project"  # "ruleset": about the rules themselves, the same for every project they score
+    key: str = ""  # the message's id in engine/i18n's catalogs: ``message`` is its Chinese, as reports print it
+    fields: tuple = ()  # (name, value) pairs that fill the message's placeholders
+
+    @property
+    def text(self) -> str:
+        """The finding in the language the console speaks (``message`` stays the reports' Chinese)."""
+        if not self.key:
+            return self.message
+        return tr(self.key, **dict(self.fields))
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.severity}: {self.message}"
+        return f"{self.source}: {self.severity}: {self.text}"
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,8 @@ def _text(language: str, msg_id: str, fields: dict) -> str:
         if not text:
             return msg_id  # a missing message shows its id; tests/test_i18n.py keeps this from happening
         table = catalog("en")
+    if fields and any(isinstance(v, Lazy) for v in fields.values()):  # a part of the message, in the same language
+        fields = {k: _text(language, v.msg_id, v.fields) if isinstance(v, Lazy) else v for k, v in fields.items()}
     if isinstance(text, tuple):
         count = fields.get("count", 1)
         index = table.plural_index(int(count) if isinstance(count, (int, float)) else 1)
@@ -159,13 +161,19 @@ class Lazy:
         return hash(self.msg_id)
 
     def __getattr__(self, name):  # expandtabs, partition, splitlines, ...: str's methods on the text
+        if name.startswith("__"):
+            raise AttributeError(name)  # pickle and copy look for __setstate__ etc. before the slots are set
         return getattr(str(self), name)
+
+    def __reduce__(self):
+        return (Lazy, (self.msg_id, self.fields))
 
     def __repr__(self) -> str:
         return f"lazy({self.msg_id!r})"
 
 
 def lazy(msg_id: str, /, **fields) -> Lazy:
+    """The message ``msg_id``, looked up when shown; as a field of another message, in that message's language."""
     return Lazy(msg_id, fields)
 
 
