@@ -17,6 +17,7 @@ catalog is used.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from engine.i18n.catalog import Catalog, read_po
@@ -82,6 +83,17 @@ def use(language: str) -> None:
     if language not in LANGUAGES:
         raise ValueError(f"no messages in {language!r}")
     _state["language"] = language
+
+
+@contextmanager
+def speaking(language: str):
+    """``with speaking("en"):`` messages in ``language`` inside the block, the language in use again after it."""
+    before = _state["language"]
+    use(language)
+    try:
+        yield
+    finally:
+        _state["language"] = before
 
 
 def language() -> str:
