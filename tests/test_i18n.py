@@ -9,6 +9,7 @@ own quick reader, and must find the same messages.
 from __future__ import annotations
 
 import ast
+import re
 import string
 from pathlib import Path
 
@@ -188,3 +189,44 @@ def test_catalogs_are_read_quickly():
 def test_the_catalogs_ship_with_the_package():
     text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert '"engine.i18n"' in text and "locale/*/LC_MESSAGES/*.po" in text
+
+
+# ---------------------------------------------------------------- the two READMEs
+
+def _sh_blocks(text: str) -> list[list[str]]:
+    """The ```sh blocks, each as its command lines without their comments (which each README words in its language)."""
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
+    return [[line.split("  #")[0].rstrip() for line in block.splitlines() if line.split("  #")[0].strip()]
+            for block in blocks]
+
+
+def test_the_readmes_are_chinese_first_and_english_in_step():
+    chinese = (REPO / "README.md").read_text(encoding="utf-8")
+    english = (REPO / "README.en.md").read_text(encoding="utf-8")
+    assert "README.en.md" in chinese and "README.md" in english  # each links to the other
+    zh, en = _sh_blocks(chinese), _sh_blocks(english)
+    assert zh[:2] == en[:2] == [
+        ["python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/evalrun --ruleset 2025"],
+        ["python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"]]
+    assert zh == en  # every command shown in one is shown in the other
+    assert chinese.count("\n## ") == english.count("\n## ") and chinese.count("\n### ") == english.count("\n### ")
+    heading = chinese[chinese.index("\n## ") + 4:].split("\n", 1)[0]
+    assert any("\u4e00" <= c <= "\u9fff" for c in heading)  # README.md is the Chinese one
+
+
+GLOSSARY = {
+    "绩效目标": "goals[].expected", "年度指标值": "indicators[].target", "实际完成值": "indicators[].actual",
+    "分值": "indicators[].weight", "得分": "indicators[].reported_score", "年初预算数": "budget.initial",
+    "全年预算数": "budget.full_year", "全年执行数": "budget.executed", "执行率": "budget_execution.rate",
+    "偏差原因分析及改进措施": "indicators[].explanation", "一级指标": "indicators[].level1",
+    "二级指标": "indicators[].level2", "三级指标": "indicators[].name",
+}
+
+
+@pytest.mark.parametrize("readme", ["README.md", "README.en.md"])
+def test_the_readme_glossary_maps_each_term_to_its_yaml_key(readme):
+    text = (REPO / readme).read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| ") and "`" in line}
+    for term, key in GLOSSARY.items():
+        assert term in rows, f"{readme}: no glossary row for {term}"
+        assert f"`{key}`" in rows[term], f"{readme}: {term} is not mapped to `{key}`"
