@@ -232,7 +232,7 @@ def main(argv=None) -> None:
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile listing")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)
-    sizes = [int(n) for n in (args.sizes or ("40,120" if args.quick else "1000,10000,100000")).split(",")]
+    sizes = [int(n) for n in (args.sizes or ("10,30" if args.quick else "1000,10000,100000")).split(",")]
     departments = min(args.departments, 10) if args.quick else args.departments
 
     import engine.files.load as load
@@ -253,14 +253,14 @@ def main(argv=None) -> None:
     with_zen = zen_available()
     for n in sizes:
         gc.collect()
-        figures = evaluate_stage(workspaces[n])
+        figures = evaluate_stage(workspaces[n], 1 if args.quick else TURNS)
         line = [f"{n:,}", f"{figures['rows']:,}", f"{figures['engine']:,.0f}", f"{figures['hand']:,.0f}",
                 f"{figures['ratio']:.2f}x", str(figures["mismatches"])]
         if with_zen:
             line += [f"{figures['zen']:,.0f}", f"{figures['zen_ratio']:.2f}x", str(figures["zen_mismatches"])]
         evaluated.append(line)
     print("## Evaluate stage: indicator scores per CPU second (projects already loaded, "
-          f"best of {TURNS} turns)\n")
+          f"best of {1 if args.quick else TURNS} turns)\n")
     header = ["N", "rows scored", "evalrun rows/s", "hand-written rows/s", "evalrun / hand-written time",
               "differing results"]
     if with_zen:

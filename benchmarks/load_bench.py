@@ -126,10 +126,10 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     quick = args.quick
     args.turns = args.turns or (1 if quick else 3)
-    n_json = args.json or (40 if quick else 10_000)
+    n_json = args.json or (10 if quick else 10_000)
     n_word = args.word or (3 if quick else 200)
     flat = [int(n) for n in (args.flat or ("3,6" if quick else "1000,10000")).split(",")]
-    n_big = args.big or (40 if quick else 100_000)
+    n_big = args.big or (10 if quick else 100_000)
     departments = min(args.departments, 10) if quick else args.departments
     space = {n: None for n in sorted({n_json, n_word, n_big, *flat})}
     for n in space:

@@ -342,3 +342,18 @@ def test_the_lock_opens_without_following_links(tmp_path):
             pass
     assert victim.read_text(encoding="utf-8") == "keep me"
     assert os.path.islink(folder / ".evalrun.lock")
+
+
+@pytest.mark.parametrize("name", ["evalrun.db", "evalrun.db-journal"])
+def test_a_results_store_linked_out_of_the_workspace_is_refused(workspace, outside, monkeypatch, name):
+    """SQLite would follow the link and write the results (or its journal) over a file elsewhere."""
+    target = outside / "other.db"
+    target.write_bytes(b"SECRET")
+    link(workspace / name, target)
+    monkeypatch.delenv("EVALRUN_DB", raising=False)
+    result = CliRunner().invoke(cli, ["--ruleset", "2025", "--workspace", str(workspace)], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert f"{name}: is a link to {target}" in result.output
+    assert "results store" in result.output and "--db" in result.output
+    assert target.read_bytes() == b"SECRET"
+    assert "Traceback" not in result.output

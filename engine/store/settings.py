@@ -30,22 +30,23 @@ def store_url(workspace: Path, option: str | None = None, disabled: bool = False
     if disabled:
         return None
     if option is not None:
-        return to_url(option, Path.cwd(), "--db")
+        return to_url(option, Path.cwd(), "--db", workspace)
     if os.environ.get(ENVIRONMENT) is not None:
-        return to_url(os.environ[ENVIRONMENT], Path.cwd(), ENVIRONMENT)
+        return to_url(os.environ[ENVIRONMENT], Path.cwd(), ENVIRONMENT, workspace)
     setting = _setting(workspace)
     if setting is not None:
         value, where = setting
         if value is False:
             return None
         try:
-            return to_url(value, workspace, str(where))
+            return to_url(value, workspace, str(where), workspace)
         except UsageError as exc:
             raise EvalrunError(str(exc).replace(f"{where}: ", ""), where) from None
-    return to_url(str(workspace / DEFAULT_FILE), Path.cwd(), "default")
+    return to_url(str(workspace / DEFAULT_FILE), Path.cwd(), "default", workspace)
 
 
-def to_url(value: str, base: Path, given_by: str) -> str | None:
+def to_url(value: str, base: Path, given_by: str, workspace: Path | None = None) -> str | None:
+    """The URL for a setting's ``value``; a SQLite file inside ``workspace`` passes the workspace guard."""
     text = str(value).strip()
     if text.lower() in _OFF:
         return None
@@ -60,7 +61,25 @@ def to_url(value: str, base: Path, given_by: str) -> str | None:
     path = Path(text)
     if not path.is_absolute():
         path = base / path
+    if workspace is not None:
+        _guard_sqlite(workspace, path)
     return f"sqlite:///{path.resolve()}"
+
+
+def _guard_sqlite(workspace: Path, path: Path) -> None:
+    """A store file in the workspace, and the journal files SQLite writes beside it, may not be links
+    that leave the workspace: SQLite would follow them and write results (or a journal) over a file
+    elsewhere. A file outside the workspace was named by the user and is taken as given."""
+    from engine.files.paths import LinkOutside, guard_given
+
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        try:
+            guard_given(workspace, path.with_name(path.name + suffix), "write")
+        except LinkOutside as exc:
+            what = exc.message.split(";")[0]
+            raise LinkOutside(f"{what}; evalrun does not keep its results store behind a link that leaves the "
+                              "workspace: put the file itself here, or name another store with --db FILE",
+                              exc.source) from None
 
 
 def sqlite_path(url: str) -> Path | None:
