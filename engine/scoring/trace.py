@@ -153,7 +153,7 @@ class LazyTrace(Trace):
     filled in when first read, by scoring its row again with a FullTracer."""
 
 
-_COPIED = ("level1", "level2", "name", "weight", "reported_score", "explanation", "note", "source")
+_COPIED = ("level1", "level2", "name", "name_en", "weight", "reported_score", "explanation", "note", "source")
 
 
 def _copy_from_indicator(row) -> None:
