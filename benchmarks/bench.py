@@ -156,7 +156,7 @@ def stages(workspace: Path, limit: int = 2000) -> list[tuple[str, float]]:
     from engine.scoring.evaluate import evaluate_project
     from engine.files.load import decode, load_text
     from engine.model import ProjectResult
-    from engine.rules.resolve import build_project
+    from engine.rules.project import build_project
     from engine.files.validate import check_schema
     from engine.outputs.view import result_json
     from engine.outputs.jsonstream import _dumps

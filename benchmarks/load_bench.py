@@ -63,6 +63,7 @@ def _load_stage(workspace: Path, cached: bool) -> float:
     """CPU seconds of api.load_project for every project, in this process (with the cache: from it)."""
     from engine import api
     from engine.files.cache import ParseCache
+    from engine.files.projectset import shown_in_run
 
     rulesets = api.RulesetCache(workspace, "bench")
     cache = ParseCache(workspace, "bench") if cached else None
@@ -71,7 +72,7 @@ def _load_stage(workspace: Path, cached: bool) -> float:
     started = time.process_time()
     for path in paths:
         api.load_project(path, rulesets.for_department(path.parent.name), workspace, cache,
-                         api.shown_in_run(path, workspace, folders))
+                         shown_in_run(path, workspace, folders))
     spent = time.process_time() - started
     if cache is not None:
         cache.close()

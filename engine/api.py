@@ -2,7 +2,8 @@
 
 ``run(RunOptions)`` evaluates every project of a fiscal year against a
 ruleset and writes the reports; ``validate``, ``explain_project`` and the
-loaders below are the same stages, exposed one by one.
+loaders (``load_ruleset``, ``load_project``, ``project_files``, defined in
+their stages and named here) are the same stages, exposed one by one.
 """
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from engine.files.cache import ParseCache
 from engine.scoring.check import UNGRADED, check_project, check_ruleset
-from engine.errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
+from engine.errors import EvalrunError, Source, UsageError, did_you_mean
 from engine.scoring.evaluate import evaluate_project
-from engine.files.load import load_bytes, load_file, read_file
+from engine.files.load import load_file
 from engine.model import Project, ProjectResult, Ruleset
 from engine.outputs.formats import DEFAULT_FORMATS, FORMATS, summary_files
-from engine.files.paths import LinkOutside, guard_given, guard_path
-from engine.files.projectset import duplicate_projects, folder_errors, raise_with
-from engine.rules.resolve import build_project, project_errors
+from engine.files.paths import guard_path
+from engine.files.projectset import (
+    duplicate_projects, folder_errors, project_files, raise_with, shown_in_run, year_files,
+)
+from engine.rules.project import load_project
 from engine.rules.rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
 from engine.store import open_recorder, with_previous
 from engine.store.record import project_record
@@ -102,77 +105,6 @@ class RunResult:
     @property
     def ok(self) -> bool:
         return not self.failures and not any(s.has_errors for s in self.summaries)
-
-
-def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
-    """projects/<fiscal year>/<department>/*.yaml, in a stable order.
-
-    A department folder that is a link leading out of the workspace is
-    listed as ``<department>/*.yaml``, which fails to load with a message
-    naming the link: its projects are not read, and the run says so.
-    """
-    return year_files(workspace, ruleset.fiscal_year)
-
-
-def year_files(workspace: Path, year: int) -> list[Path]:
-    """project_files for a fiscal year."""
-    root = workspace / "projects" / str(year)
-    guard_path(workspace, root, "read")
-    if not root.is_dir():
-        return []
-    files = []
-    for folder in root.iterdir():
-        if not folder.is_dir():
-            continue
-        try:
-            guard_path(workspace, folder, "read")
-        except LinkOutside:
-            files.append(folder / "*.yaml")
-            continue
-        files += [p for p in folder.glob("*.yaml") if p.is_file() or p.is_symlink()]
-    return sorted(files, key=lambda p: (p.parent.name, p.name))
-
-
-def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCache | None = None,
-                 shown: str | None = None) -> Project:
-    """The project file read, checked and built for ``ruleset``; from ``cache`` when the file is unchanged.
-
-    Every problem at once: the schema's with the meaning errors of the rows
-    the schema accepted, and a file whose department is not its folder.
-    ``shown`` is the file as messages name it (``display``), when the caller knows it.
-    """
-    shown = shown or display(path, workspace)
-    raw = read_file(guard_given(workspace, path, "read"), shown)  # a link out of the workspace is refused
-    project = cache.get(raw, shown, ruleset) if cache is not None else None
-    if project is not None:
-        return project
-    data = load_bytes(raw, shown)
-    problems = schema_errors(data, "project", shown)
-    if problems:
-        raise_all(project_errors(data, shown, ruleset, problems) + folder_errors(path, data, workspace))
-    try:
-        project = build_project(data, shown, ruleset)
-    except EvalrunError as exc:
-        raise_all(list(getattr(exc, "errors", [exc])) + folder_errors(path, data, workspace))
-    raise_all(folder_errors(path, data, workspace))
-    if cache is not None:
-        cache.put(raw, shown, ruleset, project)
-    return project
-
-
-def shown_in_run(path: Path, workspace: Path, folders: dict) -> str:
-    """``display(path, workspace)`` for a project file of ``project_files`` (never a link), resolving
-    each folder once a run rather than every path."""
-    folder = folders.get(path.parent)
-    if folder is None:
-        try:
-            folder = path.parent.resolve().relative_to(workspace.resolve()).as_posix()
-        except ValueError:
-            folder = ""  # outside the workspace: as display() shows it
-        folders[path.parent] = folder
-    if not folder:
-        return display(path, workspace)
-    return path.name if folder == "." else f"{folder}/{path.name}"
 
 
 def parse_cache(options: RunOptions) -> ParseCache | None:

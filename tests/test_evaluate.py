@@ -11,7 +11,7 @@ from engine.api import load_ruleset
 from engine.errors import EvalrunError
 from engine.files.load import load_text
 from engine.model import Rounding
-from engine.rules.resolve import build_project
+from engine.rules.project import build_project
 from engine.files.validate import check_schema
 from tests.helpers import REPO
 from tests.helpers import CASES, project_yaml

@@ -7,7 +7,8 @@ import yaml
 from benchmarks.generate import project_data, to_yaml
 import engine.files.load as load
 from engine.errors import EvalrunError
-from engine.files.load import LDict, LList, _check_expansion, _check_shape, _PositionLoader, load_text
+from engine.files.load import _check_expansion, _check_shape, _PositionLoader, load_text
+from engine.files.located import LDict, LList
 from tests.helpers import REFERENCE_FILE, REPO
 
 

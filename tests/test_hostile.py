@@ -298,7 +298,7 @@ def test_every_formula_start_is_written_as_text():
 
     import openpyxl
 
-    from engine.outputs.xlsx import text_cell
+    from engine.outputs.xlsxcells import text_cell
 
     workbook = openpyxl.Workbook()
     starts = ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "\n=1", "=cmd|' /C calc'!A0", "plain", "a\uffffb", "a\x0bb"]

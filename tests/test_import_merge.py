@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from engine.cli import cli
 from engine.files.load import load_file, load_text
-from engine.forms.projectfile import Edit, edit
+from engine.forms.projectedit import Edit, edit
 from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 
 DEPARTMENT = "益阳市商务局"

@@ -76,9 +76,7 @@ def test_no_import_cycles():
 # Modules still over the limit when the limit came in, with their length then: each may only shrink,
 # and leaves this list once it is under MAX_LINES (splitting them by concept is open work, issue 13).
 OVERSIZE = {
-    "engine.cli": 802, "engine.api": 460, "engine.files.load": 630, "engine.outputs.sandbox": 580,
-    "engine.outputs.xlsx": 720, "engine.rules.resolve": 641, "engine.tools.printcheck": 535,
-    "engine.forms.import_forms": 415, "engine.forms.projectfile": 440, "engine.forms.importer": 495,
+    "engine.cli": 802,
 }
 
 

@@ -18,8 +18,9 @@ from tests.helpers import REFERENCE_PROJECT, REPO, copy_workspace, problem_lines
 import engine.files.load as load
 from engine.forms.import_forms import MAX_WORKBOOK_BYTES
 from engine.outputs.ooxml import WORD_TEMPLATE_LIMITS, WORKBOOK_LIMITS
-from engine.outputs.sandbox import (MAX_LIPSUM_PARAGRAPHS, MAX_LIPSUM_WORDS, MAX_NUMBER_DIGITS, MAX_POWER,
-                            MAX_TEMPLATE_BYTES, MAX_WIDTH, Bounds, BoundedSandbox, TemplateLimit, budget)
+from engine.outputs.sandbox import BoundedSandbox
+from engine.outputs.sandbox_bounds import (MAX_LIPSUM_PARAGRAPHS, MAX_LIPSUM_WORDS, MAX_NUMBER_DIGITS, MAX_POWER,
+                                           MAX_TEMPLATE_BYTES, MAX_WIDTH, Bounds, TemplateLimit, budget)
 
 DEPARTMENT = "益阳市商务局"
 MB = 1024 * 1024

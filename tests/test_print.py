@@ -17,6 +17,7 @@ import pytest
 
 from tests.helpers import REFERENCE_PROJECT, copy_workspace
 import engine.tools.printcheck as printcheck
+import engine.tools.printing as printing
 import engine.outputs.textfit as textfit
 from engine.outputs.printfit import form_height
 
@@ -29,8 +30,8 @@ MM = 72 / 25.4
 
 def _missing_tools() -> str:
     try:
-        printcheck.tools()
-    except printcheck.PrintCheckError as exc:
+        printing.tools()
+    except printing.PrintCheckError as exc:
         return str(exc)
     return ""
 

@@ -229,8 +229,9 @@ def test_html_form_is_marked_for_how_it_meets_the_page(reference_workspace):
 
 def test_printcheck_says_what_to_install_when_a_tool_is_missing(monkeypatch, capsys, tmp_path):
     import engine.tools.printcheck as printcheck
+    import engine.tools.printing as printing
 
-    monkeypatch.setattr(printcheck.shutil, "which", lambda name: None)
+    monkeypatch.setattr(printing.shutil, "which", lambda name: None)
     assert printcheck.main(["--workspace", str(tmp_path)]) == 2
     error = capsys.readouterr().err
     assert "printcheck: chromium and LibreOffice (soffice) not found; install them" in error
@@ -239,7 +240,7 @@ def test_printcheck_says_what_to_install_when_a_tool_is_missing(monkeypatch, cap
 
 def test_the_sizer_total_is_the_sum_of_the_row_heights(reference_workspace):
     """The width search adds heights up without rounding; the heights written are rounded: they agree."""
-    from engine.outputs.xlsx import _Sizer
+    from engine.outputs.xlsxprint import _Sizer
 
     add_department(reference_workspace, "甲单位", many_indicators)
     run(RunOptions(ruleset="2025", workspace=reference_workspace, formats=("xlsx",)))

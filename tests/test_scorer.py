@@ -22,7 +22,7 @@ from engine.errors import EvalrunError
 from engine.scoring.evaluate import evaluate_project
 from engine.files.load import load_text
 from engine.model import Score
-from engine.rules.resolve import build_project
+from engine.rules.project import build_project
 from engine.scoring.trace import FullTracer, LazyTrace, Scored
 from tests.helpers import CASES, project_yaml
 from tests.helpers import REPO

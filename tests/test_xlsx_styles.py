@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from engine import api
 
 import engine.outputs.xlsx as xlsx
+import engine.outputs.xlsxcells as xlsxcells
 from engine.outputs.ooxml import reproducible
 from engine.outputs.view import report_view
 
@@ -28,8 +29,8 @@ def openpyxl_save(wb) -> bytes:
     return reproducible(buffer.getvalue())
 
 
-def slow_put(ws, ref, value, merge_to=None, fmt=None, align=xlsx._CENTER, font=None):
-    """xlsx._put as openpyxl's documentation writes it: every style object assigned to every cell."""
+def slow_put(ws, ref, value, merge_to=None, fmt=None, align=xlsxcells._CENTER, font=None):
+    """xlsxcells._put as openpyxl's documentation writes it: every style object assigned to every cell."""
     cell = ws[ref]
     cell.value = value
     cell.alignment = align
@@ -45,7 +46,7 @@ def slow_put(ws, ref, value, merge_to=None, fmt=None, align=xlsx._CENTER, font=N
 def slow_borders(ws, area):
     for line in ws[area]:
         for cell in line:
-            cell.border = xlsx._BORDER
+            cell.border = xlsxcells._BORDER
 
 
 def test_the_shortcuts_write_the_same_bytes_as_openpyxl(views, monkeypatch):
@@ -85,7 +86,7 @@ def test_a_merge_over_a_bordered_cell_still_copies_its_border():
         merge(ws, ws["B2"], "B2:D4")
         return openpyxl_save(wb)
 
-    assert build(xlsx._merge) == build(lambda ws, start, area: ws.merge_cells(area))
+    assert build(xlsxcells._merge) == build(lambda ws, start, area: ws.merge_cells(area))
 
 
 def test_styles_of_one_workbook_do_not_leak_into_another(views):

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from benchmarks.generate import write_workspace
 from engine import api
-import engine.outputs.xlsx as xlsx
+import engine.outputs.xlsxyear as xlsxyear
 from engine.outputs.summary import YearSummary
 from engine.outputs.view import report_view
 from engine.outputs.yearbook import YearSheets
@@ -44,7 +44,7 @@ def test_sheets_made_as_the_run_goes_are_the_year_workbook(tmp_path):
     for view in views:
         sheets.append(view)
     streamed = sheets.finish(collected.context()).read()
-    at_the_end = xlsx.year_workbook(collected.context(), views)
+    at_the_end = xlsxyear.year_workbook(collected.context(), views)
     assert described(streamed) == described(at_the_end)
     assert len(described(streamed)) == len(views) + 1
 

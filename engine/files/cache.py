@@ -46,7 +46,7 @@ import yaml
 from engine import model
 import engine.rules.targets as targets
 from engine.errors import EvalrunError, Source
-from engine.files.load import Places
+from engine.files.located import Places
 from engine.files.paths import guard_path, write_new
 from engine.files.resources import data_path
 

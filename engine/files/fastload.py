@@ -7,7 +7,7 @@ does. A project file is plain: mappings with text keys, lists, scalars.
 constructor builds for such a document, checking the size and nesting
 limits as it goes (so a file of a million tiny values is refused without
 building them), and keeping every position as plain numbers: the Source
-objects are made when something asks for one (load.Places).
+objects are made when something asks for one (located.Places).
 
 It raises ``NotPlain`` at the first thing it does not handle: an anchor or
 alias, a merge key, a tag, a key that is not text or a whole number, a

@@ -24,7 +24,6 @@ positions kept as numbers until a ``Source`` is asked for; anything else
 from __future__ import annotations
 
 import re
-from collections.abc import MutableMapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,8 @@ import yaml
 
 from engine.errors import EvalrunError, Source
 from engine.files.fastload import NotPlain, Shape, build, cached_resolve
+from engine.files.located import LDict, LList
+from engine.files.yamlerrors import yaml_error
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_VALUES = 50_000  # scalars, mappings and lists as written; real files hold a few thousand
@@ -67,164 +68,6 @@ def control_character_error(character: str, where: Source) -> EvalrunError:
         "space or a line break instead (Word and Excel files cannot hold it)", where)
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Lazy:
-    """An attribute made from the loader's plain positions (``_at``) when first read, then kept."""
-
-    def __init__(self, make):
-        self.make, self.name = make, make.__name__
-
-    def __get__(self, obj, owner=None):
-        if obj is None:
-            return self
-        at = obj.__dict__.get("_at")
-        if at is None:
-            raise AttributeError(self.name)
-        value = obj.__dict__[self.name] = self.make(obj, at)
-        return value
-
-
-class Places(MutableMapping):
-    """key -> Source, for the keys (or the values) of a mapping read from a file.
-
-    The loader keeps ``packed``: key -> (key line, key column, value line,
-    value column), 0-based; ``offset`` picks the key's (0) or the value's (2).
-    A Source is made when first asked for, so a file read and scored without
-    any message about it makes almost none.
-    """
-
-    __slots__ = ("file", "packed", "offset", "made", "owned")
-
-    def __init__(self, file: str, packed: dict, offset: int, made: dict | None = None, owned: bool = False):
-        self.file, self.packed, self.offset = file, packed, offset
-        self.made = {} if made is None else made
-        self.owned = owned  # False while ``packed`` is shared with the other Places of the mapping
-
-    def __getitem__(self, key) -> Source:
-        source = self.made.get(key)
-        if source is None:
-            place = self.packed[key]
-            source = self.made[key] = Source(self.file, place[self.offset] + 1, place[self.offset + 1] + 1)
-        return source
-
-    def get(self, key, default=None):
-        if key in self.packed:
-            return self[key]
-        return default
-
-    def __contains__(self, key) -> bool:
-        return key in self.packed
-
-    def __iter__(self):
-        return iter(self.packed)
-
-    def __len__(self) -> int:
-        return len(self.packed)
-
-    def _own(self) -> None:
-        if not self.owned:
-            self.packed, self.owned = dict(self.packed), True
-
-    def __setitem__(self, key, source: Source) -> None:
-        self._own()
-        self.packed[key] = None
-        self.made[key] = source
-
-    def __delitem__(self, key) -> None:
-        self._own()
-        del self.packed[key]
-        self.made.pop(key, None)
-
-    def __reduce__(self):
-        if not self.owned:  # every Source can be made again from ``packed``: pickled (cache, --jobs) without them
-            return (Places, (self.file, self.packed, self.offset))
-        return (Places, (self.file, self.packed, self.offset, self.made, self.owned))
-
-    def __repr__(self) -> str:
-        return f"Places({dict(self.items())!r})"
-
-
-class LDict(dict):
-    """A mapping read from a file; ``source`` is where it starts.
-
-    The loader sets ``_at`` = (file, line, column, places), 0-based, with
-    places as in ``Places``; ``source``, ``key_sources`` and
-    ``value_sources`` are made from it when first read (or set outright).
-    """
-
-    source: Source
-    key_sources: MutableMapping
-    value_sources: MutableMapping
-    problems: list  # set on a merged ruleset: what could not be merged (engine.rules.rulesets)
-
-    @_Lazy
-    def source(self, at) -> Source:
-        return Source(at[0], at[1] + 1, at[2] + 1)
-
-    @_Lazy
-    def key_sources(self, at) -> Places:
-        return Places(at[0], at[3], 0)
-
-    @_Lazy
-    def value_sources(self, at) -> Places:
-        return Places(at[0], at[3], 2)
-
-    def source_of(self, key) -> Source:
-        found = self.value_sources.get(key)
-        return self.source if found is None else found
-
-    def key_source(self, key) -> Source:
-        found = self.key_sources.get(key)
-        return self.source if found is None else found
-
-
-class LList(list):
-    """A list read from a file; ``item_sources[i]`` is where item i starts.
-
-    The loader sets ``_at`` = (file, line, column, [(line, column) of each
-    item]), 0-based; ``source`` and ``item_sources`` are made from it when
-    first read (or set outright).
-    """
-
-    source: Source
-    item_sources: list
-
-    @_Lazy
-    def source(self, at) -> Source:
-        return Source(at[0], at[1] + 1, at[2] + 1)
-
-    @_Lazy
-    def item_sources(self, at) -> list:
-        return [Source(at[0], line + 1, column + 1) for line, column in at[3]]
-
-    def source_of(self, index: int) -> Source:
-        made = self.__dict__
-        if "item_sources" not in made and "_at" in made:
-            at = made["_at"]
-            if isinstance(index, int) and 0 <= index < len(at[3]):
-                line, column = at[3][index]
-                return Source(at[0], line + 1, column + 1)
-            return self.source
-        if 0 <= index < len(self.item_sources):
-            return self.item_sources[index]
-        return self.source
-
-
-def source_of(data: Any, path, fallback: Source | None = None) -> Source:
-    """The most precise known place of ``data[path[0]][path[1]]...``."""
-    best = getattr(data, "source", fallback or Source())
-    node = data
-    for part in path:
-        if isinstance(node, LDict) and part in node:
-            best = node.source_of(part)
-            node = node[part]
-        elif isinstance(node, LList) and isinstance(part, int) and part < len(node):
-            best = node.source_of(part)
-            node = node[part]
-        else:
-            break
-    return best
 
 
 def _source(filename: str, node: yaml.Node, path: tuple) -> Source:
@@ -486,7 +329,7 @@ def load_text(text: str, filename: str) -> Any:
         loader.filename = filename
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        raise _yaml_error(exc, filename, text) from None
+        raise yaml_error(exc, filename, text) from None
     except yaml.reader.ReaderError as exc:  # a raw control character: found again here, for its line and column
         _check_characters(text, filename)
         raise EvalrunError(f"cannot read YAML: the character {describe_character(chr(exc.character))} "
@@ -537,94 +380,3 @@ def load_bytes(raw: bytes, name: str) -> Any:
     return data
 
 
-# PyYAML's wording of common mistakes -> what a non-programmer can act on.
-# "opened" problems point at where the unclosed thing starts (the context mark).
-_YAML_HINTS = (
-    ("mapping values are not allowed", False,
-     "a `key: value` is not allowed here; check this line's indentation against the lines above, "
-     "or put a value that contains `: ` in quotes"),
-    ("did not find expected key", False,
-     "expected a `key: value` line here; check the indentation, and that a `- ` list line "
-     "is not mixed into a mapping"),
-    ("could not find expected ':'", False, "expected `key: value` here; a line is missing its `:`"),
-    ("did not find expected ',' or '}'", True, "a `{` opened here is never closed with `}` (or its items lack commas)"),
-    ("did not find expected ',' or ']'", True, "a `[` opened here is never closed with `]` (or its items lack commas)"),
-    ("found unexpected end of stream", True, "a quote opened here is never closed"),
-    ("but found another document", False,
-     "a second YAML document starts here (a `---` line); a file holds one document: remove the line"),
-    ("found undefined alias", False, "an alias `*name` refers to no anchor `&name`"),
-    ("found duplicate anchor", False, "the anchor `&name` is defined twice"),
-    ("cannot start any token", False,
-     "a value cannot start with this character (`@`, `` ` `` or `%`); put the value in quotes"),
-)
-_TAB = "a tab character is used for indentation; YAML needs spaces"
-
-
-def _line_at(text: str, mark) -> str:
-    """The line of ``mark`` as YAML counts lines, or ''."""
-    if mark is None or not text:
-        return ""
-    lines = re.split("\r\n|[\r\n\x85\u2028\u2029]", text)
-    return lines[mark.line] if 0 <= mark.line < len(lines) else ""
-
-
-def _tab_column(text: str, mark) -> int:
-    """The 1-based column of a tab in the indentation of ``mark``'s line, or 0."""
-    line = _line_at(text, mark)
-    indent = line[: len(line) - len(line.lstrip(" \t"))]
-    return indent.index("\t") + 1 if "\t" in indent else 0
-
-
-def _char_at(text: str, mark) -> str:
-    line = _line_at(text, mark)
-    return line[mark.column] if mark is not None and 0 <= mark.column < len(line) else ""
-
-
-def _yaml_error(exc: yaml.MarkedYAMLError, filename: str, text: str = "") -> EvalrunError:
-    problem = exc.problem or "cannot read YAML"
-    mark = exc.problem_mark or exc.context_mark
-    recursive = "recursive" in problem  # PyYAML's "unconstructable recursive node": no tab problem
-    tab = 0 if recursive else _tab_column(text, exc.problem_mark)
-    if tab:  # PyYAML words a tab in the indentation in several ways, some of them misleading
-        return EvalrunError(_TAB, Source(filename, exc.problem_mark.line + 1, tab))
-    if recursive:
-        anchor = _anchor_at(text, mark)
-        message = (f"the alias `*{anchor}` is used inside the value its anchor `&{anchor}` names, so the value would "
-                   "contain itself without end (a recursive alias); an alias may only repeat a value written "
-                   "before it, outside it") if anchor else (
-                   "an alias (*name) is used inside the value its anchor (&name) names, so the value would contain "
-                   "itself without end (a recursive alias); an alias may only repeat a value written before it")
-    elif ("'\\t'" in problem or "\\t" in problem or "tab character" in problem.lower()
-          or _char_at(text, exc.problem_mark) == "\t"):
-        message = _TAB
-    elif "cannot start any token" in problem and _char_at(text, exc.problem_mark) in ("@", "`", "%"):
-        message = (f"YAML syntax error: a value cannot start with `{_char_at(text, exc.problem_mark)}`; "
-                   "put the value in quotes")
-    elif "could not determine a constructor" in problem:
-        tag = problem.rsplit(" ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
-        message = f"the tag `{tag}` is not allowed; evalrun reads plain data only (text, numbers, lists, mappings)"
-    else:
-        for words, at_opening, hint in _YAML_HINTS:
-            if words in problem or words in (exc.context or ""):
-                message = f"YAML syntax error: {hint}"
-                if at_opening and exc.context_mark:
-                    mark = exc.context_mark
-                break
-        else:
-            message = f"YAML syntax error: {problem}"
-            if exc.context:
-                message += f" ({exc.context})"
-    line = mark.line + 1 if mark else 0
-    column = mark.column + 1 if mark else 0
-    return EvalrunError(" ".join(message.split()), Source(filename, line, column))
-
-
-def _anchor_at(text: str, mark) -> str:
-    """The anchor name written at ``mark`` (`&name`), if any."""
-    if not mark or not text:
-        return ""
-    lines = text.splitlines()
-    if mark.line >= len(lines):
-        return ""
-    found = re.match(r"&([^\s,\[\]{}]+)", lines[mark.line][mark.column:])
-    return found.group(1) if found else ""

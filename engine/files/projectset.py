@@ -13,8 +13,10 @@ import re
 from pathlib import Path
 
 from engine.errors import EvalrunError, EvalrunErrors, Source, raise_all
-from engine.files.load import MAX_FILE_BYTES, LDict, load_file
-from engine.files.paths import guard_path
+from engine.files.load import MAX_FILE_BYTES, load_file
+from engine.files.located import LDict
+from engine.files.paths import LinkOutside, guard_path
+from engine.model import Ruleset
 from engine.i18n import tr
 from engine.rules.rulesets import display
 from engine.runner.write import safe_name
@@ -99,3 +101,47 @@ def duplicate_projects(files: list[Path], workspace: Path) -> dict[Path, Evalrun
         errors[places[0][0]] = later[0] if len(later) == 1 else EvalrunErrors(later)
         errors.update((path, error) for (path, _), error in zip(places[1:], later))
     return errors
+
+
+def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
+    """projects/<fiscal year>/<department>/*.yaml, in a stable order.
+
+    A department folder that is a link leading out of the workspace is
+    listed as ``<department>/*.yaml``, which fails to load with a message
+    naming the link: its projects are not read, and the run says so.
+    """
+    return year_files(workspace, ruleset.fiscal_year)
+
+
+def year_files(workspace: Path, year: int) -> list[Path]:
+    """project_files for a fiscal year."""
+    root = workspace / "projects" / str(year)
+    guard_path(workspace, root, "read")
+    if not root.is_dir():
+        return []
+    files = []
+    for folder in root.iterdir():
+        if not folder.is_dir():
+            continue
+        try:
+            guard_path(workspace, folder, "read")
+        except LinkOutside:
+            files.append(folder / "*.yaml")
+            continue
+        files += [p for p in folder.glob("*.yaml") if p.is_file() or p.is_symlink()]
+    return sorted(files, key=lambda p: (p.parent.name, p.name))
+
+
+def shown_in_run(path: Path, workspace: Path, folders: dict) -> str:
+    """``display(path, workspace)`` for a project file of ``project_files`` (never a link), resolving
+    each folder once a run rather than every path."""
+    folder = folders.get(path.parent)
+    if folder is None:
+        try:
+            folder = path.parent.resolve().relative_to(workspace.resolve()).as_posix()
+        except ValueError:
+            folder = ""  # outside the workspace: as display() shows it
+        folders[path.parent] = folder
+    if not folder:
+        return display(path, workspace)
+    return path.name if folder == "." else f"{folder}/{path.name}"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import EvalrunError, Source, closest, did_you_mean, raise_all
 from engine.files.fastschema import Unsupported, compile_schema
-from engine.files.load import LDict, source_of
+from engine.files.located import LDict, source_of
 from engine.files.resources import data_path
 from engine.i18n import tr
 

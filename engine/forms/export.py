@@ -1,6 +1,6 @@
 """export: `evalrun export` — the 自评表 forms departments fill in, one workbook per department.
 
-Each project is one sheet in the layout of engine/outputs/xlsx.py, so that
+Each project is one sheet in the layout of engine/outputs/xlsxlayout.py, so that
 `evalrun import` reads the filled form back. A filled form carries the
 project's own data: its 自评得分 column holds what the department reported
 (``reported_score``, ``reported_total``), not evalrun's rule scores, so that

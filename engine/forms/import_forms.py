@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import warnings
 import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,20 +24,20 @@ import openpyxl
 
 from engine.forms.cells import CellSource, FormError
 from engine.errors import EvalrunError, UsageError
-from engine.scoring.evaluate import score_indicator
-from engine.scoring.judge import choose
 from engine.forms.import_merge import merge
 from engine.forms.importer import SheetImport, read_sheet, sheet_year
-from engine.files.load import LDict, LList, decode, load_file, load_text
+from engine.forms.import_scoring import check_scoring
+from engine.files.load import decode, load_file, load_text
 from engine.outputs.ooxml import WORKBOOK_LIMITS, PackageDamaged, check_package
 from engine.files.paths import guard_path
-from engine.forms.projectfile import NotEditable, edit, render
-from engine.rules.resolve import build_project
+from engine.forms.projectedit import NotEditable, edit
+from engine.forms.projectfile import render
 from engine.rules.rulesets import RulesetCache, display
 from engine.rules.targets import format_number
 from engine.files.validate import schema_errors
 from engine.runner.write import Staging, safe_name
-from engine.outputs.xlsx import LABELS, sheet_title
+from engine.outputs.xlsx import sheet_title
+from engine.outputs.xlsxlayout import LABELS
 
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"
@@ -230,7 +230,7 @@ def import_workbook(options: ImportOptions) -> ImportResult:
             plan = _update(options, sheet, path, shown, ruleset, where)
         else:
             plan = Plan(path, True, render(sheet.data, _header(options, sheet, year)))
-            _check_scoring(sheet, ruleset, {}, None)
+            check_scoring(sheet, ruleset, {}, None)
             renamed = None if options.accept_changes else _exported_for(root, sheet, options.workspace)
             if renamed:
                 sheet.errors.append(FormError(
@@ -327,7 +327,7 @@ def _update(options: ImportOptions, sheet: SheetImport, path: Path, shown: str, 
     plan = Plan(path, False, changes=merged.changes, bom=raw.startswith(BOM))
     problems = merged.errors + ([] if options.accept_changes else [c.refused(where) for c in merged.approved])
     sheet.errors.extend(sorted(problems, key=lambda e: (not e.source.line, e.source.line, e.source.column)))
-    _check_scoring(sheet, ruleset, merged.matches, data)
+    check_scoring(sheet, ruleset, merged.matches, data)
     if merged.changes and not options.force and not options.dry_run:
         sheet.errors.append(FormError(f"{shown} exists already; add --force to update it with the changes listed "
                                       "(--dry-run lists them without writing)", where))
@@ -337,66 +337,6 @@ def _update(options: ImportOptions, sheet: SheetImport, path: Path, shown: str, 
         except NotEditable as exc:
             sheet.errors.append(exc)
     return plan
-
-
-def _check_scoring(sheet: SheetImport, ruleset, matches: dict, data) -> None:
-    """Each applicable row read as scoring reads it (the grammar and the ruleset's methods), so that a
-    value that cannot be scored (`两个` against `≥3 个`) is an error at its cell now, not at the next run.
-
-    A row that could be scored once the evaluator picks its level (a missed deadline, say) is a
-    warning: the form has no column for the level; it goes in the project file.
-    """
-    if ruleset is None or sheet.data is None:
-        return
-    where = CellSource(f"{sheet.cells[('project',)].file}") if ("project",) in sheet.cells else None
-    for j, row in enumerate(sheet.data["indicators"]):
-        if not row.get("applicable", True):
-            continue
-        old = data["indicators"][matches[j]] if data is not None and j in matches else None
-        spec = _located(row, {k: sheet.cells.get(("indicators", j, k)) for k in row}, where)
-        for key in ("method", "level"):  # what the file adds to the row, which the form has no column for
-            if old is not None and key in old:
-                spec[key] = old[key]
-                spec.value_sources[key] = old.source_of(key)
-        try:
-            project = build_project(_project_of(spec, ruleset, sheet), "", ruleset)
-            indicator = project.indicators[0]
-            try:
-                score_indicator(ruleset, indicator, indicator.weight)
-            except EvalrunError as exc:
-                method = choose(ruleset, indicator)[0]
-                if indicator.level or method.kind != "qualitative" or not method.levels:
-                    raise
-                try:
-                    score_indicator(ruleset, replace(indicator, level=method.levels[0].name), indicator.weight)
-                except EvalrunError:
-                    raise exc from None
-                sheet.warnings.append(FormError(
-                    f"{exc.message}; the form has no column for the level: add `level:` to the row in the project "
-                    "file after importing", exc.source))
-        except EvalrunError as exc:
-            sheet.errors.extend(getattr(exc, "errors", [exc]))
-
-
-def _located(row: dict, sources: dict, where) -> LDict:
-    spec = LDict(row)
-    spec.source = sources.get("name") or where
-    spec.key_sources = {k: s for k, s in sources.items() if s is not None}
-    spec.value_sources = dict(spec.key_sources)
-    return spec
-
-
-def _project_of(spec: LDict, ruleset, sheet: SheetImport) -> LDict:
-    """A project holding only the row ``spec``, for build_project to read."""
-    indicators = LList([spec])
-    indicators.source = spec.source
-    indicators.item_sources = [spec.source]
-    budget = LDict(initial=Decimal(1), full_year=Decimal(1), executed=Decimal(1))
-    budget.source, budget.key_sources, budget.value_sources = spec.source, {}, {}
-    project = LDict(project=sheet.data["project"], department=sheet.data["department"],
-                    fiscal_year=ruleset.fiscal_year, budget=budget, indicators=indicators)
-    project.source, project.key_sources, project.value_sources = spec.source, {}, {}
-    return project
 
 
 def _header(options: ImportOptions, sheet: SheetImport, year: int) -> list[str]:

@@ -5,7 +5,7 @@ indicator its names, target, actual value, weight, 自评得分 and explanation.
 Each is compared with the project file the way it went out: a value equal
 to the file's, once both are read as the form reads them (white space and
 wrapped lines aside), is no change. What differs becomes a ``Change`` with
-the edits that make it in the file (engine/forms/projectfile.py); everything the
+the edits that make it in the file (engine/forms/projectedit.py); everything the
 form does not carry stays as the file has it.
 
 Approved values are not the department's to change: the budget (年初/全年
@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from engine.forms.cells import CellSource, FormError
+from engine.forms.importer import SheetImport, _items
+from engine.forms.indicator_table import NOT_APPLICABLE
+from engine.forms.projectedit import Edit
 from engine.i18n import tr
-from engine.forms.importer import NOT_APPLICABLE, SheetImport, _items
-from engine.forms.projectfile import Edit
 from engine.rules.targets import TargetError, format_number, normalize, parse_measure
-from engine.outputs.xlsx import BUDGET_HEADERS, INDICATOR_HEADERS, LABELS
+from engine.outputs.xlsxlayout import BUDGET_HEADERS, INDICATOR_HEADERS, LABELS
 
 BUDGET_PARTS = {"current_appropriation": "其中：当年财政拨款", "carried_over": "上年结转资金", "other": "其他资金"}
 ROW_FIELDS = (  # key, column header, approved, kind

@@ -17,9 +17,9 @@ from decimal import Decimal
 from typing import Callable
 
 from engine.forms.cells import FormError, Grid, is_blank, label, read_number, text
-from engine.errors import did_you_mean
-from engine.rules.targets import TargetError, format_number, parse_measure
-from engine.outputs.xlsx import BUDGET_HEADERS, INDICATOR_HEADERS, LABELS
+from engine.forms.indicator_table import INDICATOR_COLUMNS, SCORE_SUFFIXES, _IndicatorTable
+from engine.rules.targets import format_number
+from engine.outputs.xlsxlayout import BUDGET_HEADERS, INDICATOR_HEADERS, LABELS
 
 # The labels evalrun writes come first; the variants after them are seen in real forms.
 BUDGET_COLUMNS = {
@@ -31,17 +31,6 @@ BUDGET_COLUMNS = {
     "score": (BUDGET_HEADERS["score"], "得分"),
 }
 BUDGET_PARTS = {"current_appropriation": ("财政拨款",), "carried_over": ("上年结转",), "other": ("其他资金",)}
-INDICATOR_COLUMNS = {
-    "group": (INDICATOR_HEADERS["group"],),
-    "subgroup": (INDICATOR_HEADERS["subgroup"],),
-    "label": (INDICATOR_HEADERS["label"],),
-    "target": (INDICATOR_HEADERS["target"], "指标值", "年度目标值", "目标值", "预期指标值"),
-    "actual": (INDICATOR_HEADERS["actual"], "全年实际值", "实际值", "完成值", "实际完成情况"),
-    "weight": (INDICATOR_HEADERS["weight"], "权重"),
-    "score": (INDICATOR_HEADERS["score"], "得分"),
-    "explanation": (INDICATOR_HEADERS["explanation"], "偏差原因分析", "偏差原因", "原因分析及改进措施", "备注"),
-}
-REQUIRED_INDICATOR_COLUMNS = ("group", "subgroup", "label", "target", "actual", "weight")
 NAME_LABELS = (LABELS["name"], "项目名称")
 DEPARTMENT_LABELS = (LABELS["department"], "主管部门(单位)", "主管单位")
 UNIT_LABELS = (LABELS["implementing_unit"],)
@@ -49,11 +38,6 @@ IDENTITY_LABELS = NAME_LABELS + DEPARTMENT_LABELS + UNIT_LABELS
 BUDGET_TOTAL_LABELS = (LABELS["budget_total"], "资金总额", "合计")
 EXPECTED_LABELS = (LABELS["expected"], "年度目标")
 ACHIEVED_LABELS = (LABELS["achieved"], "实际完成", "全年实际完成情况")
-TOTAL_LABELS = tuple(label(w) for w in (LABELS["total"], "合计", "总计", "总得分", "得分合计", "综合得分"))
-FOOTER_WORDS = ("评价等级", "备注", "填表人", "说明", "注:", "单位负责人", "评分规则")
-NOT_APPLICABLE = ("不适用", "不适应", "不涉及")
-SCORE_SUFFIXES = ("分",)
-_GROUP_WEIGHT = re.compile(r"^(?P<name>.+?)\((?P<weight>[0-9.]+)分?\)$")
 _YEAR = re.compile(r"(\d{4})年")
 _GOAL_ITEM = re.compile(r"(?:^|(?<=[\s;；。]))(\d{1,2})[.、．]\s*(?!\d)")
 
@@ -105,7 +89,7 @@ def sheet_year(ws, filename: str) -> tuple | None:
     return None
 
 
-class _Reader:
+class _Reader(_IndicatorTable):
     def __init__(self, grid: Grid, header_row: int):
         self.grid, self.header_row = grid, header_row
         self.errors: list[FormError] = []
@@ -326,160 +310,6 @@ class _Reader:
                 if value is not None:
                     parts.append(str(value).strip())
         return "\n".join(parts)
-
-    # ------------------------------------------------------------ indicators
-
-    def indicators(self, framework: dict | None) -> tuple[list, dict, Decimal | None]:
-        columns = self._columns(self.header_row, INDICATOR_COLUMNS)
-        missing = [INDICATOR_HEADERS[k] for k in REQUIRED_INDICATOR_COLUMNS if k not in columns]
-        at = (self.header_row, columns.get("label", 1))
-        if missing:
-            self.fail(at, f"the indicator header has no column {', '.join(missing)}; expected "
-                      + ", ".join(INDICATOR_HEADERS.values()))
-            return [], {}, None
-        rows, stated, total = [], {}, None
-        group = subgroup = None  # (name, cell) carried down over merged or blank cells
-        for row in range(self.header_row + 1, self.grid.rows + 1):
-            written = [self.grid.label(row, c) for c in range(1, self.grid.columns + 1)]
-            if any(w in TOTAL_LABELS for w in written):
-                if "score" in columns:
-                    self.at(("reported_total",), (row, columns["score"]))
-                    total = self.number((row, columns["score"]), LABELS["total"], suffixes=SCORE_SUFFIXES)
-                break
-            leftmost = next((c for c in range(1, self.grid.columns + 1) if written[c - 1]), None)
-            if leftmost and leftmost < columns["label"] and written[leftmost - 1].startswith(FOOTER_WORDS):
-                break  # 评价等级, 填表人 … below a table that has no 总分 row
-            cells = {key: (row, column) for key, column in columns.items()}
-            if not is_blank(self.grid.value(*cells["group"])):
-                previous, group = group, self._group(cells["group"], stated, framework)
-                if previous is None or previous[0] != group[0]:
-                    subgroup = None  # a new 一级 starts its own 二级
-            own_subgroup = not is_blank(self.grid.value(*cells["subgroup"]))
-            if own_subgroup:
-                subgroup = (_strip_weight(self.grid.label(*cells["subgroup"])), cells["subgroup"])
-            content = [k for k in ("label", "target", "actual", "weight", "score", "explanation")
-                       if k in cells and not is_blank(self.grid.value(*cells[k]))]
-            if not content:
-                if own_subgroup and self.grid.starts_here(*cells["subgroup"]):
-                    self.fail(cells["label"], f"the row has the 二级指标 {subgroup[0]} but no 三级指标; fill in "
-                              "the indicator, or write 不适用 if it does not apply")
-                continue
-            if group is None:
-                self.fail(cells["group"], "一级指标 is empty; write the group, e.g. 产出指标（65分）")
-                continue
-            if subgroup is None:
-                self.fail(cells["subgroup"], "二级指标 is empty; write the group, e.g. 数量指标")
-                continue
-            self._check_subgroup(group[0], subgroup, framework)
-            index = len(rows)
-            self.at(("indicators", index, "level1"), group[1])
-            self.at(("indicators", index, "level2"), subgroup[1])
-            rows.append(self._row(cells, group[0], subgroup[0], index))
-        if not rows:
-            self.fail(at, "no indicator rows under the header")
-        return rows, stated, total
-
-    def _group(self, cell: tuple, stated: dict, framework: dict | None) -> tuple:
-        written = self.grid.label(*cell)
-        match = _GROUP_WEIGHT.match(written)
-        name = match["name"] if match else written
-        if match:
-            try:
-                weight = read_number(match["weight"], self.grid.source(*cell), f"the weight in `{written}`")
-            except FormError as exc:
-                self.errors.append(exc)
-                weight = None
-            if weight is not None and name not in stated:
-                self.at(("stated_weights", name), cell)
-            if weight is not None and stated.setdefault(name, weight) != weight:
-                self.fail(cell, f"{name} is stated as {format_number(weight)} points here, "
-                          f"{format_number(stated[name])} above")
-        if framework is not None and name not in framework and not self._failed_at(*cell):
-            self.fail(cell, f"the 一级指标 `{name}` is not in the ruleset's framework{did_you_mean(name, list(framework))};"
-                      f" expected one of: {', '.join(framework)}")
-        return (name, cell)
-
-    def _check_subgroup(self, group: str, subgroup: tuple, framework: dict | None) -> None:
-        name, cell = subgroup
-        allowed = (framework or {}).get(group)
-        if allowed is not None and name not in allowed and not self._failed_at(*cell):
-            self.fail(cell, f"`{name}` is not a 二级指标 of {group}{did_you_mean(name, allowed)}; "
-                      f"expected one of: {', '.join(allowed)}")
-
-    def _row(self, cells: dict, group: str, subgroup: str, index: int) -> dict:
-        row = {"level1": group, "level2": subgroup}
-        value = lambda key: self.grid.value(*cells[key]) if key in cells else None  # noqa: E731
-        at = lambda key, cell: self.at(("indicators", index, key), cell)  # noqa: E731
-        na_key = next((k for k in ("label", "target", "actual", "score", "weight")
-                       if label(value(k)).rstrip("。.") in NOT_APPLICABLE), None)
-        na = text(value(na_key)) if na_key else None
-        name = text(value("label"))
-        at("name", cells["label"])
-        if na is None or label(name).rstrip("。.") not in NOT_APPLICABLE:
-            if name:
-                row["name"] = name
-        if na is not None:
-            row["applicable"] = False
-            row["note"] = na
-            at("applicable", cells[na_key])
-            at("note", cells[na_key])
-            weight = None if label(value("weight")) in NOT_APPLICABLE else self.number(cells["weight"], "分值",
-                                                                                        suffixes=SCORE_SUFFIXES)
-            if weight is not None:
-                row["weight"] = weight
-                at("weight", cells["weight"])  # a 不适用 row's weight is carried only where the form writes it
-            return row
-        at("applicable", cells["label"])
-        for key, column in (("target", "target"), ("actual", "actual"), ("weight", "weight"),
-                            ("reported_score", "score"), ("explanation", "explanation")):
-            if column in cells:
-                at(key, cells[column])
-        if not name:
-            self.fail(cells["label"], "三级指标 is empty; write the indicator's name (or 不适用 if the row does not apply)")
-        for key in ("target", "actual"):
-            measure = self._measure(cells[key], INDICATOR_HEADERS[key])
-            if measure is not None:
-                row[key] = measure
-        weight = self.number(cells["weight"], "分值", suffixes=SCORE_SUFFIXES)
-        if weight is None and not self._failed_at(*cells["weight"]):
-            self.fail(cells["weight"], "分值 is empty; write the indicator's weight, e.g. 10")
-        elif weight is not None:
-            row["weight"] = weight
-        if "score" in cells:
-            score = self.number(cells["score"], INDICATOR_HEADERS["score"], suffixes=SCORE_SUFFIXES)
-            if score is not None:
-                row["reported_score"] = score
-        explanation = text(value("explanation"))
-        if explanation:
-            row["explanation"] = explanation
-        return row
-
-    def _measure(self, cell: tuple, what: str):
-        """A target or actual value as written (a number cell stays a number, 95% formatted reads `95%`)."""
-        value = self.grid.value(*cell)
-        source = self.grid.source(*cell)
-        if isinstance(value, str) and is_blank(value):
-            value = None
-        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-            try:
-                number = read_number(value, source, what)
-            except FormError as exc:
-                self.errors.append(exc)
-                return None
-            value = f"{format_number(number * 100)}%" if self.grid.is_percent(*cell) else number
-        elif value is not None:
-            value = text(value)
-        try:
-            parse_measure(value, source, what)
-        except TargetError as exc:
-            self.errors.append(exc)
-            return None
-        return value
-
-
-def _strip_weight(name: str) -> str:
-    match = _GROUP_WEIGHT.match(name)
-    return match["name"] if match else name
 
 
 def _items(block: str) -> list:

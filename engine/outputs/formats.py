@@ -74,7 +74,7 @@ def _year_workbook(workspace: Path, context: dict, views) -> bytes:
     """汇总.xlsx: from the sheets engine.outputs.yearbook spooled as the run went (a file), or from a list of views."""
     if hasattr(views, "finish"):
         return views.finish(context)
-    from engine.outputs.xlsx import year_workbook
+    from engine.outputs.xlsxyear import year_workbook
 
     return year_workbook(context, views)
 
@@ -83,7 +83,7 @@ def _summary_text(name: str) -> Callable[[Path, dict, list], bytes]:
     """The 汇总 from a template, whose bounds grow with the number of projects it lists."""
     def render(workspace: Path, context: dict, views: list) -> bytes:
         from engine.outputs.render import render_context
-        from engine.outputs.sandbox import DEFAULT_BOUNDS
+        from engine.outputs.sandbox_bounds import DEFAULT_BOUNDS
 
         bounds = DEFAULT_BOUNDS.for_rows(len(context["rows"]))
         return render_context(workspace, name, context, bounds=bounds).encode("utf-8")

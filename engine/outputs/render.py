@@ -29,7 +29,8 @@ from engine.files.load import decode
 from engine.model import ProjectResult
 from engine.files.paths import LinkOutside, guard_path
 from engine.files.resources import data_dir
-from engine.outputs.sandbox import MAX_TEMPLATE_BYTES, BoundedSandbox, Bounds, budget
+from engine.outputs.sandbox import BoundedSandbox
+from engine.outputs.sandbox_bounds import MAX_TEMPLATE_BYTES, Bounds, budget
 from engine.rules.targets import format_number
 from engine.outputs.view import report_view
 from engine.runner.write import safe_name

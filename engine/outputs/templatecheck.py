@@ -18,8 +18,8 @@ from pathlib import Path
 import jinja2
 
 from engine.errors import EvalrunError, Source
+from engine.files.located import LDict, LList
 from engine.i18n import tr
-from engine.files.load import LDict, LList
 from engine.model import ProjectResult, Ruleset
 from engine.outputs.formats import FORMATS
 from engine.outputs.render import _shown, environment
@@ -117,7 +117,7 @@ def _made_up(ruleset: Ruleset, evaluate, errors: list) -> ProjectResult | None:
         "goals": [{"expected": "年度目标", "achieved": "已完成"}],
         "indicators": rows,
     }, where)
-    from engine.rules.resolve import build_project
+    from engine.rules.project import build_project
 
     try:
         return evaluate(ruleset, build_project(data, "<example>", ruleset))

@@ -40,7 +40,8 @@ from engine.model import ProjectResult
 from engine.outputs.ooxml import WORD_TEMPLATE_LIMITS, PackageDamaged, check_package, reproducible
 from engine.files.paths import guard_path
 from engine.outputs.render import number, template_roots
-from engine.outputs.sandbox import BoundedSandbox, Bounds, budget
+from engine.outputs.sandbox import BoundedSandbox
+from engine.outputs.sandbox_bounds import Bounds, budget
 from engine.outputs.view import report_view
 
 TEMPLATE = "report.docx"

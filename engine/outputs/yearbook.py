@@ -1,6 +1,6 @@
 """The year workbook (汇总.xlsx) made as a run goes, so that its memory does not grow with the year.
 
-``xlsx.year_workbook`` lays out the summary sheet and then one 自评表 sheet
+``xlsxyear.year_workbook`` lays out the summary sheet and then one 自评表 sheet
 per project, all in memory, and saves them at the end: for a province's
 thousands of projects that is gigabytes. ``YearSheets`` takes each project's
 view as the run evaluates it (it stands in for the list of views
@@ -11,7 +11,7 @@ that, compressed, to a temporary file. ``finish`` lays out the summary sheet
 and writes the package, with the project sheets copied from the spool one at
 a time, straight into a temporary file (not a bytes object) that the run's
 staging moves into place. The sheets, their order, names, print areas and
-every cell are those of ``xlsx.year_workbook`` (tests/test_yearbook.py
+every cell are those of ``xlsxyear.year_workbook`` (tests/test_yearbook.py
 compares them); the style table may list the styles in another order.
 """
 from __future__ import annotations
@@ -27,7 +27,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.errors import InternalError
 from engine.outputs.ooxml import FixedZipFile
-from engine.outputs.xlsx import SUMMARY_SHEET, _Writer, sheet_title, write_summary, write_table
+from engine.outputs.xlsx import sheet_title, write_table
+from engine.outputs.xlsxcells import _Writer
+from engine.outputs.xlsxyear import SUMMARY_SHEET, write_summary
 
 # The tables a cell's style indexes point into: shared, so a sheet laid out elsewhere fits the year workbook.
 _SHARED = ("_fonts", "_alignments", "_borders", "_fills", "_number_formats", "_date_formats", "_timedelta_formats",

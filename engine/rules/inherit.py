@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import EvalrunError, Source, did_you_mean
+from engine.files.located import LDict, LList
 from engine.i18n import tr
-from engine.files.load import LDict, LList
 
 NAME_KEYS = ("name", "grade")
 # What a new entry must give, by where it is added ("*" is any method name).

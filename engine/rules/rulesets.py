@@ -14,8 +14,9 @@ from pathlib import Path
 
 from engine.errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
 from engine.rules.inherit import merge
+from engine.files.load import decode, load_file
+from engine.files.located import LDict
 from engine.i18n import tr
-from engine.files.load import LDict, decode, load_file
 from engine.model import Ruleset
 from engine.files.paths import guard_path, write_file
 from engine.rules.resolve import build_ruleset, ruleset_errors

@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.errors import Source
 from engine.rules.inherit import is_named_list, item_name
-from engine.files.load import LDict, LList
+from engine.files.located import LDict, LList
 from engine.model import ROUNDING_LABELS
 from engine.rules.resolve import DEFAULT_CHECKS, plain
 from engine.rules.targets import format_number

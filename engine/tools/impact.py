@@ -16,10 +16,11 @@ from engine.api import evaluate, project_files
 from engine.tools.diff import Change, diff_data, effective
 from engine.errors import EvalrunError
 from engine.rules.inherit import item_name
-from engine.files.load import LDict, LList, load_file
+from engine.files.load import load_file
+from engine.files.located import LDict, LList
 from engine.model import ProjectResult, Ruleset
 from engine.files.paths import guard_path
-from engine.rules.resolve import build_project
+from engine.rules.project import build_project
 from engine.rules.rulesets import build_resolved, display, resolve_data, resolve_variant_data, variant_departments, variant_file
 from engine.rules.targets import format_number
 from engine.files.validate import check_schema

@@ -18,10 +18,11 @@ from engine import i18n
 from engine.errors import EvalrunError, Source
 from engine.i18n import tr
 from engine.rules.inherit import merge
-from engine.files.load import LDict, load_file
+from engine.files.load import load_file
+from engine.files.located import LDict
 from engine.model import ProjectResult
 from engine.files.paths import guard_path
-from engine.rules.resolve import build_project
+from engine.rules.project import build_project
 from engine.rules.rulesets import RulesetCache, derive, display
 from engine.rules.targets import format_number
 from engine.files.validate import check_schema
