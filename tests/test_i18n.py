@@ -130,14 +130,25 @@ def test_click_catalog_holds_only_texts_click_prints():
         assert repr(msg_id)[1:-1] in source or msg_id in source, f"click no longer says {msg_id!r}"
 
 
-def test_plural_forms():
-    i18n.use("en")
-    try:
-        assert i18n.tr("cli.validate.problems", count=1) == "1 problem found"
-        assert i18n.tr("cli.validate.problems", count=3) == "3 problems found"
-    finally:
-        i18n.use(i18n.DEFAULT)
-    assert i18n.tr("cli.validate.problems", count=3) == "发现 3 个问题"
+def test_plural_forms_follow_each_catalogs_header(tmp_path):
+    english = tmp_path / "en.po"
+    english.write_text('msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+                       'msgid "x.files"\nmsgid_plural "x.files"\nmsgstr[0] "{count} file"\nmsgstr[1] "{count} files"\n',
+                       encoding="utf-8")
+    catalog = read_po(english)
+    assert catalog.messages["x.files"] == ("{count} file", "{count} files")
+    assert [catalog.plural_index(n) for n in (0, 1, 2, 11)] == [1, 0, 1, 1]
+    assert i18n.catalog("zh_CN").plural_index(5) == 0  # Chinese has one form
+    plurals = [k for k, v in i18n.catalog("en").messages.items() if isinstance(v, tuple)]
+    for msg_id in plurals:  # every plural message reads right with one and with several
+        with i18n.speaking("en"):
+            one, two = i18n.tr(msg_id, **_sample(msg_id, 1)), i18n.tr(msg_id, **_sample(msg_id, 2))
+        assert one != two and "(s)" not in one + two, msg_id
+
+
+def _sample(msg_id: str, count: int) -> dict:
+    text = i18n.catalog("en").messages[msg_id][1]
+    return {name: count if name == "count" else "X" for name in fields(text)}
 
 
 @pytest.mark.parametrize("option, environ, expected", [
