@@ -9,6 +9,7 @@ own quick reader, and must find the same messages.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import string
 from pathlib import Path
@@ -24,6 +25,7 @@ ENGINE = REPO / "engine"
 LOOKUPS = {"tr": 0, "lazy": 0, "tr_in": 1, "add": 1}  # add: a finding, found.add(check, key, source, **fields)
 
 
+@functools.lru_cache(maxsize=None)
 def used_ids() -> dict[str, list[str]]:
     """id -> the places that use it; a non-literal id is listed under '<not a literal>'."""
     found: dict[str, list[str]] = {}
