@@ -103,7 +103,7 @@ def test_the_chinese_messages_are_chinese_and_the_english_ones_english():
 
 
 # `true`, a YAML word; `{field}: {detail}` and ` ({method})`, only punctuation around what they hold
-SAME_IN_BOTH = {"value.bool", "schema.other", "finding.reported_score.method"}
+SAME_IN_BOTH = {"value.bool", "schema.other", "finding.reported_score.method", "api.finding_error"}
 
 
 @pytest.mark.parametrize("language", i18n.LANGUAGES)
