@@ -62,7 +62,7 @@ def describe_character(character: str) -> str:
     named = _CONTROL_NAMES.get(code)
     name = named() if named else (tr("load.char.control") if code < 0x20 or 0x7F <= code < 0xA0
                                   else tr("load.char.not_xml"))
-    return f"U+{code:04X} ({name})"
+    return tr("load.char_format", code=f"{code:04X}", name=name)
 
 
 def control_character_error(character: str, where: Source) -> EvalrunError:
