@@ -160,6 +160,9 @@ class Lazy:
     def __bool__(self) -> bool:
         return True
 
+    def __mod__(self, values):  # click's version message: "%(prog)s, version %(version)s" % {...}
+        return str(self) % values
+
     def __add__(self, other):
         return str(self) + str(other)
 

@@ -53,6 +53,12 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+def _keep_lines(text: str) -> str:
+    """Paragraphs with indented lines (examples, the exit codes) marked for click to print as written."""
+    return "\n\n".join("\b\n" + p if any(line.startswith(" ") for line in p.splitlines()) else p
+                       for p in text.split("\n\n"))
+
+
 def take_lang(args: list[str]) -> tuple[list[str], str | None]:
     """(the arguments without ``--lang X``/``--lang=X``, X or None); a `--` ends the options, as in click."""
     rest, chosen = [], None
@@ -92,6 +98,18 @@ class Option(click.Option):
         return None if record is None else (record[0], _text(record[1]))
 
 
+def option(*decls, **attrs):
+    """``click.option`` whose help (give ``help=lazy(...)``) is looked up when shown."""
+    attrs.setdefault("cls", Option)
+    return click.option(*decls, **attrs)
+
+
+def version_option(**attrs):
+    """``click.version_option`` with its help and its line in the language in use."""
+    return click.version_option(cls=Option, help=i18n.lazy("cli.option.version"),
+                                message=i18n.lazy("cli.version"), **attrs)
+
+
 class Command(click.Command):
     """A command whose help, epilog and section titles are in the language in use, with a --lang option."""
 
@@ -107,11 +125,11 @@ class Command(click.Command):
         return option
 
     def get_short_help_str(self, limit: int = 45) -> str:
-        text = _text(self.short_help) or _text(self.help)
+        text = _text(self.short_help) or _text(self.help)  # its first line: a sentence, in either language
         return inspect.cleandoc(text).partition("\n")[0].strip() if text else ""
 
     def format_help_text(self, ctx, formatter):
-        text = inspect.cleandoc(_text(self.help)).partition("\f")[0] if self.help else ""
+        text = inspect.cleandoc(_keep_lines(_text(self.help))).partition("\f")[0] if self.help else ""
         if text:
             formatter.write_paragraph()
             with formatter.indentation():
@@ -121,7 +139,7 @@ class Command(click.Command):
         if self.epilog:
             formatter.write_paragraph()
             with formatter.indentation():
-                formatter.write_text(inspect.cleandoc(_text(self.epilog)))
+                formatter.write_text(inspect.cleandoc(_keep_lines(_text(self.epilog))))
 
 
 class Group(Command, click.Group):
