@@ -13,6 +13,9 @@ import pytest
 from tests.helpers import REPO, copy_workspace
 from engine.rules.rulesets import known_rulesets
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 BUNDLED = known_rulesets(REPO)
 PAIRS = list(itertools.permutations(BUNDLED, 2))
 FARM = "益阳市农业农村局"

@@ -17,6 +17,9 @@ from engine.errors import EvalrunError, Source
 from engine.rules.formulas import compile_formula
 from engine.files.load import MAX_FILE_BYTES, load_file, load_text
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 MB = 1024 * 1024
 NAMES = ("weight", "target", "actual", "met")
 WHERE = Source("rulesets/2025/ruleset.yaml", 60, 14)

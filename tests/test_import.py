@@ -13,6 +13,9 @@ from engine.forms.importer import _items
 from engine.files.load import load_file
 from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 DEPARTMENT = "益阳市商务局"
 ROAD = "乡村道路养护"
 TRANSPORT = "益阳市交通运输局"

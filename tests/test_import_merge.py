@@ -22,6 +22,9 @@ from engine.files.load import load_file, load_text
 from engine.forms.projectedit import Edit, edit
 from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 DEPARTMENT = "益阳市商务局"
 FARM = "益阳市农业农村局"
 FARM_PROJECT = "高标准农田建设项目"

@@ -9,6 +9,9 @@ from pathlib import Path
 
 from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 GOOD = f"reports/out/2025/益阳市商务局/{REFERENCE_PROJECT}.md"
 
 

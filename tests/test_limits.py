@@ -22,6 +22,9 @@ from engine.outputs.sandbox import BoundedSandbox
 from engine.outputs.sandbox_bounds import (MAX_LIPSUM_PARAGRAPHS, MAX_LIPSUM_WORDS, MAX_NUMBER_DIGITS, MAX_POWER,
                                            MAX_TEMPLATE_BYTES, MAX_WIDTH, Bounds, TemplateLimit, budget)
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 DEPARTMENT = "益阳市商务局"
 MB = 1024 * 1024
 WORKBOOK_LIMITS_FILE_MB = MAX_WORKBOOK_BYTES // MB

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import REFERENCE_FILE, copy_workspace
+
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
 
 REFERENCE = f"projects/2025/益阳市商务局/{REFERENCE_FILE.name}"
 FARM = "projects/2025/益阳市农业农村局/高标准农田建设项目.yaml"

@@ -18,6 +18,9 @@ from engine.tools.ruletests import case_files, run_cases
 from engine.rules.rulesets import known_rulesets
 from tests.helpers import REFERENCE_PROJECT, REPO, copy_workspace
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def y(text: str, name: str = "x.yaml"):
     return load_text(text, name)

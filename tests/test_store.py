@@ -32,6 +32,9 @@ from engine.store.database import revisions
 from engine.store.export import csv_rows
 from tests.store_support import fresh_database
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
 
 

@@ -10,6 +10,9 @@ from hypothesis import given, settings, strategies as st
 
 from tests.helpers import REFERENCE_PROJECT, copy_workspace
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def workspace(tmp_path):

@@ -8,6 +8,9 @@ import openpyxl
 from tests.helpers import REFERENCE_PROJECT
 from tests.helpers import add_department
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 OUT = "reports/out/2025"
 
 

@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 
 import openpyxl
+import pytest
 
 from tests.helpers import REFERENCE_FILE, copy_workspace
+
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
 
 REL = f"projects/2025/益阳市商务局/{REFERENCE_FILE.name}"
 

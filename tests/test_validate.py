@@ -12,7 +12,12 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
+
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
 
 REFERENCE = f"projects/2025/益阳市商务局/{REFERENCE_PROJECT}.yaml"
 RULESET = "rulesets/2025/ruleset.yaml"

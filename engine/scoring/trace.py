@@ -205,7 +205,7 @@ def new_instance(cls, values: dict):
 class BudgetScored(Scored):
     """The 预算执行率 row: its constant fields are the class's, its percentage is written when first read."""
 
-    level1 = level2 = explanation = note = ""
+    level1 = level2 = explanation = note = name_en = ""  # its English name is the ruleset's budget.name_en
     target = "100%"
     applicable = True
     reported_score = met = band = None

@@ -22,7 +22,7 @@ def _grade(band) -> str:
 
 
 def explain_row(row: Score, ruleset) -> list[str]:
-    title = label(row) or row.note
+    title = (label(ruleset.budget) if row.method == "budget_execution" else label(row)) or row.note
     groups = {g.name: label(g) for g in ruleset.groups}
     head = f"{title}" + (f"  [{groups.get(row.level1, row.level1)} / {row.level2}]" if row.level1 else "")
     lines = [head, tr("explain.source", source=row.source)]
