@@ -122,9 +122,9 @@ def _translate(error: jsonschema.ValidationError, root: Any, filename: str) -> l
             # `lable` is `label` when label is missing, though `table` is as close
             meant = closest(key, missing) or closest(key, allowed)
             suggestion = tr("errors.did_you_mean", suggestion=meant) if meant else ""
+            words = dict(key=key, suggestion=suggestion, allowed=", ".join(allowed), hint=_split_number_hint(key))
             unknown = EvalrunError(
-                tr("schema.unknown_key", key=key, field=field, suggestion=suggestion, allowed=", ".join(allowed),
-                   hint=_split_number_hint(key)),
+                tr("schema.unknown_key", field=field, **words) if path else tr("schema.unknown_top_key", **words),
                 Source(key_where.file, key_where.line, key_where.column, tuple(path)),
             )
             unknown.suggested = meant  # a `missing` error for it says nothing more
@@ -133,7 +133,8 @@ def _translate(error: jsonschema.ValidationError, root: Any, filename: str) -> l
     if kind == "required":
         missing = re.findall(r"'([^']+)' is a required property", error.message)
         key = missing[0] if missing else error.message
-        missing_error = EvalrunError(tr("schema.missing_key", field=field, key=key),
+        missing_error = EvalrunError(tr("schema.missing_key", field=field, key=key) if path else
+                                     tr("schema.missing_top_key", key=key),
                                      Source(where.file, where.line, where.column, tuple(path)))
         missing_error.missing = key
         return [missing_error]

@@ -15,6 +15,7 @@ path. Templates run in engine/outputs/sandbox.py's bounded sandbox.
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -155,7 +156,7 @@ def render_context(workspace: Path, name: str, context: dict, department: str | 
             _place(exc, workspace, department, name),
         ) from None
     except SecurityError as exc:
-        raise EvalrunError(tr("template.sandbox", detail=exc),
+        raise EvalrunError(tr("template.sandbox", detail=refusal(exc)),
                            _place(exc, workspace, department, name)) from None
     except jinja2.UndefinedError as exc:
         raise EvalrunError(tr("template.undefined", detail=exc.message),
@@ -169,6 +170,12 @@ def render_context(workspace: Path, name: str, context: dict, department: str | 
         if not place.line:  # not raised inside a template: a bug, for the CLI to report as one
             raise
         raise EvalrunError(tr("template.failed", detail=f"{type(exc).__name__}: {exc}"), place) from None
+
+
+def refusal(exc: Exception) -> str:
+    """What the sandbox refused, in the language in use (Jinja words its refusal of an attribute in English)."""
+    found = re.fullmatch(r"access to attribute '(.*)' of '(.*)' object is unsafe\.?", str(exc))
+    return tr("template.unsafe_attribute", attribute=found[1], type=found[2]) if found else str(exc)
 
 
 def _shown(filename: str, workspace: Path) -> str:

@@ -40,7 +40,7 @@ from engine.model import ProjectResult
 from engine.outputs.ooxml import WORD_TEMPLATE_LIMITS, PackageDamaged, check_package, reproducible
 from engine.files.paths import guard_path
 from engine.i18n import tr
-from engine.outputs.render import number, template_roots
+from engine.outputs.render import number, refusal, template_roots
 from engine.outputs.sandbox import BoundedSandbox
 from engine.outputs.sandbox_bounds import Bounds, budget
 from engine.outputs.view import report_view
@@ -166,7 +166,7 @@ def render_docx(workspace: Path, result: ProjectResult, bounds: Bounds | None = 
     except jinja2.UndefinedError as exc:
         raise _error(template, shown, tr("template.undefined", detail=exc.message), _line(exc)) from None
     except jinja2.exceptions.SecurityError as exc:
-        raise _error(template, shown, tr("template.sandbox", detail=exc), _line(exc)) from None
+        raise _error(template, shown, tr("template.sandbox", detail=refusal(exc)), _line(exc)) from None
     except RecursionError:
         raise _error(template, shown, tr("word.recursion"), 0) from None
     except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, MemoryError) as exc:
