@@ -75,9 +75,7 @@ def test_no_import_cycles():
 
 # Modules still over the limit when the limit came in, with their length then: each may only shrink,
 # and leaves this list once it is under MAX_LINES (splitting them by concept is open work, issue 13).
-OVERSIZE = {
-    "engine.cli": 802,
-}
+OVERSIZE: dict[str, int] = {}
 
 
 def test_modules_are_short():

@@ -39,7 +39,7 @@ class Formula:
 
 
 def _restore_formula(text: str, source: Source, names: tuple) -> "Formula":
-    return compile_formula(text, source, names) if text else Formula(text, source, frozenset(names))
+    return compile_formula(text, source, names)  # a Formula is only ever made by compile_formula: never empty
 
 
 MAX_FORMULA_LENGTH = 1000
@@ -78,7 +78,7 @@ def compile_formula(text, source: Source, known_names, what: str | None = None) 
         raise EvalrunError(tr("formula.empty", what=what), source)
     text = text.strip()
     shown = text if len(text) <= 80 else text[:77] + "..."
-    if len(text) > MAX_FORMULA_LENGTH:
+    if len(text) > MAX_FORMULA_LENGTH:  # which also keeps the parser's nesting shallow: it only ever raises SyntaxError
         raise EvalrunError(tr("formula.too_long", what=what, length=len(text), limit=MAX_FORMULA_LENGTH), source)
     try:
         tree = ast.parse(text, mode="eval")
@@ -86,8 +86,6 @@ def compile_formula(text, source: Source, known_names, what: str | None = None) 
         detail = (exc.msg or "invalid syntax").split(" (")[0]
         raise EvalrunError(
             tr("formula.syntax", what=what, text=shown, detail=detail, column=exc.offset or 0), source) from None
-    except (ValueError, RecursionError, MemoryError):
-        raise EvalrunError(tr("formula.unreadable", what=what, text=shown), source) from None
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_NODES:
         raise EvalrunError(tr("formula.too_complex", what=what, count=len(nodes), limit=MAX_NODES), source)
