@@ -83,7 +83,7 @@ class ProjectSummary:
     @classmethod
     def of(cls, result: ProjectResult, options: "RunOptions | None" = None) -> "ProjectSummary":
         project, ruleset = result.project, result.ruleset
-        rules = ruleset.version + (" 部门变体" if ruleset.variant else "")
+        rules = ruleset.version + (" " + tr("run.variant") if ruleset.variant else "")
         record = project_record(result, options.workspace) if options is not None and options.db else None
         errors = sum(f.severity == "error" for f in result.findings)
         return cls(project.department, project.name, project.file, result.total, result.grade,

@@ -120,7 +120,7 @@ class UsageError(EvalrunException):
     exit_code = 2
 
     def lines(self) -> list[str]:
-        return [f"evalrun: {self}"]
+        return [tr("cli.usage_prefix", message=self)]
 
 
 class WorkspaceBusy(UsageError):
@@ -138,9 +138,7 @@ class InternalError(EvalrunException):
 
 def bug_report(exc: BaseException) -> list[str]:
     """The lines for an exception evalrun did not expect (exit code 3): a bug, never the user's fault."""
-    return [f"evalrun: internal error: {type(exc).__name__}: {exc}",
-            "This is a bug in evalrun, not in your files; nothing was written. Please report it "
-            "with the command you ran."]
+    return tr("cli.internal_error", error=f"{type(exc).__name__}: {exc}").split("\n")
 
 
 def closest(word: str, choices: Sequence[str]) -> str | None:

@@ -98,6 +98,39 @@ class Option(click.Option):
         return None if record is None else (record[0], _text(record[1]))
 
 
+class _ClickWord:
+    """One of click's words (``file``, ``directory``) looked up when shown, for types made at import time."""
+
+    def __init__(self, english: str):
+        self.english = english
+
+    def __str__(self) -> str:
+        return _gettext(self.english)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __getattr__(self, name):  # upper, title, ...: str's methods on the word
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(str(self), name)
+
+
+class PathType(click.Path):
+    """click.Path whose name (in usage errors and as a metavar) is in the language in use, not the import's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.name = _ClickWord("file" if self.file_okay and not self.dir_okay else
+                               "directory" if self.dir_okay and not self.file_okay else "path")
+
+
+def command(name=None, **attrs):
+    """``click.command`` making a Command of this module (help looked up when shown, --lang accepted)."""
+    attrs.setdefault("cls", Command)
+    return click.command(name, **attrs)
+
+
 def option(*decls, **attrs):
     """``click.option`` whose help (give ``help=lazy(...)``) is looked up when shown."""
     attrs.setdefault("cls", Option)
@@ -120,8 +153,8 @@ class Command(click.Command):
 
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = i18n.lazy("cli.option.help")
+        if option is not None:  # made once and kept by click: its words set again for the language in use
+            option.help = i18n.tr("cli.option.help")
         return option
 
     def get_short_help_str(self, limit: int = 45) -> str:

@@ -57,7 +57,8 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
         rows = tuple(r for r in rows if indicator in (r.name, r.note))
         if not rows:
             names = [r.name or r.note for r in result.all_rows]
-            raise UsageError(f"no indicator `{indicator}` in {project.name}{did_you_mean(indicator, names)}")
+            raise UsageError(tr("cli.explain.no_indicator", indicator=indicator, project=project.name,
+                                suggestion=did_you_mean(indicator, names)))
     out = [
         f"{project.department} / {project.name}  ({project.file})",
         tr("explain.ruleset", id=ruleset.id, version=ruleset.version, sha256=ruleset.sha256, file=ruleset.file,
