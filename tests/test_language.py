@@ -142,3 +142,36 @@ def test_evalrun_help_in_a_fresh_process_is_chinese_without_babel():
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, env=env)
     assert done.stdout.startswith("用法: evalrun"), done.stdout + done.stderr
     assert done.stdout.rstrip().endswith("False")
+
+
+def test_english_labels_in_the_rules_are_used_under_lang_en_only(run_cli, reference_workspace):
+    """name_en/label_en are optional: --lang en shows them on the console and in explain; reports stay Chinese."""
+    ruleset = reference_workspace / "rulesets" / "2025" / "ruleset.yaml"
+    text = ruleset.read_text(encoding="utf-8")
+    for old, new in (("{grade: 优, min: 90}", "{grade: 优, name_en: Excellent, min: 90}"),
+                     ("  name: 预算执行率\n", "  name: 预算执行率\n  name_en: Budget execution rate\n"),
+                     ("  - name: 产出指标\n", "  - name: 产出指标\n    name_en: Outputs\n")):
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    label = re.search(r"^(\s+)label: 正向指标.*$", text, re.M)
+    text = text[:label.end()] + f"\n{label.group(1)}label_en: higher is better" + text[label.end():]
+    ruleset.write_text(text, encoding="utf-8")
+    project = next((reference_workspace / "projects" / "2025").rglob("*.yaml"))
+    source = project.read_text(encoding="utf-8")
+    row = re.search(r"^(\s+)name: 引进 500 强企业$", source, re.M)
+    project.write_text(source[:row.end()] + f"\n{row.group(1)}name_en: Fortune 500 firms attracted" + source[row.end():],
+                       encoding="utf-8")
+
+    english = run_cli("--lang", "en", "explain", "--ruleset", "2025", "--project", project.stem,
+                      workspace=reference_workspace)
+    assert english.exit_code == 0, english.output
+    out = english.stdout
+    assert "Budget execution rate" in out and "Fortune 500 firms attracted  [Outputs / " in out
+    assert "method higher_is_better: higher is better" in out and "grade Excellent: total 95.53" in out
+    chinese = run_cli("explain", "--ruleset", "2025", "--project", project.stem, workspace=reference_workspace).stdout
+    assert "引进 500 强企业  [产出指标 / " in chinese and "等级 优：总分 95.53" in chinese and "Excellent" not in chinese
+
+    table = run_cli("--lang", "en", "--ruleset", "2025", "--format", "md", "--no-db", workspace=reference_workspace)
+    assert re.search(r"95\.53\s+Excellent", table.stdout), table.stdout
+    report = (reference_workspace / "reports" / "out" / "2025").rglob(f"{project.stem}.md")
+    assert "Excellent" not in next(report).read_text(encoding="utf-8")  # reports keep their templates' language

@@ -9,7 +9,7 @@ import click
 
 from engine.cli._shared import EXIT_OK, EXIT_USER, failure_lines, need, print_lines, table
 from engine.errors import EvalrunError
-from engine.i18n import tr
+from engine.i18n import is_english, tr
 from engine.outputs.formats import parse_formats
 
 if TYPE_CHECKING:
@@ -86,10 +86,12 @@ def print_summary(outcome: api.RunResult, workspace: Path, printed: set = frozen
     from engine.rules.targets import format_number
     from engine.scoring.check import UNGRADED
 
+    english = {band.grade: band.name_en for band in outcome.ruleset.grades if band.name_en} if is_english() else {}
     rows = []
     for summary in outcome.summaries:
-        rows.append([summary.department, summary.name, format_number(summary.total), summary.grade,
-                     summary.rules, _review_note(summary.findings, summary.errors)])
+        rows.append([summary.department, summary.name, format_number(summary.total),
+                     english.get(summary.grade, summary.grade), summary.rules,
+                     _review_note(summary.findings, summary.errors)])
     for path, _ in outcome.failures:
         rows.append([path.parent.name, path.stem, "-", "-", "-", tr("run.failed_row")])
     ruleset = outcome.ruleset
