@@ -98,7 +98,7 @@ def test_validate_lists_every_broken_file_sorted(workspace, run_cli):
     result = run_cli("validate", "--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert lines[-1] == "2 problem(s) found"
+    assert lines[-1] == "2 problems found"
     assert [line.split(":")[0] for line in lines[:-1]] == sorted(line.split(":")[0] for line in lines[:-1])
 
 
