@@ -54,9 +54,18 @@ def _default_language(monkeypatch):
 
 
 @pytest.fixture
-def english(_default_language, monkeypatch):
-    """The test reads evalrun's English messages (`--lang en`, LANG=en_US.UTF-8): the library's and the CLI's."""
+def english(_default_language, monkeypatch, request):
+    """The test reads evalrun's English messages (`--lang en`, LANG=en_US.UTF-8): the library's and the CLI's.
+
+    A test marked ``chinese`` in a module that uses this fixture reads the Chinese default instead.
+    """
     from engine import i18n
 
+    if request.node.get_closest_marker("chinese"):
+        return
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     i18n.use("en")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "chinese: the test reads evalrun's Chinese default (in a module that reads English)")

@@ -33,6 +33,7 @@ def reference_for(department: str) -> str:
     return REFERENCE_FILE.read_text(encoding="utf-8").replace("department: 益阳市商务局", f"department: {department}")
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_broken_projects_are_listed_and_the_good_one_is_written(workspace, run_cli):
     add_project(workspace, "甲局", "语法错误", "project: [\n")
     add_project(workspace, "乙局", "目标读不懂", reference_for("乙局").replace("target: ≥5 家", "target: ≥五家"))
@@ -52,6 +53,7 @@ def test_broken_projects_are_listed_and_the_good_one_is_written(workspace, run_c
     assert written == [GOOD]
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_a_project_with_an_error_finding_keeps_its_earlier_report(workspace, run_cli):
     other = add_project(workspace, "甲局", "甲项目", reference_for("甲局"))
     assert run_cli("--ruleset", "2025", workspace=workspace).exit_code == 0

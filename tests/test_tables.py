@@ -61,6 +61,7 @@ def test_unjudged_repeated_target_stops_at_the_row(tmp_path, run_cli):
 # ---------------------------------------------------------------- totals that cannot exceed their weights
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_rows_over_their_group_name_the_group_the_sum_and_the_total(tmp_path, run_cli):
     ws = _ws(tmp_path, lambda t: t.replace("    weight: 5\n    reported_score: 5\n  - level1: 效益指标",
                                            "    weight: 10\n    reported_score: 5\n  - level1: 效益指标", 1))
@@ -73,6 +74,7 @@ def test_rows_over_their_group_name_the_group_the_sum_and_the_total(tmp_path, ru
     assert "  产出指标各行得分合计 70，以产出指标分值 65 为上限" in explained.stdout
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_the_total_never_exceeds_the_stated_total(tmp_path, run_cli):
     ws = _ws(tmp_path, lambda t: t.replace("reported_total: 95.53", "reported_total: 95.53\nstated_total: 90"))
     _, project = _json(run_cli, ws)
