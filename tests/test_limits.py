@@ -346,7 +346,7 @@ main()
 def capped(*args, cwd: Path) -> subprocess.CompletedProcess:
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-c", CAPPED, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=20, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+                          timeout=20, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "LANG": "en_US.UTF-8"})
     done.seconds = time.monotonic() - started
     return done
 
