@@ -16,6 +16,7 @@ from engine.files.cache import ParseCache
 from engine.scoring.check import UNGRADED, check_project, check_ruleset
 from engine.errors import EvalrunError, Source, UsageError, did_you_mean
 from engine.scoring.evaluate import evaluate_project
+from engine.scoring.kinds import finish_scores  # rules on the total, measures
 from engine.files.load import load_file
 from engine.model import Project, ProjectResult, Ruleset
 from engine.outputs.formats import DEFAULT_FORMATS, FORMATS, summary_files
@@ -116,11 +117,12 @@ def parse_cache(options: RunOptions) -> ParseCache | None:
 def evaluate(ruleset: Ruleset, project: Project) -> ProjectResult:
     """Score the project and check it; a project with a finding the ruleset marks as an error is not graded."""
     rate, budget_row, rows, groups, total, max_total, grade = evaluate_project(ruleset, project)
+    total, grade, extra = finish_scores(ruleset, project, rate, total, max_total, grade, rows)  # rules on the total...
     findings = check_ruleset(ruleset) + check_project(ruleset, project, rows, budget_row, total,
                                                          printed=(rate, groups, grade))
     if any(f.severity == "error" for f in findings):
         grade = UNGRADED  # never 优 beside an error: the 汇总 counts it apart, with the reason
-    return ProjectResult(project, ruleset, rate, budget_row, rows, groups, total, max_total, grade, findings)
+    return ProjectResult(project, ruleset, rate, budget_row, rows, groups, total, max_total, grade, findings, **extra)
 
 
 def _selected(path: Path, project: Project, wanted: Iterable[str]) -> bool:

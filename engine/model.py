@@ -165,6 +165,9 @@ class Ruleset:
     blocks: tuple = ()
     review: ReviewRules = ReviewRules()
     results_use: object = None  # engine.scoring.advice.ResultsUse: 评价结果应用, when the ruleset has the section
+    kind: str = "self-evaluation"  # the stage of the year it rules (engine.rules.kinds)
+    total_rules: tuple = ()  # engine.rules.totals.TotalRule: rules on the total, applied in order
+    measures: object = None  # engine.rules.measures.Measures: variables, dates and level tables, if any
 
     def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -292,6 +295,7 @@ class Project:
     reported_grade: str | None = None  # the 评价等级 the table prints
     reported_subtotals: Mapping = field(default_factory=dict)  # 一级指标 -> the 得分小计 the table prints
     sources: Mapping = field(default_factory=dict, compare=False)  # top-level key -> where it was written
+    stage: Mapping = field(default_factory=dict, compare=False)  # the stage's own values (engine.files.stages)
 
     @property
     def max_points(self) -> Decimal:
@@ -390,6 +394,8 @@ class ProjectResult:
     grade: str
     findings: tuple = ()
     previous: object = None  # the previous year's result from the results store (engine.store.history), if any
+    adjustments: tuple = ()  # engine.scoring.totals.TotalAdjustment: the rules on the total that held
+    measures: object = None  # engine.scoring.measures.MeasureResult: the ruleset's measures, if it has any
 
     @property
     def all_rows(self) -> tuple:

@@ -104,7 +104,8 @@ def test_the_chinese_messages_are_chinese_and_the_english_ones_english():
 
 # only punctuation around what they hold, or words editors read (`warning:`, `true`): the same in both languages
 SAME_IN_BOTH = {"value.bool", "schema.other", "finding.reported_score.method", "api.finding_error",
-                "cli.import.warning", "cli.review.finding", "cli.review.department", "cli.new.note", "run.review_join"}
+                "cli.import.warning", "cli.review.finding", "cli.review.department", "cli.new.note", "run.review_join",
+                "explain.total_rule_note"}
 
 
 @pytest.mark.parametrize("language", i18n.LANGUAGES)

@@ -20,6 +20,7 @@ from engine.model import Ruleset
 from engine.i18n import tr
 from engine.rules.rulesets import display
 from engine.runner.write import safe_name
+from engine.files.stages import stage_files
 
 
 def raise_with(error: EvalrunError, also) -> None:
@@ -110,7 +111,7 @@ def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
     listed as ``<department>/*.yaml``, which fails to load with a message
     naming the link: its projects are not read, and the run says so.
     """
-    return year_files(workspace, ruleset.fiscal_year)
+    return stage_files(year_files(workspace, ruleset.fiscal_year), ruleset.kind)  # the files of the kind's stage
 
 
 def year_files(workspace: Path, year: int) -> list[Path]:

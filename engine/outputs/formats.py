@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable
 
 from engine.errors import UsageError
 from engine.i18n import tr
+from engine.outputs.kinds import template_for
 
 if TYPE_CHECKING:
     from engine.model import ProjectResult
@@ -33,7 +34,8 @@ class OutputFormat:
 def _markdown(workspace: Path, result: ProjectResult) -> bytes:
     from engine.outputs.render import render_template
 
-    return render_template(workspace, "report.md.j2", result).encode("utf-8")
+    return render_template(workspace, template_for(workspace, result.ruleset.kind, "report.md.j2"),
+                           result).encode("utf-8")
 
 
 def _html(workspace: Path, result: ProjectResult) -> bytes:
@@ -45,7 +47,8 @@ def _html(workspace: Path, result: ProjectResult) -> bytes:
     view = report_view(result)
     view["chart"] = score_chart(view)
     view["layout"] = print_layout(view)
-    return render_context(workspace, "report.html.j2", view, result.project.department).encode("utf-8")
+    name = template_for(workspace, result.ruleset.kind, "report.html.j2")
+    return render_context(workspace, name, view, result.project.department).encode("utf-8")
 
 
 def _docx(workspace: Path, result: ProjectResult) -> bytes:
@@ -86,7 +89,8 @@ def _summary_text(name: str) -> Callable[[Path, dict, list], bytes]:
         from engine.outputs.sandbox_bounds import DEFAULT_BOUNDS
 
         bounds = DEFAULT_BOUNDS.for_rows(len(context["rows"]))
-        return render_context(workspace, name, context, bounds=bounds).encode("utf-8")
+        chosen = template_for(workspace, context.get("kind"), name)
+        return render_context(workspace, chosen, context, bounds=bounds).encode("utf-8")
 
     return render
 

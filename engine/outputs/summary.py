@@ -53,7 +53,8 @@ class YearSummary:
                 "department": path.parent.name, "project": path.stem, "file": path.name, "link": None,
                 "initial": None, "executed": None, "rate": None, "rate_text": "", "total": None, "grade": FAILED,
                 "findings": [str(e) for e in errors], "failed": True,
-                "budget": None, "budget_basis": "", "amounts": None, "rate_formula": None, **_store_columns(None),
+                "budget": None, "budget_basis": "", "amounts": None, "rate_formula": None, "measures": None,
+                **_store_columns(None),
             })
             return
         view = report_view(outcome)
@@ -89,7 +90,7 @@ class YearSummary:
             sections.append({"department": department, "rows": members,
                              "subtotal": _subtotal(f"{department} 小计", members, ruleset)})
         return {
-            "fiscal_year": ruleset.fiscal_year,
+            "fiscal_year": ruleset.fiscal_year, "kind": ruleset.kind,
             "title": f"{ruleset.fiscal_year} 年度项目支出绩效评价汇总",
             "ruleset": {"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256, "title": ruleset.title},
             "ruleset_line": f"评分规则：{ruleset.title}（{ruleset.id} {ruleset.version}，sha256 {ruleset.sha256[:12]}）",
@@ -125,7 +126,7 @@ def _row(result: ProjectResult, view: dict, link: str | None) -> dict:
         "rate": view["execution"]["rate_shown"], "rate_text": view["execution"]["rate_text"],
         "total": result.total, "grade": result.grade, "findings": findings, "failed": False,
         "budget": basis.amount(amounts) if basis else None, "budget_basis": basis.label if basis else "",
-        "amounts": amounts, "rate_formula": result.ruleset.budget.rate,
+        "amounts": amounts, "rate_formula": result.ruleset.budget.rate, "measures": view["measures"],
         **_store_columns(view),
     }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from engine.scoring.advice import advice_for
+from engine.outputs.kinds import measures_view
 from engine.model import ProjectResult, Score
 from engine.rules.targets import format_number
 
@@ -125,6 +126,9 @@ def report_view(result: ProjectResult) -> dict:
             {"check": f.check, "severity": f.severity, "message": f.message, "where": str(f.source)}
             for f in result.findings
         ],
+        "adjustments": [{"rule": a.rule.name, "text": a.text, "note": a.rule.note, "before": a.before,
+                         "after": a.after} for a in result.adjustments],  # rules on the total that held
+        "kind": ruleset.kind, "measures": measures_view(result),  # dates, variables and levels (engine.outputs.kinds)
         "advice": advice_view(result),  # 评价结果应用, None when the ruleset has none
         "previous": result.previous,  # the previous year's result from the results store, or None
         "ruleset": {
@@ -199,6 +203,9 @@ def result_json(result: ProjectResult) -> dict:
             for f in result.findings
         ],
         "advice": _advice_json(advice_view(result)),
+        "measures": _plain(measures_view(result)),
+        "adjustments": [{"rule": a.rule.name, "before": json_number(a.before), "after": json_number(a.after),
+                         "text": a.text} for a in result.adjustments],
     }
 
 
@@ -207,3 +214,12 @@ def _advice_json(advice: dict | None) -> dict | None:
         return None
     return {"advice": advice["advice"], "basis": advice["basis"], "rule": advice["rule"], "note": advice["note"],
             "budget_change": json_number(advice["budget_change"])}
+
+
+def _plain(value):
+    """Decimals as JSON numbers, all the way down."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return json_number(value)

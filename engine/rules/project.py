@@ -7,6 +7,7 @@ reported, not only the first.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from engine.model import Budget, Deduction, FundPart, Goal, Indicator, Project, 
 from engine.rules.resolve import _dec, _opt, _refused, _sources, _src, plain
 from engine.rules.rulesets import display
 from engine.rules.targets import TargetError, parse_measure
+from engine.files.stages import stage_data
 
 
 def project_errors(data: Any, filename: str, ruleset: Ruleset, schema_errors, compare_mode: bool = False) -> list:
@@ -310,7 +312,7 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCach
     project = cache.get(raw, shown, ruleset) if cache is not None else None
     if project is not None:
         return project
-    data = load_bytes(raw, shown)
+    data, stage = stage_data(load_bytes(raw, shown), ruleset.kind)  # the stage of the year the ruleset rules
     problems = schema_errors(data, "project", shown)
     if problems:
         raise_all(project_errors(data, shown, ruleset, problems) + folder_errors(path, data, workspace))
@@ -319,6 +321,7 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCach
     except EvalrunError as exc:
         raise_all(list(getattr(exc, "errors", [exc])) + folder_errors(path, data, workspace))
     raise_all(folder_errors(path, data, workspace))
+    project = replace(project, stage=stage) if stage else project
     if cache is not None:
         cache.put(raw, shown, ruleset, project)
     return project

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from engine.errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
 from engine.rules.inherit import merge
+from engine.rules.kinds import kind_fields
 from engine.files.load import decode, load_file
 from engine.files.located import LDict
 from engine.i18n import tr
@@ -148,7 +149,7 @@ def build_resolved(data: LDict, overrides: list, shown: str) -> Ruleset:
     if problems or merging:  # with the meaning errors of the parts the schema accepted: every problem at once
         raise_all(merging + ruleset_errors(data, shown, problems))
     ruleset = build_ruleset(data, shown)
-    return replace(ruleset, overrides={o.new: o for o in overrides})
+    return replace(ruleset, overrides={o.new: o for o in overrides}, **kind_fields(data))
 
 
 def load_ruleset(workspace: Path, name: str) -> Ruleset:

@@ -171,7 +171,7 @@ def _list_change(old: list, new: list) -> str:
 
 
 _FIELD = {
-    ("fiscal_year",): "财政年度", ("version",): "版本", ("title",): "名称", ("id",): "规则标识",
+    ("kind",): "规则类别", ("grade_by",): "等级取自等级表", ("fiscal_year",): "财政年度", ("version",): "版本", ("title",): "名称", ("id",): "规则标识",
     ("rounding", "places"): "得分保留小数位数", ("rounding", "mode"): "舍入方式",
     ("budget_execution", "weight"): "预算执行率 分值", ("budget_execution", "rate"): "预算执行率 执行率公式",
     ("budget_execution", "score"): "预算执行率 得分公式", ("budget_execution", "name"): "预算执行率 名称",
@@ -189,6 +189,23 @@ _FIELD = {
 _METHOD_FIELDS = {"formula": "公式", "label": "说明", "kind": "类型", "point": "档内取点", "levels": "档次",
                   "description": "说明"}
 _LEVEL_FIELDS = {"from": "下限", "to": "上限", "words": "对应词语", "point": "固定取点"}
+
+
+# Sections of named items, in words: the section, and its items' fields.
+SECTIONS = {
+    "total_rules": ("总分规则", {"when": "条件", "cap": "总分上限", "set": "新总分公式", "note": "说明"}),
+    "variables": ("变量", {"formula": "公式", "label": "名称", "format": "格式"}),
+    "indicator_variables": ("指标变量", {"formula": "公式", "label": "名称", "format": "格式"}),
+    "levels": ("等级表", {"input": "输入", "rows": "各行", "per": "适用于", "label": "名称"}),
+    "as_of": ("监控日期", {"date": "日期", "basis": "时间进度计法"}),
+}
+
+
+def _section(path: tuple) -> str:
+    label, fields = SECTIONS[path[0]]
+    named = " ".join(str(p) for p in path[1:2])
+    rest = "".join(f"的{fields.get(p, p)}" for p in path[2:])
+    return f"{label} {named}{rest}".strip() if named else label
 
 
 def _subject(path: tuple) -> str:
@@ -211,6 +228,8 @@ def _subject(path: tuple) -> str:
         return f"“{last}”目标的计分方法"
     if head == "checks":
         return f"检查 {last}"
+    if head in SECTIONS:
+        return _section(path)
     return _FIELD.get(path, "．".join(map(str, path)))
 
 
@@ -244,6 +263,8 @@ def describe(change: Change) -> str:
         return f"“{path[1]}”目标的计分方法：{_v(old)} → {_v(new)}"
     if head == "checks":
         return f"检查 {path[1]} 的级别：{_v(old)} → {_v(new)}"
+    if head in SECTIONS:
+        return f"{_section(path)}：{_v(old)} → {_v(new)}"
     return f"{'．'.join(map(str, path))}：{_v(old)} → {_v(new)}"
 
 

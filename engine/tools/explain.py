@@ -50,6 +50,39 @@ def explain_row(row: Score, ruleset) -> list[str]:
     return lines
 
 
+def explain_adjustment(adjustment, ruleset) -> list[str]:
+    """A rule on the total that held, as a row's rule is shown: the rule, its formula, the inputs, the result."""
+    rule = adjustment.rule
+    lines = [tr("explain.total_rule", name=rule.name, source=ruleset.provenance(rule.source)),
+             tr("explain.total_rule_when", when=rule.when.text, source=ruleset.provenance(rule.when.source))]
+    lines += [f"    {name} = {_value(value)}" for name, value in adjustment.values]
+    lines.append(tr("explain.total_rule_result", text=adjustment.text,
+                    note=tr("explain.total_rule_note", note=rule.note) if rule.note else ""))
+    return lines
+
+
+def explain_measures(result: ProjectResult) -> list[str]:
+    """The ruleset's dates, variables and levels for the project, each with its formula and line."""
+    measures, spec, ruleset = result.measures, result.ruleset.measures, result.ruleset
+    lines = []
+    if measures.as_of is not None:
+        basis = "按月" if spec.basis == "month" else "按日"
+        lines.append(f"监控日期 {measures.as_of}，时间进度 time_progress = {_value(measures.time_progress)}（{basis}计）")
+    for variable, item in zip(spec.variables, measures.values):
+        lines.append(f"  {variable.label} {variable.name} = {variable.formula.text} = {_value(item['value'])}"
+                     f"   ({ruleset.provenance(variable.formula.source)})")
+    for level in measures.levels:
+        if level["level"]:
+            lines.append(f"{level['label']} {level['level']}：{level['formula']} = {_value(level['input'])}"
+                         f"   ({level['where']})")
+    for row in measures.indicators:
+        for level in row["levels"]:
+            if level["level"]:
+                lines.append(f"  {row['label']}：{level['label']} {level['level']}：{level['formula']} = "
+                             f"{_value(level['input'])}   ({level['where']})")
+    return lines
+
+
 def explain(result: ProjectResult, indicator: str | None = None) -> str:
     project, ruleset = result.project, result.ruleset
     rows = result.all_rows
@@ -76,25 +109,33 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
             + [f"{groups.get(g.name, g.name)} {_value(g.score)}" for g in result.groups]
         )
         earned = result.budget_row.score + sum(g.score for g in result.groups)
+        total = result.adjustments[0].before if result.adjustments else result.total  # before the rules on it
         deductions = "".join(tr("explain.deduction", points=_value(d.points), reason=d.reason)
                              for d in project.deductions)
         floor = tr("explain.floor") if deductions else ""
         if ruleset.not_applicable == "rescale":
             possible = result.budget_row.weight + sum(r.allotted for r in result.rows if r.applicable)
             out.append(tr("explain.total_rescaled", parts=parts, possible=_value(possible), deductions=deductions,
-                          total=_value(result.total), floor=floor, rounding=ruleset.rounding.describe()))
+                          total=_value(total), floor=floor, rounding=ruleset.rounding.describe()))
         else:
             capped = result.max_total if earned > result.max_total and not deductions else None
-            cap = tr("explain.capped", cap=_value(capped)) if capped is not None and result.total == capped else ""
-            out.append(tr("explain.total", parts=parts, deductions=deductions, total=_value(result.total), floor=floor,
+            cap = tr("explain.capped", cap=_value(capped)) if capped is not None and total == capped else ""
+            out.append(tr("explain.total", parts=parts, deductions=deductions, total=_value(total), floor=floor,
                           cap=cap))
         for group in result.groups:  # a group scores at most its weight (the table's rows may weigh more)
             rows_sum = sum((r.score for r in result.rows if r.applicable and r.level1 == group.name), Decimal(0))
             if rows_sum > group.score:
                 out.append(tr("explain.group_capped", group=groups.get(group.name, group.name), sum=_value(rows_sum),
                               weight=_value(group.score)))
+        for adjustment in result.adjustments:  # rules on the total (engine.scoring.totals)
+            out.extend(explain_adjustment(adjustment, ruleset))
         for finding in result.findings:
             out.append(tr("explain.finding", severity=finding.severity, text=finding.text, source=finding.source))
+        if result.measures is not None:  # variables and level tables (engine.scoring.measures)
+            out.extend(explain_measures(result))
+            if ruleset.measures.grade_by and result.grade == result.measures.level(ruleset.measures.grade_by):
+                out.append(tr("explain.grade_by", grade=result.grade, level=ruleset.measures.grade_by))
+                return "\n".join(out) + "\n"
         band = next(b for b in ruleset.grades if result.total >= b.minimum)
         grade = next((_grade(b) for b in ruleset.grades if b.grade == result.grade), result.grade)
         if any(f.severity == "error" for f in result.findings):  # check.UNGRADED

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from dataclasses import dataclass, field
+from dataclasses import replace, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from engine.files.located import LDict
 from engine.model import ProjectResult
 from engine.files.paths import guard_path
 from engine.rules.project import build_project
+from engine.files.stages import stage_data
 from engine.rules.rulesets import RulesetCache, derive, display
 from engine.rules.targets import format_number
 from engine.files.validate import check_schema
@@ -69,7 +70,8 @@ def _score(case: LDict, workspace: Path, rulesets, shown: str) -> ProjectResult:
     data, data_shown = _project_data(case, workspace, rulesets, shown)
     check_schema(data, "project", data_shown)
     ruleset = rulesets.for_department(str(data["department"]))
-    return evaluate(ruleset, build_project(data, data_shown, ruleset))
+    data, stage = stage_data(data, ruleset.kind)  # a project file's stage of the year (engine.files.stages)
+    return evaluate(ruleset, replace(build_project(data, data_shown, ruleset), stage=stage))
 
 
 def _says(expected: str, error: EvalrunError, again) -> bool:

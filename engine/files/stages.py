@@ -1,0 +1,75 @@
+"""The data of one stage of the year in a project file.
+
+A project file may carry several stages of the same year: the self-evaluation
+data at its top level (today's), and for each other kind of ruleset its own
+section: ``monitoring:`` (双监控), ``declaration:`` (绩效目标申报),
+``evaluation:`` (部门评价/财政评价). A ruleset of a kind evaluates the files of
+its year that carry its section (``stage_files``), each seen through that
+section (``stage_data``): the section's values are laid over the file's, so
+that the same budget and indicator tree serve every stage.
+
+The monitoring section: ``as_of`` (the date), ``executed`` (执行数 to that
+date), ``explanation`` (执行偏慢原因), and ``indicators``: per indicator, by
+its name, the ``actual`` value to date and the text columns of the form
+(``likelihood`` 完成目标可能性, ``reason`` 偏差原因及措施, ``forecast``
+预计全年完成). Its shape is checked by the project schema (``$defs/monitoring``).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+SECTIONS = {"monitoring": "monitoring", "target-review": "declaration", "evaluation": "evaluation"}
+TEXT_COLUMNS = ("likelihood", "reason", "forecast")  # carried to the tables as written
+
+
+def section_of(kind: str) -> str | None:
+    return SECTIONS.get(kind)
+
+
+def stage_files(files: list[Path], kind: str) -> list[Path]:
+    """The files carrying ``kind``'s section at their top level (all files for the self-evaluation)."""
+    section = section_of(kind)
+    if section is None:
+        return files
+    pattern = re.compile(rb"^" + section.encode() + rb"\s*:", re.MULTILINE)
+    kept = []
+    for path in files:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            kept.append(path)  # loading says what is wrong with it
+            continue
+        if pattern.search(raw):
+            kept.append(path)
+    return kept
+
+
+def stage_data(data, kind: str):
+    """(the project data as the stage sees it, the stage's own values); unchanged for the self-evaluation."""
+    section = section_of(kind)
+    if section is None or not isinstance(data, dict) or not isinstance(data.get(section), dict):
+        return data, {}
+    stage = data[section]
+    if section == "monitoring":
+        for key in ("reported_total", "reported_grade", "reported_subtotals", "spending", "goals"):
+            data.pop(key, None)  # the year's table and spending lines, not this stage's
+        budget = data.get("budget")
+        if isinstance(budget, dict):
+            budget.pop("reported_score", None)
+            budget.pop("reported_rate", None)
+        if isinstance(budget, dict) and "executed" in stage:
+            budget["executed"] = stage["executed"]
+            if "explanation" in stage:
+                budget["explanation"] = stage["explanation"]
+        rows = {r.get("name"): r for r in stage.get("indicators") or [] if isinstance(r, dict)}
+        for ind in data.get("indicators") or []:
+            given = rows.get(ind.get("name")) if isinstance(ind, dict) else None
+            if given is not None and "actual" in given:
+                ind["actual"] = given["actual"]
+                ind.pop("reported_score", None)
+                ind.pop("explanation", None)
+    plain = {key: value for key, value in stage.items() if key != "indicators"}
+    plain["indicators"] = {r.get("name"): {k: r[k] for k in TEXT_COLUMNS if k in r}
+                           for r in stage.get("indicators") or [] if isinstance(r, dict)}
+    return data, plain
