@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Callable
 
+from engine import i18n
 from engine.errors import EvalrunError
+from engine.i18n import tr
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,10 @@ def _parent_object(department: str, part: str):
     return _parts(ruleset)[part]
 
 
-def _start(options, sha256: str, full: bool, view, steps: Steps) -> None:
+def _start(options, sha256: str, full: bool, view, steps: Steps, language: str = i18n.DEFAULT) -> None:
     from engine.rules.rulesets import RulesetCache
+
+    i18n.use(language)  # the worker's messages in the parent's language (a spawned worker starts in the default)
 
     rulesets = RulesetCache(options.workspace, options.ruleset)
     _worker.update(options=options, rulesets=rulesets, used={"": rulesets.base}, steps=steps,
@@ -111,8 +115,7 @@ def _work(paths: list, render: bool) -> bytes:
     options, steps = _worker["options"], _worker["steps"]
     if _worker["changed"]:
         # an edit saved while the run was starting: the user's to redo, not a bug (nothing is written or recorded)
-        raise EvalrunError(f"the ruleset `{options.ruleset}` (rulesets/{options.ruleset}/ or a ruleset it extends) "
-                           "changed while this run was evaluating; nothing was written; run again when the edit is done")
+        raise EvalrunError(tr("parallel.changed", ruleset=options.ruleset))
     items = []
     for path in paths:
         try:
@@ -157,7 +160,7 @@ def iter_results_parallel(options, rulesets, steps: Steps, on_project=None, rend
     _parent.clear()
     _parent["rulesets"] = rulesets
     pool = ProcessPoolExecutor(max_workers=options.jobs, initializer=_start,
-                               initargs=(options, rulesets.base.sha256, full, view, steps))
+                               initargs=(options, rulesets.base.sha256, full, view, steps, i18n.language()))
     try:
         pending = deque(pool.submit(_work, chunk, render) for chunk in islice(chunks, options.jobs * WINDOW))
         while pending:
