@@ -10,7 +10,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Mapping
 
 from engine.errors import Source
-from engine.i18n import tr
+from engine.scoring.findings import Finding  # a domain noun, with its words in two languages
 from engine.rules.formulas import Formula  # noqa: F401 - a domain noun, defined beside its checks
 from engine.rules.targets import Measure, format_number
 
@@ -364,24 +364,6 @@ class GroupScore:
 
 
 @dataclass(frozen=True)
-class Finding:
-    check: str
-    severity: str  # "warning" | "error"
-    message: str
-    source: Source = Source()
-    scope: str = "project"  # "ruleset": about the rules themselves, the same for every project they score
-    key: str = ""  # the message id (engine/i18n); ``message`` is its Chinese, as reports print it
-    fields: tuple = ()  # (name, value) pairs for its placeholders
-
-    @property
-    def text(self) -> str:  # in the console's language
-        return tr(self.key, **dict(self.fields)) if self.key else self.message
-
-    def __str__(self) -> str:
-        return f"{self.source}: {self.severity}: {self.text}"
-
-
-@dataclass(frozen=True)
 class ProjectResult:
     project: Project
     ruleset: Ruleset
@@ -392,7 +374,7 @@ class ProjectResult:
     total: Decimal
     max_total: Decimal
     grade: str
-    findings: tuple = ()
+    findings: tuple[Finding, ...] = ()
     previous: object = None  # the previous year's result from the results store (engine.store.history), if any
     adjustments: tuple = ()  # engine.scoring.totals.TotalAdjustment: the rules on the total that held
     measures: object = None  # engine.scoring.measures.MeasureResult: the ruleset's measures, if it has any
