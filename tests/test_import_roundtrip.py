@@ -289,7 +289,7 @@ def test_a_filled_cell_changes_that_value_only(run_cli, case, cell, value, chang
     result = run_cli("import", str(returned(case, {cell: value})), "--force", workspace=case)
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == f"projects/2025/{DEPARTMENT}/{PROJECT}.yaml: 1 change(s) from sheet {PROJECT}", lines
+    assert lines[0] == f"projects/2025/{DEPARTMENT}/{PROJECT}.yaml: 1 change from sheet {PROJECT}", lines
     assert lines[-1] == f"updated projects/2025/{DEPARTMENT}/{PROJECT}.yaml" and len(lines) == 3
     assert changed_values(load_file(CASE), path) == expected(changes)
     text = path.read_text("utf-8")
