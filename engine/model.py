@@ -302,6 +302,8 @@ class Project:
         return self.stated_total if self.stated_total is not None else Decimal(100)
 
 
-# The results (Input, Trace, Score, GroupScore, Finding, ProjectResult) live in engine/scoring/results.py,
+# The results (Input, Trace, Score, GroupScore, ProjectResult) live in engine/scoring/results.py, a Finding
+# in engine/scoring/findings.py,
 # named here too: they are domain nouns like the rest, and the pickles of --jobs and the parse cache name them so.
-from engine.scoring.results import Finding, GroupScore, Input, ProjectResult, Score, Trace  # noqa: E402,F401
+from engine.scoring.findings import Finding  # noqa: E402,F401
+from engine.scoring.results import GroupScore, Input, ProjectResult, Score, Trace  # noqa: E402,F401

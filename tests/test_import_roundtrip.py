@@ -21,6 +21,9 @@ from engine.files.load import load_file
 from engine.files.validate import schema_errors
 from tests.helpers import REPO, copy_workspace
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 CASE = Path(__file__).resolve().parent / "cases" / "roundtrip-project.yaml"
 DEPARTMENT, PROJECT = "全字段示例单位", "全字段示例项目"
 REFUSED = "approved values cannot be changed by a returned form (use --accept-changes to take it)"
@@ -61,6 +64,7 @@ KEPT = {  # not in the form: an import leaves them as the file has them (the edi
     ("spending", "[]", "item"): ("{item: 培训费,", "{item: 师资培训费,"),
     ("spending", "[]", "amount"): ("amount: 30}", "amount: 31}"),
     ("indicators", "[]", "method"): ("    method: higher_is_better\n", "    method: lower_is_better\n"),
+    ("indicators", "[]", "name_en"): ("    name_en: People trained\n", "    name_en: Trainees\n"),
     ("indicators", "[]", "level"): ("    level: 部分达成并具有一定效果", "    level: 未达成且效果较差"),
     ("reported_subtotals", "*"): ("{产出指标: 58,", "{产出指标: 57,"),
     ("deductions", "[]", "reason"): ("reason: 资料报送延迟", "reason: 资料报送不及时"),
@@ -285,7 +289,7 @@ def test_a_filled_cell_changes_that_value_only(run_cli, case, cell, value, chang
     result = run_cli("import", str(returned(case, {cell: value})), "--force", workspace=case)
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == f"projects/2025/{DEPARTMENT}/{PROJECT}.yaml: 1 change(s) from sheet {PROJECT}", lines
+    assert lines[0] == f"projects/2025/{DEPARTMENT}/{PROJECT}.yaml: 1 change from sheet {PROJECT}", lines
     assert lines[-1] == f"updated projects/2025/{DEPARTMENT}/{PROJECT}.yaml" and len(lines) == 3
     assert changed_values(load_file(CASE), path) == expected(changes)
     text = path.read_text("utf-8")

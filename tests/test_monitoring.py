@@ -54,8 +54,8 @@ def test_moving_a_threshold_fails_the_rule_test(workspace):
 @pytest.mark.parametrize("text,message", [
     ("levels:\n  - {name: a, input: rate, rows: [{level: 红, from: 0.2}]}\n", "最后一行不能写 from 或 below"),
     ("levels:\n  - {name: a, input: rate, rows: [{level: 红}, {level: 绿}]}\n", "第 1 行没有 from 或 below"),
-    ("levels:\n  - {name: a, input: rat, rows: [{level: 绿}]}\n", "unknown name `rat`"),
-    ("variables:\n  - {name: x, formula: y}\n", "unknown name `y`"),
+    ("levels:\n  - {name: a, input: rat, rows: [{level: 绿}]}\n", "使用了未知的名称 `rat`"),
+    ("variables:\n  - {name: x, formula: y}\n", "使用了未知的名称 `y`"),
     ("levels:\n  - {name: a, per: indicator, input: actual, rows: [{level: 绿}]}\ngrade_by: a\n", "grade_by"),
 ])
 def test_mistakes_in_measures_are_refused(workspace, text, message):

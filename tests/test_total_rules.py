@@ -54,8 +54,8 @@ def test_a_rule_that_does_not_hold_changes_nothing(reference_workspace):
 @pytest.mark.parametrize("rule,message", [
     ("{name: a, when: rate < 0.6}", "总分规则 `a` 既没有 cap（总分上限）也没有 set（新总分公式）"),
     ("{name: a, when: rate < 0.6, cap: 60, set: total}", "同时写了 cap 和 set"),
-    ("{name: a, when: rate.real < 0.6, cap: 60}", "attribute access"),
-    ("{name: a, when: rate < 0.6, set: weight}", "unknown name `weight`"),
+    ("{name: a, when: rate.real < 0.6, cap: 60}", "使用了属性访问"),
+    ("{name: a, when: rate < 0.6, set: weight}", "使用了未知的名称 `weight`"),
 ])
 def test_mistakes_in_a_rule_are_refused_with_their_line(reference_workspace, rule, message):
     name = with_rules(reference_workspace, f"total_rules:\n  - {rule}\n")

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.errors import EvalrunError, Source, did_you_mean, raise_all
+from engine.i18n import tr
 from engine.rules.formulas import Formula, compile_formula
 
 PROJECT_NAMES = ("initial", "full_year", "adjusted", "executed", "rate", "total", "time_progress")
@@ -40,8 +41,6 @@ MESSAGES = {
     "no_range": "等级表 `{name}` 的第 {index} 行没有 from 或 below；只有最后一行可以不写范围",
     "grade_by": "grade_by 指定的等级表 `{name}` 不存在或不是按项目（per: project）的{hint}",
     "as_of": "as_of.date `{text}` 不是日期；请写成 2025-06-30",
-    "formula": "formula of the variable",  # fragments of engine.rules.formulas' (English) messages
-    "input": "input of the level table",
 }
 
 
@@ -121,7 +120,7 @@ def build_measures(data) -> Measures | None:
         per = spec.get("per", "project")
         try:
             formula = compile_formula(spec["input"], spec.source_of("input"),
-                                      indicator_known if per == "indicator" else project_known, MESSAGES["input"])
+                                      indicator_known if per == "indicator" else project_known, tr("measures.what.input"))
         except EvalrunError as exc:
             errors.append(exc)
             continue
@@ -162,7 +161,7 @@ def _variables(specs, known: list, errors: list) -> tuple:
             continue
         seen[name] = where
         try:
-            formula = compile_formula(spec["formula"], spec.source_of("formula"), known, MESSAGES["formula"])
+            formula = compile_formula(spec["formula"], spec.source_of("formula"), known, tr("measures.what.formula"))
         except EvalrunError as exc:
             errors.append(exc)
             continue

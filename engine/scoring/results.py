@@ -1,6 +1,7 @@
-"""The results of scoring: each row's score and how it was computed, the groups, findings, a project's result.
+"""The results of scoring: each row's score and how it was computed, the groups, a project's result.
 
-Frozen dataclasses, named in engine.model with the rest of the domain nouns.
+Frozen dataclasses, named in engine.model with the rest of the domain nouns (a finding is in
+engine/scoring/findings.py).
 """
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from engine.errors import Source
-from engine.i18n import tr
 
 if TYPE_CHECKING:
     from engine.model import Project, Ruleset
@@ -72,24 +72,6 @@ class GroupScore:
     name: str
     weight: Decimal
     score: Decimal
-
-
-@dataclass(frozen=True)
-class Finding:
-    check: str
-    severity: str  # "warning" | "error"
-    message: str
-    source: Source = Source()
-    scope: str = "project"  # "ruleset": about the rules themselves, the same for every project they score
-    key: str = ""  # the message id (engine/i18n); ``message`` is its Chinese, as reports print it
-    fields: tuple = ()  # (name, value) pairs for its placeholders
-
-    @property
-    def text(self) -> str:  # in the console's language
-        return tr(self.key, **dict(self.fields)) if self.key else self.message
-
-    def __str__(self) -> str:
-        return f"{self.source}: {self.severity}: {self.text}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,26 @@
+"""Finding: what the review checks say about a project or its rules, in the reports' Chinese and the console's language."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.errors import Source
+from engine.i18n import tr
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    severity: str  # "warning" | "error"
+    message: str
+    source: Source = Source()
+    scope: str = "project"  # "ruleset": about the rules themselves, the same for every project they score
+    key: str = ""  # the message id (engine/i18n); ``message`` is its Chinese, as reports print it
+    fields: tuple = ()  # (name, value) pairs for its placeholders
+
+    @property
+    def text(self) -> str:
+        """The finding in the language the console speaks (``message`` stays the reports' Chinese)."""
+        return tr(self.key, **dict(self.fields)) if self.key else self.message
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.severity}: {self.text}"
