@@ -30,7 +30,7 @@ def _run(workspace: Path, db: str | None) -> dict:
     """One run of every project of `bench`: wall and CPU seconds in all, and spent recording."""
     from engine import api
     import engine.store.recorder as recorder_module
-    from engine.cli import _project_json
+    from engine.runner.jsonrun import project_json
     from engine.outputs.jsonstream import JsonRunWriter
 
     spent = {"record": [0.0, 0.0], "commit": [0.0, 0.0], "open": [0.0, 0.0]}  # [wall, CPU]
@@ -58,7 +58,7 @@ def _run(workspace: Path, db: str | None) -> dict:
             base = api.load_ruleset(workspace, "bench").ref
             outcome = api.run(api.RunOptions(ruleset="bench", workspace=workspace, write_reports=False,
                                              keep_results=False, db=db),
-                              on_project=lambda path, viewed: writer.project(base, viewed[1]), view=_project_json)
+                              on_project=lambda path, viewed: writer.project(base, viewed[1]), view=project_json)
             writer.finish(outcome.ruleset.ref, [])
         seconds, cpu_seconds = wall() - begin_wall, cpu() - begin_cpu
     finally:

@@ -1,8 +1,17 @@
-"""The one exception family evalrun raises for mistakes in a user's files.
+"""evalrun's exceptions: one root, EvalrunException, carrying its exit code and its problems.
 
-An error knows where it came from (file, line, column, path inside the
-document) and renders as ``file:line:col: message``. Exceptions never print:
-the CLI does, in one place.
+EvalrunException            the root: ``exit_code``, ``problems`` (the individual errors), ``lines()``
+  EvalrunError      exit 1  a mistake in a user's file, with its place (file, line, column, document
+                            path), rendered as ``file:line:col: message``
+    EvalrunErrors   exit 1  several of them, found in one pass, sorted by place
+  UsageError        exit 2  the command line is wrong (no such ruleset, an unknown format, ...)
+    WorkspaceBusy   exit 2  another run holds the output folder's lock
+  InternalError     exit 3  a bug in evalrun, not in the user's files
+
+UsageError and InternalError are siblings of EvalrunError, not kinds of it: the many places that
+collect a user's file mistakes (``except EvalrunError``, one project's errors while the others go on)
+must not swallow a wrong command line or a bug. Exceptions never print: the CLI does, in one place
+(engine/cli/__init__.py).
 """
 from __future__ import annotations
 
@@ -35,8 +44,25 @@ class Source:
 UNKNOWN = Source()
 
 
-class EvalrunError(Exception):
+class EvalrunException(Exception):
+    """The root of evalrun's exceptions: what stops a command, and the exit code it ends with."""
+
+    exit_code = 3
+
+    @property
+    def problems(self) -> list:
+        """The individual errors, each one line (an EvalrunErrors holds several)."""
+        return [self]
+
+    def lines(self) -> list[str]:
+        """What the command line prints on stderr, one line a problem."""
+        return [str(problem) for problem in self.problems]
+
+
+class EvalrunError(EvalrunException):
     """A mistake in a user's file, with the place it was found."""
+
+    exit_code = 1
 
     def __init__(self, message: str, source: Source | None = None):
         super().__init__(message)
@@ -75,6 +101,10 @@ class EvalrunErrors(EvalrunError):
         first = self.errors[0] if self.errors else EvalrunError("no errors")
         super().__init__(first.message, first.source)
 
+    @property
+    def problems(self) -> list:
+        return list(self.errors)
+
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
 
@@ -82,16 +112,33 @@ class EvalrunErrors(EvalrunError):
         return (type(self), (self.errors,))
 
 
-class UsageError(Exception):
+class UsageError(EvalrunException):
     """The command line itself is wrong (exit code 2)."""
+
+    exit_code = 2
+
+    def lines(self) -> list[str]:
+        return [f"evalrun: {self}"]
 
 
 class WorkspaceBusy(UsageError):
     """Another evalrun run holds the output folder's lock (exit code 2)."""
 
 
-class InternalError(Exception):
-    """A bug in evalrun, not in the user's files."""
+class InternalError(EvalrunException):
+    """A bug in evalrun, not in the user's files (exit code 3)."""
+
+    exit_code = 3
+
+    def lines(self) -> list[str]:
+        return bug_report(self)
+
+
+def bug_report(exc: BaseException) -> list[str]:
+    """The lines for an exception evalrun did not expect (exit code 3): a bug, never the user's fault."""
+    return [f"evalrun: internal error: {type(exc).__name__}: {exc}",
+            "This is a bug in evalrun, not in your files; nothing was written. Please report it "
+            "with the command you ran."]
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:

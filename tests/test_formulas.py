@@ -56,6 +56,9 @@ def test_unknown_name_is_refused_at_load_with_a_suggestion():
     ("x := 1", "not a valid expression"),
     ("(" * 300 + "1" + ")" * 300, "not a valid expression"),
     ("weight * 1e400", "too large to compute with"),
+    ("weight + " * 120 + "1", "characters long; at most 1000"),
+    ("-" * 994 + "weight", "too complex (1991 parts; at most 200)"),  # the deepest nesting the length allows
+    ("1" + " + 1" * 249, "too complex"),
 ])
 def test_unsafe_or_broken_formulas_are_refused_at_load(text, words):
     with pytest.raises(EvalrunError) as caught:

@@ -73,19 +73,10 @@ def test_no_import_cycles():
     assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
 
 
-# Modules still over the limit when the limit came in, with their length then: each may only shrink,
-# and leaves this list once it is under MAX_LINES (splitting them by concept is open work, issue 13).
-OVERSIZE = {
-    "engine.cli": 802,
-}
-
-
 def test_modules_are_short():
     lengths = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in _modules().items()}
-    long = {name: n for name, n in lengths.items() if n > OVERSIZE.get(name, MAX_LINES)}
-    assert not long, f"modules over {MAX_LINES} lines (or longer than they were, for those listed): {long}"
-    done = sorted(name for name in OVERSIZE if lengths.get(name, 0) <= MAX_LINES)
-    assert not done, f"now under {MAX_LINES} lines: take them off OVERSIZE: {done}"
+    long = {name: n for name, n in lengths.items() if n > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines: split them by concept: {long}"
 
 
 def test_engine_modules_live_in_stage_folders():

@@ -63,3 +63,25 @@ def test_library_results_are_the_same_with_two_jobs(busy_workspace):
     assert [(p, str(e)) for p, e in one.failures] == [(p, str(e)) for p, e in two.failures]
     trace = two.results[-1].rows[0].trace
     assert trace.formula is two.ruleset.methods[trace.method].formula and trace.inputs
+
+
+def test_a_ruleset_edited_as_the_run_starts_is_the_users_to_redo_not_a_bug(run_cli, tmp_path, monkeypatch):
+    from engine.runner import parallel
+
+    workspace = copy_workspace(tmp_path / "ws", reference_only=True)
+    ruleset = workspace / "rulesets" / "2025" / "ruleset.yaml"
+    real_pool = parallel.ProcessPoolExecutor
+
+    def saved_as_the_workers_start(*args, **kwargs):  # after the run read the ruleset, before its workers do
+        ruleset.write_text(ruleset.read_text(encoding="utf-8").replace('"2025.1"', '"2025.2"'), encoding="utf-8")
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", saved_as_the_workers_start)
+    result = run_cli("--ruleset", "2025", "--jobs", "2", workspace=workspace)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [
+        "the ruleset `2025` (rulesets/2025/ or a ruleset it extends) changed while this run was evaluating; "
+        "nothing was written; run again when the edit is done"]
+    assert not (workspace / "reports" / "out" / "2025").exists()
+    again = run_cli("--ruleset", "2025", "--jobs", "2", workspace=workspace)
+    assert again.exit_code == 0 and "95.53" in again.stdout

@@ -30,15 +30,20 @@ _WORD = re.compile(r"[0-9A-Za-z.,%‰+\-_/:°·]+")
 @lru_cache(maxsize=4096)
 def width(text: str) -> int:
     """Printed width in half-em units (CJK and full-width 2, Latin 1, combining marks 0)."""
-    total = 0
-    for char in text:
-        if unicodedata.combining(char):
-            continue
-        total += 2 if unicodedata.east_asian_width(char) in "WFA" else 1
-    return total
+    if text.isascii():
+        return len(text)
+    return sum(map(_char_width, text))
 
 
-def _atoms(text: str) -> list[str]:
+@lru_cache(maxsize=None)  # the characters of the texts evalrun prints: a few thousand at most
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in "WFA" else 1
+
+
+@lru_cache(maxsize=8192)
+def _atoms(text: str) -> tuple[str, ...]:
     """The pieces a line may break between, with the no-break rules glued in."""
     pieces: list[str] = []
     i = 0
@@ -70,7 +75,7 @@ def _atoms(text: str) -> list[str]:
         else:
             atoms.append(piece)
         glue_next = piece[-1] in NO_END
-    return atoms
+    return tuple(atoms)
 
 
 @lru_cache(maxsize=65536)
@@ -92,7 +97,7 @@ def _wrap(paragraph: str, line_width: int) -> list[str]:
             if line:
                 line += atom
             continue
-        if width(line.rstrip() + atom) <= line_width or not line.strip():
+        if width(line.rstrip()) + width(atom) <= line_width or not line.strip():  # widths add up
             line = line + atom if line.strip() else atom
         else:
             out.append(line.rstrip())

@@ -27,6 +27,7 @@ PAGE_HEIGHT = {False: (11.69 - 1.5) * 72, True: (8.27 - 1.5) * 72}
 MIN_SCALE = 0.8     # a sheet that fits on one page at this scale or more is printed on one page
 MIN_WIDTH = 4       # no column narrower than two Chinese characters
 MAX_WIDTH = 60
+SAMPLE_ROWS = 200   # a sheet longer than this (a big year's 汇总) has its widths chosen from this many rows
 _LINE_HEIGHT = 15.5  # points per line of 10.5 pt text (宋体 needs 13.5, Noto CJK, LibreOffice's stand-in, 15.2)
 _ROW_PADDING = 4     # points above and below a row's text
 _WIDTHS: dict = {}
@@ -103,7 +104,10 @@ def _least_width(label: str) -> int:
     longest = max(textfit.width(line) for line in label.split("\n"))
     if longest <= 10:
         return longest + 1
-    least = textfit.longest_unbreakable(label) + 1
+    # Two lines of w units hold at most 2w units of a paragraph's non-space text: narrower can only give more
+    # lines, so the search starts there (the same answer as from the longest unbreakable piece, sooner).
+    printed = max(textfit.width("".join(line.split())) for line in label.split("\n"))
+    least = max(textfit.longest_unbreakable(label), -(-printed // 2)) + 1
     while textfit.line_count(label, least - 1) > 2:
         least += 1
     return least
@@ -127,6 +131,54 @@ class _Sizer:
         self.least = {c: max([MIN_WIDTH] + [_least_width(t) for *_, t, label in single[c] if label]) for c in columns}
         self.most = {c: min(MAX_WIDTH, max([self.least[c]] + [max(textfit.width(line) for line in t.split("\n")) + 1
                                                               for *_, t, _ in single[c]])) for c in columns}
+        # for the search's one-column changes (_total_with): the cells each column holds, each row's own cells
+        self.touching = {c: [i for i, cell in enumerate(self.cells) if c in cell[2]] for c in columns}
+        self.row_cells: dict = {}
+        for index, (top, bottom, _, _) in enumerate(self.cells):
+            if top == bottom:
+                self.row_cells.setdefault(top, []).append(index)
+        self.tall_cells = [i for i, (top, bottom, _, _) in enumerate(self.cells) if top != bottom]
+
+    def _count(self, index: int, room: int) -> int:
+        count = self.lines.get((index, room))
+        if count is None:
+            count = self.lines[(index, room)] = textfit.line_count(self.cells[index][3], int(room))
+        return count
+
+    def _base(self, widths: dict) -> tuple[list, dict]:
+        """Each cell's text height at ``widths`` and each row's (its tallest own cell), for _total_with."""
+        line = _LINE_HEIGHT
+        needs = []
+        for index, (_, _, columns, _) in enumerate(self.cells):
+            room = (widths[columns[0]] if len(columns) == 1 else sum(widths[c] for c in columns)) - 1
+            needs.append(self._count(index, room) * line)
+        rows = {}
+        for row, indexes in self.row_cells.items():
+            need = max(needs[i] for i in indexes)
+            if need > 0:
+                rows[row] = need
+        return needs, rows
+
+    def _total_with(self, base: tuple, widths: dict, column: int, width: int) -> float:
+        """``total({**widths, column: width})`` from ``base`` (= _base(widths)): only the cells in ``column``
+        and their rows are measured again. Heights are multiples of half a point, so the sums are exact
+        and the result is the same number, to the last bit."""
+        line = _LINE_HEIGHT
+        needs, rows = base
+        changed = {}
+        for index in self.touching[column]:
+            columns = self.cells[index][2]
+            room = (width if len(columns) == 1 else sum(width if c == column else widths[c] for c in columns)) - 1
+            changed[index] = self._count(index, room) * line
+        heights = dict(rows)
+        for row in {self.cells[i][0] for i in changed if self.cells[i][0] == self.cells[i][1]}:
+            need = max(changed.get(i, needs[i]) for i in self.row_cells[row])
+            if need > 0:
+                heights[row] = need
+            else:
+                heights.pop(row, None)
+        tall = [(self.cells[i][0], self.cells[i][1], changed.get(i, needs[i])) for i in self.tall_cells]
+        return self._summed(heights, tall)
 
     def _text_heights(self, widths: dict) -> tuple[dict, list]:
         """The height of text, without padding, each row needs for its own cells, and the (top, bottom, height)
@@ -138,7 +190,7 @@ class _Sizer:
             room = (widths[columns[0]] if len(columns) == 1 else sum(widths[c] for c in columns)) - 1
             count = lines.get((index, room))
             if count is None:
-                count = lines[(index, room)] = textfit.line_count(text, int(room))
+                count = self._count(index, room)
             need = count * line
             if top == bottom:
                 if need > heights.get(top, 0):
@@ -167,8 +219,12 @@ class _Sizer:
 
     def total(self, widths: dict) -> float:
         """The table's height: what ``heights`` sums to, computed without the rounding (the search's hot path)."""
+        return self._summed(*self._text_heights(widths))
+
+    @staticmethod
+    def _summed(heights: dict, tall: list) -> float:
+        """The table's height from each row's own text height and the cells merged over rows (changes ``heights``)."""
         line = _LINE_HEIGHT
-        heights, tall = self._text_heights(widths)
         total = sum(heights.values()) + _ROW_PADDING * len(heights)
         for top, bottom, need in tall:  # merged over rows: what those rows lack
             have = sum(heights.get(r, line) + _ROW_PADDING for r in range(top, bottom + 1))
@@ -184,9 +240,10 @@ class _Sizer:
         """Spend units up to ``budget`` where they save the most height; returns the new total height."""
         while (left := budget - sum(widths.values())) > 0:
             best, best_rate, best_step = None, 0.0, 0
+            base = self._base(widths)
             for c in widths:
                 for step in range(1, min(left, self.most[c] - widths[c], self.LOOK_AHEAD) + 1):
-                    gain = current - self.total({**widths, c: widths[c] + step})
+                    gain = current - self._total_with(base, widths, c, widths[c] + step)
                     if gain > 0:
                         if gain / step > best_rate:
                             best, best_rate, best_step = c, gain / step, step
@@ -209,17 +266,50 @@ class _Sizer:
         fits the sheet on one page; or the page's width when nothing does."""
         n = len(COLUMNS)
         page = int((page_px - 5 * n) / 7)
+        budgets = range(page, int(page / MIN_SCALE) + 1, 4)
+        sizer = self
+        # Every row is at least a line tall: a sheet too long for one page at the smallest scale of the widest
+        # budget gets the first budget's widths, as the search below would find after trying them all; a very
+        # long one (the 汇总 of a big year) gets them from a sample of its rows, so its time stays linear.
+        smallest = min(1.0, page_px / (7 * budgets[-1] + 5 * n))
+        if (len(self.row_cells) * (_LINE_HEIGHT + _ROW_PADDING) + fixed_height) * smallest > page_height:
+            budgets = budgets[:1]
+            if len(self.row_cells) > SAMPLE_ROWS:
+                sizer = self._sampled(SAMPLE_ROWS)
         widths = dict(self.least)
-        current = self.total(widths)
+        current = sizer.total(widths)
         first = None
-        for budget in range(page, int(page / MIN_SCALE) + 1, 4):
-            current = self._grow(widths, budget, current)
-            candidate = self._filled(widths, budget)
+        for budget in budgets:
+            current = sizer._grow(widths, budget, current)
+            candidate = sizer._filled(widths, budget)
             first = first or candidate
             scale = min(1.0, page_px / (7 * sum(candidate.values()) + 5 * n))
-            if (self.total(candidate) + fixed_height) * scale <= page_height:
+            if (sizer.total(candidate) + fixed_height) * scale <= page_height:
                 return candidate
         return first
+
+    def _sampled(self, limit: int) -> "_Sizer":
+        """A sizer over about ``limit`` of the rows: in each column the rows with its widest text, then rows
+        evenly spread over the rest; the least and most widths stay those of the whole sheet."""
+        rows = sorted(self.row_cells)
+        chosen: set = set()
+        per_column = max(1, limit // (2 * len(COLUMNS)))
+        for column, indexes in self.touching.items():
+            single = [i for i in indexes if self.cells[i][0] == self.cells[i][1]]
+            widest = sorted(single, key=lambda i: (-textfit.width(self.cells[i][3]), i))[:per_column]
+            chosen.update(self.cells[i][0] for i in widest)
+        step = max(1, len(rows) // max(1, limit - len(chosen)))
+        chosen.update(rows[::step][: max(0, limit - len(chosen))])
+        sample = _Sizer.__new__(_Sizer)
+        cells = [cell for cell in self.cells if cell[0] in chosen and cell[1] == cell[0]]
+        sample.cells, sample.lines = cells, {}
+        sample.least, sample.most = self.least, self.most
+        sample.touching = {c: [i for i, cell in enumerate(cells) if c in cell[2]] for c in self.touching}
+        sample.row_cells = {}
+        for index, (top, _, _, _) in enumerate(cells):
+            sample.row_cells.setdefault(top, []).append(index)
+        sample.tall_cells = []
+        return sample
 
 
 def _page_setup(ws, area: str, heights: dict, landscape: bool, repeat_row: int | None, breaks_before: list) -> None:

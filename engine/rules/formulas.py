@@ -38,7 +38,7 @@ class Formula:
 
 
 def _restore_formula(text: str, source: Source, names: tuple) -> "Formula":
-    return compile_formula(text, source, names) if text else Formula(text, source, frozenset(names))
+    return compile_formula(text, source, names)  # a Formula is only ever made by compile_formula: never empty
 
 
 MAX_FORMULA_LENGTH = 1000
@@ -71,7 +71,7 @@ def compile_formula(text, source: Source, known_names, what: str = "formula") ->
         raise EvalrunError(f"the {what} is empty; write an expression such as `weight * actual / target`", source)
     text = text.strip()
     shown = text if len(text) <= 80 else text[:77] + "..."
-    if len(text) > MAX_FORMULA_LENGTH:
+    if len(text) > MAX_FORMULA_LENGTH:  # which also keeps the parser's nesting shallow: it only ever raises SyntaxError
         raise EvalrunError(f"the {what} is {len(text)} characters long; at most {MAX_FORMULA_LENGTH}", source)
     try:
         tree = ast.parse(text, mode="eval")
@@ -81,8 +81,6 @@ def compile_formula(text, source: Source, known_names, what: str = "formula") ->
             f"the {what} `{shown}` is not a valid expression ({detail}, at column {exc.offset or 0})",
             source,
         ) from None
-    except (ValueError, RecursionError, MemoryError):
-        raise EvalrunError(f"the {what} `{shown}` cannot be read", source) from None
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_NODES:
         raise EvalrunError(f"the {what} is too complex ({len(nodes)} parts; at most {MAX_NODES})", source)

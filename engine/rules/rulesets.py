@@ -225,6 +225,24 @@ def load_variant(workspace: Path, name: str, department: str, base: Ruleset | No
     return replace(build_resolved(merged, overrides, shown), variant=department)
 
 
+def check_rulesets(workspace: Path, *names: str) -> None:
+    """Each ruleset and each of its department variants must resolve and be valid: EvalrunErrors with every
+    problem of all of them at once, else nothing."""
+    errors: list[EvalrunError] = []
+    for name in names:
+        try:
+            base = load_ruleset(workspace, name)
+        except EvalrunError as exc:
+            errors += exc.problems
+            continue
+        for department in variant_departments(workspace, name):
+            try:
+                load_variant(workspace, name, department, base)
+            except EvalrunError as exc:
+                errors += exc.problems
+    raise_all(errors)
+
+
 def resolve_variant_data(workspace: Path, name: str, department: str) -> tuple[LDict, list, str]:
     """The merged data of the department's variant of ``name`` (the year's own when it has none)."""
     found = variant_of(workspace, name, department)

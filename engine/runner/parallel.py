@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Callable
 
-from engine.errors import EvalrunError, InternalError
+from engine.errors import EvalrunError
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,9 @@ def _ruleset_for(department: str):
 def _work(paths: list, render: bool) -> bytes:
     options, steps = _worker["options"], _worker["steps"]
     if _worker["changed"]:
-        raise InternalError(f"the ruleset {options.ruleset} changed while evaluating; run again")
+        # an edit saved while the run was starting: the user's to redo, not a bug (nothing is written or recorded)
+        raise EvalrunError(f"the ruleset `{options.ruleset}` (rulesets/{options.ruleset}/ or a ruleset it extends) "
+                           "changed while this run was evaluating; nothing was written; run again when the edit is done")
     items = []
     for path in paths:
         try:

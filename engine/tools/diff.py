@@ -305,3 +305,25 @@ def department_diffs(workspace, old_name: str, new_name: str, base_changes: list
         diffs.append(DepartmentDiff(department, old_file, new_file, own,
                                     tuple(c for c in base_changes if _key(c) not in kept)))
     return diffs
+
+
+@dataclass(frozen=True)
+class RulesetDiff:
+    """What changed from ruleset ``old`` to ``new`` (after extends), and in each department's variant."""
+
+    old: str
+    new: str
+    changes: list  # [Change] of the years' rulesets
+    departments: list  # [DepartmentDiff]
+
+
+def ruleset_diff(workspace, old: str, new: str) -> RulesetDiff:
+    """Both rulesets resolved and diffed; both must be valid, their department variants too (every problem of
+    both at once, as EvalrunErrors)."""
+    from engine.rules.rulesets import check_rulesets, resolve_data
+
+    old_data, _, _ = resolve_data(workspace, old)
+    new_data, _, _ = resolve_data(workspace, new)
+    check_rulesets(workspace, old, new)
+    changes = diff_data(old_data, new_data)
+    return RulesetDiff(old, new, changes, department_diffs(workspace, old, new, changes))

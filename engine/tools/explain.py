@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from engine.errors import UsageError, did_you_mean
 from engine.model import ProjectResult, Score
 from engine.rules.targets import format_number
 
@@ -80,6 +81,9 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
     rows = result.all_rows
     if indicator:
         rows = tuple(r for r in rows if indicator in (r.name, r.note))
+        if not rows:
+            names = [r.name or r.note for r in result.all_rows]
+            raise UsageError(f"no indicator `{indicator}` in {project.name}{did_you_mean(indicator, names)}")
     out = [
         f"{project.department} / {project.name}  ({project.file})",
         f"规则 {ruleset.id} {ruleset.version}" + (f"（{ruleset.variant} 的变体）" if ruleset.variant else "")

@@ -1,0 +1,4 @@
+"""`python -m engine.cli`: the same as `evalrun`."""
+from engine.cli import main
+
+main()

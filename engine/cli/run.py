@@ -1,0 +1,103 @@
+"""`evalrun --ruleset NAME`: score the year's projects, write their reports (or print JSON), record the results."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from engine.cli._shared import EXIT_OK, EXIT_USER, failure_lines, need, print_lines, table
+from engine.errors import EvalrunError
+from engine.outputs.formats import parse_formats
+
+if TYPE_CHECKING:
+    from engine import api
+
+
+def run_year(ruleset, workspace, as_json, projects, output, formats, quiet, jobs, db, no_db, no_cache) -> None:
+    from engine import api
+    from engine.store import store_url
+
+    options = api.RunOptions(
+        ruleset=need(ruleset), workspace=workspace, write_reports=not as_json,
+        output=output, projects=tuple(projects), formats=parse_formats(formats), jobs=jobs, keep_results=False,
+        db=store_url(workspace, db, no_db), cache=not no_cache,
+    )
+    if as_json:  # each project is written as soon as it is evaluated
+        from engine.runner.jsonrun import run_json
+
+        outcome = run_json(options, sys.stdout.write)  # not click.echo: no colour to strip, no flush per project
+        print_lines(failure_lines(outcome.failures), err=True)
+    else:
+        from engine.runner.progress import progress
+
+        with progress(options, enabled=not quiet and sys.stdout.isatty()) as bar:
+            on_project = _as_they_come(bar)
+            outcome = api.run(options, on_project=on_project)
+        print_summary(outcome, workspace, on_project.printed)
+        if outcome.recorded:
+            done = outcome.recorded
+            click.echo(f"结果已记入 {done.store}：运行 #{done.run_id}，{done.projects} 个项目"
+                       f"（新结果 {done.new_results} 个{'，未能评价 %d 个' % done.failures if done.failures else ''}）")
+    sys.exit(EXIT_OK if outcome.ok else EXIT_USER)
+
+
+def _as_they_come(bar):
+    """``on_project`` for a run: each project's findings, or the errors that stopped it, printed as
+    it is evaluated (nothing of them is kept), and the progress bar moved on."""
+    clear = "\r\033[K" if bar is not None and sys.stderr.isatty() else ""  # the bar's line, before a message
+    shared: set = set()  # a ruleset's own findings and errors: each printed once a run
+
+    def on_project(path, outcome):
+        if isinstance(outcome, EvalrunError):
+            lines = [str(e) for e in outcome.problems]
+            once = set(lines)
+        else:
+            lines = [str(finding) for finding in outcome.findings]
+            once = {str(f) for f in outcome.findings if f.scope == "ruleset"}
+        for line in lines:
+            if line in once:
+                if line in shared:
+                    continue
+                shared.add(line)
+            click.echo(clear + line, err=True)
+        if bar is not None:
+            bar(path, outcome)
+
+    on_project.printed = shared
+    return on_project
+
+
+def _review_note(findings: int, errors: int) -> str:
+    """The 审核 column: errors (why a project is 未定级) first, then the other findings."""
+    others = findings - errors
+    parts = ([f"{errors} 条错误"] if errors else []) + ([f"{others} 条提示"] if others else [])
+    return "，".join(parts)
+
+
+def print_summary(outcome: api.RunResult, workspace: Path, printed: set = frozenset()) -> None:
+    """The run's table, the errors of projects that failed after they were scored (in rendering: not yet
+    in ``printed``, the lines printed as the projects came), and the closing lines."""
+    from engine import api
+    from engine.rules.targets import format_number
+    from engine.scoring.check import UNGRADED
+
+    rows = []
+    for summary in outcome.summaries:
+        rows.append([summary.department, summary.name, format_number(summary.total), summary.grade,
+                     summary.rules, _review_note(summary.findings, summary.errors)])
+    for path, _ in outcome.failures:
+        rows.append([path.parent.name, path.stem, "-", "-", "-", "失败 (see errors)"])
+    ruleset = outcome.ruleset
+    click.echo(f"规则 {ruleset.id} {ruleset.version} (sha256 {ruleset.sha256[:12]})")
+    if rows:
+        click.echo(table(["部门", "项目", "总分", "等级", "规则", "审核"], rows))
+    else:
+        click.echo(f"no project files under projects/{ruleset.fiscal_year}/<department>/")
+    print_lines([line for line in failure_lines(outcome.failures) if line not in printed], err=True)
+    if any(s.grade == UNGRADED for s in outcome.summaries):
+        click.echo(f"{UNGRADED}: a project with a finding the ruleset marks as an error (listed on stderr) gets no "
+                   "grade, and its report is not written; fix the error, or the ruleset's `checks`, and run again")
+    if outcome.outputs:
+        click.echo(f"wrote {len(outcome.outputs)} file(s) under {api.display(outcome.outputs[0].parent.parent, workspace)}/")

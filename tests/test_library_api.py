@@ -1,0 +1,42 @@
+"""The README's library example, run as written in a copy of the example workspace: it prints what the README says."""
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+
+from tests.helpers import REPO, copy_workspace
+
+
+def readme_example() -> tuple[str, str]:
+    """(the Python block, the text block after it) of the README's section `The library`."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## The library\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, flags=re.S)
+    assert [kind for kind, _ in blocks] == ["python", "text"], "the section holds the example and what it prints"
+    return blocks[0][1], blocks[1][1]
+
+
+def test_the_readme_library_example_runs_and_prints_what_the_readme_says(tmp_path, monkeypatch):
+    code, printed = readme_example()
+    workspace = copy_workspace(tmp_path / "ws")
+    monkeypatch.chdir(workspace)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md (The library)", "exec"), {"__name__": "readme_example"})
+    assert out.getvalue() == printed
+    assert sorted(p.name for p in (workspace / "reports" / "out" / "2025").rglob("*.md")) == \
+        ["开放型经济发展与三产业发展引导资金.md", "汇总.md", "高标准农田建设项目.md"]
+
+
+def test_the_names_the_readme_documents_are_the_librarys():
+    import engine
+    from engine import api, errors
+
+    code, _ = readme_example()
+    for name in ("RunOptions", "evaluate", "load_project", "load_ruleset", "run", "validate"):
+        assert f" {name}" in code and getattr(engine, name) is getattr(api, name), name
+    for name in ("EvalrunException", "EvalrunError", "UsageError", "InternalError", "exit_code", "problems"):
+        section = (REPO / "README.md").read_text(encoding="utf-8").split("\n## The library\n", 1)[1]
+        assert f"`{name}`" in section, name
+    assert issubclass(errors.EvalrunError, errors.EvalrunException)
