@@ -164,6 +164,7 @@ class Ruleset:
     kind: str = "self-evaluation"  # the stage of the year it rules (engine.rules.kinds)
     total_rules: tuple = ()  # engine.rules.totals.TotalRule: rules on the total, applied in order
     measures: object = None  # engine.rules.measures.Measures: variables, dates and level tables, if any
+    review_rules: object = None  # engine.rules.review_rules.ReviewRules: 审核规则 and their verdict, if any
 
     def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -384,6 +385,7 @@ class ProjectResult:
     previous: object = None  # the previous year's result from the results store (engine.store.history), if any
     adjustments: tuple = ()  # engine.scoring.totals.TotalAdjustment: the rules on the total that held
     measures: object = None  # engine.scoring.measures.MeasureResult: the ruleset's measures, if it has any
+    verdict: str | None = None  # the review rules' verdict (通过 / 修改), when the ruleset has review rules
 
     @property
     def all_rows(self) -> tuple:

@@ -15,6 +15,7 @@ and applied in engine.scoring.
 from __future__ import annotations
 
 from engine.rules.measures import build_measures
+from engine.rules.review_rules import build_review_rules
 from engine.rules.totals import build_total_rules
 
 KINDS = {
@@ -32,4 +33,6 @@ def kind_fields(data) -> dict:
     if data.get("total_rules"):
         fields["total_rules"] = build_total_rules(data["total_rules"])
     fields["measures"] = build_measures(data)
+    if data.get("review_rules"):
+        fields["review_rules"] = build_review_rules(data["review_rules"], [g["name"] for g in data.get("framework") or []])
     return fields

@@ -24,6 +24,7 @@ from engine.rules.resolve import _dec, _opt, _refused, _sources, _src, plain
 from engine.rules.rulesets import display
 from engine.rules.targets import TargetError, parse_measure
 from engine.files.stages import stage_data
+from engine.store.previous_rows import attach_previous_rows
 
 
 def project_errors(data: Any, filename: str, ruleset: Ruleset, schema_errors, compare_mode: bool = False) -> list:
@@ -313,7 +314,7 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCach
     raw = read_file(guard_given(workspace, path, "read"), shown)  # a link out of the workspace is refused
     project = cache.get(raw, shown, ruleset) if cache is not None else None
     if project is not None:
-        return project
+        return attach_previous_rows(project, ruleset, workspace)  # last year's actuals: never cached
     data, stage = stage_data(load_bytes(raw, shown), ruleset.kind)  # the stage of the year the ruleset rules
     problems = schema_errors(data, "project", shown)
     if problems:
@@ -326,4 +327,4 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCach
     project = replace(project, stage=stage) if stage else project
     if cache is not None:
         cache.put(raw, shown, ruleset, project)
-    return project
+    return attach_previous_rows(project, ruleset, workspace)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from engine.errors import UsageError, did_you_mean
 from engine.model import ProjectResult, Score
 from engine.rules.targets import format_number
+from engine.tools.explain_review import declared_rows, explain_review
 
 
 def _value(value) -> str:
@@ -90,6 +91,9 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
         + f"  sha256 {ruleset.sha256}  ({ruleset.file})",
         "",
     ]
+    if ruleset.review_rules is not None and (project.stage or {}).get("rows") and not indicator:
+        # the review reads the stage's rows (a declaration), not the file's scored table
+        return "\n".join(out + declared_rows(result) + explain_review(result)) + "\n"
     for row in rows:
         out.extend(explain_row(row, ruleset))
         out.append("")
@@ -117,7 +121,13 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
         for adjustment in result.adjustments:  # rules on the total (engine.scoring.totals)
             out.extend(explain_adjustment(adjustment, ruleset))
         for finding in result.findings:
+            if ruleset.review_rules is not None and finding.check in {r.name for r in ruleset.review_rules.rules}:
+                continue  # shown with its rule below
             out.append(f"审核 {finding.severity}: {finding.message}   ({finding.source})")
+        if ruleset.review_rules is not None:  # review rules and their verdict (engine.scoring.review_rules)
+            out.extend(explain_review(result))
+            if result.verdict and result.grade == result.verdict:
+                return "\n".join(out) + "\n"
         if result.measures is not None:  # variables and level tables (engine.scoring.measures)
             out.extend(explain_measures(result))
             if ruleset.measures.grade_by and result.grade == result.measures.level(ruleset.measures.grade_by):

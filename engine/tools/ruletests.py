@@ -22,6 +22,7 @@ from engine.model import ProjectResult
 from engine.files.paths import guard_path
 from engine.rules.project import build_project
 from engine.files.stages import stage_data
+from engine.store.previous_rows import attach_previous_rows
 from engine.rules.rulesets import RulesetCache, derive, display
 from engine.rules.targets import format_number
 from engine.files.validate import check_schema
@@ -112,7 +113,8 @@ def run_case(case: LDict, workspace: Path, rulesets, shown: str) -> CaseResult:
         check_schema(data, "project", data_shown)
         ruleset = rulesets.for_department(str(data["department"]))
         data, stage = stage_data(data, ruleset.kind)  # a project file's stage of the year (engine.files.stages)
-        result = evaluate(ruleset, replace(build_project(data, data_shown, ruleset), stage=stage))
+        project = replace(build_project(data, data_shown, ruleset), stage=stage)
+        result = evaluate(ruleset, attach_previous_rows(project, ruleset, workspace))
     except EvalrunError as exc:
         if "error" in case:
             if str(case["error"]) not in str(exc):
