@@ -81,7 +81,7 @@ def stage_data(data, kind: str):
         for key in ("reported_total", "reported_grade", "reported_subtotals"):
             data.pop(key, None)  # the year's self-evaluation table, not this stage's
     plain = {key: value for key, value in stage.items() if key != "indicators"}
-    plain["source"] = stage.source
+    plain["source"] = data.key_source(section) if hasattr(data, "key_source") else stage.source  # `declaration:`
     if section == "declaration":
         plain["rows"] = declared_rows(stage.get("indicators"))
     plain["indicators"] = {r.get("name"): {k: r[k] for k in TEXT_COLUMNS if k in r}
