@@ -272,7 +272,8 @@ def main(argv=None) -> None:
     xlsx = has_xlsx()
     rows, how = [], ""
     per_thousand: dict[str, list[float]] = {}
-    for n in sizes:
+    end_sizes = sizes[-1:] if args.quick else sizes  # a smoke test: each run once, on the larger workspace
+    for n in end_sizes:
         for figures in end_to_end(workspaces[n], args.jobs, xlsx):
             print(f"{n:,} {figures['what']}: {figures['seconds']:.1f} s, {figures['mb']:.0f} MB", file=sys.stderr)
             how = figures["how"]
@@ -285,7 +286,7 @@ def main(argv=None) -> None:
                  "peak memory MB"], rows))
     if not xlsx:
         print("\n(XLSX: this evalrun has no `--format xlsx` yet; the script measures it once it has.)")
-    if len(sizes) > 1:
+    if len(end_sizes) > 1:
         print(f"\nGrowth: seconds per 1,000 projects at N = {sizes[-1]:,} over those at N = {sizes[-2]:,} "
               "(1.00 = exactly linear; a start-up of about 0.4 s weighs on small N): "
               + ", ".join(f"{what} {values[-1] / values[-2]:.2f}" for what, values in per_thousand.items()) + ".")

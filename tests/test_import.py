@@ -47,7 +47,7 @@ def real_form(ws) -> None:
     put(ws, "E5", "990"), put(ws, "F5", "１，０００"), put(ws, "G5", "５４７．６８７９"), put(ws, "H5", "10分")
     put(ws, "I5", "54.77%"), put(ws, "J5", 5.48)
     put(ws, "C6", "其中：当年财政拨款"), put(ws, "E6", 800)
-    put(ws, "C7", "上年结转资金"), put(ws, "F7", 190)  # only in the 全年预算数 column
+    put(ws, "C7", "上年结转资金"), put(ws, "F7", 190)  # only in the 全年预算数 column: read as that column
     put(ws, "C9", "其他资金"), put(ws, "E9", "-")  # row 8 left blank
     put(ws, "B10", "年度总体目标", merge="B11"), put(ws, "C10", "预期目标", merge="F10")
     put(ws, "G10", "实际完成情况", merge="J10")
@@ -163,7 +163,8 @@ def test_the_written_file_is_readable_yaml_with_a_header(reference_workspace, em
     import_workbook(ImportOptions(exported.written[0], 2025, empty_workspace))
     text = (empty_workspace / "projects" / "2025" / DEPARTMENT / f"{REFERENCE_PROJECT}.yaml").read_text("utf-8")
     assert text.startswith(f"# Imported by `evalrun import` from {DEPARTMENT}.xlsx, sheet {REFERENCE_PROJECT}.")
-    assert "执行率 55.32%" in text.splitlines()[3]
+    assert "分值 10" in text.splitlines()[3]
+    assert "  reported_rate: 55.32%   # 执行率 as the form states it\n" in text  # a run compares it
     assert "  executed: 547.6879      # 全年执行数\n" in text
     assert "    target: 7000 万美元以上\n" in text and "    note: 不适应\n" in text
     keys = [line.split(":")[0] for line in text.splitlines() if line and line[0] not in "# "]
@@ -182,7 +183,8 @@ def test_a_real_form_with_its_variations_imports(variations, empty_workspace):
     data = imported(empty_workspace, TRANSPORT, ROAD)
     assert data["project"] == ROAD and data["implementing_unit"] == "市公路事务中心"
     assert data["budget"] == {"unit": "万元", "initial": 990, "full_year": 1000, "executed": Decimal("547.6879"),
-                              "current_appropriation": 800, "carried_over": 190, "reported_score": Decimal("5.48")}
+                              "current_appropriation": 800, "carried_over": {"full_year": 190},
+                              "reported_score": Decimal("5.48"), "reported_rate": "54.77%"}
     assert data["goals"] == [{"expected": "养护道路 120 公里", "achieved": "养护道路 126 公里"},
                              {"expected": "群众满意度 90% 以上。", "achieved": "群众满意度 93%。"}]
     assert data["stated_weights"] == {"产出指标": 65, "效益指标": 15, "满意度指标": 10}
@@ -210,7 +212,8 @@ def test_a_real_form_with_its_variations_imports(variations, empty_workspace):
 def test_a_second_layout_in_the_same_workbook(variations, empty_workspace):
     import_workbook(ImportOptions(variations, 2025, empty_workspace))
     data = imported(empty_workspace, TRANSPORT, "农村公路安全生命防护工程")
-    assert data["budget"] == {"initial": 200, "full_year": 200, "executed": 200}  # 调整后预算数 as 全年预算数
+    assert data["budget"] == {"initial": 200, "full_year": 200, "executed": 200,  # 调整后预算数 as 全年预算数
+                              "reported_rate": "100%"}
     assert [(r["level2"], r["actual"], r["weight"]) for r in data["indicators"]] == [
         ("数量指标", "41 公里", 40), ("质量指标", "100%", 25), ("社会效益指标", "下降 8%", 15),
         ("服务对象满意度指标", "92%", 10)]

@@ -251,7 +251,7 @@ def test_weights_of_groups_and_of_the_budget_row_and_the_goals_are_approved(run_
     where = f"returned.xlsx!{REFERENCE_PROJECT}"
     assert result.stderr.splitlines()[:5] == [
         f"{where}!G5: 分值 was changed from `10` to `15`; {REFUSED}",
-        f"{where}!D7: 上年结转资金 was changed from (empty) to `20`; {REFUSED}",
+        f"{where}!D7: 上年结转资金 年初预算数 was changed from (empty) to `20`; {REFUSED}",
         f"{where}!B10: 预期目标 was changed from `1.直接利用外资同比增长 5%以上 2.外贸进出口额同比增长 5.5%及以上 "
         "3.对外承包工程和劳务合作完成营业额 7000 万美元 4.新引进“三类 500 强”企业投资的项目 5 个以上 "
         f"5.推动开放型经济高质量发展，产业转型升级，带动和提升新兴产业发展` to `1.直接利用外资同比增长 3%以上`; {REFUSED}",

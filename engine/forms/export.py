@@ -4,9 +4,11 @@ Each project is one sheet in the layout of engine/outputs/xlsxlayout.py, so that
 `evalrun import` reads the filled form back. A filled form carries the
 project's own data: its 自评得分 column holds what the department reported
 (``reported_score``, ``reported_total``), not evalrun's rule scores, so that
-exporting and importing again changes nothing. A blank form keeps the
+exporting and importing again changes nothing; so do its 执行率, 总分 分值 and
+评价等级 where the project records them (``reported_rate``, ``stated_total``,
+``reported_grade``), and its 其中 rows. A blank form keeps the
 budget, targets and weights and leaves what the department reports empty:
-全年执行数, actual values, 自评得分, the goals achieved and the explanations.
+全年执行数 (also of the 其中 rows), actual values, 自评得分, the goals achieved and the explanations.
 Every sheet is protected, without a password: only the cells a department
 fills in can be changed, not the approved budget, targets, weights and
 names (engine/outputs/xlsx.py ``fill_in_cells``); `evalrun import` checks them too.
@@ -59,9 +61,15 @@ def form_view(result: ProjectResult, blank: bool = False) -> dict:
             row["actual"], row["explanation"] = "", ""
     view["execution"]["score"] = None if blank else project.budget.reported_score
     view["total"] = None if blank else project.reported_total
-    view["grade"] = ""
+    # what the project's table states, where it states it: its 执行率, 总分 and 评价等级 (engine/forms/merge_printed.py)
+    if project.budget.reported_rate is not None:
+        view["execution"]["rate_shown"] = project.budget.reported_rate / 100
+    if project.stated_total is not None:
+        view["max_total"] = project.stated_total
+    view["grade"] = "" if blank else project.reported_grade or ""
     if blank:
         view["budget"]["executed"] = None
+        view["budget"]["parts"] = {key: {**part, "executed": None} for key, part in view["budget"]["parts"].items()}
         view["execution"]["rate_shown"] = None
         view["project"]["goals"] = [{**goal, "achieved": ""} for goal in view["project"]["goals"]]
     return view

@@ -26,6 +26,7 @@ from engine.forms.cells import CellSource, FormError
 from engine.errors import EvalrunError, UsageError
 from engine.forms.import_merge import merge
 from engine.forms.importer import SheetImport, read_sheet, sheet_year
+from engine.forms.merge_printed import exported
 from engine.forms.import_scoring import check_scoring
 from engine.files.load import decode, load_file, load_text
 from engine.outputs.ooxml import WORKBOOK_LIMITS, PackageDamaged, check_package
@@ -323,7 +324,7 @@ def _update(options: ImportOptions, sheet: SheetImport, path: Path, shown: str, 
                              Decimal(0))
                          for g in ruleset.groups}
         budget_weight = ruleset.budget.weight
-    merged = merge(sheet, data, group_weights, budget_weight)
+    merged = merge(sheet, data, group_weights, budget_weight, exported(ruleset, data, shown))
     plan = Plan(path, False, changes=merged.changes, bom=raw.startswith(BOM))
     problems = merged.errors + ([] if options.accept_changes else [c.refused(where) for c in merged.approved])
     sheet.errors.extend(sorted(problems, key=lambda e: (not e.source.line, e.source.line, e.source.column)))
@@ -343,12 +344,7 @@ def _header(options: ImportOptions, sheet: SheetImport, year: int) -> list[str]:
     lines = [f"Imported by `evalrun import` from {options.form.name}, sheet {sheet.sheet}.",
              "Targets and actual values are as the form writes them; edit them here, then check the file with",
              f"`evalrun validate --ruleset {year}`."]
-    stated = []
     if "weight" in sheet.notes:
-        stated.append(f"分值 {format_number(sheet.notes['weight'])}")
-    if "rate" in sheet.notes:
-        stated.append(f"执行率 {sheet.notes['rate']}")
-    if stated:
-        lines.append(f"The form states the budget row's {' and '.join(stated)}; evalrun computes them from the "
-                     "budget and the ruleset.")
+        lines.append(f"The form states the budget row's 分值 {format_number(sheet.notes['weight'])}; evalrun takes it "
+                     "from the ruleset.")
     return lines

@@ -25,11 +25,13 @@ from engine.forms.cells import CellSource, FormError
 from engine.forms.importer import SheetImport, _items
 from engine.forms.indicator_table import NOT_APPLICABLE
 from engine.forms.projectedit import Edit
-from engine.rules.targets import TargetError, format_number, normalize, parse_measure
+from engine.forms.merge_printed import printed
+from engine.forms.merge_subitems import fund_parts, indicator_parts
+from engine.forms.samevalue import _empty, _flat, same
+from engine.rules.targets import format_number
 from engine.outputs.xlsxlayout import BUDGET_HEADERS, INDICATOR_HEADERS, LABELS
 
 REFUSED = "approved values cannot be changed by a returned form (use --accept-changes to take it)"
-BUDGET_PARTS = {"current_appropriation": "其中：当年财政拨款", "carried_over": "上年结转资金", "other": "其他资金"}
 ROW_FIELDS = (  # key, column header, approved, kind
     ("target", INDICATOR_HEADERS["target"], True, "measure"),
     ("actual", INDICATOR_HEADERS["actual"], False, "measure"),
@@ -98,48 +100,17 @@ def shown(value) -> str:
     return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 1] + "…"
 
 
-def same(kind: str, old, new) -> bool:
-    """Whether a file's value and a form's are the same once both are read as the form reads them."""
-    if old is None or new is None or old == "" or new == "":
-        return _empty(old) and _empty(new)
-    if kind == "number":
-        return Decimal(str(old)) == Decimal(str(new))
-    if _flat(old) == _flat(new):
-        return True
-    return kind == "measure" and _meaning(old) is not None and _meaning(old) == _meaning(new)
-
-
-def _meaning(value):
-    """A target or actual value as the grammar reads it: `≥１２０公里` and `120 公里以上` mean the same."""
-    try:
-        measure = parse_measure(value)
-    except TargetError:
-        return None
-    if measure.is_qualitative:
-        return (measure.kind, normalize(measure.text))
-    return (measure.kind, measure.comparator, measure.value, measure.unit)
-
-
-def _empty(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _flat(value) -> str:
-    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return format_number(Decimal(value))
-    return re.sub(r"\s+", "", str(value))
-
-
 def merge(sheet: SheetImport, data: dict, group_weights: dict | None = None,
-          budget_weight: Decimal | None = None) -> Merge:
+          budget_weight: Decimal | None = None, derived: dict | None = None) -> Merge:
     """The changes ``sheet`` makes to the project file ``data`` (as loaded).
 
     ``group_weights`` are the 一级指标 weights the exported form states (the
     ruleset's), ``budget_weight`` the 预算执行率 row's; either may be None
-    when the year has no ruleset, and is then not compared.
+    when the year has no ruleset, and is then not compared. ``derived`` is what export writes where the
+    file records nothing (engine/forms/merge_printed.py ``exported``).
     """
     result = Merge()
-    _Comparer(result, sheet, data).run(group_weights, budget_weight)
+    _Comparer(result, sheet, data).run(group_weights, budget_weight, derived or {})
     return result
 
 
@@ -165,7 +136,7 @@ class _Comparer:
             edits = [Edit("set", path, new)]
         self.change(what, old, new, cell_path or path, approved, edits, field_name or what)
 
-    def run(self, group_weights, budget_weight) -> None:
+    def run(self, group_weights, budget_weight, derived) -> None:
         form, data = self.form, self.data
         if ("implementing_unit",) in self.cells:
             self.value(LABELS["implementing_unit"], ("implementing_unit",), data.get("implementing_unit"),
@@ -177,6 +148,7 @@ class _Comparer:
         if ("reported_total",) in self.cells:
             self.value(f"{LABELS['total']} {INDICATOR_HEADERS['score']}", ("reported_total",),
                        data.get("reported_total"), form.get("reported_total"), "number", False)
+        printed(self, derived)
 
     # ---------------------------------------------------------------- budget
 
@@ -188,9 +160,7 @@ class _Comparer:
         for key in ("initial", "full_year", "executed"):
             self.value(BUDGET_HEADERS[key], ("budget", key), old.get(key), new.get(key), "number",
                        key != "executed", required=True)
-        for key, name in BUDGET_PARTS.items():
-            if ("budget", key) in self.cells:
-                self.value(name, ("budget", key), old.get(key), new.get(key), "number", True)
+        fund_parts(self, old, new)
         if ("budget", "reported_score") in self.cells:
             self.value(f"预算执行率 {BUDGET_HEADERS['score']}", ("budget", "reported_score"),
                        old.get("reported_score"), new.get("reported_score"), "number", False)
@@ -327,6 +297,7 @@ class _Comparer:
                 edits = [Edit("set", path + ("applicable",), False), Edit("set", path + ("note",), new["note"])]
             self.change(f"{what} 适用", "适用" if was else "不适用", "适用" if now else "不适用", at("applicable"),
                         True, edits, "不适用")
+        indicator_parts(self, what, path, j, old, new)
         if not now:
             if not was:
                 note = old.get("note") or NOT_APPLICABLE[0]

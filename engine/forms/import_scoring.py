@@ -32,6 +32,8 @@ def check_scoring(sheet: SheetImport, ruleset, matches: dict, data) -> None:
         if not row.get("applicable", True):
             continue
         old = data["indicators"][matches[j]] if data is not None and j in matches else None
+        # the row's 其中 rows are not scored; each was read as scoring reads it (importer) already
+        row = {k: v for k, v in row.items() if k != "parts"}
         spec = _located(row, {k: sheet.cells.get(("indicators", j, k)) for k in row}, where)
         for key in ("method", "level"):  # what the file adds to the row, which the form has no column for
             if old is not None and key in old:

@@ -39,6 +39,8 @@ BUDGET_TOTAL_LABELS = (LABELS["budget_total"], "资金总额", "合计")
 EXPECTED_LABELS = (LABELS["expected"], "年度目标")
 ACHIEVED_LABELS = (LABELS["achieved"], "实际完成", "全年实际完成情况")
 _YEAR = re.compile(r"(\d{4})年")
+GRADE_LABEL = "评价等级"
+_GRADE = re.compile(rf"^\s*{GRADE_LABEL}\s*[:：]?\s*(.*)$")
 _GOAL_ITEM = re.compile(r"(?:^|(?<=[\s;；。]))(\d{1,2})[.、．]\s*(?!\d)")
 
 Framework = Callable[[str], "dict | None"]  # department -> {一级: (二级, ...)}, or None when unknown
@@ -155,7 +157,28 @@ class _Reader(_IndicatorTable):
         data["indicators"] = indicators
         if total is not None:
             data["reported_total"] = total
+        stated_total = self.notes.get("stated_total")
+        if stated_total is not None and stated_total != 100:  # 100 is what a table that says nothing means
+            data["stated_total"] = stated_total
+        grade = self.grade()
+        if grade:
+            data["reported_grade"] = grade
         return data
+
+    def grade(self) -> str:
+        """The 评价等级 written below the table (`评价等级：优`, or 优 right of a cell `评价等级`), or ""."""
+        for cell in self.grid.find((GRADE_LABEL,), first_row=self.header_row + 1, contains=True):
+            found = _GRADE.match(text(self.grid.value(*cell)))
+            if not found:
+                continue
+            right = self.grid.right_of(*cell)
+            if not found[1] and self.grid.anchor(*right) != self.grid.anchor(*cell) and \
+                    not is_blank(self.grid.value(*right)):
+                cell = right
+            self.at(("reported_grade",), cell)
+            grade = found[1] if cell != right else text(self.grid.value(*cell))
+            return "" if is_blank(grade) else grade.strip()
+        return ""
 
     def title(self, year: int) -> None:
         for cell in self.grid.find(("自评表",), last_row=self.header_row, contains=True):
@@ -206,32 +229,40 @@ class _Reader(_IndicatorTable):
         for key, words in BUDGET_PARTS.items():
             cells = self.grid.find(words, first_row=row + 1, last_row=last_row, contains=True)
             if cells:
-                part = cells[0][0]
-                column = columns["initial"]
-                if is_blank(self.grid.value(part, column)):
-                    column = columns["full_year"]  # evalrun writes the 年初预算数 column; some forms only the other
-                    if is_blank(self.grid.value(part, column)):
-                        column = columns["initial"]  # empty in both: the place evalrun writes
-                self.at(("budget", key), (part, column))
-                value = self.number((part, column), text(self.grid.value(*cells[0])))
-                if value is not None:
-                    budget[key] = value
+                part = self._fund_part(key, cells[0], columns)
+                if part:  # 年初预算数 alone is written as a number, as in the bundled example
+                    budget[key] = part["initial"] if list(part) == ["initial"] else part
         if "weight" in columns:
             self.at(("budget_weight",), (row, columns["weight"]))
             weight = self.number((row, columns["weight"]), BUDGET_HEADERS["weight"], suffixes=SCORE_SUFFIXES)
             if weight is not None:
                 self.notes["weight"] = weight
         if "rate" in columns:
+            self.at(("budget", "reported_rate"), (row, columns["rate"]))
             rate = self.number((row, columns["rate"]), BUDGET_HEADERS["rate"], percent=True)
             if rate is not None:
                 # 0.5532 (a fraction, or 55.32% as text) and 55.32 (percent points) both mean 55.32%
-                self.notes["rate"] = f"{format_number(rate * 100 if rate <= 2 else rate)}%"
+                self.notes["rate_percent"] = rate * 100 if rate <= 2 else rate
+                self.notes["rate"] = f"{format_number(self.notes['rate_percent'])}%"
         if "score" in columns:
             self.at(("budget", "reported_score"), (row, columns["score"]))
             score = self.number((row, columns["score"]), BUDGET_HEADERS["score"], suffixes=SCORE_SUFFIXES)
             if score is not None:
                 budget["reported_score"] = score
+        if "rate_percent" in self.notes:  # as the table prints it; a run compares it with the rate computed
+            budget["reported_rate"] = self.notes["rate"]
         return budget
+
+    def _fund_part(self, key: str, cell: tuple, columns: dict) -> dict:
+        """A 其中 row of 年度资金总额: each of its 年初预算数, 全年预算数, 全年执行数 the form writes."""
+        part, what = {}, text(self.grid.value(*cell))
+        for column in ("initial", "full_year", "executed"):
+            at = (cell[0], columns[column])
+            self.at(("budget", key, column), at)
+            value = self.number(at, f"{what} {BUDGET_HEADERS[column]}")
+            if value is not None:
+                part[column] = value
+        return part
 
     def _failed_at(self, row: int, column: int) -> bool:
         source = self.grid.source(row, column)

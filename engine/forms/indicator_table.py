@@ -33,6 +33,8 @@ TOTAL_LABELS = tuple(label(w) for w in (LABELS["total"], "合计", "总计", "�
 FOOTER_WORDS = ("评价等级", "备注", "填表人", "说明", "注:", "单位负责人", "评分规则")
 NOT_APPLICABLE = ("不适用", "不适应", "不涉及")
 SCORE_SUFFIXES = ("分",)
+_PART = re.compile(r"^其中(:|$)")  # a 其中 row below an indicator (on the label: NFKC, no trailing colon)
+_PART_PREFIX = re.compile(r"^\s*其中\s*[:：]?")
 _GROUP_WEIGHT = re.compile(r"^(?P<name>.+?)\((?P<weight>[0-9.]+)分?\)$")
 
 
@@ -53,6 +55,9 @@ class _IndicatorTable:
         for row in range(self.header_row + 1, self.grid.rows + 1):
             written = [self.grid.label(row, c) for c in range(1, self.grid.columns + 1)]
             if any(w in TOTAL_LABELS for w in written):
+                self.at(("stated_total",), (row, columns["weight"]))
+                self.notes["stated_total"] = self.number((row, columns["weight"]), f"{LABELS['total']} 分值",
+                                                         suffixes=SCORE_SUFFIXES)
                 if "score" in columns:
                     self.at(("reported_total",), (row, columns["score"]))
                     total = self.number((row, columns["score"]), LABELS["total"], suffixes=SCORE_SUFFIXES)
@@ -74,6 +79,9 @@ class _IndicatorTable:
                 if own_subgroup and self.grid.starts_here(*cells["subgroup"]):
                     self.fail(cells["label"], f"the row has the 二级指标 {subgroup[0]} but no 三级指标; fill in "
                               "the indicator, or write 不适用 if it does not apply")
+                continue
+            if _PART.match(self.grid.label(*cells["label"])):
+                self._part(cells, rows)
                 continue
             if group is None:
                 self.fail(cells["group"], "一级指标 is empty; write the group, e.g. 产出指标（65分）")
@@ -164,6 +172,37 @@ class _IndicatorTable:
         if explanation:
             row["explanation"] = explanation
         return row
+
+    def _part(self, cells: dict, rows: list) -> None:
+        """A 其中 row (`其中：线上培训`): a part of the indicator row above it, with its own 年度指标值,
+        实际完成值 and 分值; it is not scored, so it has no 自评得分 or 偏差原因分析 of its own."""
+        if not rows:
+            self.fail(cells["label"], "a 其中 row before any indicator; put it right below the indicator it is part of")
+            return
+        index = len(rows) - 1
+        parts = rows[index].setdefault("parts", [])
+        at = lambda key, cell: self.at(("indicators", index, "parts", len(parts), key), cell)  # noqa: E731
+        part = {}
+        name = _PART_PREFIX.sub("", text(self.grid.value(*cells["label"])), count=1).strip()
+        at("name", cells["label"])
+        if name:
+            part["name"] = name
+        else:
+            self.fail(cells["label"], "the 其中 row has no name; write it after 其中：, e.g. 其中：线上培训")
+        for key in ("target", "actual"):
+            at(key, cells[key])
+            measure = self._measure(cells[key], f"{INDICATOR_HEADERS[key]} of 其中：{name}")
+            if measure is not None:
+                part[key] = measure
+        at("weight", cells["weight"])
+        weight = self.number(cells["weight"], f"分值 of 其中：{name}", suffixes=SCORE_SUFFIXES)
+        if weight is not None:
+            part["weight"] = weight
+        for key in ("score", "explanation"):
+            if key in cells and not is_blank(self.grid.value(*cells[key])):
+                self.fail(cells[key], f"a 其中 row has no {INDICATOR_HEADERS[key]} of its own; write it on the "
+                          "indicator's row above and leave this cell empty")
+        parts.append(part)
 
     def _measure(self, cell: tuple, what: str):
         """A target or actual value as written (a number cell stays a number, 95% formatted reads `95%`)."""

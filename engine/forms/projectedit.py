@@ -17,15 +17,19 @@ import yaml
 from engine.errors import EvalrunError, InternalError, Source
 from engine.files.load import load_text
 from engine.files.validate import schema_errors
-from engine.forms.projectfile import _check, scalar
+from engine.forms.projectfile import _check, flow_value, scalar
 
 ORDERS = {  # where a key the file lacks is added: after the last key it follows in this order
     (): ("project", "department", "implementing_unit", "fiscal_year", "illustrative", "report", "budget", "spending",
-         "goals", "stated_weights", "indicators", "reported_total", "deductions", "narrative"),
+         "goals", "stated_weights", "indicators", "reported_total", "reported_grade", "reported_subtotals",
+         "stated_total", "deductions", "narrative"),
     ("budget",): ("unit", "initial", "full_year", "adjusted", "executed", "current_appropriation",
-                  "carried_over", "other", "explanation", "reported_score"),
+                  "carried_over", "other", "explanation", "reported_score", "reported_rate"),
+    **{("budget", part): ("initial", "full_year", "executed") for part in ("current_appropriation", "carried_over",
+                                                                          "other")},
     ("indicators", "*"): ("level1", "level2", "name", "applicable", "note", "method", "target", "actual", "level",
-                          "weight", "reported_score", "explanation"),
+                          "weight", "reported_score", "explanation", "parts"),
+    ("indicators", "*", "parts", "*"): ("name", "target", "actual", "weight"),
     ("goals", "*"): ("expected", "achieved"),
 }
 
@@ -210,10 +214,10 @@ class _Editor:
 
     def replace(self, path: tuple, value) -> None:
         node, flow = self.node(path)
-        if not isinstance(node, yaml.ScalarNode) or isinstance(value, (dict, list)):
+        if not isinstance(node, yaml.ScalarNode):
             raise InternalError(f"only single values are replaced in place ({'/'.join(map(str, path))})")
         start, end = node.start_mark.index, self.end(node)
-        new = scalar(value, flow)
+        new = flow_value(value, flow)  # a number that becomes a mapping (a fund part given more columns) goes in { }
         # keep a comment after the value in its column: `initial: 990          # 年初预算数`
         gap = re.match(r"( +)#", self.text[end:self.line_end(end)])
         if gap and not flow:
@@ -235,9 +239,9 @@ class _Editor:
             anchor = len(mapping.value) - 1
         _, last_value = mapping.value[anchor]
         if flow or not mapping.value:
-            if isinstance(value, (dict, list)) or not mapping.value:
+            if not mapping.value:
                 raise InternalError(f"cannot add `{key}` to a mapping written in {{ }}")
-            self.put(self.end(last_value), self.end(last_value), f", {scalar(key, True)}: {scalar(value, True)}")
+            self.put(self.end(last_value), self.end(last_value), f", {scalar(key, True)}: {flow_value(value, True)}")
             return
         indent = self.column(mapping.value[0][0].start_mark.index)
         at = self.line_end(self.end(last_value))

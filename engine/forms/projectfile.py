@@ -20,12 +20,13 @@ from engine.files.validate import schema_errors
 BUDGET_COMMENTS = {
     "initial": "年初预算数", "full_year": "全年预算数", "adjusted": "调整后预算数", "executed": "全年执行数",
     "current_appropriation": "其中：当年财政拨款", "carried_over": "上年结转资金", "other": "其他资金",
-    "reported_score": "自评得分 as the form states it",
+    "reported_score": "自评得分 as the form states it", "reported_rate": "执行率 as the form states it",
 }
 INDICATOR_KEYS = ("level1", "level2", "name", "applicable", "note", "target", "actual", "weight",
                   "reported_score", "explanation")
+PART_KEYS = ("name", "target", "actual", "weight")
 TOP_KEYS = ("project", "department", "implementing_unit", "fiscal_year", "budget", "goals", "stated_weights",
-            "indicators", "reported_total")
+            "indicators", "reported_total", "reported_grade", "stated_total")
 
 
 def scalar(value, flow: bool = False) -> str:
@@ -46,6 +47,15 @@ def scalar(value, flow: bool = False) -> str:
     return '"' + "".join(_escape(c) for c in text) + '"'
 
 
+def flow_value(value, flow: bool = False) -> str:
+    """``value`` as YAML on one line: a mapping or list in `{ }` or `[ ]`, a single value as ``scalar``."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{scalar(k, True)}: {flow_value(v, True)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(flow_value(v, True) for v in value) + "]"
+    return scalar(value, flow)
+
+
 def _escape(char: str) -> str:
     """One character inside a YAML double-quoted scalar: line breaks and other unprintables as escapes."""
     if char in '"\\':
@@ -57,7 +67,7 @@ def _escape(char: str) -> str:
 
 
 def _pair(indent: str, key: str, value, comment: str = "") -> str:
-    line = f"{indent}{key}: {scalar(value)}"
+    line = f"{indent}{key}: {flow_value(value)}"
     return f"{line.ljust(24)}  # {comment}" if comment else line
 
 
@@ -86,8 +96,13 @@ def render(data: dict, header: list[str]) -> str:
                 keys = [k for k in INDICATOR_KEYS if k in row]
                 lines += [f"  - {k}: {scalar(row[k])}" if i == 0 else f"    {k}: {scalar(row[k])}"
                           for i, k in enumerate(keys)]
+                if row.get("parts"):  # 其中 rows, one a line
+                    lines.append("    parts:")
+                    lines += [f"      - {flow_value({k: p[k] for k in PART_KEYS if k in p})}" for p in row["parts"]]
         elif key == "reported_total":
             lines += ["", _pair("", key, value, "总分 as the form states it")]
+        elif key == "reported_grade":
+            lines.append(_pair("", key, value, "评价等级 as the form states it"))
         else:
             lines.append(_pair("", key, value))
     text = "\n".join(lines) + "\n"

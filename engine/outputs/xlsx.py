@@ -134,15 +134,18 @@ def projects_workbook(views: list[dict], locked: bool = False) -> bytes:
 
 
 def fill_in_cells(view: dict) -> list[str]:
-    """The cells of a form a department fills in: 实施单位, 全年执行数 and its 执行率 and 自评得分, the goals
-    achieved, each row's 实际完成值, 自评得分 and 偏差原因分析, the 总分's 自评得分, and the lines below the table
+    """The cells of a form a department fills in: 实施单位, 全年执行数 (also of each 其中 row) and its 执行率 and
+    自评得分, the goals achieved, each row's 实际完成值, 自评得分 and 偏差原因分析 (a 其中 row's 实际完成值 only),
+    the 总分's 自评得分, and the lines below the table
     (评价等级, 填表人). Everything else is approved (budget, targets, weights, names) or a label."""
     last = total_row(view)
     cells = [f"G{DEPARTMENT_ROW}"]
     cells += [f"{BUDGET_COLUMNS[k]}{BUDGET_TOTAL_ROW}" for k in ("executed", "rate", "score")]
+    cells += [f"{BUDGET_COLUMNS['executed']}{row}" for row in BUDGET_PART_ROWS]  # each 其中 row's 全年执行数
     cells.append(f"F{GOALS_ROW}")
-    for row in range(FIRST_INDICATOR_ROW, last):
-        cells += [f"{INDICATOR_COLUMNS[k]}{row}" for k in ("actual", "score", "explanation")]
+    for row, item in enumerate(view["table_rows"], FIRST_INDICATOR_ROW):  # a 其中 row has its actual value only
+        keys = ("actual",) if item.get("sub_item") else ("actual", "score", "explanation")
+        cells += [f"{INDICATOR_COLUMNS[k]}{row}" for k in keys]
     cells += [f"H{last}", f"A{last + 1}", f"A{last + 3}"]
     return cells
 
