@@ -127,6 +127,7 @@ class BudgetRule:
     rate: Formula
     score: Formula
     source: Source = Source()
+    counted: bool = True  # false: a framework without a 预算执行率 row (the rate is still computed and shown)
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class Ruleset:
     total_rules: tuple = ()  # engine.rules.totals.TotalRule: rules on the total, applied in order
     measures: object = None  # engine.rules.measures.Measures: variables, dates and level tables, if any
     review_rules: object = None  # engine.rules.review_rules.ReviewRules: 审核规则 and their verdict, if any
+    indicator_table: tuple = ()  # engine.rules.table.TableRow: third-level rows with 指标解释 and 评分标准
 
     def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -263,6 +265,8 @@ class Indicator:
     sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
     source: Source = Source()
     parts: tuple = ()  # SubItem rows (其中) below this one
+    judged: Decimal | None = None  # a score an evaluator assigns (专家评分), with its ``reason``
+    reason: str = ""
 
     @property
     def label(self) -> str:

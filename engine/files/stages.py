@@ -14,6 +14,13 @@ its name, the ``actual`` value to date and the text columns of the form
 (``likelihood`` 完成目标可能性, ``reason`` 偏差原因及措施, ``forecast``
 预计全年完成). Its shape is checked by the project schema (``$defs/monitoring``).
 
+The evaluation section (部门评价/财政评价, 财预〔2020〕10号 附件1): ``evaluators``
+(评价组), ``date``, ``conclusion`` (评价结论) and ``scores``: per row of the
+ruleset's ``indicator_table``, by its name, the ``score`` the evaluators
+assign and its ``reason`` (评分理由), or ``applicable: false``. The scores
+become the project's rows (engine.rules.table fills in their groups and
+weights); the file's budget gives the execution rate shown.
+
 The declaration section (绩效目标申报表): ``continuing`` (延续项目; false or
 left out: 新增项目), ``goals`` (``long_term`` 中长期目标 and ``annual``
 年度目标, lists of texts), ``budget`` (``amount`` 申报预算 and ``unit``), and
@@ -80,6 +87,15 @@ def stage_data(data, kind: str):
     if section == "declaration":
         for key in ("reported_total", "reported_grade", "reported_subtotals"):
             data.pop(key, None)  # the year's self-evaluation table, not this stage's
+    if section == "evaluation" and isinstance(stage.get("scores"), list):
+        for key in ("reported_total", "reported_grade", "reported_subtotals", "stated_weights", "stated_total"):
+            data.pop(key, None)  # the self-evaluation's table: the evaluators score the ruleset's table
+        budget = data.get("budget")
+        if isinstance(budget, dict):
+            budget.pop("reported_score", None)
+            budget.pop("reported_rate", None)
+        data["indicators"] = stage["scores"]  # each names a row of the ruleset's indicator_table
+        data.pop(section)  # laid over: its rows are now the project's (and are filled in from the table)
     plain = {key: value for key, value in stage.items() if key != "indicators"}
     plain["source"] = data.key_source(section) if hasattr(data, "key_source") else stage.source  # `declaration:`
     if section == "declaration":

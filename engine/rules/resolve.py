@@ -23,6 +23,7 @@ from engine.model import (
 
 QUANTITATIVE_NAMES = ("weight", "target", "actual", "met")
 QUALITATIVE_NAMES = ("weight", "met", "point")
+JUDGED_NAMES = ("weight", "score")  # a method of kind judged (专家评分): the score an evaluator assigned
 BUDGET_RATE_NAMES = ("initial", "full_year", "adjusted", "executed")
 BUDGET_SCORE_NAMES = BUDGET_RATE_NAMES + ("weight", "rate")
 DEFAULT_CHECKS = {
@@ -102,6 +103,14 @@ def ruleset_errors(data: Any, filename: str, schema_errors) -> list[EvalrunError
     return sorted(schema_errors, key=EvalrunError.sort_key)
 
 
+def _with(spec: LDict, **values) -> LDict:
+    """A copy of ``spec`` with ``values`` added, every place kept (the added ones are the mapping's own)."""
+    copy = LDict(spec)
+    copy.update(values)
+    copy.source, copy.key_sources, copy.value_sources = spec.source, spec.key_sources, spec.value_sources
+    return copy
+
+
 def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
     """Turn a schema-valid ruleset mapping into a Ruleset, checking its meaning.
 
@@ -141,7 +150,7 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
                 where,
             ))
         elif name in methods:
-            wanted = "qualitative" if key == "qualitative" else "quantitative"
+            wanted = {"qualitative": "qualitative", "judged": "judged"}.get(key, "quantitative")
             if key != "date" and methods[name].kind != wanted:
                 errors.append(EvalrunError(
                     f"method_for `{key}` needs a {wanted} method, but `{name}` is {methods[name].kind}", where
@@ -150,6 +159,15 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
     budget = rate = score = None
     if isinstance(data.get("budget_execution"), dict):
         budget_spec = data["budget_execution"]
+        counted = budget_spec.get("counted", True)  # false: no 预算执行率 row; the rate is shown, not scored
+        if not counted:
+            budget_spec = _with(budget_spec, weight=0, score="0") \
+                if "weight" not in budget_spec and "score" not in budget_spec else budget_spec
+        missing = [k for k in ("weight", "score") if k not in budget_spec]
+        if missing:
+            errors.append(EvalrunError(f"budget_execution has no `{missing[0]}`; write it, or `counted: false` "
+                                       "for a framework without a 预算执行率 row", data.source_of("budget_execution")))
+            budget_spec = _with(budget_spec, weight=0, score="0")
         if not refused("budget_execution", "rate"):
             rate = attempt(compile_formula, budget_spec["rate"], budget_spec.source_of("rate"),
                            BUDGET_RATE_NAMES, "execution rate formula")
@@ -158,7 +176,7 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
                             BUDGET_SCORE_NAMES, "execution score formula")
         if rate and score and not refused("budget_execution"):
             budget = BudgetRule(budget_spec["name"], _dec(budget_spec["weight"]), rate, score,
-                                budget_spec.source_of("weight"))
+                                budget_spec.source_of("weight"), counted)
 
     grades = attempt(_build_grades, data["grades"]) if usable("grades", list) else None
     groups = []
@@ -206,7 +224,8 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
         achieved_words=tuple(target_spec.get("achieved_words", ())),
         missed_words=tuple(target_spec.get("missed_words", ())),
     )
-    for comparator in (targets.bare_comparator, targets.equal_as):
+    numeric = any(key in method_for for key in (">=", ">", "<=", "<", "="))  # none: every row judged, or rows name theirs
+    for comparator in (targets.bare_comparator, targets.equal_as) if numeric else ():
         if comparator not in method_for and comparator != "=":
             errors.append(EvalrunError(
                 f"targets use the comparison `{comparator}`, but method_for names no method for it",
@@ -280,7 +299,9 @@ def _build_table(name: str, spec: LDict, known) -> DecisionTable:
 
 def _build_method(name: str, spec: LDict, where: Source) -> Method:
     kind = spec["kind"]
-    known = QUALITATIVE_NAMES if kind == "qualitative" else QUANTITATIVE_NAMES
+    known = {"qualitative": QUALITATIVE_NAMES, "judged": JUDGED_NAMES}.get(kind, QUANTITATIVE_NAMES)
+    if kind == "judged" and "formula" not in spec:
+        spec = _with(spec, formula="score")  # 专家评分: the score as assigned
     table = None
     if ("formula" in spec) == ("table" in spec) or (kind == "qualitative" and "table" in spec):
         raise EvalrunError(

@@ -21,6 +21,10 @@ def explain_row(row: Score, ruleset) -> list[str]:
     title = row.name or row.note
     head = f"{title}" + (f"  [{row.level1} / {row.level2}]" if row.level1 else "")
     lines = [head, f"  来源 {row.source}"]
+    texts = next((t for t in ruleset.indicator_table if t.name == row.name), None)  # 指标解释 and 评分标准
+    if texts is not None:
+        lines += [f"  {label} {text}" for label, text in (("指标解释", texts.explanation), ("评分标准", texts.standard))
+                  if text]
     if not row.applicable:
         lines.append("  不适用：不计分，不计入总分")
         return lines
@@ -79,7 +83,7 @@ def explain_measures(result: ProjectResult) -> list[str]:
 
 def explain(result: ProjectResult, indicator: str | None = None) -> str:
     project, ruleset = result.project, result.ruleset
-    rows = result.all_rows
+    rows = result.all_rows if ruleset.budget.counted else result.rows  # a framework may have no 预算执行率 row
     if indicator:
         rows = tuple(r for r in rows if indicator in (r.name, r.note))
         if not rows:
@@ -99,9 +103,11 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
         out.append("")
     if not indicator:
         parts = " + ".join(
-            [f"{result.budget_row.name} {_value(result.budget_row.score)}"]
+            [f"{result.budget_row.name} {_value(result.budget_row.score)}"] * ruleset.budget.counted
             + [f"{g.name} {_value(g.score)}" for g in result.groups]
         )
+        if not ruleset.budget.counted:
+            out.append(f"{ruleset.budget.name} {result.budget_row.actual}（{ruleset.budget.rate.text}；本规则不单列计分）")
         earned = result.budget_row.score + sum(g.score for g in result.groups)
         total = result.adjustments[0].before if result.adjustments else result.total  # before the rules on it
         deductions = "".join(f" − {_value(d.points)}（扣分：{d.reason}）" for d in project.deductions)

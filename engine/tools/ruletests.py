@@ -14,7 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from engine.api import evaluate
-from engine.errors import EvalrunError, Source
+from engine.errors import EvalrunError, Source, raise_all
+from engine.rules.table import lay_table
 from engine.rules.inherit import merge
 from engine.files.load import load_file
 from engine.files.located import LDict
@@ -110,9 +111,10 @@ def run_case(case: LDict, workspace: Path, rulesets, shown: str) -> CaseResult:
     outcome = CaseResult(str(case["name"]), case.source)
     try:
         data, data_shown = _project_data(case, workspace, rulesets, shown)
-        check_schema(data, "project", data_shown)
-        ruleset = rulesets.for_department(str(data["department"]))
+        ruleset = rulesets.for_department(str(data.get("department", "")))
         data, stage = stage_data(data, ruleset.kind)  # a project file's stage of the year (engine.files.stages)
+        raise_all(lay_table(data, ruleset))  # rows named after the ruleset's indicator table
+        check_schema(data, "project", data_shown)
         project = replace(build_project(data, data_shown, ruleset), stage=stage)
         result = evaluate(ruleset, attach_previous_rows(project, ruleset, workspace))
     except EvalrunError as exc:
