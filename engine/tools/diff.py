@@ -198,11 +198,14 @@ SECTIONS = {
     "indicator_variables": ("指标变量", {"formula": "公式", "label": "名称", "format": "格式"}),
     "levels": ("等级表", {"input": "输入", "rows": "各行", "per": "适用于", "label": "名称"}),
     "as_of": ("监控日期", {"date": "日期", "basis": "时间进度计法"}),
+    "indicator_table": ("指标表", {"weight": "分值", "explanation": "指标解释", "standard": "评分标准",
+                                   "level1": "一级指标", "level2": "二级指标", "method": "计分方法"}),
     "review_rules": ("审核规则", {"check": "检查", "reason": "理由", "where": "适用范围", "groups": "一级指标",
                                   "from": "下限", "to": "上限", "level1": "一级指标", "level2": "二级指标",
                                   "name": "三级指标"}),
 }
-_FIELD.update({("review_rules", "verdict"): "审核意见的用语", ("review_rules", "verdict", "pass"): "审核通过的用语",
+_FIELD.update({("budget_execution", "counted"): "预算执行率 单列计分",
+               ("review_rules", "verdict"): "审核意见的用语", ("review_rules", "verdict", "pass"): "审核通过的用语",
                ("review_rules", "verdict", "revise"): "审核需修改的用语"})
 
 
