@@ -166,7 +166,7 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
         missing = [k for k in ("weight", "score") if k not in budget_spec]
         if missing:
             errors.append(EvalrunError(f"budget_execution has no `{missing[0]}`; write it, or `counted: false` "
-                                       "for a framework without a 预算执行率 row", data.source_of("budget_execution")))
+                                       "for a framework without a 预算执行率 row", data.key_source("budget_execution")))
             budget_spec = _with(budget_spec, weight=0, score="0")
         if not refused("budget_execution", "rate"):
             rate = attempt(compile_formula, budget_spec["rate"], budget_spec.source_of("rate"),
