@@ -424,3 +424,29 @@ def test_a_rate_the_file_does_not_record_is_compared_with_the_rate_computed(run_
     assert result.exit_code == 0, result.stderr
     assert "  执行率: 91.67% → 92%" in result.stdout.splitlines()
     assert "  reported_rate: 92%\n" in path.read_text("utf-8")
+
+
+def test_a_grade_in_the_cell_right_of_its_label_is_read(run_cli, case):
+    wb = openpyxl.load_workbook(case / "forms" / f"{DEPARTMENT}.xlsx")
+    ws = wb.active
+    ws.unmerge_cells("A20:I20")
+    ws["A20"], ws["B20"] = "评价等级", "良"
+    wb.save(case / "forms" / "returned.xlsx")
+    result = run_cli("import", str(case / "forms" / "returned.xlsx"), "--force", workspace=case)
+    assert result.exit_code == 0, result.stderr
+    assert "  评价等级: 优 → 良" in result.stdout.splitlines()
+    assert changed_values(load_file(CASE), project_file(case)) == {("reported_grade",): "良"}
+
+
+def test_a_total_label_merged_over_the_weight_column_states_no_total(run_cli, case):
+    wb = openpyxl.load_workbook(case / "forms" / f"{DEPARTMENT}.xlsx")
+    ws = wb.active
+    ws.unmerge_cells("A19:F19")
+    ws["G19"] = None
+    ws.merge_cells("A19:G19")
+    wb.save(case / "forms" / "returned.xlsx")
+    before = project_file(case).read_bytes()
+    result = run_cli("import", str(case / "forms" / "returned.xlsx"), "--force", workspace=case)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith("no change (the form holds the file's values)\n"), result.stdout
+    assert project_file(case).read_bytes() == before

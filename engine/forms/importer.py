@@ -40,7 +40,7 @@ EXPECTED_LABELS = (LABELS["expected"], "年度目标")
 ACHIEVED_LABELS = (LABELS["achieved"], "实际完成", "全年实际完成情况")
 _YEAR = re.compile(r"(\d{4})年")
 GRADE_LABEL = "评价等级"
-_GRADE = re.compile(rf"^\s*{GRADE_LABEL}\s*[:：]?\s*(.*)$")
+_GRADE = re.compile(rf"^\s*{GRADE_LABEL}\s*(?:[:：]\s*(.*))?$")  # not 评价等级达标率, an indicator's name
 _GOAL_ITEM = re.compile(r"(?:^|(?<=[\s;；。]))(\d{1,2})[.、．]\s*(?!\d)")
 
 Framework = Callable[[str], "dict | None"]  # department -> {一级: (二级, ...)}, or None when unknown
@@ -176,7 +176,7 @@ class _Reader(_IndicatorTable):
                     not is_blank(self.grid.value(*right)):
                 cell = right
             self.at(("reported_grade",), cell)
-            grade = found[1] if cell != right else text(self.grid.value(*cell))
+            grade = (found[1] or "") if cell != right else text(self.grid.value(*cell))
             return "" if is_blank(grade) else grade.strip()
         return ""
 

@@ -55,9 +55,10 @@ class _IndicatorTable:
         for row in range(self.header_row + 1, self.grid.rows + 1):
             written = [self.grid.label(row, c) for c in range(1, self.grid.columns + 1)]
             if any(w in TOTAL_LABELS for w in written):
-                self.at(("stated_total",), (row, columns["weight"]))
-                self.notes["stated_total"] = self.number((row, columns["weight"]), f"{LABELS['total']} 分值",
-                                                         suffixes=SCORE_SUFFIXES)
+                if self.grid.label(row, columns["weight"]) not in TOTAL_LABELS:  # not under a merged 总分 label
+                    self.at(("stated_total",), (row, columns["weight"]))
+                    self.notes["stated_total"] = self.number((row, columns["weight"]), f"{LABELS['total']} 分值",
+                                                             suffixes=SCORE_SUFFIXES)
                 if "score" in columns:
                     self.at(("reported_total",), (row, columns["score"]))
                     total = self.number((row, columns["score"]), LABELS["total"], suffixes=SCORE_SUFFIXES)
