@@ -31,6 +31,12 @@ def test_the_example_is_scored_from_the_evaluators_scores_and_printed_with_the_t
     html = (out / "益阳市商务局" / "开放型经济发展与三产业发展引导资金.html").read_text(encoding="utf-8")
     assert "<th>指标解释</th><th>评分标准</th><th>得分</th><th>评分理由</th>" in html and "扣完为止" in html
     assert "预算执行率</td><td class=\"n\">10" not in report  # the framework has no budget row of its own
+    import docx  # the kind's own Word template, evaluation.report.docx
+
+    word = docx.Document(str(out / "益阳市商务局" / "开放型经济发展与三产业发展引导资金.docx"))
+    assert "总分：86.02\u3000评价等级：良" in [p.text for p in word.paragraphs]
+    rows = [[c.text for c in row.cells] for row in word.tables[2].rows]
+    assert ["过程", "资金管理", "预算执行率", "5"] == rows[8][:4] and rows[8][6:] == ["2.77", "全年执行 547.69 万元，执行率 55.32%，得分 = 55.32% × 5 分"]
 
 
 def test_rule_tests_pass(workspace, run_cli):

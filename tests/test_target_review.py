@@ -47,6 +47,13 @@ def test_a_form_without_a_cost_indicator_gets_revise_with_that_reason(workspace,
     assert f"上年实际完成值取自：projects/2024/益阳市商务局/{COMMERCE.name}。" in passing
     html_summary = (out / "汇总.html").read_text(encoding="utf-8")
     assert '<td class="revise"><strong>修改</strong></td>' in html_summary
+    import docx  # the kind's own Word template, target-review.report.docx
+
+    word = docx.Document(str(out / "益阳市农业农村局" / "高标准农田建设项目.docx"))
+    paragraphs = [p.text for p in word.paragraphs]
+    assert "审核意见：修改" in paragraphs
+    assert f"1. 设置成本指标：未设置成本指标；项目支出绩效目标原则上应设置成本指标（经济成本等）（{where}）" in paragraphs
+    assert [c.text for c in word.tables[1].rows[1].cells][:5] == ["产出指标", "数量指标", "新建高标准农田面积", "≥2.5 万亩", "20"]
 
 
 def test_rule_tests_prove_every_review_rule(workspace, run_cli):
