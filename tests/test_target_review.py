@@ -28,6 +28,7 @@ def test_a_form_without_a_cost_indicator_gets_revise_with_that_reason(workspace,
     lines = result.output.splitlines()
     assert any("高标准农田建设项目" in line and "修改" in line for line in lines), result.output
     assert any("开放型经济发展与三产业发展引导资金" in line and "通过" in line for line in lines), result.output
+    assert "审核意见" in lines[1] and "92.89" not in result.output  # reviewed, not scored: no 总分 shown
     out = workspace / "reports" / "out" / RULESET
     where = f"{FARMLAND}:{_line_of(workspace / FARMLAND, 'declaration:')}:1"
     summary = (out / "汇总.md").read_text(encoding="utf-8")

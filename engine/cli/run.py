@@ -84,15 +84,16 @@ def print_summary(outcome: api.RunResult, workspace: Path, printed: set = frozen
     from engine.scoring.check import UNGRADED
 
     rows = []
+    scored = outcome.ruleset.kind != "target-review"  # a target form is reviewed (通过/修改), not scored
     for summary in outcome.summaries:
-        rows.append([summary.department, summary.name, format_number(summary.total), summary.grade,
+        rows.append([summary.department, summary.name, format_number(summary.total) if scored else "—", summary.grade,
                      summary.rules, _review_note(summary.findings, summary.errors)])
     for path, _ in outcome.failures:
         rows.append([path.parent.name, path.stem, "-", "-", "-", "失败 (see errors)"])
     ruleset = outcome.ruleset
     click.echo(f"规则 {ruleset.id} {ruleset.version} (sha256 {ruleset.sha256[:12]})")
     if rows:
-        click.echo(table(["部门", "项目", "总分", "等级", "规则", "审核"], rows))
+        click.echo(table(["部门", "项目", "总分", "等级" if scored else "审核意见", "规则", "审核"], rows))
     else:
         click.echo(f"no project files under projects/{ruleset.fiscal_year}/<department>/")
     print_lines([line for line in failure_lines(outcome.failures) if line not in printed], err=True)
