@@ -30,6 +30,7 @@ from engine.store import open_recorder, with_previous
 from engine.store.record import project_record
 from engine.outputs.summary import YearSummary
 from engine.files.validate import schema_errors
+from engine.i18n import tr
 from engine.runner.write import Staging, safe_name
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class ProjectSummary:
     @classmethod
     def of(cls, result: ProjectResult, options: "RunOptions | None" = None) -> "ProjectSummary":
         project, ruleset = result.project, result.ruleset
-        rules = ruleset.version + (" 部门变体" if ruleset.variant else "")
+        rules = ruleset.version + (" " + tr("run.variant") if ruleset.variant else "")
         record = project_record(result, options.workspace) if options is not None and options.db else None
         errors = sum(f.severity == "error" for f in result.findings)
         return cls(project.department, project.name, project.file, result.total, result.grade,
@@ -302,7 +303,8 @@ def validate(workspace: Path, ruleset_name: str, cache: bool = True,
         if plan is not None:
             plan.append((result.project.file, result.ruleset.file))
         errors.extend(
-            EvalrunError(f"{f.message} [{f.check}]", f.source) for f in result.findings if f.severity == "error"
+            EvalrunError(tr("api.finding_error", text=f.text, check=f.check), f.source)
+            for f in result.findings if f.severity == "error"
         )
     from engine.outputs.templatecheck import template_errors  # Jinja2, only when validating
 
@@ -355,10 +357,9 @@ def find_project(workspace: Path, ruleset_name: str, name: str) -> ProjectResult
                 return evaluate(ruleset, project)
     finally:
         cache.close()
-    raise UsageError(
-        f"no project `{name}` for fiscal year {rulesets.base.fiscal_year}{did_you_mean(name, candidates)}"
-        + (f"; projects: {', '.join(candidates)}" if candidates else "")
-    )
+    raise UsageError(tr("api.no_project", name=name, year=rulesets.base.fiscal_year,
+                        suggestion=did_you_mean(name, candidates),
+                        known=tr("api.projects", names=", ".join(candidates)) if candidates else ""))
 
 
 def export_forms(options: ExportOptions) -> ExportResult:

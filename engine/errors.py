@@ -19,6 +19,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from engine.i18n import tr
+
 
 @dataclass(frozen=True)
 class Source:
@@ -98,7 +100,7 @@ class EvalrunErrors(EvalrunError):
             flat.extend(error.errors if isinstance(error, EvalrunErrors) else [error])
         unique = {str(e): e for e in flat}
         self.errors = sorted(unique.values(), key=EvalrunError.sort_key)
-        first = self.errors[0] if self.errors else EvalrunError("no errors")
+        first = self.errors[0] if self.errors else EvalrunError(tr("errors.no_errors"))
         super().__init__(first.message, first.source)
 
     @property
@@ -118,7 +120,7 @@ class UsageError(EvalrunException):
     exit_code = 2
 
     def lines(self) -> list[str]:
-        return [f"evalrun: {self}"]
+        return [tr("cli.usage_prefix", message=self)]
 
 
 class WorkspaceBusy(UsageError):
@@ -136,15 +138,19 @@ class InternalError(EvalrunException):
 
 def bug_report(exc: BaseException) -> list[str]:
     """The lines for an exception evalrun did not expect (exit code 3): a bug, never the user's fault."""
-    return [f"evalrun: internal error: {type(exc).__name__}: {exc}",
-            "This is a bug in evalrun, not in your files; nothing was written. Please report it "
-            "with the command you ran."]
+    return tr("cli.internal_error", error=f"{type(exc).__name__}: {exc}").split("\n")
+
+
+def closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice closest to ``word``, if one is close enough to be what was meant."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    """' (did you mean `weight`?)' when a close match exists, else ''."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
+    """' (did you mean `weight`?)' (in the language in use) when a close match exists, else ''."""
+    close = closest(word, choices)
+    return tr("errors.did_you_mean", suggestion=close) if close else ""
 
 
 def raise_all(errors: Sequence[EvalrunError]) -> None:

@@ -5,12 +5,12 @@ on these. Every node keeps the ``Source`` it was read from.
 """
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Mapping
 
 from engine.errors import Source
+from engine.i18n import tr
 from engine.rules.formulas import Formula  # noqa: F401 - a domain noun, defined beside its checks
 from engine.rules.targets import Measure, format_number
 
@@ -64,6 +64,7 @@ class Method:
     point: str = "top"  # which point of a level's band a rule score takes
     source: Source = Source()
     table: DecisionTable | None = None
+    label_en: str = ""  # the label in English (--lang en), if the ruleset gives one
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class GradeBand:
     grade: str
     minimum: Decimal
     source: Source = Source()
+    name_en: str = ""  # the grade in English (--lang en), if the ruleset gives one
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class Group:
     subgroups: tuple
     source: Source = Source()
     weight_range: tuple | None = None  # (min, max)
+    name_en: str = ""  # the name in English (--lang en), if the ruleset gives one
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class BudgetRule:
     rate: Formula
     score: Formula
     source: Source = Source()
+    name_en: str = ""  # 预算执行率 in English (--lang en), if the ruleset gives it
     counted: bool = True  # false: a framework without a 预算执行率 row (the rate is still computed and shown)
 
 
@@ -267,6 +271,7 @@ class Indicator:
     parts: tuple = ()  # SubItem rows (其中) below this one
     judged: Decimal | None = None  # a score an evaluator assigns (专家评分), with its ``reason``
     reason: str = ""
+    name_en: str = ""  # the 三级指标 in English (--lang en), if the project file gives it
 
     @property
     def label(self) -> str:
@@ -353,6 +358,7 @@ class Score:
     method: str | None = None  # the method that scored it (None: not applicable)
     met: bool | None = None  # whether the target was reached (None for 预算执行率 and not applicable)
     band: tuple | None = None  # (low, high, level name) of a qualitative row's level
+    name_en: str = ""  # the row's name in English (--lang en), if the rules or the project give it
 
 
 @dataclass(frozen=True)
@@ -369,9 +375,15 @@ class Finding:
     message: str
     source: Source = Source()
     scope: str = "project"  # "ruleset": about the rules themselves, the same for every project they score
+    key: str = ""  # the message id (engine/i18n); ``message`` is its Chinese, as reports print it
+    fields: tuple = ()  # (name, value) pairs for its placeholders
+
+    @property
+    def text(self) -> str:  # in the console's language
+        return tr(self.key, **dict(self.fields)) if self.key else self.message
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.severity}: {self.message}"
+        return f"{self.source}: {self.severity}: {self.text}"
 
 
 @dataclass(frozen=True)

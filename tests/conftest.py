@@ -39,3 +39,33 @@ def run_cli():
 def _cache_key_in_a_temporary_folder(tmp_path_factory):
     """The parse cache's signing key (engine/files/cache.py) is made under a temporary folder, not in ~/.cache."""
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
+@pytest.fixture(autouse=True)
+def _default_language(monkeypatch):
+    """Each test starts in evalrun's default language, Chinese, whatever the machine's locale says."""
+    from engine import i18n
+
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    i18n.use(i18n.DEFAULT)
+    yield
+    i18n.use(i18n.DEFAULT)
+
+
+@pytest.fixture
+def english(_default_language, monkeypatch, request):
+    """The test reads evalrun's English messages (`--lang en`, LANG=en_US.UTF-8): the library's and the CLI's.
+
+    A test marked ``chinese`` in a module that uses this fixture reads the Chinese default instead.
+    """
+    from engine import i18n
+
+    if request.node.get_closest_marker("chinese"):
+        return
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    i18n.use("en")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "chinese: the test reads evalrun's Chinese default (in a module that reads English)")

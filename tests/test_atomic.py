@@ -22,6 +22,9 @@ from engine import api
 from engine.runner.lock import LOCK_NAME, RunLock
 from engine.runner.write import STAGING_PREFIX
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 DEPARTMENTS = ("甲局", "乙局", "丙局")
 posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
 

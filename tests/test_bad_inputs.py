@@ -1,8 +1,9 @@
 """Broken inputs: each gives one line with file and line, exit code 1, no traceback, nothing written.
 
 Every case is one file or folder in tests/bad_inputs/, listed in cases.yaml
-with the file, line and message it must produce. Files are copied byte for
-byte, so a case may be GBK, UTF-16, binary or have a BOM.
+with the file, line and message it must produce: ``zh`` by default (Chinese),
+``message`` under ``--lang en``. Files are copied byte for byte, so a case may
+be GBK, UTF-16, binary or have a BOM.
 """
 from __future__ import annotations
 
@@ -68,24 +69,49 @@ def test_every_case_is_well_formed():
     for name, case in CASES.items():
         assert case["kind"] in KINDS, name
         assert isinstance(case["line"], int) and case["line"] > 0, name
-        assert case["message"], name
+        assert case["message"] and case["zh"], name
         assert (HERE / name).is_dir() == (case["kind"] == "workspace"), name
         if case["kind"] == "workspace":
             assert (HERE / name / case["file"]).is_file(), name
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_bad_input_gives_one_clear_line(tmp_path, run_cli, name):
+QUOTED = re.compile(r"`[^`]*`|「[^」]*」|“[^”]*”|'[^']*'|\"[^\"]*\"")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff01-\uff1f]")  # 。，；：（） and the like: Chinese sentences only
+
+
+def own_words(line: str, shown: str) -> str:
+    """The message's own words: without its place and what it quotes from the file (names, values)."""
+    return QUOTED.sub("", line.removeprefix(shown))
+
+
+def run_case(tmp_path, run_cli, name, *language):
     case = CASES[name]
     workspace, shown = place_case(tmp_path, name, case)
-    result = run_cli("--ruleset", "2025", workspace=workspace)
+    result = run_cli(*language, "--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     errors = problem_lines(result.stderr)
     assert len(errors) == 1, errors
-    pattern = rf"^{re.escape(shown)}:{case['line']}(:\d+)?: .*{re.escape(case['message'])}"
-    assert re.search(pattern, errors[0]), errors[0]
     assert written_files(workspace) == []
+    return case, shown, errors[0]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_input_gives_one_clear_line_in_chinese(tmp_path, run_cli, name):
+    case, shown, line = run_case(tmp_path, run_cli, name)
+    pattern = rf"^{re.escape(shown)}:{case['line']}(:\d+)?: .*{re.escape(case['zh'])}"
+    assert re.search(pattern, line), line
+    assert CJK.search(own_words(line, shown)), line  # Chinese words of its own, not only a quoted name
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_input_gives_one_clear_line_in_english(tmp_path, run_cli, name):
+    case, shown, line = run_case(tmp_path, run_cli, name, "--lang", "en")
+    pattern = rf"^{re.escape(shown)}:{case['line']}(:\d+)?: .*{re.escape(case['message'])}"
+    assert re.search(pattern, line), line
+    words = own_words(line, shown)  # English sentences; names and amounts from the files (产出指标, 万元) may be Chinese
+    assert not CJK_PUNCTUATION.search(words) and len(re.findall(r"\b[a-z]{3,}\b", words)) >= 3, line
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -96,5 +122,5 @@ def test_validate_reports_the_same_line(tmp_path, run_cli, name):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert f"{shown}:{case['line']}" in result.stderr
-    assert case["message"].removeprefix("error: ") in result.stderr  # findings carry no prefix here
+    assert case["zh"].removeprefix("error: ") in result.stderr  # findings carry no prefix here
     assert written_files(workspace) == []

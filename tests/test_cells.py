@@ -12,6 +12,9 @@ from engine.errors import EvalrunError
 from engine.files.load import CONTROL_CHARACTERS, load_text
 from engine.forms.projectfile import scalar
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 FULL_WIDTH = str.maketrans("0123456789.,%-", "０１２３４５６７８９．，％－")
 WHERE = CellSource("form.xlsx!Sheet", 5, 8)
 

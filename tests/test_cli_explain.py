@@ -28,11 +28,11 @@ def test_explain_whole_project_ends_with_total_and_grade(run_cli, workspace):
 def test_explain_unknown_project_suggests(run_cli, workspace):
     result = run_cli("explain", "--ruleset", "2025", "--project", "开放型经济发展", workspace=workspace)
     assert result.exit_code == 2
-    assert "no project `开放型经济发展`" in result.stderr
+    assert "2025 财政年度没有项目 `开放型经济发展`" in result.stderr  # Chinese, evalrun's default
 
 
 def test_explain_unknown_indicator(run_cli, workspace):
     result = run_cli("explain", "--ruleset", "2025", "--project", REFERENCE_PROJECT,
                      "--indicator", "群众满意", workspace=workspace)
     assert result.exit_code == 2
-    assert "did you mean `群众满意度`?" in result.stderr
+    assert "没有指标 `群众满意`（是否想写 `群众满意度`？）" in result.stderr

@@ -7,6 +7,9 @@ import pytest
 from engine.cli import cli
 from tests.helpers import REPO
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def all_commands():
     yield (), cli

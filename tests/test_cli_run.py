@@ -5,7 +5,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
+
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def test_missing_ruleset_option_is_usage_error(run_cli, workspace):
@@ -30,6 +35,7 @@ def test_unknown_option_is_usage_error(run_cli):
     assert run_cli("--no-such-option").exit_code == 2
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_error_finding_gives_exit_code_1_and_still_reports(run_cli, workspace):
     path = workspace / "projects" / "2025" / "益阳市商务局" / f"{REFERENCE_PROJECT}.yaml"
     text = path.read_text(encoding="utf-8").replace("    weight: 5\n", "    weight: 4\n", 1)
@@ -39,6 +45,7 @@ def test_error_finding_gives_exit_code_1_and_still_reports(run_cli, workspace):
     assert "error: 产出指标各三级指标分值合计 64，规则规定产出指标为 65 分" in result.stderr
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_warning_finding_keeps_exit_code_0(run_cli, workspace):
     path = workspace / "projects" / "2025" / "益阳市商务局" / f"{REFERENCE_PROJECT}.yaml"
     text = path.read_text(encoding="utf-8").replace("executed: 547.6879", "executed: 547.6878")
@@ -48,6 +55,7 @@ def test_warning_finding_keeps_exit_code_0(run_cli, workspace):
     assert "warning: 20 条支出明细合计 547.6879 万元，与全年执行数 547.6878 万元 不符" in result.stderr
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_one_broken_project_does_not_stop_the_others(run_cli, workspace):
     broken = workspace / "projects" / "2025" / "测试单位" / "坏文件.yaml"
     broken.parent.mkdir()

@@ -1,6 +1,11 @@
 """`evalrun validate`: every file checked, which rules score each project."""
 from __future__ import annotations
 
+import pytest
+
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_validate_ok(run_cli, workspace):
     result = run_cli("validate", "--ruleset", "2025", workspace=workspace)
@@ -16,7 +21,7 @@ def test_validate_lists_every_problem_and_exits_1(run_cli, workspace):
     result = run_cli("validate", "--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert lines[-1] == f"{len(lines) - 1} problem(s) found" and len(lines) >= 3
+    assert lines[-1] == f"{len(lines) - 1} problems found" and len(lines) >= 3
     assert any(line.startswith("projects/2025/测试单位/坏文件.yaml:") for line in lines)
     assert any(line.startswith("projects/2025/测试单位/另一个.yaml:") for line in lines)
     assert "ok:" not in result.stdout

@@ -29,6 +29,9 @@ from engine.scoring.scorer_codegen import Namespace, expression
 from engine.rules.targets import parse_measure
 from tests.helpers import REPO
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 NAMES = ("weight", "target", "actual", "met", "point")
 WHERE = Source("rulesets/2025/ruleset.yaml", 60, 14)
 RULESET = load_ruleset(REPO, "2025")

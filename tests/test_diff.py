@@ -87,7 +87,7 @@ def test_new_carries_the_department_variants_over(tmp_path, run_cli):
     ws = copy_workspace(tmp_path / "ws")
     made = run_cli("new", "2026", "--from", "2025", workspace=ws)
     assert made.exit_code == 0, made.output
-    assert f"wrote rulesets/2026/departments/{FARM}.yaml: the department's variant, carried over from 2025" in made.stdout
+    assert f"已写出 rulesets/2026/departments/{FARM}.yaml：该部门的部门规则，从 2025 带过来" in made.stdout
     carried = (ws / f"rulesets/2026/departments/{FARM}.yaml").read_text(encoding="utf-8")
     assert carried.startswith(f"# Carried over from {VARIANT} by `evalrun new 2026 --from 2025`")
     assert (ws / VARIANT).read_text(encoding="utf-8") in carried, "the department's file, comments and all"
@@ -164,4 +164,4 @@ def test_diff_refuses_a_broken_department_variant(tmp_path, run_cli):
     path.write_text(path.read_text(encoding="utf-8").replace("(actual - target)", "(actual - taget)"), encoding="utf-8")
     result = run_cli("diff", "2025", "2026", workspace=ws)
     assert result.exit_code == 1
-    assert re.match(rf"rulesets/2026/departments/{FARM}.yaml:\d+:\d+: .*unknown name `taget`", result.stderr)
+    assert re.match(rf"rulesets/2026/departments/{FARM}.yaml:\d+:\d+: .*使用了未知的名称 `taget`", result.stderr)

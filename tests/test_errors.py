@@ -9,6 +9,9 @@ import pytest
 from engine.errors import (EvalrunError, EvalrunErrors, EvalrunException, InternalError, Source, UsageError,
                            WorkspaceBusy)
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 PLACE = Source("projects/2025/a.yaml", 3, 5)
 
 

@@ -16,6 +16,9 @@ from engine.files.validate import check_schema
 from tests.helpers import REPO
 from tests.helpers import CASES, project_yaml
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,9 @@ from engine.files.load import _check_expansion, _check_shape, _PositionLoader, l
 from engine.files.located import LDict, LList
 from tests.helpers import REFERENCE_FILE, REPO
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def reference(text: str, filename: str = "f.yaml"):
     """load.py's constructor alone, without the quick path (after the same shape check load_text makes)."""

@@ -9,6 +9,9 @@ from engine.errors import EvalrunError, Source
 from engine.rules.formulas import compile_formula
 from engine.scoring.evaluate import formula_value as evaluate
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 NAMES = ("weight", "target", "actual", "met")
 WHERE = Source("rulesets/2025/ruleset.yaml", 60, 14)
 

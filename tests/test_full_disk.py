@@ -20,6 +20,9 @@ from tests.helpers import REFERENCE_PROJECT, copy_workspace, problem_lines
 from engine.cli import cli
 from engine.runner.write import STAGING_PREFIX
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 DEPARTMENT = "益阳市商务局"
 REPORT = Path("reports/out/2025") / DEPARTMENT / f"{REFERENCE_PROJECT}.md"
 

@@ -13,6 +13,9 @@ from engine.forms.importer import _items
 from engine.files.load import load_file
 from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 DEPARTMENT = "益阳市商务局"
 ROAD = "乡村道路养护"
 TRANSPORT = "益阳市交通运输局"
@@ -381,7 +384,7 @@ def test_import_command_errors_exit_1_with_one_line_each(run_cli, broken, empty_
     assert result.exit_code == 1 and result.stdout == ""
     lines = result.stderr.splitlines()
     assert [line.split(": ")[0] for line in lines[:-1]] == [f"自评表.xlsx!道路养护!{c}" for c, _ in BROKEN]
-    assert lines[-1] == ("10 problem(s) in sheet 道路养护; nothing was written "
+    assert lines[-1] == ("10 problems in sheet 道路养护; nothing was written "
                          "(fix them, or add --partial to write the other sheets)")
     assert "Traceback" not in result.output
 
@@ -390,7 +393,7 @@ def test_import_command_partial(run_cli, broken, empty_workspace):
     result = run_cli("import", str(broken), "--year", "2025", "--partial", workspace=empty_workspace)
     assert result.exit_code == 1
     assert result.stdout == f"wrote projects/2025/{TRANSPORT}/农村公路安全生命防护工程.yaml\n"
-    assert result.stderr.splitlines()[-1] == "10 problem(s); not written: sheet 道路养护"
+    assert result.stderr.splitlines()[-1] == "10 problems; not written: sheet 道路养护"
 
 
 @pytest.mark.parametrize("content,message", [
@@ -430,5 +433,5 @@ def test_export_command(run_cli, reference_workspace):
     result = run_cli("export", "--ruleset", "2025", "--blank", workspace=reference_workspace)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [f"wrote reports/out/2025/forms/{DEPARTMENT}.xlsx",
-                                          "1 project(s) in 1 workbook(s)"]
+                                          "1 project in 1 workbook"]
     assert run_cli("export", workspace=reference_workspace).exit_code == 2

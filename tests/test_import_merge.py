@@ -22,6 +22,9 @@ from engine.files.load import load_file, load_text
 from engine.forms.projectedit import Edit, edit
 from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 DEPARTMENT = "益阳市商务局"
 FARM = "益阳市农业农村局"
 FARM_PROJECT = "高标准农田建设项目"
@@ -109,7 +112,7 @@ def test_import_lists_each_change_and_edits_only_those_lines(run_cli, workspace,
     assert result.exit_code == 0, result.stderr
     shown = path.relative_to(workspace).as_posix()
     assert result.stdout.splitlines() == [
-        f"{shown}: 5 change(s) from sheet {REFERENCE_PROJECT}",
+        f"{shown}: 5 changes from sheet {REFERENCE_PROJECT}",
         "  全年执行数: 547.6879 → 600",
         "  年度总体目标 1 实际完成情况: 直接利用外资同比增长 71.03% → 直接利用外资同比增长 70%",
         "  三级指标 引进 500 强企业 实际完成值: 12 家 → 15 家",
@@ -137,7 +140,7 @@ def test_dry_run_lists_the_same_changes_and_writes_nothing(run_cli, workspace, f
     result = run_cli("import", str(form), "--dry-run", workspace=workspace)
     assert result.exit_code == 0, result.stderr
     shown = project_path(workspace).relative_to(workspace).as_posix()
-    assert result.stdout.splitlines() == [f"{shown}: 1 change(s) from sheet {REFERENCE_PROJECT}",
+    assert result.stdout.splitlines() == [f"{shown}: 1 change from sheet {REFERENCE_PROJECT}",
                                           "  三级指标 引进 500 强企业 实际完成值: 12 家 → 15 家",
                                           "dry run: nothing was written"]
     assert snapshot(workspace) == before
@@ -229,7 +232,7 @@ def test_a_changed_target_and_budget_are_refused_with_their_cells(run_cli, works
         f"{where}!E5: 全年预算数 was changed from `990` to `456.3`; {REFUSED}",
         f"{where}!E13: 年度指标值 was changed from `≥5 家` to `≥3 家`; {REFUSED}",
         f"{where}!G14: 分值 was changed from `10` to `5`; {REFUSED}",
-        f"3 problem(s) in sheet {REFERENCE_PROJECT}; nothing was written "
+        f"3 problems in sheet {REFERENCE_PROJECT}; nothing was written "
         "(fix them, or add --partial to write the other sheets)",
     ]
     assert snapshot(workspace) == before
@@ -294,7 +297,7 @@ def test_partial_writes_the_sheets_that_pass(run_cli, workspace, forms):
     result = run_cli("import", str(forms / "both.xlsx"), "--force", "--partial", workspace=workspace)
     assert result.exit_code == 1
     assert result.stdout.splitlines()[-1] == f"updated projects/2025/{FARM}/{FARM_PROJECT}.yaml"
-    assert result.stderr.splitlines()[-1] == "1 problem(s); not written: sheet 商务局"
+    assert result.stderr.splitlines()[-1] == "1 problem; not written: sheet 商务局"
     assert project_path(workspace).read_bytes() == before
 
 

@@ -9,6 +9,9 @@ from pathlib import Path
 
 from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 GOOD = f"reports/out/2025/益阳市商务局/{REFERENCE_PROJECT}.md"
 
 
@@ -30,6 +33,7 @@ def reference_for(department: str) -> str:
     return REFERENCE_FILE.read_text(encoding="utf-8").replace("department: 益阳市商务局", f"department: {department}")
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_broken_projects_are_listed_and_the_good_one_is_written(workspace, run_cli):
     add_project(workspace, "甲局", "语法错误", "project: [\n")
     add_project(workspace, "乙局", "目标读不懂", reference_for("乙局").replace("target: ≥5 家", "target: ≥五家"))
@@ -49,6 +53,7 @@ def test_broken_projects_are_listed_and_the_good_one_is_written(workspace, run_c
     assert written == [GOOD]
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_a_project_with_an_error_finding_keeps_its_earlier_report(workspace, run_cli):
     other = add_project(workspace, "甲局", "甲项目", reference_for("甲局"))
     assert run_cli("--ruleset", "2025", workspace=workspace).exit_code == 0
@@ -95,7 +100,7 @@ def test_validate_lists_every_broken_file_sorted(workspace, run_cli):
     result = run_cli("validate", "--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert lines[-1] == "2 problem(s) found"
+    assert lines[-1] == "2 problems found"
     assert [line.split(":")[0] for line in lines[:-1]] == sorted(line.split(":")[0] for line in lines[:-1])
 
 

@@ -7,6 +7,9 @@ from engine.api import load_ruleset
 from engine.errors import EvalrunError
 from tests.helpers import REPO, copy_workspace
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def ruleset_with(tmp_path, text: str):
     ws = copy_workspace(tmp_path / "ws")

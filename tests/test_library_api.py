@@ -8,10 +8,10 @@ import re
 from tests.helpers import REPO, copy_workspace
 
 
-def readme_example() -> tuple[str, str]:
-    """(the Python block, the text block after it) of the README's section `The library`."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## The library\n", 1)[1].split("\n## ", 1)[0]
+def readme_example(readme: str = "README.en.md", heading: str = "The library") -> tuple[str, str]:
+    """(the Python block, the text block after it) of the README's section `The library` (库 in README.md)."""
+    readme = (REPO / readme).read_text(encoding="utf-8")
+    section = readme.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```(\w+)\n(.*?)```", section, flags=re.S)
     assert [kind for kind, _ in blocks] == ["python", "text"], "the section holds the example and what it prints"
     return blocks[0][1], blocks[1][1]
@@ -37,6 +37,10 @@ def test_the_names_the_readme_documents_are_the_librarys():
     for name in ("RunOptions", "evaluate", "load_project", "load_ruleset", "run", "validate"):
         assert f" {name}" in code and getattr(engine, name) is getattr(api, name), name
     for name in ("EvalrunException", "EvalrunError", "UsageError", "InternalError", "exit_code", "problems"):
-        section = (REPO / "README.md").read_text(encoding="utf-8").split("\n## The library\n", 1)[1]
+        section = (REPO / "README.en.md").read_text(encoding="utf-8").split("\n## The library\n", 1)[1]
         assert f"`{name}`" in section, name
     assert issubclass(errors.EvalrunError, errors.EvalrunException)
+
+
+def test_the_chinese_readme_shows_the_same_example():
+    assert readme_example("README.md", "库") == readme_example()

@@ -22,6 +22,9 @@ from engine.outputs.sandbox import BoundedSandbox
 from engine.outputs.sandbox_bounds import (MAX_LIPSUM_PARAGRAPHS, MAX_LIPSUM_WORDS, MAX_NUMBER_DIGITS, MAX_POWER,
                                            MAX_TEMPLATE_BYTES, MAX_WIDTH, Bounds, TemplateLimit, budget)
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 DEPARTMENT = "益阳市商务局"
 MB = 1024 * 1024
 WORKBOOK_LIMITS_FILE_MB = MAX_WORKBOOK_BYTES // MB
@@ -310,7 +313,7 @@ def test_a_word_template_that_inflates_is_refused(workspace, run_cli):
 
 
 def test_the_limits_are_stated_in_the_readme():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "README.en.md").read_text(encoding="utf-8")  # the English README, kept in step with README.md
     section = readme[readme.index("## What evalrun refuses, and why"):readme.index("## For developers")]
     section = " ".join(section.split())
     limits = WORKBOOK_LIMITS
@@ -343,7 +346,7 @@ main()
 def capped(*args, cwd: Path) -> subprocess.CompletedProcess:
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-c", CAPPED, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=20, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+                          timeout=20, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "LANG": "en_US.UTF-8"})
     done.seconds = time.monotonic() - started
     return done
 

@@ -18,6 +18,9 @@ from engine.runner.lock import RunLock
 from engine.files.paths import LinkOutside, guard_path, write_file
 from engine.runner.write import Staging
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 DEPARTMENT = "益阳市商务局"
 SECRET = "SECRET-OUTSIDE-TEXT"
 

@@ -7,6 +7,9 @@ from tests.helpers import REFERENCE_FILE
 from engine.errors import EvalrunError
 from engine.files.load import decode, load_text
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def reference_bytes() -> bytes:
     return REFERENCE_FILE.read_bytes()

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import REFERENCE_FILE, copy_workspace
+
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
 
 REFERENCE = f"projects/2025/益阳市商务局/{REFERENCE_FILE.name}"
 FARM = "projects/2025/益阳市农业农村局/高标准农田建设项目.yaml"
@@ -33,6 +38,7 @@ def test_a_value_starting_with_at_names_the_character(tmp_path, run_cli):
     assert "YAML syntax error: a value cannot start with `@`; put the value in quotes" in result.stderr
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_extends_written_without_quotes_is_accepted(tmp_path, run_cli):
     ws = copy_workspace(tmp_path / "ws", projects=False)
     (ws / "rulesets/2026").mkdir()
@@ -63,6 +69,7 @@ def test_a_weight_with_a_unit_is_told_weights_are_plain_numbers(tmp_path, run_cl
     assert "unit has its own key" not in result.stderr
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_a_score_below_its_band_is_said_to_be_below(tmp_path, run_cli):
     ws = copy_workspace(tmp_path / "ws")
     _edit(ws / FARM, "    reported_score: 7 ", "    reported_score: 2 ")
@@ -71,6 +78,7 @@ def test_a_score_below_its_band_is_said_to_be_below(tmp_path, run_cli):
     assert "超出" not in result.stdout
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_a_band_of_one_point_reads_as_that_point(tmp_path, run_cli):
     """2024 gives each qualitative level a fixed point: the band of 部分达成 on 5 points is 3.25, not 3.25–3.25."""
     ws = copy_workspace(tmp_path / "ws")

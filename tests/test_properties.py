@@ -21,6 +21,9 @@ from engine.scoring.evaluate import score_indicator
 from engine.model import Budget, Indicator, Project, Rounding
 from engine.rules.targets import TargetError, parse_measure
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 RULESET = api.load_ruleset(REPO, "2025")
 UNITS = ("家", "万元", "%", "人次", "个", "亿元", "")
 COMPARATORS = ("≥", "≤", ">", "<", "=", "", "不低于", "不超过", "≧", "≦")

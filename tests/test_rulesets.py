@@ -18,6 +18,9 @@ from engine.tools.ruletests import case_files, run_cases
 from engine.rules.rulesets import known_rulesets
 from tests.helpers import REFERENCE_PROJECT, REPO, copy_workspace
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def y(text: str, name: str = "x.yaml"):
     return load_text(text, name)
@@ -94,6 +97,7 @@ def test_missing_parent_is_an_error(tmp_path, run_cli):
     assert result.stderr.startswith("rulesets/2026/ruleset.yaml:1:10: `extends: 2023` names a ruleset that does not exist")
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_child_override_changes_scores_and_is_explained(tmp_path, run_cli):
     ws = copy_workspace(tmp_path / "ws")
     write_ruleset(ws, "2025b", 'extends: "2025"\nbudget_execution: {score: weight * rate}\n')
@@ -175,6 +179,7 @@ def test_diff_lists_every_difference_and_nothing_else(tmp_path, run_cli):
     assert "rulesets/2025/ruleset.yaml:37:13 → rulesets/2026/ruleset.yaml:5:26" in result.stdout
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_impact_shows_moves_with_their_causes(tmp_path, run_cli):
     ws = copy_workspace(tmp_path / "ws")
     write_ruleset(ws, "2026", 'extends: "2025"\nfiscal_year: 2026\nrounding: {mode: truncate}\n'
@@ -187,6 +192,7 @@ def test_impact_shows_moves_with_their_causes(tmp_path, run_cli):
     assert "总分:" not in block, "truncation leaves 95.53 as it is; only the grade moves"
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_diff_2024_2025_impact_on_the_bundled_projects(tmp_path, run_cli):
     result = run_cli("diff", "2024", "2025", "--impact", workspace=copy_workspace(tmp_path / "ws", years=("2024", "2025")))
     assert result.exit_code == 0, result.stderr

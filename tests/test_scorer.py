@@ -27,6 +27,9 @@ from engine.scoring.trace import FullTracer, LazyTrace, Scored
 from tests.helpers import CASES, project_yaml
 from tests.helpers import REPO
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 MODES = ("unallocated", "rescale", "redistribute")
 
 

@@ -32,6 +32,9 @@ from engine.store.database import revisions
 from engine.store.export import csv_rows
 from tests.store_support import fresh_database
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
 
 
@@ -74,6 +77,7 @@ def counts(store: str) -> dict:
     return {name: len(rows) for name, rows in snapshot(store).items()}
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_two_years_give_history_with_both_years_and_the_rules_of_each(two_years, store):
     for year in ("2024", "2025"):
         assert evalrun(two_years, store, "--ruleset", year, "--json").exit_code == 0
@@ -90,6 +94,7 @@ def test_two_years_give_history_with_both_years_and_the_rules_of_each(two_years,
         (2024, 87.93, "2024.1"), (2025, 95.53, "2025.1")]
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_the_same_run_twice_adds_a_run_but_no_result_rows(two_years, store):
     first = evalrun(two_years, store, "--ruleset", "2025", "--format", "md", "--quiet")
     assert first.exit_code == 0, first.output
@@ -159,6 +164,7 @@ def test_the_summary_and_the_report_show_the_previous_year(two_years, store):
     assert "上年得分" not in (two_years / "reports/out/2025/汇总.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_compare_shows_each_change_and_the_new_and_dropped_projects(two_years, store):
     dropped = two_years / "projects/2024/旧单位"
     dropped.mkdir()
@@ -179,8 +185,8 @@ def test_compare_shows_each_change_and_the_new_and_dropped_projects(two_years, s
     assert {p["project"]: p["status"] for p in data["projects"]} == {
         REFERENCE_PROJECT: "both", "高标准农田建设项目": "new", "旧项目": "dropped"}
     missing = evalrun(two_years, store, "compare", "2023", "2025")
-    assert missing.exit_code == 2 and "no results for fiscal year 2023" in missing.stderr
-    assert "years stored: 2024, 2025" in missing.stderr
+    assert missing.exit_code == 2 and "中没有 2023 年度的结果" in missing.stderr
+    assert "已有的年度：2024, 2025" in missing.stderr
 
 
 def test_db_check_passes_and_finds_a_result_changed_outside_evalrun(two_years, store):

@@ -12,6 +12,9 @@ from engine import api
 from engine.scoring.advice import advise
 from engine.errors import EvalrunError
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def workspace(tmp_path):

@@ -10,12 +10,16 @@ from hypothesis import given, settings, strategies as st
 
 from tests.helpers import REFERENCE_PROJECT, copy_workspace
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def workspace(tmp_path):
     return copy_workspace(tmp_path / "ws", years=("2024", "2025"))
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_a_run_records_in_evalrun_db_in_the_workspace_by_default(run_cli, workspace):
     result = run_cli("--ruleset", "2025", "--format", "md", workspace=workspace)
     assert result.exit_code == 0, result.output

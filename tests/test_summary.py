@@ -8,6 +8,9 @@ import openpyxl
 from tests.helpers import REFERENCE_PROJECT
 from tests.helpers import add_department
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 OUT = "reports/out/2025"
 
 
@@ -88,6 +91,7 @@ def test_no_progress_bar_when_not_on_a_terminal_or_quiet(run_cli, workspace):
         assert "评价中" not in result.output
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_progress_bar_runs_over_the_projects(workspace, capsys):
     from engine import RunOptions, run
     from engine.runner.progress import progress

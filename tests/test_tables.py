@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 
 import openpyxl
+import pytest
 
 from tests.helpers import REFERENCE_FILE, copy_workspace
+
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
 
 REL = f"projects/2025/益阳市商务局/{REFERENCE_FILE.name}"
 
@@ -57,6 +61,7 @@ def test_unjudged_repeated_target_stops_at_the_row(tmp_path, run_cli):
 # ---------------------------------------------------------------- totals that cannot exceed their weights
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_rows_over_their_group_name_the_group_the_sum_and_the_total(tmp_path, run_cli):
     ws = _ws(tmp_path, lambda t: t.replace("    weight: 5\n    reported_score: 5\n  - level1: 效益指标",
                                            "    weight: 10\n    reported_score: 5\n  - level1: 效益指标", 1))
@@ -69,6 +74,7 @@ def test_rows_over_their_group_name_the_group_the_sum_and_the_total(tmp_path, ru
     assert "  产出指标各行得分合计 70，以产出指标分值 65 为上限" in explained.stdout
 
 
+@pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
 def test_the_total_never_exceeds_the_stated_total(tmp_path, run_cli):
     ws = _ws(tmp_path, lambda t: t.replace("reported_total: 95.53", "reported_total: 95.53\nstated_total: 90"))
     _, project = _json(run_cli, ws)

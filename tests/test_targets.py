@@ -11,6 +11,9 @@ from hypothesis import given, settings, strategies as st
 from engine.errors import EvalrunError, Source
 from engine.rules.targets import TargetError, bound_within, convert, parse_measure
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "targets.yaml").read_text(encoding="utf-8"))
 
 

@@ -12,6 +12,9 @@ from engine import RunOptions, run
 from tests.helpers import REFERENCE_PROJECT
 from tests.helpers import OTHER, add_department, word_template
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 
 @pytest.fixture

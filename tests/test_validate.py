@@ -12,7 +12,12 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
+
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
 
 REFERENCE = f"projects/2025/益阳市商务局/{REFERENCE_PROJECT}.yaml"
 RULESET = "rulesets/2025/ruleset.yaml"
@@ -32,7 +37,7 @@ def _line_of(path: Path, text: str) -> int:
 
 
 def _problems(result) -> list[str]:
-    return [line for line in result.stderr.splitlines() if line.strip() and not line.endswith("problem(s) found")]
+    return [line for line in result.stderr.splitlines() if line.strip() and not line.endswith(("problem found", "problems found"))]
 
 
 # ---------------------------------------------------------------- projects
@@ -50,7 +55,7 @@ def test_three_typos_in_three_rows_give_three_lines(tmp_path, run_cli):
     assert result.exit_code == 1
     problems = _problems(result)
     assert len(problems) == 3, problems
-    assert "3 problem(s) found" in result.stderr
+    assert "3 problems found" in result.stderr
     assert all(p.startswith(f"{REFERENCE}:") for p in problems)
     assert "unknown key `wieght` in indicators[0] (did you mean `weight`?)" in problems[0]
     assert "weights and scores are plain numbers of points (分), without a unit: write `10`" in problems[1]
@@ -92,7 +97,7 @@ def test_every_problem_of_a_ruleset_at_once(tmp_path, run_cli):
     result = run_cli("validate", "--ruleset", "2025", workspace=ws)
     assert result.exit_code == 1
     problems = _problems(result)
-    assert "5 problem(s) found" in result.stderr, problems
+    assert "5 problems found" in result.stderr, problems
     assert all(p.startswith(f"{RULESET}:") for p in problems)
     expected = [
         "uses the unknown name `rat` (did you mean `rate`?)",
@@ -200,7 +205,7 @@ def test_validate_says_what_it_checked(tmp_path, run_cli):
     ws = copy_workspace(tmp_path / "ws")
     result = run_cli("validate", "--ruleset", "2025", workspace=ws)
     assert result.exit_code == 0, result.stderr
-    assert re.search(r"ok: ruleset cn-project-self-evaluation 2025\.1, \d+ department variant\(s\), 2 project file\(s\) "
+    assert re.search(r"ok: ruleset cn-project-self-evaluation 2025\.1, 1 department variant, 2 project files "
                      r"and the report templates are valid", result.stdout), result.stdout
 
 
@@ -219,7 +224,7 @@ def test_two_files_of_one_project_are_an_error_naming_both(tmp_path, run_cli):
         assert problems[0].startswith(f"{REFERENCE}:")  # the later file, in file order
         assert f"describes the same project as projects/2025/益阳市商务局/{copy.name}" in problems[0]
         assert "「开放型经济发展与三产业发展引导资金」 of 「益阳市商务局」" in problems[0]
-    assert result.stdout.count("失败") == 2, "neither file is scored"
+    assert result.stdout.count("failed (see errors)") == 2, "neither file is scored"
     assert not (ws / "reports/out/2025/益阳市商务局").exists()
 
 

@@ -249,9 +249,9 @@ def test_a_review_needs_a_known_state_and_a_name(client):
     url = project_url(client.get("/y/2025/").text, FARM_PROJECT)
     page = client.get(url).text
     wrong = review(client, url, page, 0, "随便", "")
-    assert wrong.status_code == 400 and "unknown review state" in wrong.text
+    assert wrong.status_code == 400 and "未知的审核状态 `随便`" in wrong.text  # the page's language, Chinese
     nameless = review(client, url, page, 0, "已核实", "", reviewer="  ")
-    assert nameless.status_code == 400 and "reviewer" in nameless.text
+    assert nameless.status_code == 400 and "审核人姓名为空" in nameless.text
 
 
 def test_a_finding_gone_since_the_page_was_shown_is_said(client, workspace):
@@ -316,7 +316,7 @@ def test_a_form_changed_on_disk_after_the_preview_is_previewed_again(client, wor
 def test_a_changed_approved_value_is_refused_with_its_cell(client, workspace, form):
     before = reference_path(workspace).read_bytes()
     preview = upload(client, changed_form(form, {"E13": "≥3 家", "F14": "两个"}))
-    assert f"returned.xlsx!{REFERENCE_PROJECT}!E13</code> 年度指标值 was changed from `≥5 家` to `≥3 家`" in preview.text
+    assert f"returned.xlsx!{REFERENCE_PROJECT}!E13</code> 年度指标值由 `≥5 家` 改为 `≥3 家`" in preview.text
     assert 'name="upload"' not in preview.text and "什么都没有写入" in preview.text
     assert "已批准数值，被拒绝" in preview.text and "请勾选“接受对已批准数值的修改”后重新上传" in preview.text
     assert reference_path(workspace).read_bytes() == before
@@ -325,9 +325,9 @@ def test_a_changed_approved_value_is_refused_with_its_cell(client, workspace, fo
 
 
 @pytest.mark.parametrize("data, message", [
-    (b"department,project\n", "this is not an Excel workbook (.xlsx)"),
-    (b"\xd0\xcf\x11\xe0" + b"\0" * 100, "old Excel 97-2003 workbook"),
-    (b"PK\x03\x04 broken", "the file is damaged"),
+    (b"department,project\n", "这不是 Excel 工作簿（.xlsx）"),
+    (b"\xd0\xcf\x11\xe0" + b"\0" * 100, "旧版 Excel 97-2003 工作簿"),
+    (b"PK\x03\x04 broken", "文件已损坏"),
 ])
 def test_a_file_that_is_not_a_form_is_refused_with_its_name(shared, data, message):
     page = upload(shared, data, name="../../自评表.xlsx").text
@@ -456,13 +456,13 @@ def test_serve_refuses_an_unknown_ruleset_and_a_taken_port(run_cli, workspace):
     import socket
 
     unknown = run_cli("serve", "--no-browser", "--ruleset", "2099", workspace=workspace)
-    assert unknown.exit_code == 2 and "no ruleset `2099`" in unknown.stderr
+    assert unknown.exit_code == 2 and "没有规则 `2099`" in unknown.stderr
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
         busy = run_cli("serve", "--no-browser", "--port", str(port), workspace=workspace)
-    assert busy.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in busy.stderr
+    assert busy.exit_code == 2 and f"无法在 127.0.0.1:{port} 上监听" in busy.stderr
     assert "Traceback" not in busy.output
 
 
@@ -482,4 +482,4 @@ def test_serve_on_another_address_says_who_can_reach_it(workspace):
         process.terminate()
         process.wait(timeout=10)
     assert re.match(r"evalrun serve: http://127\.0\.0\.1:\d+/ ", address)
-    assert warning.startswith("warning: serving on 0.0.0.0, not only this computer") and "no login" in warning
+    assert warning.startswith("warning: 正在 0.0.0.0 上提供服务，不只是本机") and "没有登录" in warning

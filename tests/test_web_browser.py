@@ -205,7 +205,7 @@ def test_a_broken_form_is_refused_with_its_cell(page, workspace, form, tmp_path)
     refused = page.locator(".sheet-preview.refused ul.errors li")
     assert refused.count() == 1
     assert refused.locator("code.cell").inner_text() == f"改了指标值.xlsx!{REFERENCE_PROJECT}!E13"
-    assert "年度指标值 was changed from `≥5 家` to `≥3 家`" in refused.inner_text()
+    assert "年度指标值由 `≥5 家` 改为 `≥3 家`" in refused.inner_text()
     assert page.get_by_role("button", name="确认导入").count() == 0
     photograph(page, "refused", tmp_path, full_page=True)
     assert reference_path(workspace).read_bytes() == before

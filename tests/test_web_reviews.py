@@ -57,10 +57,10 @@ def test_a_decision_stays_with_its_finding_when_lines_move(store, tmp_path):
 
 
 @pytest.mark.parametrize("state, reviewer, comment, message", [
-    ("通过", "李审核", "", "unknown review state"),
-    ("已核实", " ", "", "the reviewer's name is empty"),
-    ("已核实", "李" * 101, "", "too long"),
-    ("已核实", "李审核", "字" * 2001, "too long"),
+    ("通过", "李审核", "", "未知的审核状态 `通过`"),
+    ("已核实", " ", "", "审核人姓名为空"),
+    ("已核实", "李" * 101, "", "太长"),
+    ("已核实", "李审核", "字" * 2001, "太长"),
 ])
 def test_a_decision_a_reviewer_cannot_give_is_refused(tmp_path, state, reviewer, comment, message):
     reviews = ReviewStore(f"sqlite:///{tmp_path / 'evalrun.db'}", tmp_path)

@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 from engine.errors import EvalrunError
 from engine.runner.write import MAX_NAME_BYTES, STAGING_PREFIX, Staging, safe_name
 
+# These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
+
 WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 

@@ -21,10 +21,12 @@ import click
 from engine.cli import check, forms, rulesets, run, serve, store
 from engine.cli._shared import (EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_OK, EXIT_USER, no_cache_option, ruleset_option,
                                 workspace_option)
+from engine.i18n import lazy, tr
+from engine.i18n.clicktext import Group, PathType, option, version_option
 from engine.outputs.formats import FORMATS
 
 
-class EvalrunGroup(click.Group):
+class EvalrunGroup(Group):
     """The root command: whatever a command raises becomes its lines on stderr and an exit code, here only.
 
     Overriding ``invoke`` (not ``main``) puts the one handler where both ``evalrun`` (main) and click's test
@@ -48,7 +50,7 @@ def report(exc: BaseException) -> int:
         _silence_stdout()
         return EXIT_OK
     if isinstance(exc, KeyboardInterrupt):
-        lines, code = ["evalrun: interrupted; earlier outputs are unchanged"], 130
+        lines, code = [tr("cli.interrupted")], 130
     elif isinstance(exc, EvalrunException):
         lines, code = exc.lines(), exc.exit_code
     elif isinstance(exc, OSError) and _disk_refuses(exc):
@@ -56,7 +58,7 @@ def report(exc: BaseException) -> int:
         from engine.files.paths import describe_os_error
 
         _silence_stdout()
-        lines, code = [f"evalrun: cannot write the output: {describe_os_error(exc)}"], EXIT_USER
+        lines, code = [tr("cli.cannot_write_output", detail=describe_os_error(exc))], EXIT_USER
     else:
         lines, code = bug_report(exc), EXIT_INTERNAL
     for line in lines:
@@ -78,35 +80,22 @@ def _silence_stdout() -> None:
         pass
 
 
-@click.group(cls=EvalrunGroup, invoke_without_command=True, epilog=EXIT_CODES_HELP)
+@click.group(cls=EvalrunGroup, invoke_without_command=True, help=lazy("cli.help"), epilog=EXIT_CODES_HELP)
 @ruleset_option
 @workspace_option
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout instead of writing reports.")
-@click.option("--project", "projects", multiple=True, metavar="NAME", help="Only this project (name or file name); repeatable.")
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where reports go [default: WORKSPACE/reports/out].")
-@click.option("--format", "formats", metavar="LIST", default=None,
-              help=f"Outputs to write, comma-separated, from {','.join(FORMATS)} [default: all].")
-@click.option("--quiet", is_flag=True, help="No progress bar (there is none either when output is not a terminal).")
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, metavar="N",
-              help="Load, evaluate and render projects in N processes; the output is the same as with 1.")
-@click.option("--db", "db", metavar="URL", default=None,
-              help="Record the results in this store: a SQLite file or postgresql://user@host/db "
-                   "[default: EVALRUN_DB, evalrun.yaml's `database`, else WORKSPACE/evalrun.db].")
-@click.option("--no-db", "no_db", is_flag=True, help="Record nothing in the results store (and read no previous year).")
+@option("--json", "as_json", is_flag=True, help=lazy("cli.option.json"))
+@option("--project", "projects", multiple=True, metavar="NAME", help=lazy("cli.option.project"))
+@option("--output", type=PathType(file_okay=False, path_type=Path), default=None, help=lazy("cli.option.output"))
+@option("--format", "formats", metavar="LIST", default=None, help=lazy("cli.option.format", formats=",".join(FORMATS)))
+@option("--quiet", is_flag=True, help=lazy("cli.option.quiet"))
+@option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, metavar="N", help=lazy("cli.option.jobs"))
+@option("--db", "db", metavar="URL", default=None, help=lazy("cli.option.db"))
+@option("--no-db", "no_db", is_flag=True, help=lazy("cli.option.no_db"))
 @no_cache_option
-@click.version_option(package_name="evalrun")
+@version_option(package_name="evalrun")
 @click.pass_context
 def cli(ctx, **options):
-    """Score projects against a ruleset and write their evaluation reports.
-
-    \b
-    evalrun --ruleset 2025              evaluate projects/2025/*/*.yaml, write reports/out/2025/
-    evalrun --ruleset 2025 --json       print the results as JSON
-    evalrun validate --ruleset 2025     check every file, list every problem
-    evalrun explain --ruleset 2025 --project NAME   how each score was computed
-    evalrun history --project NAME      every year of a project, from the results store (evalrun.db)
-    """
+    """Score projects against a ruleset and write their evaluation reports (help: the catalogs' cli.help)."""
     if ctx.invoked_subcommand is None:
         run.run_year(**options)
 

@@ -2,40 +2,31 @@
 from __future__ import annotations
 
 import sys
-import unicodedata
 from pathlib import Path
 
 import click
 
 from engine.errors import UsageError
+from engine.i18n import lazy, tr
+from engine.i18n.clicktext import PathType, option
+from engine.i18n.width import table as _table
 
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
-EXIT_CODES_HELP = """
-\b
-Exit codes:
-  0  ok (findings are printed as warnings)
-  1  errors in rulesets or project files, or findings the ruleset marks as errors
-  2  wrong usage (unknown option, no such ruleset or project), or a results store that cannot be used
-  3  internal error in evalrun (please report it)
-"""
+EXIT_CODES_HELP = lazy("cli.exit_codes")  # every command's epilog, in the language in use
 
-ruleset_option = click.option(
-    "--ruleset", "ruleset", metavar="NAME", help="Ruleset folder under rulesets/, e.g. 2025.")
-workspace_option = click.option(
-    "--workspace", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-    show_default=True, help="Folder holding rulesets/, projects/ and reports/.")
-no_cache_option = click.option(
-    "--no-cache", is_flag=True,
-    help="Read every project file again, without the parse cache in .evalrun-cache/ (which changes no output).")
-db_option = click.option("--db", "db", metavar="URL", default=None,
-                         help="The results store: a SQLite file or postgresql://user@host/db "
-                              "[default: EVALRUN_DB, evalrun.yaml's `database`, else WORKSPACE/evalrun.db].")
+ruleset_option = option("--ruleset", "ruleset", metavar="NAME", help=lazy("cli.option.ruleset"))
+workspace_option = option(
+    "--workspace", type=PathType(file_okay=False, path_type=Path), default=Path("."),
+    show_default=True, help=lazy("cli.option.workspace"))
+no_cache_option = option("--no-cache", is_flag=True, help=lazy("cli.option.no_cache"))
+db_option = option("--db", "db", metavar="URL", default=None, help=lazy("cli.option.store"))
+table = _table  # the commands' tables, their columns aligned by display width (CJK text counts two)
 
 
 def need(ruleset: str | None) -> str:
     if not ruleset:
-        raise UsageError("missing --ruleset NAME (a folder under rulesets/, e.g. --ruleset 2025)")
+        raise UsageError(tr("cli.need_ruleset"))
     return ruleset
 
 
@@ -45,7 +36,7 @@ def store(workspace: Path, db: str | None) -> str:
 
     url = store_url(workspace, db)
     if url is None:
-        raise UsageError("no results store: --db, EVALRUN_DB or evalrun.yaml says `off`; give --db FILE-OR-URL")
+        raise UsageError(tr("cli.no_store"))
     return url
 
 
@@ -70,22 +61,7 @@ def print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
-
-
-def table(header: list[str], rows: list[list[str]]) -> str:
-    """A plain-text table whose columns line up with Chinese text (two columns a character)."""
-    widths = [max(_width(r[i]) for r in [header] + rows) for i in range(len(header))]
-    lines = ["  ".join(_pad(c, w) for c, w in zip(header, widths)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(_pad(c, w) for c, w in zip(row, widths)).rstrip() for row in rows]
-    return "\n".join(lines)
-
-
 def finding_line(finding) -> str:
-    return f"{finding.severity}: {finding.message}  ({finding.source}) [{finding.check}]"
+    """A finding with its place and check, in the console's language."""
+    return tr("cli.review.finding", severity=finding.severity, text=finding.text, source=finding.source,
+              check=finding.check)

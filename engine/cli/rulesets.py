@@ -6,33 +6,35 @@ import sys
 import click
 
 from engine.cli._shared import EXIT_CODES_HELP, EXIT_USER, workspace_option
+from engine.i18n import lazy, tr
+from engine.i18n.clicktext import command, option
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@command(help=lazy("cli.diff.help"), epilog=EXIT_CODES_HELP)
 @click.argument("old")
 @click.argument("new")
 @workspace_option
-@click.option("--impact", is_flag=True, help="Also score the projects under both rulesets and show each move and its cause.")
-@click.option("--year", type=int, default=None, metavar="YEAR",
-              help="Whose projects --impact scores [default: NEW's fiscal year, else OLD's].")
+@option("--impact", is_flag=True, help=lazy("cli.option.impact"))
+@option("--year", type=int, default=None, metavar="YEAR", help=lazy("cli.option.year"))
 def diff(old, new, workspace, impact, year):
-    """What changed between two rulesets (after extends) and their department variants, with the file and line of each side."""
+    """What changed between two rulesets (after extends) and their department variants."""
     from engine.tools.diff import ruleset_diff
 
     found = ruleset_diff(workspace, old, new)
-    click.echo(f"{old} → {new}: {len(found.changes)} 处变化" if found.changes else f"{old} → {new}: 没有变化")
+    click.echo(tr("cli.diff.changes", old=old, new=new, count=len(found.changes)) if found.changes
+               else tr("cli.diff.no_changes", old=old, new=new))
     _print_changes(found.changes)
     for department in found.departments:
         files = f"{department.old_file} → {department.new_file}"
         if not department.changes and not department.not_applying:
-            click.echo(f"部门 {department.department}（{files}）：与以上相同，没有另外的变化")
+            click.echo(tr("cli.diff.department_same", department=department.department, files=files))
             continue
-        click.echo(f"部门 {department.department}（{files}）：")
+        click.echo(tr("cli.diff.department", department=department.department, files=files))
         if department.changes:
-            click.echo(f"  另有 {len(department.changes)} 处变化")
+            click.echo(tr("cli.diff.department_changes", count=len(department.changes)))
             _print_changes(department.changes, indent="    ")
         if department.not_applying:
-            click.echo(f"  以上 {len(department.not_applying)} 处变化不适用于该部门（部门规则另有规定）")
+            click.echo(tr("cli.diff.not_applying", count=len(department.not_applying)))
             _print_changes(department.not_applying, indent="    ")
     if impact:
         _print_impact(workspace, old, new, year)
@@ -50,54 +52,50 @@ def _print_impact(workspace, old: str, new: str, year: int | None) -> None:
 
     _, impacts = score_impact(workspace, old, new, year)
     click.echo("")
-    click.echo(f"影响：同一批项目分别按 {old} 与 {new} 评分（各部门按其部门规则）" if impacts else "影响：没有可评分的项目")
+    click.echo(tr("cli.diff.impact", old=old, new=new) if impacts else tr("cli.diff.no_impact"))
     rules = list(dict.fromkeys(f for item in impacts if item.new for f in item.errors if f.scope == "ruleset"))
     for finding in rules:
-        click.echo(f"规则 {new} 的错误：{finding.message}  ({finding.source}) [{finding.check}]")
+        click.echo(tr("cli.diff.ruleset_error", new=new, text=finding.text, source=finding.source, check=finding.check))
     for item in impacts:
         click.echo(f"{item.department} / {item.project}  ({item.file})")
         if item.failure:
-            click.echo(f"  错误：无法在两套规则下都评分：{item.failure}")
+            click.echo(tr("cli.diff.cannot_score", failure=item.failure))
             continue
         if not item.moves:
-            click.echo("  得分与等级不变")
+            click.echo(tr("cli.diff.unchanged"))
         for move in item.moves:
             click.echo(f"  {move.what}: {move.old} → {move.new}")
             for cause in move.causes:
-                click.echo(f"      原因：{cause.describe()}  ({cause.where()})")
+                click.echo(tr("cli.diff.cause", cause=cause.describe(), where=cause.where()))
             if not move.causes:
-                click.echo("      原因：多处变化共同作用（单独任何一处都不改变它）")
+                click.echo(tr("cli.diff.joint_cause"))
         for finding in item.errors:
             if finding.scope != "ruleset":
-                click.echo(f"  错误（{new} 规定为错误）：{finding.message}  ({finding.source}) [{finding.check}]")
+                click.echo(tr("cli.diff.error_under_new", new=new, text=finding.text, source=finding.source,
+                              check=finding.check))
         for side, finding in item.findings:
-            kind = "错误" if finding.severity == "error" else "提示"
-            click.echo(f"  仅在 {side} 下的{kind}：{finding.message}")
+            kind = tr("cli.diff.kind_error") if finding.severity == "error" else tr("cli.diff.kind_finding")
+            click.echo(tr("cli.diff.only_under", side=side, kind=kind, text=finding.text))
     failed = [item for item in impacts if item.failed]
     if failed:
-        click.echo(f"{len(failed)} 个项目在 {new} 下有错误或无法评分（未定级）", err=True)
+        click.echo(tr("cli.diff.failed", count=len(failed), new=new), err=True)
         sys.exit(EXIT_USER)
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@command(help=lazy("cli.new.help"), epilog=EXIT_CODES_HELP)
 @click.argument("name")
-@click.option("--from", "parent", required=True, metavar="PARENT", help="The ruleset the new one extends, e.g. 2025.")
+@option("--from", "parent", required=True, metavar="PARENT", help=lazy("cli.option.from"))
 @workspace_option
 def new(name, parent, workspace):
-    """Start ruleset NAME as a small file that extends PARENT (e.g. new 2026 --from 2025).
-
-    PARENT's department variants (rulesets/PARENT/departments/*.yaml) are
-    carried over to NAME, so each department keeps its own rules.
-    """
+    """Start ruleset NAME as a small file that extends PARENT, carrying PARENT's department variants over."""
     from engine import api
     from engine.rules.rulesets import carry_variants, new_ruleset
 
     path = new_ruleset(workspace, name, parent)
-    click.echo(f"wrote {api.display(path, workspace)}: extends {parent}; add only what changes, "
-               f"then `evalrun diff {parent} {name}`")
+    click.echo(tr("cli.new.wrote", path=api.display(path, workspace), parent=parent, name=name))
     for variant, note in carry_variants(workspace, name, parent):
-        click.echo(f"wrote {api.display(variant, workspace)}: the department's variant, carried over from {parent}"
-                   + (f"; {note}" if note else ""))
+        click.echo(tr("cli.new.wrote_variant", path=api.display(variant, workspace), parent=parent,
+                      note=tr("cli.new.note", note=note) if note else ""))
 
 
 COMMANDS = (diff, new)

@@ -9,6 +9,7 @@ import click
 
 from engine.cli._shared import EXIT_OK, EXIT_USER, failure_lines, need, print_lines, table
 from engine.errors import EvalrunError
+from engine.i18n import is_english, tr
 from engine.outputs.formats import parse_formats
 
 if TYPE_CHECKING:
@@ -38,8 +39,9 @@ def run_year(ruleset, workspace, as_json, projects, output, formats, quiet, jobs
         print_summary(outcome, workspace, on_project.printed)
         if outcome.recorded:
             done = outcome.recorded
-            click.echo(f"结果已记入 {done.store}：运行 #{done.run_id}，{done.projects} 个项目"
-                       f"（新结果 {done.new_results} 个{'，未能评价 %d 个' % done.failures if done.failures else ''}）")
+            click.echo(tr("run.recorded", store=done.store, run=done.run_id, projects=done.projects,
+                          new=done.new_results,
+                          failed=tr("run.recorded_failed", failures=done.failures) if done.failures else ""))
     sys.exit(EXIT_OK if outcome.ok else EXIT_USER)
 
 
@@ -72,8 +74,9 @@ def _as_they_come(bar):
 def _review_note(findings: int, errors: int) -> str:
     """The 审核 column: errors (why a project is 未定级) first, then the other findings."""
     others = findings - errors
-    parts = ([f"{errors} 条错误"] if errors else []) + ([f"{others} 条提示"] if others else [])
-    return "，".join(parts)
+    parts = ([tr("run.review_errors", count=errors)] if errors else []) + \
+        ([tr("run.review_notes", count=others)] if others else [])
+    return tr("run.review_join").join(parts)
 
 
 def print_summary(outcome: api.RunResult, workspace: Path, printed: set = frozenset()) -> None:
@@ -83,22 +86,26 @@ def print_summary(outcome: api.RunResult, workspace: Path, printed: set = frozen
     from engine.rules.targets import format_number
     from engine.scoring.check import UNGRADED
 
+    english = {band.grade: band.name_en for band in outcome.ruleset.grades if band.name_en} if is_english() else {}
     rows = []
     scored = outcome.ruleset.kind != "target-review"  # a target form is reviewed (通过/修改), not scored
     for summary in outcome.summaries:
-        rows.append([summary.department, summary.name, format_number(summary.total) if scored else "—", summary.grade,
-                     summary.rules, _review_note(summary.findings, summary.errors)])
+        rows.append([summary.department, summary.name, format_number(summary.total) if scored else "—",
+                     english.get(summary.grade, summary.grade), summary.rules,
+                     _review_note(summary.findings, summary.errors)])
     for path, _ in outcome.failures:
-        rows.append([path.parent.name, path.stem, "-", "-", "-", "失败 (see errors)"])
+        rows.append([path.parent.name, path.stem, "-", "-", "-", tr("run.failed_row")])
     ruleset = outcome.ruleset
-    click.echo(f"规则 {ruleset.id} {ruleset.version} (sha256 {ruleset.sha256[:12]})")
+    click.echo(tr("run.ruleset_line", id=ruleset.id, version=ruleset.version, sha256=ruleset.sha256[:12]))
     if rows:
-        click.echo(table(["部门", "项目", "总分", "等级" if scored else "审核意见", "规则", "审核"], rows))
+        header = [tr("run.header.department"), tr("run.header.project"), tr("run.header.total"),
+                  tr("run.header.grade" if scored else "run.header.verdict"), tr("run.header.rules"), tr("run.header.review")]
+        click.echo(table(header, rows))
     else:
-        click.echo(f"no project files under projects/{ruleset.fiscal_year}/<department>/")
+        click.echo(tr("run.no_projects", year=ruleset.fiscal_year))
     print_lines([line for line in failure_lines(outcome.failures) if line not in printed], err=True)
     if any(s.grade == UNGRADED for s in outcome.summaries):
-        click.echo(f"{UNGRADED}: a project with a finding the ruleset marks as an error (listed on stderr) gets no "
-                   "grade, and its report is not written; fix the error, or the ruleset's `checks`, and run again")
+        click.echo(tr("run.ungraded_note", ungraded=UNGRADED))
     if outcome.outputs:
-        click.echo(f"wrote {len(outcome.outputs)} file(s) under {api.display(outcome.outputs[0].parent.parent, workspace)}/")
+        click.echo(tr("run.wrote_files", count=len(outcome.outputs),
+                      folder=api.display(outcome.outputs[0].parent.parent, workspace)))

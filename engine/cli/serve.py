@@ -3,28 +3,22 @@ from __future__ import annotations
 
 import click
 
+from engine import i18n
 from engine.cli._shared import EXIT_CODES_HELP, db_option, workspace_option
+from engine.i18n import lazy
+from engine.i18n.clicktext import command, option
 
 
-@click.command(epilog=EXIT_CODES_HELP)
-@click.option("--ruleset", "ruleset", metavar="NAME", default=None,
-              help="The year the first page shows [default: the latest year that has projects].")
-@click.option("--port", type=click.IntRange(0, 65535), default=0, metavar="N", help="Port [default: a free one].")
-@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADDRESS",
-              help="Address to listen on; anything but this computer (127.0.0.1) is printed as a warning.")
-@click.option("--no-browser", is_flag=True, help="Print the address without opening a browser.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the page (zh: Chinese, en: English).")
+@command(help=lazy("cli.serve.help"), epilog=EXIT_CODES_HELP)
+@option("--ruleset", "ruleset", metavar="NAME", default=None, help=lazy("cli.option.serve_ruleset"))
+@option("--port", type=click.IntRange(0, 65535), default=0, metavar="N", help=lazy("cli.option.port"))
+@option("--host", default="127.0.0.1", show_default=True, metavar="ADDRESS", help=lazy("cli.option.host"))
+@option("--no-browser", is_flag=True, help=lazy("cli.option.no_browser"))
 @db_option
-@click.option("--no-db", "no_db", is_flag=True, help="No results store: reviews cannot be recorded.")
+@option("--no-db", "no_db", is_flag=True, help=lazy("cli.option.serve_no_db"))
 @workspace_option
-def serve(ruleset, port, host, no_browser, lang, db, no_db, workspace):
-    """A local web page for reviewers: the year's 汇总, each project's scores and traces, reviews, returned forms.
-
-    \b
-    evalrun serve                      this computer only, a free port, opens the browser
-    evalrun serve --ruleset 2025 --port 8800 --no-browser
-    """
+def serve(ruleset, port, host, no_browser, db, no_db, workspace):
+    """A local web page for reviewers; the page speaks the language of the command line (--lang)."""
     from engine import api
 
     from engine.store import store_url
@@ -34,7 +28,7 @@ def serve(ruleset, port, host, no_browser, lang, db, no_db, workspace):
     if ruleset is not None:
         api.ruleset_file(workspace, ruleset)  # a wrong name is a usage error now, not a page later
     options = ServeOptions(workspace=workspace, ruleset=ruleset, host=host, port=port, open_browser=not no_browser,
-                           lang=lang, db=store_url(workspace, db, no_db))
+                           lang="en" if i18n.is_english() else "zh", db=store_url(workspace, db, no_db))
     run_server(options, echo=lambda line: click.echo(line), warn=lambda line: click.echo(line, err=True))
 
 

@@ -9,45 +9,39 @@ import click
 from engine.cli._shared import (EXIT_CODES_HELP, EXIT_OK, EXIT_USER, db_option, print_json, store, table,
                                 workspace_option)
 from engine.errors import UsageError
+from engine.i18n import lazy, tr
+from engine.i18n.clicktext import Group, PathType, command, option
 
 
-@click.command(epilog=EXIT_CODES_HELP)
-@click.option("--project", metavar="NAME", default=None, help="A project (name or file name): its every year.")
-@click.option("--department", metavar="NAME", default=None, help="A department: every year of each of its projects.")
-@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
+@command(help=lazy("cli.history.help"), epilog=EXIT_CODES_HELP)
+@option("--project", metavar="NAME", default=None, help=lazy("cli.option.history_project"))
+@option("--department", metavar="NAME", default=None, help=lazy("cli.option.history_department"))
+@option("--json", "as_json", is_flag=True, help=lazy("cli.option.history_json"))
 @db_option
 @workspace_option
 def history(project, department, as_json, db, workspace):
-    """Every year of a project or department in the results store: total, grade, execution rate, rules.
-
-    \b
-    evalrun history --project 开放型经济发展与三产业发展引导资金
-    evalrun history --department 益阳市商务局
-    """
+    """Every year of a project or department in the results store: total, grade, execution rate, rules."""
     from engine.store.history import history as read_history
-    from engine.store.views import HISTORY_HEADER, history_json, history_rows
+    from engine.store.views import history_header, history_json, history_rows
 
     if not project and not department:
-        raise UsageError("say whose history: --project NAME or --department NAME")
+        raise UsageError(tr("cli.history.whose"))
     rows = read_history(store(workspace, db), workspace, project, department)
     if as_json:
         print_json(history_json(rows))
         return
-    click.echo(table(HISTORY_HEADER, history_rows(rows)))
+    click.echo(table(history_header(), history_rows(rows)))
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@command(help=lazy("cli.compare.help"), epilog=EXIT_CODES_HELP)
 @click.argument("old_year", type=int)
 @click.argument("new_year", type=int)
-@click.option("--department", metavar="NAME", default=None, help="Only this department.")
-@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@option("--department", metavar="NAME", default=None, help=lazy("cli.option.compare_department"))
+@option("--json", "as_json", is_flag=True, help=lazy("cli.option.compare_json"))
 @db_option
 @workspace_option
 def compare(old_year, new_year, department, as_json, db, workspace):
-    """Two fiscal years from the results store: per department and project, the change in total and grade.
-
-    Projects evaluated only in NEW_YEAR are 新增; only in OLD_YEAR, 本年未评价.
-    """
+    """Two fiscal years from the results store: per department and project, the change in total and grade."""
     from engine.store.history import compare as read_compare
     from engine.store.views import compare_counts, compare_header, compare_json, compare_rows
 
@@ -56,19 +50,18 @@ def compare(old_year, new_year, department, as_json, db, workspace):
         print_json(compare_json(changes, old_year, new_year))
         return
     counts = compare_counts(changes)
-    click.echo(f"{old_year} → {new_year}：{len(changes)} 个项目，两年都评价 {counts['both']} 个"
-               f"（提高 {counts['up']} 个，降低 {counts['down']} 个），新增 {counts['new']} 个，"
-               f"本年未评价 {counts['dropped']} 个")
+    click.echo(tr("cli.compare.summary", old=old_year, new=new_year, count=len(changes), both=counts["both"],
+                  up=counts["up"], down=counts["down"], added=counts["new"], dropped=counts["dropped"]))
     if changes:
         click.echo(table(compare_header(old_year, new_year), compare_rows(changes)))
 
 
-@click.group(epilog=EXIT_CODES_HELP)
+@click.group(cls=Group, help=lazy("cli.db.help"), epilog=EXIT_CODES_HELP)
 def db():
     """The results store: check it, upgrade its schema, export what it holds."""
 
 
-@db.command(name="check", epilog=EXIT_CODES_HELP)
+@db.command(name="check", help=lazy("cli.db_check.help"), epilog=EXIT_CODES_HELP)
 @db_option
 @workspace_option
 def db_check(db, workspace):
@@ -76,16 +69,16 @@ def db_check(db, workspace):
     from engine.store.check import check
 
     report = check(store(workspace, db), workspace)
-    click.echo(f"results store {report.store}")
+    click.echo(tr("cli.db_check.store", store=report.store))
     for line in report.lines:
-        click.echo(f"  ok: {line}")
+        click.echo(tr("cli.db_check.ok_line", line=line))
     for problem in report.problems:
-        click.echo(f"  problem: {problem}", err=True)
-    click.echo(f"db check: {'ok' if report.ok else f'{len(report.problems)} problem(s)'}")
+        click.echo(tr("cli.db_check.problem", problem=problem), err=True)
+    click.echo(tr("cli.db_check.ok") if report.ok else tr("cli.db_check.problems", count=len(report.problems)))
     sys.exit(EXIT_OK if report.ok else EXIT_USER)
 
 
-@db.command(name="upgrade", epilog=EXIT_CODES_HELP)
+@db.command(name="upgrade", help=lazy("cli.db_upgrade.help"), epilog=EXIT_CODES_HELP)
 @db_option
 @workspace_option
 def db_upgrade(db, workspace):
@@ -94,17 +87,16 @@ def db_upgrade(db, workspace):
 
     before, after, where = upgrade_store(store(workspace, db), workspace)
     if before == after:
-        click.echo(f"results store {where}: schema revision {after}, nothing to do")
+        click.echo(tr("cli.db_upgrade.nothing", store=where, revision=after))
     else:
-        click.echo(f"results store {where}: schema revision {before or '(new)'} → {after}")
+        click.echo(tr("cli.db_upgrade.done", store=where, before=before or tr("cli.db_upgrade.new"), after=after))
 
 
-@db.command(name="export", epilog=EXIT_CODES_HELP)
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
-              help="CSV (UTF-8, opens in Excel) or Parquet (needs pyarrow: pip install 'evalrun[parquet]').")
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the files [default: WORKSPACE/reports/out/db-export].")
-@click.option("--year", type=int, default=None, metavar="YEAR", help="Only this fiscal year's runs and results.")
+@db.command(name="export", help=lazy("cli.db_export.help"), epilog=EXIT_CODES_HELP)
+@option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+        help=lazy("cli.option.db_format"))
+@option("--output", type=PathType(file_okay=False, path_type=Path), default=None, help=lazy("cli.option.db_output"))
+@option("--year", type=int, default=None, metavar="YEAR", help=lazy("cli.option.db_year"))
 @db_option
 @workspace_option
 def db_export(fmt, output, year, db, workspace):
@@ -116,7 +108,7 @@ def db_export(fmt, output, year, db, workspace):
     folder = output or workspace / "reports" / "out" / "db-export"
     done = export(store(workspace, db), workspace, folder, fmt, year)
     for path in done.files:
-        click.echo(f"wrote {api.display(path, workspace)} ({done.rows[path.name]} rows)")
+        click.echo(tr("cli.db_export.wrote", path=api.display(path, workspace), rows=done.rows[path.name]))
 
 
 COMMANDS = (history, compare, db)

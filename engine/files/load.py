@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 
 from engine.errors import EvalrunError, Source
+from engine.i18n import tr
 from engine.files.fastload import NotPlain, Shape, build, cached_resolve
 from engine.files.located import LDict, LList
 from engine.files.yamlerrors import yaml_error
@@ -48,24 +49,24 @@ MAX_PLACES = 10
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")
 # Characters YAML refuses in a file as written (raw): the same as libyaml's and PyYAML's readers.
 _UNREADABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_CONTROL_NAMES = {0x00: "NUL", 0x09: "a tab", 0x0B: "a vertical tab, which is what Word's manual line break "
-                  "(Shift+Enter) becomes when copied", 0x0C: "a form feed (a page break copied from Word)",
-                  0x0D: "a carriage return", 0x1B: "an escape character", 0x7F: "a delete character",
-                  0xFFFE: "a non-character", 0xFFFF: "a non-character"}
+_CONTROL_NAMES = {0x00: lambda: tr("load.char.nul"), 0x09: lambda: tr("load.char.tab"),
+                  0x0B: lambda: tr("load.char.vertical_tab"), 0x0C: lambda: tr("load.char.form_feed"),
+                  0x0D: lambda: tr("load.char.carriage_return"), 0x1B: lambda: tr("load.char.escape"),
+                  0x7F: lambda: tr("load.char.delete"), 0xFFFE: lambda: tr("load.char.non_character"),
+                  0xFFFF: lambda: tr("load.char.non_character")}
 
 
 def describe_character(character: str) -> str:
     """'U+000B (a vertical tab, ...)': a character a user cannot see, named."""
     code = ord(character)
-    name = _CONTROL_NAMES.get(code) or ("a control character" if code < 0x20 or 0x7F <= code < 0xA0
-                                        else "a character XML cannot hold")
-    return f"U+{code:04X} ({name})"
+    named = _CONTROL_NAMES.get(code)
+    name = named() if named else (tr("load.char.control") if code < 0x20 or 0x7F <= code < 0xA0
+                                  else tr("load.char.not_xml"))
+    return tr("load.char_format", code=f"{code:04X}", name=name)
 
 
 def control_character_error(character: str, where: Source) -> EvalrunError:
-    return EvalrunError(
-        f"this line holds the invisible character {describe_character(character)}; delete it, or write a "
-        "space or a line break instead (Word and Excel files cannot hold it)", where)
+    return EvalrunError(tr("load.invisible", character=describe_character(character)), where)
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -96,15 +97,12 @@ def _construct_mapping(loader: _PositionLoader, node: yaml.MappingNode):
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, (str, int)) or isinstance(key, bool):
-            raise EvalrunError(
-                f"a key must be text, got {key!r}", _source(loader.filename, key_node, ())
-            )
+            raise EvalrunError(tr("load.key_not_text", key=repr(key)), _source(loader.filename, key_node, ()))
         key = str(key)
         if key in result:
             first = result.key_sources[key]
             raise EvalrunError(
-                f"duplicate key `{key}` (first given on line {first.line}); "
-                "each key may appear once in a mapping",
+                tr("load.duplicate_key", key=key, line=first.line),
                 _source(loader.filename, key_node, ()),
             )
         result.key_sources[key] = _source(loader.filename, key_node, ())
@@ -126,12 +124,12 @@ def _construct_decimal(loader: _PositionLoader, node: yaml.ScalarNode):
     where = _source(loader.filename, node, ())
     if text.lstrip("+-") in (".inf", ".nan"):
         raise EvalrunError(
-            f"`{_short(node.value)}` is not a finite number; write an ordinary number", where
+            tr("load.not_finite", value=_short(node.value)), where
         )
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise EvalrunError(f"`{_short(node.value)}` is not a number", where) from None
+        raise EvalrunError(tr("load.not_a_number", value=_short(node.value)), where) from None
     return _bounded(value, node, where)
 
 
@@ -140,21 +138,18 @@ def _construct_int(loader: _PositionLoader, node: yaml.ScalarNode):
     text = str(loader.construct_scalar(node)).replace("_", "")
     where = _source(loader.filename, node, ())
     if not re.fullmatch(r"[-+]?[0-9]+", text):
-        raise EvalrunError(
-            f"`{_short(node.value)}` is read by YAML as a number in another base (hexadecimal or base 60); "
-            "write the number in plain digits, or put text such as a time in quotes", where)
+        raise EvalrunError(tr("load.other_base", value=_short(node.value)), where)
     if len(text.lstrip("+-")) > MAX_DIGITS:  # before int(): Python refuses very long ones
-        raise EvalrunError(f"`{_short(node.value)}` is too large; numbers have at most {MAX_DIGITS} digits", where)
+        raise EvalrunError(tr("load.too_many_digits", value=_short(node.value), limit=MAX_DIGITS), where)
     return int(text)  # 010 is ten, as the user meant, not YAML 1.1's octal eight
 
 
 def _bounded(value: Decimal, node: yaml.ScalarNode, where: Source) -> Decimal:
     """Numbers a budget can hold: huge exponents would print as a billion digits."""
     if value and value.adjusted() >= MAX_DIGITS:
-        raise EvalrunError(
-            f"`{_short(node.value)}` is too large; numbers have at most {MAX_DIGITS} digits before the decimal point", where)
+        raise EvalrunError(tr("load.too_large", value=_short(node.value), limit=MAX_DIGITS), where)
     if value.as_tuple().exponent < -MAX_PLACES:
-        raise EvalrunError(f"`{_short(node.value)}` has more than {MAX_PLACES} decimal places", where)
+        raise EvalrunError(tr("load.too_many_places", value=_short(node.value), limit=MAX_PLACES), where)
     if not value and value.as_tuple().exponent > 0:
         return Decimal(0)  # 0.0e+500 is a plain 0
     return value
@@ -193,11 +188,7 @@ def _check_expansion(root: yaml.Node, filename: str) -> None:
 
     def size(node: yaml.Node, depth: int) -> int:
         if depth > MAX_DEPTH:
-            raise EvalrunError(
-                f"the document nests deeper than {MAX_DEPTH} levels; "
-                "a ruleset or project file needs only a few",
-                _source(filename, node, ()),
-            )
+            raise EvalrunError(tr("load.too_deep", limit=MAX_DEPTH), _source(filename, node, ()))
         known = sizes.get(id(node))
         if known is not None:
             return known
@@ -210,11 +201,7 @@ def _check_expansion(root: yaml.Node, filename: str) -> None:
             for child in node.value:
                 total += size(child, depth + 1)
         if total > MAX_EXPANDED_NODES:
-            raise EvalrunError(
-                f"the document's aliases (*name) expand to more than {MAX_EXPANDED_NODES:,} "
-                "values; refusing it (an 'alias bomb')",
-                _source(filename, node, ()),
-            )
+            raise EvalrunError(tr("load.alias_bomb", limit=f"{MAX_EXPANDED_NODES:,}"), _source(filename, node, ()))
         sizes[id(node)] = total
         return total
 
@@ -224,9 +211,9 @@ def _check_expansion(root: yaml.Node, filename: str) -> None:
 
 # Files that are not YAML text at all, by their first bytes.
 _NOT_TEXT = (
-    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word (.doc) file"),
-    (b"%PDF", "a PDF file"),
+    (b"PK\x03\x04", lambda: tr("load.kind.zip")),
+    (b"\xd0\xcf\x11\xe0", lambda: tr("load.kind.ole")),
+    (b"%PDF", lambda: tr("load.kind.pdf")),
 )
 _UTF16_32 = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
@@ -235,19 +222,14 @@ def decode(raw: bytes, filename: str) -> str:
     """UTF-8 text (a BOM is accepted); anything else is refused with a hint."""
     for magic, what in _NOT_TEXT:
         if raw.startswith(magic):
-            raise EvalrunError(
-                f"this is {what}, not YAML text; save the data as a .yaml text file (UTF-8)", Source(filename, 1)
-            )
+            raise EvalrunError(tr("load.not_text", kind=what()), Source(filename, 1))
     if raw.startswith(_UTF16_32):
-        raise EvalrunError(
-            "the file is saved as UTF-16 (Notepad calls it 'Unicode'); save it again with the encoding UTF-8",
-            Source(filename, 1),
-        )
+        raise EvalrunError(tr("load.utf16"), Source(filename, 1))
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise EvalrunError("the file contains NUL bytes, so it is not YAML text; is it a binary file?", Source(filename, line))
+        raise EvalrunError(tr("load.nul_bytes"), Source(filename, line))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -255,16 +237,10 @@ def decode(raw: bytes, filename: str) -> str:
         hint = ""
         try:
             raw.decode("gb18030")
-            hint = (
-                "; it looks like GBK/GB18030 text saved by a Windows tool: "
-                "save it again with the encoding UTF-8"
-            )
+            hint = tr("load.gbk_hint")
         except UnicodeDecodeError:
             pass
-        raise EvalrunError(
-            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read){hint}",
-            Source(filename, line),
-        ) from None
+        raise EvalrunError(tr("load.not_utf8", byte=f"{raw[exc.start]:02x}", hint=hint), Source(filename, line)) from None
 
 
 def _check_shape(text: str, filename: str) -> None:
@@ -291,12 +267,11 @@ def _shape_error(shape: Shape, filename: str) -> EvalrunError:
     mark = shape.mark
     if shape.kind == "depth":
         return EvalrunError(
-            f"the document nests deeper than {MAX_DEPTH} levels; a ruleset or project file needs only a few",
+            tr("load.too_deep", limit=MAX_DEPTH),
             Source(filename, mark.line + 1, mark.column + 1),
         )
     return EvalrunError(
-        f"the file holds more than {MAX_VALUES:,} values; a ruleset or project file needs "
-        "far fewer: split it", Source(filename, mark.line + 1),
+        tr("load.too_many_values", limit=f"{MAX_VALUES:,}"), Source(filename, mark.line + 1),
     )
 
 
@@ -332,15 +307,13 @@ def load_text(text: str, filename: str) -> Any:
         raise yaml_error(exc, filename, text) from None
     except yaml.reader.ReaderError as exc:  # a raw control character: found again here, for its line and column
         _check_characters(text, filename)
-        raise EvalrunError(f"cannot read YAML: the character {describe_character(chr(exc.character))} "
-                           "is not allowed", Source(filename)) from None
+        raise EvalrunError(tr("load.bad_character", character=describe_character(chr(exc.character))),
+                           Source(filename)) from None
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())
-        raise EvalrunError(f"cannot read YAML: {message}", Source(filename)) from None
+        raise EvalrunError(tr("load.cannot_read_yaml", detail=message), Source(filename)) from None
     except RecursionError:
-        raise EvalrunError(
-            "the document nests too deeply to read", Source(filename)
-        ) from None
+        raise EvalrunError(tr("load.too_deep_to_read"), Source(filename)) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -357,17 +330,16 @@ def read_file(path: Path, name: str) -> bytes:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise EvalrunError(f"cannot read the file: {exc.strerror}", Source(name)) from None
+        raise EvalrunError(tr("load.cannot_read_file", detail=exc.strerror), Source(name)) from None
     if size > MAX_FILE_BYTES:
         raise EvalrunError(
-            f"the file is {size / 1024 / 1024:.1f} MB; evalrun reads YAML files of at most "
-            f"{MAX_FILE_BYTES // 1024 // 1024} MB",
+            tr("load.file_too_big", size=f"{size / 1024 / 1024:.1f}", limit=MAX_FILE_BYTES // 1024 // 1024),
             Source(name),
         )
     with path.open("rb") as handle:  # read at most the limit, even if the file grew since stat
         raw = handle.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
-        raise EvalrunError(f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB", Source(name))
+        raise EvalrunError(tr("load.file_larger", limit=MAX_FILE_BYTES // 1024 // 1024), Source(name))
     return raw
 
 
@@ -376,7 +348,7 @@ def load_bytes(raw: bytes, name: str) -> Any:
     text = decode(raw, name)
     data = load_text(text, name)
     if data is None:
-        raise EvalrunError("the file is empty; expected a YAML mapping (key: value lines)", Source(name, 1))
+        raise EvalrunError(tr("load.empty"), Source(name, 1))
     return data
 
 

@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 
 from engine.errors import EvalrunError, Source
+from engine.i18n import tr
 
 O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # 0 on Windows: is_symlink is checked before opening instead
 O_BINARY = getattr(os, "O_BINARY", 0)
@@ -47,6 +48,17 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
+def words(key: str) -> str:
+    """The words for a purpose ("read", "write") or a place ("the workspace", "the reports") in messages."""
+    table = {
+        "read": tr("paths.word.read"), "write": tr("paths.word.write"), "the workspace": tr("paths.word.workspace"),
+        "the output folder": tr("paths.word.output_folder"), "the reports": tr("paths.word.reports"),
+        "the forms": tr("paths.word.forms"), "the project files": tr("paths.word.project_files"),
+        "the file": tr("paths.word.file"), "folder": tr("paths.word.folder_kind"), "file": tr("paths.word.file_kind"),
+    }
+    return table.get(key, key)
+
+
 def guard_path(root: Path, path: Path, purpose: str = "read", label: str = "the workspace") -> Path:
     """The real path of ``path`` (inside ``root``), or LinkOutside naming the link that leaves ``root``.
 
@@ -62,7 +74,7 @@ def guard_path(root: Path, path: Path, purpose: str = "read", label: str = "the 
         return Path(real)
     relative = _relative(absolute, root)
     if relative is None:
-        raise LinkOutside(f"refusing to {purpose} {absolute}: it is outside {label} {root}",
+        raise LinkOutside(tr("paths.outside", purpose=words(purpose), path=absolute, label=words(label), root=root),
                           Source(str(path)))
     current = root_real
     for part in relative.parts:
@@ -76,8 +88,8 @@ def guard_path(root: Path, path: Path, purpose: str = "read", label: str = "the 
         else:
             current = step
     # realpath saw a link this walk did not (a race, or `..` after a link): refuse rather than guess
-    raise LinkOutside(f"refusing to {purpose} {shown(Path(absolute), root)}: it leads outside {label} "
-                      f"(to {real})", Source(shown(Path(absolute), root)))
+    raise LinkOutside(tr("paths.leads_outside", purpose=words(purpose), path=shown(Path(absolute), root),
+                         label=words(label), real=real), Source(shown(Path(absolute), root)))
 
 
 def guard_given(root: Path, path: Path, purpose: str = "read") -> Path:
@@ -101,9 +113,8 @@ def _link_error(link: Path, target: str, root: Path, purpose: str, label: str) -
         name = os.path.join(os.path.abspath(root), name)
     kind = "folder" if os.path.isdir(link) else "file"
     return LinkOutside(
-        f"is a link to {target}, outside {label} ({os.path.abspath(root)}); evalrun does not {purpose} through links that "
-        f"leave it: put the {kind} itself here instead of a link"
-        + (" (or choose where reports go with --output DIR)" if purpose == "write" else ""),
+        tr("paths.link_outside", target=target, label=words(label), root=os.path.abspath(root), purpose=words(purpose),
+           kind=words(kind), hint=tr("paths.link_outside.output") if purpose == "write" else ""),
         Source(name))
 
 
@@ -181,14 +192,14 @@ def _unlink(path: Path) -> None:
 def describe_os_error(exc: OSError) -> str:
     """What went wrong writing, in words a user can act on."""
     if exc.errno in DISK_FULL:
-        return f"the disk is full ({exc.strerror}); free some space and run again"
+        return tr("paths.disk_full", detail=exc.strerror)
     if exc.errno in READ_ONLY:
-        return f"the disk is read-only ({exc.strerror}); write to a folder on another disk"
+        return tr("paths.read_only", detail=exc.strerror)
     if exc.errno == errno.ELOOP:
-        return "it is a link, and evalrun does not write through links; remove the link"
+        return tr("paths.is_link")
     return exc.strerror or str(exc)
 
 
 def cannot_write(where, exc: OSError, what: str = "the reports") -> EvalrunError:
-    return EvalrunError(f"cannot write {what} here: {describe_os_error(exc)}; nothing was written",
+    return EvalrunError(tr("paths.cannot_write", what=words(what), detail=describe_os_error(exc)),
                         Source(str(where)))

@@ -17,6 +17,7 @@ from engine.files.load import MAX_FILE_BYTES, load_file
 from engine.files.located import LDict
 from engine.files.paths import LinkOutside, guard_path
 from engine.model import Ruleset
+from engine.i18n import tr
 from engine.rules.rulesets import display
 from engine.runner.write import safe_name
 from engine.files.stages import stage_files
@@ -40,9 +41,8 @@ def folder_errors(path: Path, data, workspace: Path) -> list[EvalrunError]:
         return []  # a name that cannot be a folder (`a/b`, `CON`) has the folder `import` gives it
     year = path.parent.parent.name
     return [EvalrunError(
-        f"the file says `department: {department}` but is in the folder of 「{folder}」 "
-        f"(projects/{year}/{folder}/); the folder decides the department's rules and reports: move the file to "
-        f"projects/{year}/{safe_name(department)}/, or correct `department`", data.source_of("department"))]
+        tr("projectset.wrong_folder", department=department, folder=folder, year=year, target=safe_name(department)),
+        data.source_of("department"))]
 
 
 _TOP_KEY = re.compile(r"^(project|department)[ \t]*:[ \t]*(.*?)[ \t\r]*$", re.M)
@@ -95,8 +95,8 @@ def duplicate_projects(files: list[Path], workspace: Path) -> dict[Path, Evalrun
             continue
         first = display(places[0][0], workspace)
         later = [EvalrunError(
-            f"describes the same project as {first} (「{project}」 of 「{department}」); a project has one file: "
-            "remove or merge the copy (neither is evaluated until then)", Source(display(path, workspace), line))
+            tr("projectset.duplicate", first=first, project=project, department=department),
+            Source(display(path, workspace), line))
             for path, line in places[1:]]
         # one line per copy, at the copy; the first file fails with the same lines
         errors[places[0][0]] = later[0] if len(later) == 1 else EvalrunErrors(later)

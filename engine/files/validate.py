@@ -14,20 +14,21 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import EvalrunError, Source, did_you_mean, raise_all
+from engine.errors import EvalrunError, Source, closest, did_you_mean, raise_all
 from engine.files.fastschema import Unsupported, compile_schema
 from engine.files.located import LDict, source_of
 from engine.files.resources import data_path
+from engine.i18n import tr
 
 if TYPE_CHECKING:
     import jsonschema
     from jsonschema import Draft202012Validator
 
-_TYPE_WORDS = {
-    "object": "a mapping (key: value lines)", "array": "a list (lines starting with `- `)",
-    "string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false",
-    "null": "nothing",
-}
+def _type_word(name: str) -> str:
+    words = {"object": tr("schema.type.object"), "array": tr("schema.type.array"), "string": tr("schema.type.string"),
+             "number": tr("schema.type.number"), "integer": tr("schema.type.integer"),
+             "boolean": tr("schema.type.boolean"), "null": tr("schema.type.null")}
+    return words.get(name, name)
 
 
 @lru_cache(maxsize=None)
@@ -57,7 +58,7 @@ def schema_errors(data: Any, schema_name: str, filename: str) -> list[EvalrunErr
     """Every schema violation in ``data`` as an EvalrunError with file and line."""
     if not isinstance(data, dict):
         return [EvalrunError(
-            f"expected a YAML mapping (key: value lines) at the top of the file, got {_describe(data)}",
+            tr("schema.top_not_mapping", got=_describe(data)),
             getattr(data, "source", Source(filename, 1)),
         )]
     quick = quick_check(schema_name)
@@ -71,11 +72,8 @@ def schema_errors(data: Any, schema_name: str, filename: str) -> list[EvalrunErr
 
 def _without_echoes(errors: list[EvalrunError]) -> list[EvalrunError]:
     """Drop 'missing `budget`' when 'unknown key `budjet` (did you mean `budget`?)' says it already."""
-    suggested = {(e.source.path, m) for e in errors for m in re.findall(r"did you mean `([^`]+)`\?", e.message)
-                 if e.message.startswith("unknown key")}
-    return [e for e in errors if not any(
-        e.message.endswith(f"is missing the required key `{name}`") and path == e.source.path
-        for path, name in suggested)]
+    suggested = {(e.source.path, getattr(e, "suggested")) for e in errors if getattr(e, "suggested", None)}
+    return [e for e in errors if (e.source.path, getattr(e, "missing", None)) not in suggested]
 
 
 def check_schema(data: Any, schema_name: str, filename: str) -> None:
@@ -86,22 +84,22 @@ def _path_text(path) -> str:
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "the file"
+    return text or tr("schema.the_file")
 
 
 def _describe(value: Any) -> str:
     if isinstance(value, bool):
-        return f"`{str(value).lower()}`"
+        return tr("value.bool", value=str(value).lower())
     if isinstance(value, (int, Decimal)):
-        return f"the number {value}"
+        return tr("value.number", value=value)
     if isinstance(value, str):
-        return f"the text `{value}`" if value else "empty text"
+        return tr("value.text", value=value) if value else tr("value.empty_text")
     if value is None:
-        return "nothing (an empty value)"
+        return tr("value.nothing")
     if isinstance(value, dict):
-        return "a mapping"
+        return tr("value.mapping")
     if isinstance(value, list):
-        return "a list"
+        return tr("value.list")
     return type(value).__name__
 
 
@@ -122,56 +120,64 @@ def _translate(error: jsonschema.ValidationError, root: Any, filename: str) -> l
         for key in extras:
             key_where = instance.key_source(key) if isinstance(instance, LDict) else where
             # `lable` is `label` when label is missing, though `table` is as close
-            suggestion = did_you_mean(key, missing) or did_you_mean(key, allowed)
-            results.append(EvalrunError(
-                f"unknown key `{key}` in {field}{suggestion}; "
-                f"expected one of: {', '.join(allowed)}{_split_number_hint(key)}",
+            meant = closest(key, missing) or closest(key, allowed)
+            suggestion = tr("errors.did_you_mean", suggestion=meant) if meant else ""
+            words = dict(key=key, suggestion=suggestion, allowed=", ".join(allowed), hint=_split_number_hint(key))
+            unknown = EvalrunError(
+                tr("schema.unknown_key", field=field, **words) if path else tr("schema.unknown_top_key", **words),
                 Source(key_where.file, key_where.line, key_where.column, tuple(path)),
-            ))
+            )
+            unknown.suggested = meant  # a `missing` error for it says nothing more
+            results.append(unknown)
         return results
     if kind == "required":
         missing = re.findall(r"'([^']+)' is a required property", error.message)
         key = missing[0] if missing else error.message
-        return [EvalrunError(f"{field} is missing the required key `{key}`",
-                             Source(where.file, where.line, where.column, tuple(path)))]
+        missing_error = EvalrunError(tr("schema.missing_key", field=field, key=key) if path else
+                                     tr("schema.missing_top_key", key=key),
+                                     Source(where.file, where.line, where.column, tuple(path)))
+        missing_error.missing = key
+        return [missing_error]
     if kind == "type":
         wanted = error.validator_value
         wanted_list = wanted if isinstance(wanted, list) else [wanted]
-        words = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted_list)
+        words = tr("schema.or").join(_type_word(w) for w in wanted_list)
         hint = ""
         if "number" in wanted_list or "integer" in wanted_list:
             hint = _number_hint(instance, path)
         if isinstance(instance, bool) and "string" in wanted_list:
-            hint = "; YAML reads yes, no, on, off, true and false as true/false: put the text in quotes"
-        return [EvalrunError(f"{field} should be {words}, got {_describe(instance)}{hint}", where)]
+            hint = tr("schema.hint.bool_text")
+        return [EvalrunError(tr("schema.wrong_type", field=field, wanted=words, got=_describe(instance), hint=hint),
+                             where)]
     if kind == "enum":
         options = [str(o) for o in error.validator_value]
         hint = did_you_mean(str(instance), options)
         if isinstance(instance, bool):
             meant = [o for o in options if o in (("off", "no", "false") if not instance else ("on", "yes", "true"))]
-            hint = (f"; YAML reads yes, no, on and off as true/false: write `\"{meant[0]}\"` in quotes" if meant else
-                    "; YAML reads yes, no, on and off as true/false: put the text in quotes")
-            return [EvalrunError(f"{field} is {_describe(instance)}{hint}; expected one of: {', '.join(options)}", where)]
+            hint = tr("schema.hint.bool_quote", meant=meant[0]) if meant else tr("schema.hint.bool_enum")
         return [EvalrunError(
-            f"{field} is {_describe(instance)}{hint}; expected one of: {', '.join(options)}",
+            tr("schema.not_in_enum", field=field, got=_describe(instance), hint=hint, options=", ".join(options)),
             where,
         )]
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        bound = {"minimum": "at least", "maximum": "at most",
-                 "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}[kind]
-        return [EvalrunError(f"{field} must be {bound} {error.validator_value}, got {instance}", where)]
+        fields = {"field": field, "bound": error.validator_value, "got": instance}
+        text = {"minimum": lambda: tr("schema.bound.minimum", **fields),
+                "maximum": lambda: tr("schema.bound.maximum", **fields),
+                "exclusiveMinimum": lambda: tr("schema.bound.exclusiveMinimum", **fields),
+                "exclusiveMaximum": lambda: tr("schema.bound.exclusiveMaximum", **fields)}[kind]()
+        return [EvalrunError(text, where)]
     if kind in ("minLength", "minItems", "minProperties"):
-        return [EvalrunError(f"{field} must not be empty", where)]
+        return [EvalrunError(tr("schema.empty", field=field), where)]
     if kind == "pattern" or (kind == "propertyNames"):
-        return [EvalrunError(f"{field}: {_describe(instance)} is not allowed here ({error.message})", where)]
-    return [EvalrunError(f"{field}: {error.message}", where)]
+        return [EvalrunError(tr("schema.not_allowed_here", field=field, got=_describe(instance), detail=error.message),
+                             where)]
+    return [EvalrunError(tr("schema.other", field=field, detail=error.message), where)]
 
 
 def _split_number_hint(key: str) -> str:
     """`{full_year: 1,000}` reads as full_year 1 and a key 000 (YAML reads it as 0)."""
     if re.fullmatch(r"\d+", key):
-        return ("; a number written with a thousands separator (1,000) inside `{ }` is read as two "
-                "entries: write 1000")
+        return tr("schema.hint.split_number")
     return ""
 
 
@@ -182,18 +188,17 @@ def _number_hint(value: Any, path=()) -> str:
     if not isinstance(value, str):
         return ""
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", value.strip()):
-        return "; write numbers without thousands separators (1000, not 1,000)"
+        return tr("schema.hint.thousands")
     if re.search(r"[０-９．]", value):
-        return "; write the number with ASCII digits (0-9), not full-width ones"
+        return tr("schema.hint.fullwidth")
     # a unit such as 分, 万元 or %: not a letter (`9O` is a typo of 90) nor a Chinese numeral (`6五`)
     written = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*([^\sA-Za-z\d.〇零一二三四五六七八九十两].*)", value.strip())
     if written:
         number = written.group(1)
         names = {str(p) for p in path}
         if path and (path[0] == "budget" or path[-1] == "amount"):
-            return (f"; write the number alone (`{number}`): amounts take the unit given once in budget.unit "
-                    "(元, 万元 or 亿元)")
+            return tr("schema.hint.amount_unit", number=number)
         if names & _POINTS:
-            return f"; weights and scores are plain numbers of points (分), without a unit: write `{number}`"
-        return f"; write the plain number `{number}`, without a unit"
+            return tr("schema.hint.points_unit", number=number)
+        return tr("schema.hint.plain_number", number=number)
     return ""

@@ -11,29 +11,23 @@ import re
 import yaml
 
 from engine.errors import EvalrunError, Source
+from engine.i18n import tr
 
 
 # PyYAML's wording of common mistakes -> what a non-programmer can act on.
 # "opened" problems point at where the unclosed thing starts (the context mark).
 _YAML_HINTS = (
-    ("mapping values are not allowed", False,
-     "a `key: value` is not allowed here; check this line's indentation against the lines above, "
-     "or put a value that contains `: ` in quotes"),
-    ("did not find expected key", False,
-     "expected a `key: value` line here; check the indentation, and that a `- ` list line "
-     "is not mixed into a mapping"),
-    ("could not find expected ':'", False, "expected `key: value` here; a line is missing its `:`"),
-    ("did not find expected ',' or '}'", True, "a `{` opened here is never closed with `}` (or its items lack commas)"),
-    ("did not find expected ',' or ']'", True, "a `[` opened here is never closed with `]` (or its items lack commas)"),
-    ("found unexpected end of stream", True, "a quote opened here is never closed"),
-    ("but found another document", False,
-     "a second YAML document starts here (a `---` line); a file holds one document: remove the line"),
-    ("found undefined alias", False, "an alias `*name` refers to no anchor `&name`"),
-    ("found duplicate anchor", False, "the anchor `&name` is defined twice"),
-    ("cannot start any token", False,
-     "a value cannot start with this character (`@`, `` ` `` or `%`); put the value in quotes"),
+    ("mapping values are not allowed", False, lambda: tr("yaml.mapping_not_allowed")),
+    ("did not find expected key", False, lambda: tr("yaml.expected_key")),
+    ("could not find expected ':'", False, lambda: tr("yaml.missing_colon")),
+    ("did not find expected ',' or '}'", True, lambda: tr("yaml.unclosed_brace")),
+    ("did not find expected ',' or ']'", True, lambda: tr("yaml.unclosed_bracket")),
+    ("found unexpected end of stream", True, lambda: tr("yaml.unclosed_quote")),
+    ("but found another document", False, lambda: tr("yaml.second_document")),
+    ("found undefined alias", False, lambda: tr("yaml.undefined_alias")),
+    ("found duplicate anchor", False, lambda: tr("yaml.duplicate_anchor")),
+    ("cannot start any token", False, lambda: tr("yaml.bad_start")),
 )
-_TAB = "a tab character is used for indentation; YAML needs spaces"
 
 
 def _line_at(text: str, mark) -> str:
@@ -57,39 +51,32 @@ def _char_at(text: str, mark) -> str:
 
 
 def yaml_error(exc: yaml.MarkedYAMLError, filename: str, text: str = "") -> EvalrunError:
-    problem = exc.problem or "cannot read YAML"
+    problem = exc.problem or tr("yaml.cannot_read")
     mark = exc.problem_mark or exc.context_mark
     recursive = "recursive" in problem  # PyYAML's "unconstructable recursive node": no tab problem
     tab = 0 if recursive else _tab_column(text, exc.problem_mark)
     if tab:  # PyYAML words a tab in the indentation in several ways, some of them misleading
-        return EvalrunError(_TAB, Source(filename, exc.problem_mark.line + 1, tab))
+        return EvalrunError(tr("yaml.tab"), Source(filename, exc.problem_mark.line + 1, tab))
     if recursive:
         anchor = _anchor_at(text, mark)
-        message = (f"the alias `*{anchor}` is used inside the value its anchor `&{anchor}` names, so the value would "
-                   "contain itself without end (a recursive alias); an alias may only repeat a value written "
-                   "before it, outside it") if anchor else (
-                   "an alias (*name) is used inside the value its anchor (&name) names, so the value would contain "
-                   "itself without end (a recursive alias); an alias may only repeat a value written before it")
+        message = tr("yaml.recursive_alias", anchor=anchor) if anchor else tr("yaml.recursive_alias_unnamed")
     elif ("'\\t'" in problem or "\\t" in problem or "tab character" in problem.lower()
           or _char_at(text, exc.problem_mark) == "\t"):
-        message = _TAB
+        message = tr("yaml.tab")
     elif "cannot start any token" in problem and _char_at(text, exc.problem_mark) in ("@", "`", "%"):
-        message = (f"YAML syntax error: a value cannot start with `{_char_at(text, exc.problem_mark)}`; "
-                   "put the value in quotes")
+        message = tr("yaml.syntax_bad_start", char=_char_at(text, exc.problem_mark))
     elif "could not determine a constructor" in problem:
         tag = problem.rsplit(" ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
-        message = f"the tag `{tag}` is not allowed; evalrun reads plain data only (text, numbers, lists, mappings)"
+        message = tr("yaml.tag_refused", tag=tag)
     else:
         for words, at_opening, hint in _YAML_HINTS:
             if words in problem or words in (exc.context or ""):
-                message = f"YAML syntax error: {hint}"
+                message = tr("yaml.syntax", hint=hint())
                 if at_opening and exc.context_mark:
                     mark = exc.context_mark
                 break
         else:
-            message = f"YAML syntax error: {problem}"
-            if exc.context:
-                message += f" ({exc.context})"
+            message = tr("yaml.syntax_other", problem=problem, context=f" ({exc.context})" if exc.context else "")
     line = mark.line + 1 if mark else 0
     column = mark.column + 1 if mark else 0
     return EvalrunError(" ".join(message.split()), Source(filename, line, column))

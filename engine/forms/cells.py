@@ -20,6 +20,7 @@ from decimal import Decimal
 from openpyxl.utils import get_column_letter
 
 from engine.errors import EvalrunError, Source
+from engine.i18n import tr
 from engine.rules.targets import format_number
 
 # Forms are a few dozen rows; a sheet formatted down to row 1,048,576 is read only this far.
@@ -156,7 +157,7 @@ class Grid:
         return first or (row, column + 1)
 
 
-def read_number(value, source: Source | None = None, what: str = "the value", percent: bool = False,
+def read_number(value, source: Source | None = None, what: str | None = None, percent: bool = False,
                 suffixes: tuple = ()) -> Decimal | None:
     """A number from a cell: a number, or text such as `990`, `１，０００`, `55.32%` (with ``percent``), `10分`.
 
@@ -166,21 +167,21 @@ def read_number(value, source: Source | None = None, what: str = "the value", pe
     """
     if value is None:
         return None
+    what = what or tr("cells.the_value")
     if isinstance(value, bool):
-        raise FormError(f"{what} is {str(value).upper()}; expected a number", source)
+        raise FormError(tr("cells.boolean", what=what, value=str(value).upper()), source)
     if isinstance(value, (int, float, Decimal)):
         return _checked(_decimal(value, source, what), value, source, what)
     if isinstance(value, (datetime, date, time)):
-        raise FormError(f"{what} is a date ({text(value) or value}); expected a number "
-                        "(format the cell as 常规 or 数值)", source)
+        raise FormError(tr("cells.date", what=what, value=text(value) or value), source)
     shown = str(value).strip()
     flat = label(shown).replace(",", "")
     if flat in PLACEHOLDERS or not flat:
         return None
     if flat.startswith("#"):
-        raise FormError(f"{what} shows the Excel error {shown[:20]}; correct the formula or write the number", source)
+        raise FormError(tr("cells.excel_error", what=what, value=shown[:20]), source)
     if len(flat) > MAX_NUMBER_TEXT:
-        raise FormError(f"{what} is {len(shown)} characters long; expected a number", source)
+        raise FormError(tr("cells.too_long", what=what, length=len(shown)), source)
     is_percent = flat.endswith("%")
     if is_percent:
         flat = flat[:-1]
@@ -189,20 +190,19 @@ def read_number(value, source: Source | None = None, what: str = "the value", pe
             flat = flat[: -len(suffix)]
             break
     if not _NUMBER.match(flat):
-        raise FormError(f"cannot read {what} `{shown}` as a number; expected digits such as 990 or 547.6879"
-                        + (" or a percentage such as 55.32%" if percent else ""), source)
+        raise FormError(tr("cells.not_a_number", what=what, value=shown,
+                           percent=tr("cells.or_percent") if percent else ""), source)
     if is_percent and not percent:
-        raise FormError(f"{what} `{shown}` is a percentage; expected a plain number", source)
+        raise FormError(tr("cells.percent_not_allowed", what=what, value=shown), source)
     number = Decimal(flat)
     return _checked(number / 100 if is_percent else number, shown, source, what)
 
 
-def _decimal(value, source: Source | None = None, what: str = "the value") -> Decimal:
+def _decimal(value, source: Source | None = None, what: str | None = None) -> Decimal:
     """A cell's number as the digits Excel shows: 547.6879 stays exact, 0.1 + 0.2 becomes 0.3."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise FormError(f"{what} is not a finite number", source)
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise FormError(f"{what} is not a finite number", source)
+    if isinstance(value, (float, Decimal)) and not (math.isfinite(value) if isinstance(value, float)
+                                                    else value.is_finite()):
+        raise FormError(tr("cells.not_finite", what=what or tr("cells.the_value")), source)
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if number.adjusted() < 16 and number.as_tuple().exponent < -10:
         number = number.quantize(Decimal("1e-10"))  # binary noise from a formula (0.30000000000000004)
@@ -211,5 +211,5 @@ def _decimal(value, source: Source | None = None, what: str = "the value") -> De
 
 def _checked(number: Decimal, shown, source, what) -> Decimal:
     if abs(number) >= LARGEST:
-        raise FormError(f"{what} `{shown}` is too large to be an amount or a score", source)
+        raise FormError(tr("cells.too_large", what=what, value=shown), source)
     return number

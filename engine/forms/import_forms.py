@@ -36,6 +36,7 @@ from engine.forms.projectfile import render
 from engine.rules.rulesets import RulesetCache, display
 from engine.rules.targets import format_number
 from engine.files.validate import schema_errors
+from engine.i18n import tr
 from engine.runner.write import Staging, safe_name
 from engine.outputs.xlsx import sheet_title
 from engine.outputs.xlsxlayout import LABELS
@@ -96,31 +97,26 @@ def open_workbook(path: Path, notices: list | None = None):
             head = handle.read(8)
         size = path.stat().st_size
     except OSError as exc:
-        raise FormError(f"cannot read the file: {exc.strerror}", where) from None
+        raise FormError(tr("forms.cannot_read", detail=exc.strerror), where) from None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FormError("this is an old Excel 97-2003 workbook (.xls) or a password-protected one; open it in Excel "
-                        "or WPS and save it as an Excel 工作簿 (.xlsx) without a password", where)
+        raise FormError(tr("forms.old_xls"), where)
     if not head.startswith(b"PK"):
-        raise FormError("this is not an Excel workbook (.xlsx); open it in Excel or WPS and save it as "
-                        "an Excel 工作簿 (.xlsx)", where)
+        raise FormError(tr("forms.not_xlsx"), where)
     if size > MAX_WORKBOOK_BYTES:
-        raise FormError(f"the workbook is {size / 1024 / 1024:.1f} MB; a 自评表 workbook is far smaller "
-                        f"(at most {MAX_WORKBOOK_BYTES // 1024 // 1024} MB is read)", where)
+        raise FormError(tr("forms.too_big", size=f"{size / 1024 / 1024:.1f}", limit=MAX_WORKBOOK_BYTES // 1024 // 1024),
+                        where)
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_WORKBOOK_BYTES + 1)
         names = set(zipfile.ZipFile(io.BytesIO(raw)).namelist())
     except OSError as exc:
-        raise FormError(f"cannot read the file: {exc.strerror}", where) from None
+        raise FormError(tr("forms.cannot_read", detail=exc.strerror), where) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile):
-        raise FormError("the file is damaged (it cannot be unzipped); save it again from Excel or WPS as an "
-                        "Excel 工作簿 (.xlsx)", where) from None
+        raise FormError(tr("forms.damaged"), where) from None
     if "xl/workbook.xml" not in names:
-        raise FormError(f"this is {_zip_kind(names)}, not an Excel workbook; open the form in Excel or WPS and save "
-                        "it as an Excel 工作簿 (.xlsx)", where)
+        raise FormError(tr("forms.other_zip", kind=_zip_kind(names)), where)
     if path.suffix.lower() not in (".xlsx", ".xlsm") and notices is not None:
-        notices.append(FormError(f"this is an Excel 工作簿 (.xlsx) whose name ends in {path.suffix or 'nothing'}; "
-                                 f"read as .xlsx (rename it {path.stem}.xlsx)", where))
+        notices.append(FormError(tr("forms.misnamed", suffix=path.suffix or tr("forms.nothing"), stem=path.stem), where))
     check_unpacked_size(raw, where)
     try:
         with warnings.catch_warnings():
@@ -128,11 +124,9 @@ def open_workbook(path: Path, notices: list | None = None):
             # from the bytes, not the name: openpyxl refuses a name that does not end in .xlsx
             return openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
     except (zipfile.BadZipFile, zipfile.LargeZipFile):
-        raise FormError("the file is damaged (it cannot be unzipped); save it again from Excel or WPS as an "
-                        "Excel 工作簿 (.xlsx)", where) from None
+        raise FormError(tr("forms.damaged"), where) from None
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds of exception for files it cannot read
-        raise FormError("the file is damaged: it is a zip file holding an Excel workbook that cannot be read; "
-                        "save it again from Excel or WPS as an Excel 工作簿 (.xlsx)", where) from None
+        raise FormError(tr("forms.unreadable_workbook"), where) from None
 
 
 def check_unpacked_size(raw: bytes, where: CellSource) -> None:
@@ -149,12 +143,12 @@ def check_unpacked_size(raw: bytes, where: CellSource) -> None:
 
 def _zip_kind(names: set) -> str:
     if "word/document.xml" in names:
-        return "a Word document (.docx)"
+        return tr("forms.kind.docx")
     if any(n.startswith("ppt/") for n in names):
-        return "a PowerPoint presentation (.pptx)"
+        return tr("forms.kind.pptx")
     if "content.xml" in names:
-        return "an OpenDocument file (.ods or .odt, from WPS or LibreOffice)"
-    return "a zip archive"
+        return tr("forms.kind.opendocument")
+    return tr("forms.kind.zip")
 
 
 def form_year(workbook, filename: str) -> int:
@@ -167,11 +161,10 @@ def form_year(workbook, filename: str) -> int:
             years.setdefault(found[0], found[1])
     if len(years) > 1:
         (first, at_first), (second, at_second) = list(years.items())[:2]
-        raise UsageError(f"{filename}: the titles name two years, {first} ({at_first}) and {second} ({at_second}); "
-                         "give --year YEAR, or import each year's forms on its own")
+        raise UsageError(tr("forms.two_years", file=filename, first=first, at_first=at_first, second=second,
+                            at_second=at_second))
     if not years:
-        raise UsageError(f"{filename}: no --year given, and no sheet's title names the year "
-                         "(such as `2025年度项目支出绩效自评表`); give --year YEAR")
+        raise UsageError(tr("forms.no_year", file=filename))
     return next(iter(years))
 
 
@@ -186,7 +179,7 @@ def read_workbook(options: ImportOptions, result: ImportResult | None = None) ->
               for ws in workbook.worksheets]
     if all(s.skipped for s in sheets):
         names = ", ".join(s.sheet for s in sheets)
-        raise FormError(f"no sheet looks like a 项目支出绩效自评表 (none has a 三级指标 header); sheets: {names}",
+        raise FormError(tr("forms.no_form_sheet", names=names),
                         CellSource(options.form.name))
     return sheets
 
@@ -222,8 +215,7 @@ def import_workbook(options: ImportOptions) -> ImportResult:
             f"{safe_name(sheet.data['project'])}.yaml"
         shown = display(path, options.workspace)
         if path in taken:
-            sheet.errors.append(FormError(f"the sheet {taken[path]} imports the same project ({shown}); "
-                                          "keep one of them", where))
+            sheet.errors.append(FormError(tr("forms.same_project", sheet=taken[path], path=shown), where))
             continue
         taken[path] = sheet.sheet
         ruleset = _ruleset(rules, sheet, where)
@@ -235,9 +227,8 @@ def import_workbook(options: ImportOptions) -> ImportResult:
             renamed = None if options.accept_changes else _exported_for(root, sheet, options.workspace)
             if renamed:
                 sheet.errors.append(FormError(
-                    f"{LABELS['name']} was changed from `{renamed[0]}` to `{sheet.data['project']}` (the sheet was "
-                    f"exported for {renamed[1]}); approved values cannot be changed by a returned form (use "
-                    "--accept-changes to import it as a new project)", sheet.cells.get(("project",), where)))
+                    tr("forms.renamed", label=LABELS["name"], old=renamed[0], new=sheet.data["project"],
+                       exported=renamed[1]), sheet.cells.get(("project",), where)))
         if plan is not None:
             result.plans[sheet.sheet] = plan
             result.paths[sheet.sheet] = path
@@ -307,14 +298,14 @@ def _update(options: ImportOptions, sheet: SheetImport, path: Path, shown: str, 
         text = decode(raw, shown)
         data = load_text(text, shown)
     except OSError as exc:
-        sheet.errors.append(FormError(f"cannot read {shown}: {exc.strerror}", where))
+        sheet.errors.append(FormError(tr("forms.cannot_read_project", path=shown, detail=exc.strerror), where))
         return None
     except EvalrunError as exc:
         sheet.errors.extend(getattr(exc, "errors", [exc]))
         return None
     problems = schema_errors(data, "project", shown)
     if problems:
-        sheet.errors.append(FormError(f"{shown} has errors (below); correct them before importing into it", where))
+        sheet.errors.append(FormError(tr("forms.project_has_errors", path=shown), where))
         sheet.errors.extend(problems)
         return None
     group_weights = budget_weight = None
@@ -330,8 +321,7 @@ def _update(options: ImportOptions, sheet: SheetImport, path: Path, shown: str, 
     sheet.errors.extend(sorted(problems, key=lambda e: (not e.source.line, e.source.line, e.source.column)))
     check_scoring(sheet, ruleset, merged.matches, data)
     if merged.changes and not options.force and not options.dry_run:
-        sheet.errors.append(FormError(f"{shown} exists already; add --force to update it with the changes listed "
-                                      "(--dry-run lists them without writing)", where))
+        sheet.errors.append(FormError(tr("forms.exists", path=shown), where))
     if not sheet.errors and merged.edits:
         try:
             plan.text = edit(text, merged.edits, shown)

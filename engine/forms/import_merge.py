@@ -28,10 +28,10 @@ from engine.forms.projectedit import Edit
 from engine.forms.merge_printed import printed
 from engine.forms.merge_subitems import fund_parts, indicator_parts
 from engine.forms.samevalue import _empty, _flat, same
+from engine.i18n import tr
 from engine.rules.targets import format_number
 from engine.outputs.xlsxlayout import BUDGET_HEADERS, INDICATOR_HEADERS, LABELS
 
-REFUSED = "approved values cannot be changed by a returned form (use --accept-changes to take it)"
 ROW_FIELDS = (  # key, column header, approved, kind
     ("target", INDICATOR_HEADERS["target"], True, "measure"),
     ("actual", INDICATOR_HEADERS["actual"], False, "measure"),
@@ -60,8 +60,8 @@ class Change:
         return f"{self.what}: {shown(self.old)} → {shown(self.new)}"
 
     def refused(self, where: CellSource) -> FormError:
-        message = self.refusal or (f"{self.field or self.what} was changed from {quoted(self.old)} to "
-                                   f"{quoted(self.new)}; {REFUSED}")
+        message = self.refusal or tr("merge.refused", field=self.field or self.what, old=quoted(self.old),
+                                     new=quoted(self.new))
         return FormError(message, self.cell or where)
 
 
@@ -90,13 +90,13 @@ def plain(value) -> str:
 
 def quoted(value) -> str:
     text = plain(value)
-    return f"`{text}`" if text else "(empty)"
+    return f"`{text}`" if text else tr("merge.empty")
 
 
 def shown(value) -> str:
     text = plain(value)
     if not text:
-        return "(empty)"
+        return tr("merge.empty")
     return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 1] + "…"
 
 
@@ -184,8 +184,8 @@ class _Comparer:
             achieved = self._written("achieved", [g.get("achieved", "") for g in goals], count)
             if achieved is not None and len(achieved) != count:
                 self.result.errors.append(FormError(
-                    f"{LABELS['achieved']} has {len(achieved)} numbered item(s), {LABELS['expected']} {count}; "
-                    "write one numbered item per goal (1.… 2.…), in the order of the goals",
+                    tr("merge.goal_count", achieved=LABELS["achieved"], count=len(achieved), expected=LABELS["expected"],
+                       goals=count),
                     self.cells[("goals", "achieved")]))
                 achieved = None
         if written is not None:
@@ -262,23 +262,20 @@ class _Comparer:
         removed = [i for i in range(len(olds)) if i not in kept]
         if not kept and olds:
             self.result.errors.append(FormError(
-                "none of the form's indicators is in the project file; is this the form of another project?",
+                tr("merge.no_indicator_matches"),
                 self.cells.get(("project",))))
             return
         for j in added:
             row = rows[j]
             label = _label(row)
-            self.change(f"{label} (added)", None, label, ("indicators", j, "name"), True,
-                        [Edit("append", ("indicators",), row)], refusal=(
-                            f"{label} is not in the project file; a returned form cannot add an indicator "
-                            "(use --accept-changes to take it)"))
+            self.change(tr("merge.added", label=label), None, label, ("indicators", j, "name"), True,
+                        [Edit("append", ("indicators",), row)], refusal=tr("merge.cannot_add", label=label))
         for i in removed:
             label = _label(olds[i])
             place = olds[i].source_of("name") if hasattr(olds[i], "source_of") else None
             at = f" ({place})" if place and place.line else ""
-            self.change(f"{label} (removed)", label, None, None, True, [Edit("remove", ("indicators", i))],
-                        refusal=(f"{label}{at} is not in the form; a returned form cannot remove an indicator "
-                                 "(use --accept-changes to take it)"))
+            self.change(tr("merge.removed", label=label), label, None, None, True, [Edit("remove", ("indicators", i))],
+                        refusal=tr("merge.cannot_remove", label=label, at=at))
 
     def row(self, j: int, new: dict, i: int, old: dict) -> None:
         what = _label(old)

@@ -13,6 +13,7 @@ from engine.errors import EvalrunError
 from engine.files.located import LDict, LList
 from engine.forms.cells import CellSource, FormError
 from engine.forms.importer import SheetImport
+from engine.i18n import tr
 from engine.rules.project import build_project
 from engine.scoring.evaluate import score_indicator
 from engine.scoring.judge import choose
@@ -52,9 +53,7 @@ def check_scoring(sheet: SheetImport, ruleset, matches: dict, data) -> None:
                     score_indicator(ruleset, replace(indicator, level=method.levels[0].name), indicator.weight)
                 except EvalrunError:
                     raise exc from None
-                sheet.warnings.append(FormError(
-                    f"{exc.message}; the form has no column for the level: add `level:` to the row in the project "
-                    "file after importing", exc.source))
+                sheet.warnings.append(FormError(tr("import.level_needed", message=exc.message), exc.source))
         except EvalrunError as exc:
             sheet.errors.extend(getattr(exc, "errors", [exc]))
 

@@ -18,6 +18,7 @@ from typing import Callable
 
 from engine.forms.cells import FormError, Grid, is_blank, label, read_number, text
 from engine.forms.indicator_table import INDICATOR_COLUMNS, SCORE_SUFFIXES, _IndicatorTable
+from engine.i18n import tr
 from engine.rules.targets import format_number
 from engine.outputs.xlsxlayout import BUDGET_HEADERS, INDICATOR_HEADERS, LABELS
 
@@ -68,11 +69,11 @@ def read_sheet(ws, filename: str, year: int, department: str | None = None,
     grid = Grid(ws, filename)
     headers = grid.find(INDICATOR_COLUMNS["label"])
     if not headers:
-        return SheetImport(ws.title, skipped=f"not a 自评表 (no {INDICATOR_HEADERS['label']} header)")
+        return SheetImport(ws.title, skipped=tr("import.not_a_form", header=INDICATOR_HEADERS["label"]))
     reader = _Reader(grid, headers[0][0])
     if len(headers) > 1:
-        reader.errors.append(grid.error(*headers[1], "a second indicator table on the same sheet (header rows "
-                                        f"{headers[0][0]} and {headers[1][0]}); put each project on its own sheet"))
+        reader.errors.append(grid.error(*headers[1], tr("import.second_table", first=headers[0][0],
+                                                        second=headers[1][0])))
     data = reader.read(year, department, framework or (lambda _: None))
     return SheetImport(ws.title, None if reader.errors else data, reader.errors, reader.warnings, reader.notes,
                        cells=reader.cells, blocks=reader.blocks)
@@ -114,7 +115,7 @@ class _Reader(_IndicatorTable):
             self.errors.append(exc)
             return None
         if value is not None and value < 0:
-            self.fail(cell, f"{what} is {format_number(value)}; it cannot be negative")
+            self.fail(cell, tr("import.negative", what=what, value=format_number(value)))
             return None
         return value
 
@@ -125,25 +126,25 @@ class _Reader(_IndicatorTable):
         if not cells:
             if required:
                 self.errors.append(self.grid.sheet_error(
-                    f"no cell labelled {' or '.join(labels[:2])}; expected {what} to its right{hint}"))
+                    tr("import.no_label", labels=tr("import.or").join(labels[:2]), what=what, hint=hint)))
             return ""
         cell = self.grid.right_of(*cells[0], stop=IDENTITY_LABELS + (LABELS["funds"],))
         if path:
             self.at(path, cell)
         value = text(self.grid.value(*cell))
         if not value and required:
-            self.fail(cell, f"{what} is empty; write it right of {labels[0]}{hint}")
+            self.fail(cell, tr("import.label_empty", what=what, label=labels[0], hint=hint))
         return value
 
     def read(self, year: int, department: str | None, framework: Framework) -> dict:
         self.title(year)
-        data = {"project": self.labelled(NAME_LABELS, "the project's name", path=("project",))}
+        data = {"project": self.labelled(NAME_LABELS, tr("import.what.project"), path=("project",))}
         if department:
             data["department"] = department
         else:
-            data["department"] = self.labelled(DEPARTMENT_LABELS, "the department (主管部门)",
-                                               hint=", or give --department NAME")
-        data["implementing_unit"] = self.labelled(UNIT_LABELS, "the implementing unit", required=False,
+            data["department"] = self.labelled(DEPARTMENT_LABELS, tr("import.what.department"),
+                                               hint=tr("import.hint.department"))
+        data["implementing_unit"] = self.labelled(UNIT_LABELS, tr("import.what.unit"), required=False,
                                                   path=("implementing_unit",))
         data["fiscal_year"] = year
         data["budget"] = self.budget()
@@ -185,7 +186,7 @@ class _Reader(_IndicatorTable):
             found = _YEAR.search(self.grid.label(*cell))
             if found and int(found[1]) != year:
                 self.warnings.append(self.grid.error(
-                    *cell, f"the title says {found[1]} 年度, but --year is {year}; imported as {year}"))
+                    *cell, tr("import.title_year", title=found[1], year=year)))
             return
 
     # ------------------------------------------------------------ budget
@@ -195,8 +196,7 @@ class _Reader(_IndicatorTable):
         amounts = [w for key in ("initial", "full_year", "executed") for w in BUDGET_COLUMNS[key]]
         header = next(iter(self.grid.find(amounts, last_row=self.header_row - 1)), None)
         if header is None:
-            self.errors.append(self.grid.sheet_error(
-                "no budget block: no cell labelled 年初预算数, 全年预算数 or 全年执行数 above the indicators"))
+            self.errors.append(self.grid.sheet_error(tr("import.no_budget")))
             return budget
         # the block ends where the goals (or the indicators) begin
         later = self.grid.find(EXPECTED_LABELS + (LABELS["goals"],), first_row=header[0] + 1,
@@ -206,8 +206,8 @@ class _Reader(_IndicatorTable):
         columns.pop("adjusted", None)
         missing = [BUDGET_HEADERS[k] for k in ("initial", "full_year", "executed") if k not in columns]
         if missing:
-            self.fail(header, f"the budget header has no column {', '.join(missing)}; expected "
-                      + ", ".join(BUDGET_HEADERS.values()))
+            self.fail(header, tr("import.budget_columns", missing=", ".join(missing),
+                                 expected=", ".join(BUDGET_HEADERS.values())))
             return budget
         unit, unit_cell = self._unit(last_row)
         if unit:
@@ -215,7 +215,7 @@ class _Reader(_IndicatorTable):
             self.at(("budget", "unit"), unit_cell)
         rows = self.grid.find(BUDGET_TOTAL_LABELS, first_row=header[0] + 1, last_row=last_row)
         if not rows:
-            self.fail(header, f"no row labelled {LABELS['budget_total']} under the budget header")
+            self.fail(header, tr("import.no_budget_total", label=LABELS["budget_total"]))
             return budget
         row = rows[0][0]
         for key in ("initial", "full_year", "executed"):
@@ -224,8 +224,8 @@ class _Reader(_IndicatorTable):
             if value is not None:
                 budget[key] = value
             elif not self._failed_at(row, columns[key]):
-                self.fail((row, columns[key]), f"{BUDGET_HEADERS[key]} is empty; write the amount"
-                          + (f" in {unit}" if unit else ""))
+                self.fail((row, columns[key]), tr("import.amount_empty", what=BUDGET_HEADERS[key],
+                                                  unit=tr("import.in_unit", unit=unit) if unit else ""))
         for key, words in BUDGET_PARTS.items():
             cells = self.grid.find(words, first_row=row + 1, last_row=last_row, contains=True)
             if cells:

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from engine.errors import did_you_mean
 from engine.forms.cells import FormError, is_blank, label, read_number, text
+from engine.i18n import tr
 from engine.outputs.xlsxlayout import INDICATOR_HEADERS, LABELS
 from engine.rules.targets import TargetError, format_number, parse_measure
 
@@ -47,8 +48,8 @@ class _IndicatorTable:
         missing = [INDICATOR_HEADERS[k] for k in REQUIRED_INDICATOR_COLUMNS if k not in columns]
         at = (self.header_row, columns.get("label", 1))
         if missing:
-            self.fail(at, f"the indicator header has no column {', '.join(missing)}; expected "
-                      + ", ".join(INDICATOR_HEADERS.values()))
+            self.fail(at, tr("import.indicator_columns", missing=", ".join(missing),
+                             expected=", ".join(INDICATOR_HEADERS.values())))
             return [], {}, None
         rows, stated, total = [], {}, None
         group = subgroup = None  # (name, cell) carried down over merged or blank cells
@@ -78,17 +79,16 @@ class _IndicatorTable:
                        if k in cells and not is_blank(self.grid.value(*cells[k]))]
             if not content:
                 if own_subgroup and self.grid.starts_here(*cells["subgroup"]):
-                    self.fail(cells["label"], f"the row has the 二级指标 {subgroup[0]} but no 三级指标; fill in "
-                              "the indicator, or write 不适用 if it does not apply")
+                    self.fail(cells["label"], tr("import.subgroup_without_indicator", subgroup=subgroup[0]))
                 continue
             if _PART.match(self.grid.label(*cells["label"])):
                 self._part(cells, rows)
                 continue
             if group is None:
-                self.fail(cells["group"], "一级指标 is empty; write the group, e.g. 产出指标（65分）")
+                self.fail(cells["group"], tr("import.group_empty"))
                 continue
             if subgroup is None:
-                self.fail(cells["subgroup"], "二级指标 is empty; write the group, e.g. 数量指标")
+                self.fail(cells["subgroup"], tr("import.subgroup_empty"))
                 continue
             self._check_subgroup(group[0], subgroup, framework)
             index = len(rows)
@@ -96,7 +96,7 @@ class _IndicatorTable:
             self.at(("indicators", index, "level2"), subgroup[1])
             rows.append(self._row(cells, group[0], subgroup[0], index))
         if not rows:
-            self.fail(at, "no indicator rows under the header")
+            self.fail(at, tr("import.no_rows"))
         return rows, stated, total
 
     def _group(self, cell: tuple, stated: dict, framework: dict | None) -> tuple:
@@ -105,26 +105,26 @@ class _IndicatorTable:
         name = match["name"] if match else written
         if match:
             try:
-                weight = read_number(match["weight"], self.grid.source(*cell), f"the weight in `{written}`")
+                weight = read_number(match["weight"], self.grid.source(*cell), tr("import.what.weight_in", written=written))
             except FormError as exc:
                 self.errors.append(exc)
                 weight = None
             if weight is not None and name not in stated:
                 self.at(("stated_weights", name), cell)
             if weight is not None and stated.setdefault(name, weight) != weight:
-                self.fail(cell, f"{name} is stated as {format_number(weight)} points here, "
-                          f"{format_number(stated[name])} above")
+                self.fail(cell, tr("import.weight_differs", name=name, weight=format_number(weight),
+                                   above=format_number(stated[name])))
         if framework is not None and name not in framework and not self._failed_at(*cell):
-            self.fail(cell, f"the 一级指标 `{name}` is not in the ruleset's framework{did_you_mean(name, list(framework))};"
-                      f" expected one of: {', '.join(framework)}")
+            self.fail(cell, tr("import.unknown_group", name=name, suggestion=did_you_mean(name, list(framework)),
+                               names=", ".join(framework)))
         return (name, cell)
 
     def _check_subgroup(self, group: str, subgroup: tuple, framework: dict | None) -> None:
         name, cell = subgroup
         allowed = (framework or {}).get(group)
         if allowed is not None and name not in allowed and not self._failed_at(*cell):
-            self.fail(cell, f"`{name}` is not a 二级指标 of {group}{did_you_mean(name, allowed)}; "
-                      f"expected one of: {', '.join(allowed)}")
+            self.fail(cell, tr("import.unknown_subgroup", name=name, group=group, suggestion=did_you_mean(name, allowed),
+                               names=", ".join(allowed)))
 
     def _row(self, cells: dict, group: str, subgroup: str, index: int) -> dict:
         row = {"level1": group, "level2": subgroup}
@@ -155,14 +155,14 @@ class _IndicatorTable:
             if column in cells:
                 at(key, cells[column])
         if not name:
-            self.fail(cells["label"], "三级指标 is empty; write the indicator's name (or 不适用 if the row does not apply)")
+            self.fail(cells["label"], tr("import.name_empty"))
         for key in ("target", "actual"):
             measure = self._measure(cells[key], INDICATOR_HEADERS[key])
             if measure is not None:
                 row[key] = measure
         weight = self.number(cells["weight"], "分值", suffixes=SCORE_SUFFIXES)
         if weight is None and not self._failed_at(*cells["weight"]):
-            self.fail(cells["weight"], "分值 is empty; write the indicator's weight, e.g. 10")
+            self.fail(cells["weight"], tr("import.weight_empty"))
         elif weight is not None:
             row["weight"] = weight
         if "score" in cells:

@@ -18,6 +18,7 @@ from engine.errors import EvalrunError, InternalError, Source
 from engine.files.load import load_text
 from engine.files.validate import schema_errors
 from engine.forms.projectfile import _check, flow_value, scalar
+from engine.i18n import tr
 
 ORDERS = {  # where a key the file lacks is added: after the last key it follows in this order
     (): ("project", "department", "implementing_unit", "fiscal_year", "illustrative", "report", "budget", "spending",
@@ -71,9 +72,7 @@ def edit(text: str, edits: list, filename: str = "<project file>") -> str:
         _check(result, expected, schema=not schema_errors(original, "project", filename))
     except (EvalrunError, InternalError):
         if re.search(r"(^|[\s:,\[{-])[&*]\S|<<\s*:", text):  # anchors, aliases or merges the edit disturbed
-            raise NotEditable("the file uses YAML anchors (`&name`), aliases (`*name`) or `<<` merges that an "
-                              "edit in place would break; write the values out, then import again",
-                              Source(filename, 1)) from None
+            raise NotEditable(tr("edit.anchors"), Source(filename, 1)) from None
         raise
     return result
 
@@ -138,22 +137,22 @@ class _Editor:
             if isinstance(node, yaml.MappingNode):
                 found = [(k, v) for k, v in node.value if k.value == part]
                 if not found:
-                    self.refuse(parent, path[: depth + 1], "comes from a `<<` merge")
+                    self.refuse(parent, path[: depth + 1], tr("edit.from_merge"))
                 key, node = found[0]
                 if node.start_mark.index < key.end_mark.index:
-                    self.refuse(key, path[: depth + 1], "is an alias (`*name`) of a value written elsewhere")
+                    self.refuse(key, path[: depth + 1], tr("edit.is_alias"))
             else:
                 node = node.value[part]
                 if node.start_mark.index < parent.start_mark.index:
-                    self.refuse(parent, path[: depth + 1], "is an alias (`*name`) of a value written elsewhere")
+                    self.refuse(parent, path[: depth + 1], tr("edit.is_alias"))
             if self.text.startswith("&", node.start_mark.index):
-                self.refuse(node, path[: depth + 1], "carries an anchor (`&name`) that other values may use")
+                self.refuse(node, path[: depth + 1], tr("edit.has_anchor"))
         return node, flow or bool(getattr(node, "flow_style", False))
 
     def refuse(self, node, path: tuple, why: str):
         where = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "[")
-        raise NotEditable(f"cannot update `{where}` in place: it {why}; write the value out here, then import "
-                          "again", Source(self.filename, node.start_mark.line + 1, node.start_mark.column + 1))
+        raise NotEditable(tr("edit.refused", where=where, why=why),
+                          Source(self.filename, node.start_mark.line + 1, node.start_mark.column + 1))
 
     def entry(self, mapping, key: str):
         for index, (k, v) in enumerate(mapping.value):

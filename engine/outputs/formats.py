@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from engine.errors import UsageError
+from engine.i18n import tr
 from engine.outputs.kinds import template_for
 
 if TYPE_CHECKING:
@@ -119,5 +120,5 @@ def parse_formats(text: str | None) -> tuple:
     names = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
     unknown = [n for n in names if n not in FORMATS]
     if unknown or not names:
-        raise UsageError(f"unknown format `{', '.join(unknown) or text}`; choose from {', '.join(FORMATS)}")
+        raise UsageError(tr("formats.unknown", given=", ".join(unknown) or text, formats=", ".join(FORMATS)))
     return names

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from xml.parsers import expat
 
 from engine.errors import EvalrunError, Source
+from engine.i18n import tr
 
 MB = 1024 * 1024
 
@@ -113,14 +114,19 @@ def check_package(content: bytes, shown: str, limits: PackageLimits, what: str =
     of ten million rows or a merged range over a whole sheet is refused
     before openpyxl would build a cell object for each.
     """
+    what = _what(what)
     try:
         _check(content, limits, what)
     except PackageTooLarge as exc:
         raise EvalrunError(str(exc), Source(shown)) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError, NotImplementedError,
             ValueError) as exc:
-        raise PackageDamaged(f"the {what} is damaged (it cannot be unzipped: {exc}); save it again from Excel, "
-                           "Word or WPS", Source(shown)) from None
+        raise PackageDamaged(tr("ooxml.damaged", what=what, detail=exc), Source(shown)) from None
+
+
+def _what(what: str) -> str:
+    """The package in words: a workbook or a Word template."""
+    return tr("ooxml.what.word_template") if what == "Word template" else tr("ooxml.what.workbook")
 
 
 def _mb(size: int) -> str:
@@ -131,35 +137,29 @@ def _check(content: bytes, limits: PackageLimits, what: str) -> None:
     archive = zipfile.ZipFile(io.BytesIO(content))
     entries = archive.infolist()
     if len(entries) > limits.entries:
-        raise PackageTooLarge(f"the {what} holds {len(entries):,} parts; at most {limits.entries:,} are read")
+        raise PackageTooLarge(tr("ooxml.parts", what=what, count=f"{len(entries):,}", limit=f"{limits.entries:,}"))
     unpacked = sum(e.file_size for e in entries)
     if unpacked > limits.unpacked:
-        raise PackageTooLarge(f"the {what} unpacks to {_mb(unpacked)} (a 'zip bomb'?); at most "
-                              f"{_mb(limits.unpacked)} is read")
+        raise PackageTooLarge(tr("ooxml.unpacked", what=what, size=_mb(unpacked), limit=_mb(limits.unpacked)))
     xml = [e for e in entries if e.filename.lower().endswith((".xml", ".rels", ".vml"))]
     size = sum(e.file_size for e in xml)
     if size > limits.xml:
-        raise PackageTooLarge(f"the {what}'s XML unpacks to {_mb(size)} (a 'zip bomb'?); at most "
-                              f"{_mb(limits.xml)} is read")
+        raise PackageTooLarge(tr("ooxml.xml", what=what, size=_mb(size), limit=_mb(limits.xml)))
     rendered = sum(e.file_size for e in xml if _TEMPLATE_PARTS.match(e.filename))
     if rendered > limits.template_xml:
-        raise PackageTooLarge(f"the {what}'s text (body, headers, footers) unpacks to {_mb(rendered)} of XML; "
-                              f"at most {_mb(limits.template_xml)} is read (a report template is far smaller)")
+        raise PackageTooLarge(tr("ooxml.template_xml", what=what, size=_mb(rendered), limit=_mb(limits.template_xml)))
     sheets = [e for e in xml if e.filename.startswith("xl/worksheets/") and e.filename.endswith(".xml")]
     for entry in xml:
         if entry.filename == "xl/styles.xml" and entry.file_size > limits.styles:
-            raise PackageTooLarge(f"the {what}'s styles (xl/styles.xml) unpack to {_mb(entry.file_size)}; at most "
-                                  f"{_mb(limits.styles)} is read (Excel's 'too many cell formats': clear the "
-                                  "formats of unused cells)")
+            raise PackageTooLarge(tr("ooxml.styles", what=what, size=_mb(entry.file_size), limit=_mb(limits.styles)))
         if entry.filename == "xl/sharedStrings.xml" and entry.file_size > limits.shared_strings:
-            raise PackageTooLarge(f"the {what}'s texts (xl/sharedStrings.xml) unpack to {_mb(entry.file_size)}; at "
-                                  f"most {_mb(limits.shared_strings)} is read (a 自评表 workbook holds far less text)")
+            raise PackageTooLarge(tr("ooxml.shared_strings", what=what, size=_mb(entry.file_size),
+                                     limit=_mb(limits.shared_strings)))
         _no_dtd(archive, entry, what)
     other = sum(e.file_size for e in xml if e not in sheets and e.filename != "xl/sharedStrings.xml"
                 and not _TEMPLATE_PARTS.match(e.filename))
     if other > limits.other_xml:
-        raise PackageTooLarge(f"the {what}'s styles, comments and drawings unpack to {_mb(other)}; at most "
-                              f"{_mb(limits.other_xml)} is read")
+        raise PackageTooLarge(tr("ooxml.other_xml", what=what, size=_mb(other), limit=_mb(limits.other_xml)))
     if sheets:
         _SheetScan(archive, sheets, limits, what).run()
     for entry in xml:
@@ -175,8 +175,7 @@ def _count_texts(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limits: Packa
         if name.rsplit(" ", 1)[-1] == "si":
             count += 1
             if count > limits.texts:
-                raise PackageTooLarge(f"the {what} holds more than {limits.texts:,} different texts "
-                                      "(xl/sharedStrings.xml); a 自评表 workbook holds a few thousand")
+                raise PackageTooLarge(tr("ooxml.texts", what=what, limit=f"{limits.texts:,}"))
 
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartElementHandler = start
@@ -185,14 +184,12 @@ def _count_texts(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limits: Packa
         try:
             parser.ParseFile(handle)
         except expat.ExpatError as exc:
-            raise PackageTooLarge(f"the {what}'s texts (xl/sharedStrings.xml) are not valid XML ({exc}); save the "
-                                  "file again from Excel or WPS") from None
+            raise PackageTooLarge(tr("ooxml.texts_invalid", what=what, detail=exc)) from None
 
 
 def _refuse_dtd(what: str, part: str):
     def refuse(*args):
-        raise PackageTooLarge(f"the {what}'s part {part} declares a DTD or entities, which Office files never do; "
-                              "save the file again from Excel, Word or WPS")
+        raise PackageTooLarge(tr("ooxml.dtd", what=what, part=part))
 
     return refuse
 
@@ -238,48 +235,37 @@ class _SheetScan:
                 try:
                     parser.ParseFile(handle)
                 except expat.ExpatError as exc:
-                    raise PackageTooLarge(f"the {self.what}'s sheet {self.sheet} is not valid XML ({exc}); save the "
-                                          "file again from Excel or WPS") from None
+                    raise PackageTooLarge(tr("ooxml.sheet_invalid", what=self.what, sheet=self.sheet, detail=exc)) from None
 
     def doctype(self, *args) -> None:
-        raise PackageTooLarge(f"the {self.what}'s sheet {self.sheet} declares a DTD or entities, which Excel "
-                              "never writes; save the file again from Excel or WPS")
+        raise PackageTooLarge(tr("ooxml.sheet_dtd", what=self.what, sheet=self.sheet))
 
     def start(self, name: str, attributes: dict) -> None:
         limits = self.limits
         self.elements += 1
         if self.elements > limits.elements:
-            raise PackageTooLarge(f"the {self.what}'s sheets hold more than {limits.elements:,} XML elements; "
-                                  "a 自评表 workbook holds far fewer")
+            raise PackageTooLarge(tr("ooxml.elements", what=self.what, limit=f"{limits.elements:,}"))
         local = name.rsplit(" ", 1)[-1]
         if local == "c":
             self.cells += 1
             if self.cells > limits.worksheets_cells:
-                raise PackageTooLarge(
-                    f"the {self.what}'s sheets hold more than {limits.worksheets_cells:,} cells; a 自评表 workbook "
-                    "holds a few thousand: delete the rows and columns below and beside the forms (or save "
-                    "only the 自评表 sheets in a new workbook)")
+                raise PackageTooLarge(tr("ooxml.cells", what=self.what, limit=f"{limits.worksheets_cells:,}"))
             reference = attributes.get("r")
             if reference and self._column(reference) > limits.columns:
-                raise PackageTooLarge(f"the {self.what}'s sheet {self.sheet} has a cell in column {reference}; "
-                                      f"evalrun reads sheets of at most {limits.columns:,} columns: delete the "
-                                      "columns to the right of the form")
+                raise PackageTooLarge(tr("ooxml.column", what=self.what, sheet=self.sheet, reference=reference,
+                                         limit=f"{limits.columns:,}"))
         elif local == "row":
             self.rows += 1
             if self.rows > limits.worksheets_rows:
-                raise PackageTooLarge(
-                    f"the {self.what}'s sheets hold more than {limits.worksheets_rows:,} rows; a 自评表 workbook "
-                    "holds a few thousand: delete the rows below the forms")
+                raise PackageTooLarge(tr("ooxml.rows", what=self.what, limit=f"{limits.worksheets_rows:,}"))
         elif local == "mergeCell":
             self.merged += 1
             if self.merged > limits.merged_ranges:
-                raise PackageTooLarge(f"the {self.what}'s sheets hold more than {limits.merged_ranges:,} merged "
-                                      "ranges; a 自评表 workbook holds a few hundred")
+                raise PackageTooLarge(tr("ooxml.merged", what=self.what, limit=f"{limits.merged_ranges:,}"))
             self.merged_cells += self._area(attributes.get("ref", ""))
             if self.merged_cells > limits.merged_cells:
-                raise PackageTooLarge(
-                    f"the {self.what}'s merged ranges cover more than {limits.merged_cells:,} cells (the sheet "
-                    f"{self.sheet} merges {attributes.get('ref', '')}); unmerge the cells outside the form")
+                raise PackageTooLarge(tr("ooxml.merged_cells", what=self.what, limit=f"{limits.merged_cells:,}",
+                                         sheet=self.sheet, reference=attributes.get("ref", "")))
 
     @staticmethod
     def _column(reference: str) -> int:
@@ -295,8 +281,8 @@ class _SheetScan:
         try:
             min_col, min_row, max_col, max_row = range_boundaries(reference)
         except (ValueError, TypeError):
-            raise PackageTooLarge(f"the {self.what}'s sheet {self.sheet} merges `{reference[:40]}`, which is not a "
-                                  "range of cells; save the file again from Excel or WPS") from None
+            raise PackageTooLarge(tr("ooxml.merge_not_range", what=self.what, sheet=self.sheet,
+                                     reference=reference[:40])) from None
         if None in (min_col, min_row, max_col, max_row):
             return 1 << 40  # a whole row or column
         return (max_col - min_col + 1) * (max_row - min_row + 1)

@@ -15,6 +15,7 @@ path. Templates run in engine/outputs/sandbox.py's bounded sandbox.
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 
 from engine.errors import EvalrunError, Source
+from engine.i18n import tr
 from engine.files.load import decode
 from engine.model import ProjectResult
 from engine.files.paths import LinkOutside, guard_path
@@ -71,8 +73,8 @@ class _Loader(jinja2.FileSystemLoader):
                 continue
             size = real.stat().st_size
             if size > MAX_TEMPLATE_BYTES:
-                raise EvalrunError(f"the template is {size / 1024 / 1024:.1f} MB; templates of at most "
-                                   f"{MAX_TEMPLATE_BYTES // 1024 // 1024} MB are read", Source(path))
+                raise EvalrunError(tr("template.too_large", size=f"{size / 1024 / 1024:.1f}",
+                                      limit=MAX_TEMPLATE_BYTES // 1024 // 1024), Source(path))
             raw = real.read_bytes()
             try:
                 text = raw.decode("utf-8")
@@ -146,28 +148,34 @@ def render_context(workspace: Path, name: str, context: dict, department: str | 
         raise EvalrunError(exc.message, Source(_shown(exc.source.file, workspace), exc.source.line)) from None
     except jinja2.TemplateSyntaxError as exc:
         where = Source(_shown(exc.filename, workspace) if exc.filename else name, exc.lineno)
-        raise EvalrunError(f"template syntax error: {exc.message}", where) from None
+        raise EvalrunError(tr("template.syntax", detail=exc.message), where) from None
     except jinja2.TemplateNotFound as exc:
         folders = ", ".join(_shown(str(d), workspace) for d in template_dirs(workspace, department))
         raise EvalrunError(
-            f"the template `{exc.name}` was not found; templates are looked up only inside {folders}",
+            tr("template.not_found", name=exc.name, folders=folders),
             _place(exc, workspace, department, name),
         ) from None
     except SecurityError as exc:
-        raise EvalrunError(f"the template tried something the sandbox refuses: {exc}",
+        raise EvalrunError(tr("template.sandbox", detail=refusal(exc)),
                            _place(exc, workspace, department, name)) from None
     except jinja2.UndefinedError as exc:
-        raise EvalrunError(f"the template uses an undefined name: {exc.message}",
+        raise EvalrunError(tr("template.undefined", detail=exc.message),
                            _place(exc, workspace, department, name)) from None
     except RecursionError as exc:
-        raise EvalrunError("the template calls itself without end (a macro or include that never stops)",
+        raise EvalrunError(tr("template.recursion"),
                            _place(exc, workspace, department, name)) from None
     except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, MemoryError,
             UnicodeError) as exc:
         place = _place(exc, workspace, department, name)
         if not place.line:  # not raised inside a template: a bug, for the CLI to report as one
             raise
-        raise EvalrunError(f"the template failed: {type(exc).__name__}: {exc}", place) from None
+        raise EvalrunError(tr("template.failed", detail=f"{type(exc).__name__}: {exc}"), place) from None
+
+
+def refusal(exc: Exception) -> str:
+    """What the sandbox refused, in the language in use (Jinja words its refusal of an attribute in English)."""
+    found = re.fullmatch(r"access to attribute '(.*)' of '(.*)' object is unsafe\.?", str(exc))
+    return tr("template.unsafe_attribute", attribute=found[1], type=found[2]) if found else str(exc)
 
 
 def _shown(filename: str, workspace: Path) -> str:

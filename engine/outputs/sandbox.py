@@ -36,6 +36,7 @@ from jinja2.runtime import Namespace
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from engine.i18n import tr
 from engine.outputs.sandbox_bounds import (
     DEFAULT_BOUNDS, Bounds, _BoundedEscapeFormatter, _BoundedFormatter, _binop, _budget, _checked, _current, budget,
 )
@@ -161,11 +162,11 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         name = getattr(__obj, "__name__", "")
         if isinstance(owner, (str, bytes)) and not isinstance(owner, type):
             if name not in _TEXT_METHODS:
-                raise SecurityError(f"the text method `{name}` is not available in templates")
+                raise SecurityError(tr("sandbox.text_method", name=name))
             if name == "join" and args:
                 args = (list(args[0]),) + args[1:]  # measured first, then joined: an iterator is read once
             _check_text_method(name, owner, args, kwargs)
         result = super().call(__context, __obj, *args, **kwargs)
         if isinstance(result, (str, bytes, list, tuple, dict, Namespace)):
-            _checked(result, f"calling `{name or __obj!r}`")
+            _checked(result, tr("sandbox.what.calling", name=name or repr(__obj)))
         return result

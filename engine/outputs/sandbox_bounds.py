@@ -18,6 +18,8 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Namespace
 from jinja2.sandbox import SandboxedEscapeFormatter, SandboxedFormatter
 
+from engine.i18n import tr
+
 
 MAX_WIDTH = 1000  # padding, width and precision of a format, center/ljust/rjust/zfill, indent, wordwrap
 MAX_POWER = 100  # the exponent of **
@@ -64,13 +66,12 @@ class _Budget:
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
-            raise TemplateLimit(f"the template ran for more than {self.bounds.seconds:g} seconds; "
-                                "a report renders in well under a second (a loop that never ends?)")
+            raise TemplateLimit(tr("sandbox.too_long", seconds=f"{self.bounds.seconds:g}"))
 
     def tick(self) -> None:
         self.iterations += 1
         if self.iterations > self.bounds.iterations:
-            raise TemplateLimit(f"the template's loops ran more than {self.bounds.iterations:,} times in one report")
+            raise TemplateLimit(tr("sandbox.loops", limit=f"{self.bounds.iterations:,}"))
         if not self.iterations & 0x3F:
             self.check_time()
 
@@ -82,7 +83,7 @@ class _Budget:
     def check_output(self) -> None:
         """Past the output bound, or past the time budget (looked at every 16,384 characters written)."""
         if self.output > self.bounds.output:
-            raise TemplateLimit(f"the report would be larger than {self.bounds.output:,} characters")
+            raise TemplateLimit(tr("sandbox.output", limit=f"{self.bounds.output:,}"))
         self.check_time()
         self.checkpoint = min(self.output + 16_384, self.bounds.output + 1)
 
@@ -151,27 +152,26 @@ def _checked(value, what: str):
     budget = _budget()
     if isinstance(value, (str, bytes)):
         if len(value) > budget.bounds.value:
-            raise TemplateLimit(f"{what} would build a text of {len(value):,} characters "
-                                f"(at most {budget.bounds.value:,})")
+            raise TemplateLimit(tr("sandbox.text_too_long", what=what, count=f"{len(value):,}",
+                                   limit=f"{budget.bounds.value:,}"))
         return value
     if isinstance(value, (list, tuple, dict, set, frozenset, Namespace)):
         if size_of(value, budget) > budget.bounds.value:
-            raise TemplateLimit(f"{what} would build a value of more than {budget.bounds.value:,} items "
-                                "(counting each shared part where it would print)")
+            raise TemplateLimit(tr("sandbox.value_too_big", what=what, limit=f"{budget.bounds.value:,}"))
     return value
 
 
 def _refuse_size(estimate: int, what: str) -> None:
     limit = _budget().bounds.value
     if estimate > limit:
-        raise TemplateLimit(f"{what} would build a text of about {estimate:,} characters (at most {limit:,})")
+        raise TemplateLimit(tr("sandbox.estimate_too_long", what=what, count=f"{estimate:,}", limit=f"{limit:,}"))
 
 
 def _width(value, what: str) -> None:
     if isinstance(value, str):
         value = len(value)
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and abs(value) > MAX_WIDTH:
-        raise TemplateLimit(f"{what} {value} is above {MAX_WIDTH:,}")
+        raise TemplateLimit(tr("sandbox.width_above", what=what, value=value, limit=f"{MAX_WIDTH:,}"))
 
 
 def _digits(value) -> int:
@@ -198,17 +198,18 @@ def check_printf(text: str, args) -> None:
             break
         match = _PRINTF.match(text, position)
         if not match:
-            raise TemplateLimit(f"a `%` format evalrun cannot check: {text[position:position + 20]!r}")
+            raise TemplateLimit(tr("sandbox.printf_unchecked", text=repr(text[position:position + 20])))
         for part in ("width", "precision"):
             if match[part] == "*":
-                raise TemplateLimit("a `%` format with `*` for its width or precision")
-            _width(int(match[part] or 0), f"a `%` format's {part}")
+                raise TemplateLimit(tr("sandbox.printf_star"))
+            _width(int(match[part] or 0), tr("sandbox.what.printf_width") if part == "width"
+                   else tr("sandbox.what.printf_precision"))
         conversions += match["type"] != "%"
         position = match.end()
     if conversions:
         items = list(args.values()) if isinstance(args, dict) else list(args) if isinstance(args, tuple) else [args]
         largest = max((size_of(item) for item in items), default=0)
-        _refuse_size(len(text) + conversions * (largest + MAX_WIDTH), "this `%` format")
+        _refuse_size(len(text) + conversions * (largest + MAX_WIDTH), tr("sandbox.what.this_printf"))
 
 
 class _BoundedFormatterMixin:
@@ -220,10 +221,10 @@ class _BoundedFormatterMixin:
 
     def format_field(self, value, format_spec):
         for number in re.findall(r"\d+", format_spec):
-            _width(int(number), "a format's width or precision")
+            _width(int(number), tr("sandbox.what.format_width"))
         text = super().format_field(value, format_spec)
         self._built += len(text)
-        _refuse_size(self._built, "this `.format`")
+        _refuse_size(self._built, tr("sandbox.what.this_format"))
         return text
 
 
@@ -241,22 +242,22 @@ def _binop(operator: str, left, right):
     sequences = (str, bytes, list, tuple)
     if operator == "**" and isinstance(right, numbers) and isinstance(left, numbers):
         if abs(right) > MAX_POWER:
-            raise TemplateLimit(f"a power above {MAX_POWER} (`**` {right})")
+            raise TemplateLimit(tr("sandbox.power", limit=MAX_POWER, value=right))
         if _digits(left) * max(abs(right), 1) > MAX_NUMBER_DIGITS:
-            raise TemplateLimit(f"a power of more than {MAX_NUMBER_DIGITS:,} digits (`**` {right})")
+            raise TemplateLimit(tr("sandbox.power_digits", limit=f"{MAX_NUMBER_DIGITS:,}", value=right))
     elif operator == "*":
         if isinstance(left, numbers) and isinstance(right, numbers):
             if _digits(left) + _digits(right) > MAX_NUMBER_DIGITS:
-                raise TemplateLimit(f"a number of more than {MAX_NUMBER_DIGITS:,} digits")
+                raise TemplateLimit(tr("sandbox.number_digits", limit=f"{MAX_NUMBER_DIGITS:,}"))
         for seq, times in ((left, right), (right, left)):
             if isinstance(seq, sequences) and isinstance(times, int) and times > 0:
                 limit = _budget().bounds.value
                 if times > limit or size_of(seq, limit=limit) * times > limit:
-                    raise TemplateLimit(f"repeating a value {times} times (at most {limit:,} characters or items)")
+                    raise TemplateLimit(tr("sandbox.repeat", times=times, limit=f"{limit:,}"))
     elif operator == "+":
         if isinstance(left, sequences) and isinstance(right, sequences):
             limit = _budget().bounds.value
             if size_of(left, limit=limit) + size_of(right, limit=limit) > limit:
-                raise TemplateLimit(f"joining two values longer than {limit:,} characters or items together")
+                raise TemplateLimit(tr("sandbox.join", limit=f"{limit:,}"))
     elif operator == "%" and isinstance(left, str):
         check_printf(left, right)

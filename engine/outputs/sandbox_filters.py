@@ -11,6 +11,7 @@ import jinja2
 from jinja2.filters import make_attrgetter
 from jinja2.utils import generate_lorem_ipsum, pass_context, pass_environment, pass_eval_context
 
+from engine.i18n import tr
 from engine.outputs.sandbox_bounds import (
     MAX_LIPSUM_PARAGRAPHS, MAX_LIPSUM_WORDS, TemplateLimit, _binop, _budget, _checked, _refuse_size, _width,
     check_printf, size_of,
@@ -29,10 +30,10 @@ _TEXT_METHODS = frozenset("""
 
 def _check_text_method(name: str, text, args, kwargs) -> None:
     if name in ("center", "ljust", "rjust", "zfill"):
-        _width(args[0] if args else kwargs.get("width", 0), f"`{name}` with a width of")
+        _width(args[0] if args else kwargs.get("width", 0), tr("sandbox.what.width_of", name=name))
     elif name == "expandtabs":
         tabsize = args[0] if args else kwargs.get("tabsize", 8)
-        _width(tabsize, "`expandtabs` with tabs of")
+        _width(tabsize, tr("sandbox.what.tabs_of"))
         _refuse_size(len(text) + text.count("\t" if isinstance(text, str) else b"\t") * int(tabsize), "`expandtabs`")
     elif name == "join":
         items = args[0] if args else []
@@ -55,11 +56,11 @@ def _filters(env: jinja2.Environment) -> dict:
     base = dict(env.filters)
 
     def center(value, width=80):
-        _width(width, "`center` with a width of")
+        _width(width, tr("sandbox.what.width_of", name="center"))
         return base["center"](value, width)
 
     def indent(value, width=4, first=False, blank=False):
-        _width(width, "`indent` by")
+        _width(width, tr("sandbox.what.indent_by"))
         text = str(value)
         _refuse_size(len(text) + (text.count("\n") + 1) * (len(width) if isinstance(width, str) else int(width)),
                      "`indent`")
@@ -81,18 +82,18 @@ def _filters(env: jinja2.Environment) -> dict:
         return base["replace"](eval_ctx, s, old, new, count)
 
     def wordwrap(s, width=79, break_long_words=True, wrapstring=None, break_on_hyphens=True):
-        _width(width, "`wordwrap` with a width of")
+        _width(width, tr("sandbox.what.width_of", name="wordwrap"))
         text = str(s)
         lines = len(text) // max(int(width), 1) + text.count("\n") + 1
         _refuse_size(len(text) + lines * len(wrapstring or "\n"), "`wordwrap`")
         return base["wordwrap"](env, s, width, break_long_words, wrapstring, break_on_hyphens)
 
     def batch(value, linecount, fill_with=None):
-        _width(linecount, "`batch` with batches of")
+        _width(linecount, tr("sandbox.what.batches_of"))
         return base["batch"](value, linecount, fill_with)
 
     def slice_(value, slices, fill_with=None):
-        _width(slices, "`slice` into")
+        _width(slices, tr("sandbox.what.slice_into"))
         return base["slice"](value, slices, fill_with)
 
     @pass_environment
@@ -145,7 +146,7 @@ def _accounted(name: str, function):
         _budget().check_time()
         result = function(*args, **kwargs)
         if name in _GROWING and isinstance(result, (str, bytes)):
-            _checked(result, f"the filter `{name}`")
+            _checked(result, tr("sandbox.what.filter", name=name))
         return result
 
     accounted.__name__ = getattr(function, "__name__", name)
@@ -154,9 +155,9 @@ def _accounted(name: str, function):
 
 def _lipsum(n=5, html=True, min=20, max=100):  # noqa: A002 - Jinja's own argument names
     if not 0 <= n <= MAX_LIPSUM_PARAGRAPHS:
-        raise TemplateLimit(f"`lipsum` of {n} paragraphs (at most {MAX_LIPSUM_PARAGRAPHS})")
+        raise TemplateLimit(tr("sandbox.lipsum_paragraphs", count=n, limit=MAX_LIPSUM_PARAGRAPHS))
     if not 0 <= min <= max <= MAX_LIPSUM_WORDS:
-        raise TemplateLimit(f"`lipsum` of up to {max} words a paragraph (at most {MAX_LIPSUM_WORDS})")
+        raise TemplateLimit(tr("sandbox.lipsum_words", count=max, limit=MAX_LIPSUM_WORDS))
     return generate_lorem_ipsum(n, html, min, max)
 
 

@@ -19,6 +19,7 @@ import jinja2
 
 from engine.errors import EvalrunError, Source
 from engine.files.located import LDict, LList
+from engine.i18n import tr
 from engine.model import ProjectResult, Ruleset
 from engine.outputs.formats import FORMATS
 from engine.outputs.render import _shown, environment
@@ -98,7 +99,7 @@ def _compile(env, workspace: Path, name: str) -> None:
     except EvalrunError as exc:  # a template file that is not UTF-8
         raise EvalrunError(exc.message, Source(_shown(exc.source.file, workspace), exc.source.line)) from None
     except jinja2.TemplateSyntaxError as exc:
-        raise EvalrunError(f"template syntax error: {exc.message}",
+        raise EvalrunError(tr("template.syntax", detail=exc.message),
                            Source(_shown(exc.filename, workspace) if exc.filename else name, exc.lineno)) from None
 
 

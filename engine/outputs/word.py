@@ -39,7 +39,8 @@ from engine.errors import EvalrunError, Source
 from engine.model import ProjectResult
 from engine.outputs.ooxml import WORD_TEMPLATE_LIMITS, PackageDamaged, check_package, reproducible
 from engine.files.paths import guard_path
-from engine.outputs.render import number, template_roots
+from engine.i18n import tr
+from engine.outputs.render import number, refusal, template_roots
 from engine.outputs.sandbox import BoundedSandbox
 from engine.outputs.sandbox_bounds import Bounds, budget
 from engine.outputs.view import report_view
@@ -104,7 +105,7 @@ def find_template(workspace: Path, department: str | None, name: str = TEMPLATE)
             if real.is_file():
                 return real
     folders = ", ".join(_shown(Path(folder), workspace) for folder, _ in roots)
-    raise EvalrunError(f"the Word template `{name}` was not found in {folders}", Source(name))
+    raise EvalrunError(tr("word.not_found", name=name, folders=folders), Source(name))
 
 
 class _Environment(BoundedSandbox):
@@ -148,7 +149,7 @@ def render_docx(workspace: Path, result: ProjectResult, bounds: Bounds | None = 
     try:
         content = path.read_bytes()
     except OSError as exc:
-        raise EvalrunError(f"cannot read the Word template: {exc.strerror}", Source(shown)) from None
+        raise EvalrunError(tr("word.cannot_read", detail=exc.strerror), Source(shown)) from None
     try:
         check_package(content, shown, WORD_TEMPLATE_LIMITS, "Word template")
     except PackageDamaged:
@@ -157,23 +158,23 @@ def render_docx(workspace: Path, result: ProjectResult, bounds: Bounds | None = 
     try:
         template.init_docx()
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, OSError, ValueError) as exc:
-        raise EvalrunError(f"cannot read the Word template (is it a .docx saved by Word or WPS?): {exc}",
+        raise EvalrunError(tr("word.not_docx", detail=exc),
                            Source(shown)) from None
     try:
         with budget(bounds):
             template.render(report_view(result), jinja_env=environment())
     except jinja2.TemplateSyntaxError as exc:
-        raise _error(template, shown, f"template syntax error: {exc.message}", exc.lineno) from None
+        raise _error(template, shown, tr("template.syntax", detail=exc.message), exc.lineno) from None
     except jinja2.UndefinedError as exc:
-        raise _error(template, shown, f"the template uses an undefined name: {exc.message}", _line(exc)) from None
+        raise _error(template, shown, tr("template.undefined", detail=exc.message), _line(exc)) from None
     except jinja2.exceptions.SecurityError as exc:
-        raise _error(template, shown, f"the template tried something the sandbox refuses: {exc}", _line(exc)) from None
+        raise _error(template, shown, tr("template.sandbox", detail=refusal(exc)), _line(exc)) from None
     except RecursionError:
-        raise _error(template, shown, "the template calls itself without end (a macro that never stops)", 0) from None
+        raise _error(template, shown, tr("word.recursion"), 0) from None
     except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, MemoryError) as exc:
         if not _line(exc):  # not raised by a template: a bug, for the CLI to report as one
             raise
-        raise _error(template, shown, f"the template failed: {exc}", _line(exc)) from None
+        raise _error(template, shown, tr("template.failed", detail=exc), _line(exc)) from None
     buffer = io.BytesIO()
     template.save(buffer)
     del template
@@ -187,7 +188,7 @@ def _error(template: _Template, shown: str, message: str, line: int | None) -> E
     """An error at the paragraph that failed (counted through the document, tables too), quoting it."""
     paragraph = max((line or 0) - 1, 0)  # the first Jinja line is what precedes the first paragraph
     text = template.text_of_line(line or 0)
-    where = f" (paragraph {paragraph}: “{text[:80]}”)" if text else ""
+    where = tr("word.paragraph", paragraph=paragraph, text=text[:80]) if text else ""
     return EvalrunError(f"{message}{where}", Source(shown, paragraph))
 
 

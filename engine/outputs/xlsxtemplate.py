@@ -34,6 +34,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from engine.errors import EvalrunError, Source, did_you_mean
+from engine.i18n import tr
 from engine.outputs.ooxml import reproducible
 from engine.outputs.render import number as text_number, template_dirs
 from engine.rules.targets import format_number
@@ -66,11 +67,10 @@ def _lookup(view: dict, path: str, where: Source):
             continue
         known = [k for k in value if isinstance(k, str)] if isinstance(value, dict) else []
         prefix = ".".join(walked)
-        raise EvalrunError(
-            f"the field `{{{{ {path} }}}}` is not in the report's data"
-            f"{did_you_mean(part, known)}; "
-            + (f"`{prefix}` has: {', '.join(sorted(known))}" if prefix and known
-               else f"fields start with: {', '.join(sorted(k for k in view if k != ROW))}"), where)
+        raise EvalrunError(tr(
+            "xlsxtemplate.unknown_field", field=f"{{{{ {path} }}}}", suggestion=did_you_mean(part, known),
+            known=tr("xlsxtemplate.has", prefix=prefix, names=", ".join(sorted(known))) if prefix and known
+            else tr("xlsxtemplate.fields_start", names=", ".join(sorted(k for k in view if k != ROW)))), where)
     return value
 
 
@@ -93,8 +93,7 @@ def _fill_cell(cell, view: dict, where: Source) -> None:
     if whole:
         value = _typed(_lookup(view, whole.group(1), where))
         if value is None:
-            raise EvalrunError(f"the field `{{{{ {whole.group(1)} }}}}` is a group of values, not one; "
-                               "name one of its parts", where)
+            raise EvalrunError(tr("xlsxtemplate.group_field", field=f"{{{{ {whole.group(1)} }}}}"), where)
         _set(cell, value)
         return
     _set(cell, _FIELD.sub(lambda m: text_number(_lookup(view, m.group(1), where)), text))
@@ -111,8 +110,7 @@ def _repeat_row(ws, shown: str) -> int | None:
                    if isinstance(cell.value, str) and any(m.group(1).split(".")[0] == ROW
                                                             for m in _FIELD.finditer(cell.value))})
     if len(rows) > 1:
-        raise EvalrunError(f"`{{{{ row.… }}}}` fields are on rows {rows[0]} and {rows[1]}; put them on one row, "
-                           "the row written once per indicator", Source(shown, rows[1]))
+        raise EvalrunError(tr("xlsxtemplate.row_fields", first=rows[0], second=rows[1]), Source(shown, rows[1]))
     return rows[0] if rows else None
 
 
@@ -157,7 +155,7 @@ def template_workbook(path: Path, view: dict, shown: str) -> bytes:
     try:
         wb = load_workbook(path)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise EvalrunError(f"cannot read the Excel template (is it an .xlsx saved by Excel or WPS?): {exc}",
+        raise EvalrunError(tr("xlsxtemplate.cannot_read", detail=exc),
                            Source(shown)) from None
     ws = wb.worksheets[0]
     repeat = _repeat_row(ws, shown)

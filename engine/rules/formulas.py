@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import engine.scoring.numeric as numeric
 from engine.errors import EvalrunError, Source, did_you_mean
+from engine.i18n import tr
 from engine.scoring.numeric import FUNCTIONS, MAX_POWER
 
 @dataclass(frozen=True)
@@ -53,37 +54,41 @@ ALLOWED_NODES = (  # the allowlist: engine.scoring.scorer_codegen checks every t
     ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp,
     ast.Call, ast.Name, ast.Load, ast.Constant, ast.And, ast.Or,
 ) + tuple(_BINARY) + _UNARY + _COMPARE
-_REFUSED = {
-    ast.Attribute: "attribute access (`.`)",
-    ast.Subscript: "indexing (`[...]`)",
-    ast.Lambda: "lambda",
-    ast.ListComp: "comprehensions", ast.GeneratorExp: "comprehensions",
-    ast.DictComp: "comprehensions", ast.SetComp: "comprehensions",
-    ast.NamedExpr: "assignment (`:=`)",
-    ast.JoinedStr: "f-strings", ast.Starred: "`*` arguments",
-    ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets",
-}
 
 
-def compile_formula(text, source: Source, known_names, what: str = "formula") -> Formula:
-    """Check a formula against the allowlist and the names it may use."""
+def _refused(node) -> str:
+    """What a refused part of a formula is, in words."""
+    kinds = {
+        ast.Attribute: lambda: tr("formula.kind.attribute"), ast.Subscript: lambda: tr("formula.kind.subscript"),
+        ast.Lambda: lambda: tr("formula.kind.lambda"), ast.NamedExpr: lambda: tr("formula.kind.assignment"),
+        ast.JoinedStr: lambda: tr("formula.kind.fstring"), ast.Starred: lambda: tr("formula.kind.starred"),
+        ast.List: lambda: tr("formula.kind.list"), ast.Tuple: lambda: tr("formula.kind.tuple"),
+        ast.Dict: lambda: tr("formula.kind.dict"), ast.Set: lambda: tr("formula.kind.set"),
+    }
+    if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.SetComp)):
+        return tr("formula.kind.comprehension")
+    word = kinds.get(type(node))
+    return word() if word else type(node).__name__
+
+
+def compile_formula(text, source: Source, known_names, what: str | None = None) -> Formula:
+    """Check a formula against the allowlist and the names it may use; ``what`` names it in messages."""
+    what = what or tr("formula.what")
     if not isinstance(text, str) or not text.strip():
-        raise EvalrunError(f"the {what} is empty; write an expression such as `weight * actual / target`", source)
+        raise EvalrunError(tr("formula.empty", what=what), source)
     text = text.strip()
     shown = text if len(text) <= 80 else text[:77] + "..."
     if len(text) > MAX_FORMULA_LENGTH:  # which also keeps the parser's nesting shallow: it only ever raises SyntaxError
-        raise EvalrunError(f"the {what} is {len(text)} characters long; at most {MAX_FORMULA_LENGTH}", source)
+        raise EvalrunError(tr("formula.too_long", what=what, length=len(text), limit=MAX_FORMULA_LENGTH), source)
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         detail = (exc.msg or "invalid syntax").split(" (")[0]
         raise EvalrunError(
-            f"the {what} `{shown}` is not a valid expression ({detail}, at column {exc.offset or 0})",
-            source,
-        ) from None
+            tr("formula.syntax", what=what, text=shown, detail=detail, column=exc.offset or 0), source) from None
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_NODES:
-        raise EvalrunError(f"the {what} is too complex ({len(nodes)} parts; at most {MAX_NODES})", source)
+        raise EvalrunError(tr("formula.too_complex", what=what, count=len(nodes), limit=MAX_NODES), source)
     known = set(known_names)
     used: set[str] = set()
     for node in nodes:
@@ -95,11 +100,11 @@ def compile_formula(text, source: Source, known_names, what: str = "formula") ->
 def _check_node(node, text, source, known, used, what) -> None:
     if isinstance(node, ast.Name):
         if node.id.startswith("_"):
-            raise EvalrunError(f"the {what} `{text}` uses `{node.id}`: names starting with `_` are not allowed", source)
+            raise EvalrunError(tr("formula.underscore", what=what, text=text, name=node.id), source)
         if node.id not in known and node.id not in FUNCTIONS:
             raise EvalrunError(
-                f"the {what} `{text}` uses the unknown name `{node.id}`{did_you_mean(node.id, sorted(known))}; "
-                f"known names: {', '.join(sorted(known))}",
+                tr("formula.unknown_name", what=what, text=text, name=node.id,
+                   suggestion=did_you_mean(node.id, sorted(known)), known=", ".join(sorted(known))),
                 source,
             )
         if node.id in known:
@@ -109,32 +114,26 @@ def _check_node(node, text, source, known, used, what) -> None:
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
             raise EvalrunError(
-                f"the {what} `{text}` calls `{name}`, which formulas may not call; "
-                f"allowed functions: {', '.join(sorted(FUNCTIONS))}",
+                tr("formula.call_refused", what=what, text=text, name=name, allowed=", ".join(sorted(FUNCTIONS))),
                 source,
             )
         if node.keywords:
-            raise EvalrunError(f"the {what} `{text}` passes keyword arguments; formulas may not", source)
+            raise EvalrunError(tr("formula.keywords", what=what, text=text), source)
         return
     if isinstance(node, ast.Constant):
         if isinstance(node.value, float) and not math.isfinite(node.value):
-            raise EvalrunError(f"the {what} `{text}` contains a number too large to compute with; "
-                               f"numbers in formulas stay below 10^{numeric.MAX_EXPONENT}", source)
+            raise EvalrunError(tr("formula.number_too_large", what=what, text=text, limit=numeric.MAX_EXPONENT),
+                               source)
         if isinstance(node.value, bool) or isinstance(node.value, (int, float)):
             return
-        raise EvalrunError(f"the {what} `{text}` contains the constant {node.value!r}; only numbers are allowed", source)
+        raise EvalrunError(tr("formula.constant", what=what, text=text, value=repr(node.value)), source)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
         exponent = node.right.operand if isinstance(node.right, ast.UnaryOp) else node.right
         if not (isinstance(exponent, ast.Constant) and isinstance(exponent.value, (int, float))
                 and abs(exponent.value) <= MAX_POWER):
-            raise EvalrunError(
-                f"the {what} `{text}` raises to a power that is not a number up to {MAX_POWER}; "
-                "powers must have a small constant exponent",
-                source,
-            )
+            raise EvalrunError(tr("formula.power", what=what, text=text, limit=MAX_POWER), source)
     if not isinstance(node, ALLOWED_NODES):
-        kind = _REFUSED.get(type(node), type(node).__name__)
-        raise EvalrunError(f"the {what} `{text}` uses {kind}, which formulas may not use", source)
+        raise EvalrunError(tr("formula.refused", what=what, text=text, kind=_refused(node)), source)
 
 
 class _DecimalConstants(ast.NodeTransformer):

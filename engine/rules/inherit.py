@@ -27,6 +27,7 @@ from typing import Any
 
 from engine.errors import EvalrunError, Source, did_you_mean
 from engine.files.located import LDict, LList
+from engine.i18n import tr
 
 NAME_KEYS = ("name", "grade")
 # What a new entry must give, by where it is added ("*" is any method name).
@@ -111,8 +112,8 @@ def _complete(entry: Any, name: str, known: list, path: tuple, where: Source, pr
     missing = [k for k in keys if not isinstance(entry, dict) or k not in entry]
     if keys and missing:
         _fail(problems, EvalrunError(
-            f"overrides `{name}` in {'.'.join(map(str, path))}, which the parent does not have"
-            f"{did_you_mean(name, known)}; to add it instead, give {', '.join(missing)} too",
+            tr("inherit.override_missing", name=name, path=".".join(map(str, path)),
+               suggestion=did_you_mean(name, known), missing=", ".join(missing)),
             where))
         return False
     return True
@@ -140,8 +141,7 @@ def _merge_dicts(parent: LDict, child: LDict, path: tuple, overrides: list, prob
         if value is None:
             if key not in out:
                 _fail(problems, EvalrunError(
-                    f"`{key}: null` removes an inherited key, but the parent has no `{key}`"
-                    f"{did_you_mean(key, list(out))}", where))
+                    tr("inherit.remove_missing_key", key=key, suggestion=did_you_mean(key, list(out))), where))
                 continue
             overrides.append(Override(path + (key,), where, _where(out, key)))
             del out[key]
@@ -177,8 +177,8 @@ def _merge_named(parent: list, child: list, path: tuple, overrides: list, proble
         if item.get("remove") is True:
             if name not in names:
                 _fail(problems, EvalrunError(
-                    f"removes `{name}`, which the parent does not have{did_you_mean(name, names)}; "
-                    f"the parent has: {', '.join(names)}", where))
+                    tr("inherit.remove_missing", name=name, suggestion=did_you_mean(name, names),
+                       names=", ".join(names)), where))
                 continue
             at = names.index(name)
             overrides.append(Override(path + (name,), where, sources[at]))

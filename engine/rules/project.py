@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import EvalrunError, Source, did_you_mean, raise_all
+from engine.i18n import tr
 from engine.files.cache import ParseCache
 from engine.files.load import load_bytes, read_file
 from engine.files.located import LDict, LList
@@ -84,16 +85,16 @@ def _field_errors(spec: LDict, ruleset: Ruleset, refused) -> list:
 def _level1_error(spec: LDict, ruleset: Ruleset) -> EvalrunError:
     names = [g.name for g in ruleset.groups]
     return EvalrunError(
-        f"the first-level indicator `{spec['level1']}` is not in the ruleset's framework"
-        f"{did_you_mean(spec['level1'], names)}; expected one of: {', '.join(names)}",
+        tr("project.unknown_level1", name=spec["level1"], suggestion=did_you_mean(spec["level1"], names),
+           names=", ".join(names)),
         spec.source_of("level1"),
     )
 
 
 def _level2_error(spec: LDict, group) -> EvalrunError:
     return EvalrunError(
-        f"`{spec['level2']}` is not a second-level indicator of {group.name}"
-        f"{did_you_mean(spec['level2'], group.subgroups)}; expected one of: {', '.join(group.subgroups)}",
+        tr("project.unknown_level2", name=spec["level2"], group=group.name,
+           suggestion=did_you_mean(spec["level2"], group.subgroups), names=", ".join(group.subgroups)),
         spec.source_of("level2"),
     )
 
@@ -101,15 +102,15 @@ def _level2_error(spec: LDict, group) -> EvalrunError:
 def _method_error(spec: LDict, ruleset: Ruleset) -> EvalrunError:
     method = spec["method"]
     return EvalrunError(
-        f"the indicator names the method `{method}`, which the ruleset does not define"
-        f"{did_you_mean(method, list(ruleset.methods))}; defined: {', '.join(ruleset.methods)}",
+        tr("project.unknown_method", method=method, suggestion=did_you_mean(method, list(ruleset.methods)),
+           defined=", ".join(ruleset.methods)),
         spec.source_of("method"),
     )
 
 
 def _year_error(data: LDict, ruleset: Ruleset) -> EvalrunError:
     return EvalrunError(
-        f"the project is for fiscal year {data['fiscal_year']}, the ruleset `{ruleset.id}` for {ruleset.fiscal_year}",
+        tr("project.fiscal_year", year=data["fiscal_year"], ruleset=ruleset.id, ruleset_year=ruleset.fiscal_year),
         data.source_of("fiscal_year"),
     )
 
@@ -211,9 +212,8 @@ def _blank_amounts(budget_data: LDict, ruleset: Ruleset, filename: str) -> list:
             for formula in (rule.rate, rule.score):
                 if name in formula.names:
                     errors.append(EvalrunError(
-                        f"budget: `{name}` ({label}) is not given, but the ruleset's {rule.name} formula "
-                        f"`{formula.text}` ({formula.source}) needs it; write `{name}:` under `budget:` as the "
-                        "table prints it", budget_data.source))
+                        tr("project.blank_amount", name=name, label=label, rule=rule.name, formula=formula.text,
+                           source=formula.source), budget_data.source))
                     break
     return errors
 
@@ -273,9 +273,7 @@ def _build_indicator(spec: LDict, where: Source, ruleset: Ruleset) -> Indicator:
         for key in ("name", "weight", "target", "actual"):
             if key not in spec:
                 errors.append(EvalrunError(
-                    f"the indicator `{spec.get('name', spec['level2'])}` is missing `{key}`; "
-                    "an applicable indicator needs name, weight, target and actual "
-                    "(or `applicable: false` for 不适用)",
+                    tr("project.missing_key", name=spec.get("name", spec["level2"]), key=key),
                     where,
                 ))
         for key in ("target", "actual"):
@@ -303,7 +301,8 @@ def _build_indicator(spec: LDict, where: Source, ruleset: Ruleset) -> Indicator:
         weight=_dec(spec.get("weight", 0)), target=target, actual=actual, applicable=applicable,
         note=spec.get("note", ""), method=method, level=spec.get("level"),
         reported_score=_opt(spec.get("reported_score")), explanation=spec.get("explanation", ""),
-        sources=_sources(spec), source=where, judged=_opt(spec.get("score")), reason=spec.get("reason", ""),
+        sources=_sources(spec), source=where, name_en=spec.get("name_en", ""),
+        judged=_opt(spec.get("score")), reason=spec.get("reason", ""),
     )
 
 

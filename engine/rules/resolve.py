@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from engine.scoring.advice import build_results_use
 from engine.errors import EvalrunError, Source, did_you_mean, raise_all
+from engine.i18n import tr
 from engine.rules.formulas import compile_formula
 from engine.files.located import LDict, LList, Places
 from engine.model import (
@@ -145,16 +146,16 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
         where = data["method_for"].source_of(key)
         if name not in defined and isinstance(data.get("methods"), dict) and not refused("methods"):
             errors.append(EvalrunError(
-                f"method_for `{key}` names the method `{name}`, which is not defined"
-                f"{did_you_mean(name, defined)}; defined methods: {', '.join(defined)}",
+                tr("resolve.method_for_undefined", key=key, name=name, suggestion=did_you_mean(name, defined),
+                   defined=", ".join(defined)),
                 where,
             ))
         elif name in methods:
             wanted = {"qualitative": "qualitative", "judged": "judged"}.get(key, "quantitative")
             if key != "date" and methods[name].kind != wanted:
                 errors.append(EvalrunError(
-                    f"method_for `{key}` needs a {wanted} method, but `{name}` is {methods[name].kind}", where
-                ))
+                    tr("resolve.method_for_kind", key=key, wanted=_kind(wanted), name=name,
+                       kind=_kind(methods[name].kind)), where))
 
     budget = rate = score = None
     if isinstance(data.get("budget_execution"), dict):
@@ -170,13 +171,13 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
             budget_spec = _with(budget_spec, weight=0, score="0")
         if not refused("budget_execution", "rate"):
             rate = attempt(compile_formula, budget_spec["rate"], budget_spec.source_of("rate"),
-                           BUDGET_RATE_NAMES, "execution rate formula")
+                           BUDGET_RATE_NAMES, tr("resolve.what.rate"))
         if not refused("budget_execution", "score"):
             score = attempt(compile_formula, budget_spec["score"], budget_spec.source_of("score"),
-                            BUDGET_SCORE_NAMES, "execution score formula")
+                            BUDGET_SCORE_NAMES, tr("resolve.what.score"))
         if rate and score and not refused("budget_execution"):
             budget = BudgetRule(budget_spec["name"], _dec(budget_spec["weight"]), rate, score,
-                                budget_spec.source_of("weight"), counted)
+                                budget_spec.source_of("weight"), budget_spec.get("name_en", ""), counted)
 
     grades = attempt(_build_grades, data["grades"]) if usable("grades", list) else None
     groups = []
@@ -189,8 +190,7 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
             continue
         if spec["name"] in seen_groups:
             errors.append(EvalrunError(
-                f"the group `{spec['name']}` is defined twice (first on line {seen_groups[spec['name']].line})", where
-            ))
+                tr("resolve.group_twice", name=spec["name"], line=seen_groups[spec["name"]].line), where))
         seen_groups[spec["name"]] = where
         group = attempt(_build_group, spec, where)
         if group:
@@ -203,8 +203,8 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
         unknown = [g for g in spec["groups"] if g not in seen_groups and not refused("framework")]
         if unknown:
             errors.append(EvalrunError(
-                f"the block names `{unknown[0]}`, which is not a group of the framework"
-                f"{did_you_mean(unknown[0], list(seen_groups))}", where))
+                tr("resolve.block_unknown_group", name=unknown[0], suggestion=did_you_mean(unknown[0], list(seen_groups))),
+                where))
         blocks.append(Block(tuple(spec["groups"]), _dec(spec["weight"]), where))
     if partial:  # the schema refused something: report what else is wrong, build nothing
         raise_all(errors)
@@ -228,7 +228,7 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
     for comparator in (targets.bare_comparator, targets.equal_as) if numeric else ():
         if comparator not in method_for and comparator != "=":
             errors.append(EvalrunError(
-                f"targets use the comparison `{comparator}`, but method_for names no method for it",
+                tr("resolve.no_method_for_comparison", comparator=comparator),
                 data["method_for"].source,
             ))
 
@@ -246,54 +246,56 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
     )
 
 
+def _kind(kind: str) -> str:
+    return tr("resolve.kind.qualitative") if kind == "qualitative" else tr("resolve.kind.quantitative")
+
+
 def _build_group(spec: LDict, where: Source) -> Group:
     has_weight, has_range = "weight" in spec, "weight_range" in spec
     if has_weight == has_range:
-        raise EvalrunError(
-            f"the group `{spec['name']}` needs either `weight` (fixed points) or `weight_range` "
-            "(the department sets them within a range), not " + ("both" if has_weight else "neither"), where)
+        raise EvalrunError(tr("resolve.group_weight_both", name=spec["name"]) if has_weight else
+                           tr("resolve.group_weight_neither", name=spec["name"]), where)
     if has_range:
         low, high = _dec(spec["weight_range"]["min"]), _dec(spec["weight_range"]["max"])
         if low > high:
-            raise EvalrunError(f"the weight_range of `{spec['name']}` runs from {low} to {high}; min must not exceed max",
+            raise EvalrunError(tr("resolve.weight_range_reversed", name=spec["name"], low=low, high=high),
                                spec.source_of("weight_range"))
-        return Group(spec["name"], None, tuple(spec["subgroups"]), spec.source_of("weight_range"), (low, high))
-    return Group(spec["name"], _dec(spec["weight"]), tuple(spec["subgroups"]), spec.source_of("weight"))
+        return Group(spec["name"], None, tuple(spec["subgroups"]), spec.source_of("weight_range"), (low, high),
+                     spec.get("name_en", ""))
+    return Group(spec["name"], _dec(spec["weight"]), tuple(spec["subgroups"]), spec.source_of("weight"),
+                 name_en=spec.get("name_en", ""))
 
 
 def _build_table(name: str, spec: LDict, known) -> DecisionTable:
     """A decision table, checked for gaps and overlaps between its rows."""
-    what = f"table of `{name}`"
+    what = tr("resolve.what.table", name=name)
     source = spec.source_of("input")
-    input_formula = compile_formula(spec["input"], source, known, f"input of the {what}")
+    input_formula = compile_formula(spec["input"], source, known, tr("resolve.what.table_input", table=what))
     rows = []
     for index, row in enumerate(spec["rows"]):
         where = spec["rows"].source_of(index)
         low, high = _opt(row.get("from")), _opt(row.get("to"))
         if low is not None and high is not None and low > high:
-            raise EvalrunError(f"row {index + 1} of the {what} runs from {low} to {high}; `from` must not exceed `to`", where)
+            raise EvalrunError(tr("resolve.table_row_reversed", row=index + 1, table=what, low=low, high=high), where)
         score = row["score"]
         text = score if isinstance(score, str) else format(score, "f") if isinstance(score, Decimal) else str(score)
-        formula = compile_formula(text, row.source_of("score"), known, f"score of row {index + 1} of the {what}")
+        formula = compile_formula(text, row.source_of("score"), known,
+                                  tr("resolve.what.table_score", row=index + 1, table=what))
         rows.append(TableRow(low, high, formula, where))
     ordered = sorted(rows, key=lambda r: (r.low is not None, r.low if r.low is not None else 0))
     if ordered[0].low is not None:
-        raise EvalrunError(
-            f"the {what} has no row for inputs below {ordered[0].low}; leave out `from` in its lowest row "
-            "(or add a row for them)", ordered[0].source)
+        raise EvalrunError(tr("resolve.table_no_low", table=what, low=ordered[0].low), ordered[0].source)
     if ordered[-1].high is not None and not any(r.high is None for r in rows):
         raise EvalrunError(
-            f"the {what} has no row for inputs above {max(r.high for r in rows)}; leave out `to` in its highest row",
+            tr("resolve.table_no_high", table=what, high=max(r.high for r in rows)),
             max(rows, key=lambda r: r.high).source)
     for below, above in zip(ordered, ordered[1:]):
         if below.high is None or (above.low is not None and below.high > above.low):
             raise EvalrunError(
-                f"rows {below.describe()} and {above.describe()} of the {what} overlap; "
-                "rows may share only their boundary (the first listed row takes it)", above.source)
+                tr("resolve.table_overlap", below=below.describe(), above=above.describe(), table=what), above.source)
         if below.high < above.low:
             raise EvalrunError(
-                f"the {what} has a gap between {below.describe()} and {above.describe()}: "
-                f"no row scores inputs between them", above.source)
+                tr("resolve.table_gap", table=what, below=below.describe(), above=above.describe()), above.source)
     return DecisionTable(input_formula, tuple(rows))
 
 
@@ -304,8 +306,7 @@ def _build_method(name: str, spec: LDict, where: Source) -> Method:
         spec = _with(spec, formula="score")  # 专家评分: the score as assigned
     table = None
     if ("formula" in spec) == ("table" in spec) or (kind == "qualitative" and "table" in spec):
-        raise EvalrunError(
-            f"the method `{name}` needs either a `formula` or (for a quantitative method) a decision `table`", where)
+        raise EvalrunError(tr("resolve.method_needs_formula", name=name), where)
     errors: list[EvalrunError] = []  # the formula's and the levels' problems, both at once
     formula = None
     try:
@@ -313,24 +314,25 @@ def _build_method(name: str, spec: LDict, where: Source) -> Method:
             table = _build_table(name, spec["table"], known)
             formula = table.input
         else:
-            formula = compile_formula(spec["formula"], spec.source_of("formula"), known, f"formula of `{name}`")
+            formula = compile_formula(spec["formula"], spec.source_of("formula"), known,
+                                      tr("resolve.what.method_formula", name=name))
     except EvalrunError as exc:
         errors.extend(getattr(exc, "errors", [exc]))
     levels = ()
     if kind == "qualitative":
         if "levels" not in spec:
-            errors.append(EvalrunError(
-                f"the qualitative method `{name}` has no `levels`; list its bands from best to worst", where))
+            errors.append(EvalrunError(tr("resolve.qualitative_no_levels", name=name), where))
         else:
             try:
                 levels = _build_levels(name, spec["levels"])
             except EvalrunError as exc:
                 errors.extend(getattr(exc, "errors", [exc]))
     elif "levels" in spec:
-        errors.append(EvalrunError(f"the method `{name}` is quantitative; `levels` belong to qualitative methods",
+        errors.append(EvalrunError(tr("resolve.quantitative_levels", name=name),
                                    spec.key_source("levels")))
     raise_all(errors)
-    return Method(name, spec["label"], kind, formula, levels, spec.get("point", "top"), where, table)
+    return Method(name, spec["label"], kind, formula, levels, spec.get("point", "top"), where, table,
+                  spec.get("label_en", ""))
 
 
 def _build_levels(method: str, specs: LList) -> tuple:
@@ -340,23 +342,18 @@ def _build_levels(method: str, specs: LList) -> tuple:
         low, high = _dec(spec["from"]), _dec(spec["to"])
         if low > high:
             errors.append(EvalrunError(
-                f"the level `{spec['name']}` of `{method}` runs from {low} to {high}; `from` must not exceed `to`", where))
+                tr("resolve.level_reversed", level=spec["name"], method=method, low=low, high=high), where))
         elif levels and high > levels[-1].low:
             errors.append(EvalrunError(
-                f"the level `{spec['name']}` of `{method}` overlaps the level above it "
-                f"(it reaches {high}, the one above starts at {levels[-1].low}); list levels from best to worst",
-                where,
-            ))
+                tr("resolve.level_overlap", level=spec["name"], method=method, high=high, above=levels[-1].low), where))
         elif levels and high < levels[-1].low:
             errors.append(EvalrunError(
-                f"between the level `{spec['name']}` (up to {high}) and the one above (from {levels[-1].low}) "
-                "there is a gap", where,
-            ))
+                tr("resolve.level_gap", level=spec["name"], high=high, above=levels[-1].low), where))
         fixed = _opt(spec.get("point"))
         if fixed is not None and not low <= fixed <= high:
             band = f"{low}" if low == high else f"{low}–{high}"
             errors.append(EvalrunError(
-                f"the level `{spec['name']}` of `{method}` has the point {fixed} outside its band {band}",
+                tr("resolve.level_point_outside", level=spec["name"], method=method, point=fixed, band=band),
                 spec.source_of("point")))
         levels.append(Level(spec["name"], low, high, tuple(spec.get("words", ())), where, fixed))
     raise_all(errors)
@@ -370,14 +367,11 @@ def _build_grades(specs: LList) -> tuple:
         minimum = _dec(spec["min"])
         if bands and minimum >= bands[-1].minimum:
             errors.append(EvalrunError(
-                f"the grade `{spec['grade']}` starts at {minimum}, not below the grade above it "
-                f"({bands[-1].grade} at {bands[-1].minimum}); list grades from best to worst", where,
-            ))
-        bands.append(GradeBand(spec["grade"], minimum, spec.source_of("min")))
+                tr("resolve.grades_unordered", grade=spec["grade"], minimum=minimum, above=bands[-1].grade,
+                   above_min=bands[-1].minimum), where))
+        bands.append(GradeBand(spec["grade"], minimum, spec.source_of("min"), spec.get("name_en", "")))
     if bands[-1].minimum != 0 and not errors:  # grades in the wrong order say it already
         errors.append(EvalrunError(
-            f"the lowest grade `{bands[-1].grade}` starts at {bands[-1].minimum}; it must start at 0 "
-            "so that every total gets a grade", specs.source_of(len(specs) - 1),
-        ))
+            tr("resolve.lowest_grade", grade=bands[-1].grade, minimum=bands[-1].minimum), specs.source_of(len(specs) - 1)))
     raise_all(errors)
     return tuple(bands)

@@ -17,6 +17,7 @@ from engine.rules.inherit import merge
 from engine.rules.kinds import kind_fields
 from engine.files.load import decode, load_file
 from engine.files.located import LDict
+from engine.i18n import tr
 from engine.model import Ruleset
 from engine.files.paths import guard_path, write_file
 from engine.rules.resolve import build_ruleset, ruleset_errors
@@ -42,14 +43,14 @@ def known_rulesets(workspace: Path) -> list[str]:
 
 def ruleset_file(workspace: Path, name: str) -> Path:
     if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
-        raise UsageError(f"`{name}` is not a ruleset name; use a folder name under rulesets/, such as 2025")
+        raise UsageError(tr("ruleset.bad_name", name=name))
     path = workspace / "rulesets" / name / "ruleset.yaml"
     if not path.is_file():
         known = known_rulesets(workspace)
-        raise UsageError(
-            f"no ruleset `{name}`: {display(path, workspace)} does not exist"
-            + (f"; rulesets here: {', '.join(known)}" if known else f"; is {workspace} an evalrun workspace?")
-        )
+        raise UsageError(tr(
+            "ruleset.missing", name=name, path=display(path, workspace),
+            known=tr("ruleset.known_here", known=", ".join(known)) if known else
+            tr("ruleset.not_a_workspace", workspace=workspace)))
     return path
 
 
@@ -68,30 +69,27 @@ def _parent(workspace: Path, child: LDict, chain: list[str]) -> tuple[LDict, lis
     if isinstance(parent_name, int) and not isinstance(parent_name, bool):
         parent_name = child["extends"] = str(parent_name)  # `extends: 2025` unquoted means the folder 2025
     if not isinstance(parent_name, str) or not _NAME.match(parent_name):
-        raise EvalrunError(f"`extends` must name a ruleset folder, written in quotes: `extends: \"2025\"`; "
-                           f"got {_written(parent_name)}", where)
+        raise EvalrunError(tr("ruleset.extends_not_a_name", got=_written(parent_name)), where)
     if parent_name in chain:
         cycle = " → ".join(chain + [parent_name])
-        raise EvalrunError(f"`extends: {parent_name}` makes a cycle ({cycle}); a ruleset cannot build on itself", where)
+        raise EvalrunError(tr("ruleset.extends_cycle", parent=parent_name, cycle=cycle), where)
     if len(chain) > MAX_CHAIN:
-        raise EvalrunError(f"the chain of `extends` is longer than {MAX_CHAIN} rulesets", where)
+        raise EvalrunError(tr("ruleset.extends_too_long", limit=MAX_CHAIN), where)
     try:
         path = ruleset_file(workspace, parent_name)
     except UsageError:
         known = ", ".join(known_rulesets(workspace))
-        raise EvalrunError(
-            f"`extends: {parent_name}` names a ruleset that does not exist "
-            f"(no rulesets/{parent_name}/ruleset.yaml); rulesets here: {known}", where) from None
+        raise EvalrunError(tr("ruleset.extends_missing", parent=parent_name, known=known), where) from None
     return _resolve_data(workspace, path, chain + [parent_name])
 
 
 def _written(value) -> str:
     if isinstance(value, bool):
-        return f"`{str(value).lower()}` (YAML reads it as true/false)"
+        return tr("ruleset.written_bool", value=str(value).lower())
     if value is None:
-        return "nothing"
+        return tr("value.nothing")
     if isinstance(value, (dict, list)):
-        return "a " + ("mapping" if isinstance(value, dict) else "list")
+        return tr("value.mapping") if isinstance(value, dict) else tr("value.list")
     return f"`{value}`"
 
 
@@ -109,20 +107,17 @@ def _with_library(workspace: Path, base: LDict, child: LDict, overrides: list, p
     for index, name in enumerate(names):
         where = child["use"].source_of(index)
         if not isinstance(name, str) or not _LIBRARY_NAME.match(name) or ".." in name:
-            raise EvalrunError(f"`use` names `{name}`; expected a library block such as methods/ratio", where)
+            raise EvalrunError(tr("ruleset.use_bad_name", name=name), where)
         path = workspace / "rulesets" / "library" / f"{name}.yaml"
         if not path.is_file():
             library = workspace / "rulesets" / "library"
             known = sorted(p.relative_to(library).with_suffix("").as_posix() for p in library.rglob("*.yaml")
                            if "tests" not in p.relative_to(library).parts)
-            raise EvalrunError(
-                f"`use` names the library block `{name}`, which does not exist (no rulesets/library/{name}.yaml)"
-                f"{did_you_mean(name, known)}", where)
+            raise EvalrunError(tr("ruleset.use_missing", name=name, suggestion=did_you_mean(name, known)), where)
         block = _read(workspace, path)
         for key in ("use", "extends"):
             if key in block:
-                raise EvalrunError(f"a library block cannot `{key}` others; list them in the ruleset's `use`",
-                                   block.key_source(key))
+                raise EvalrunError(tr("ruleset.library_cannot", key=key), block.key_source(key))
         base = merge(base, block, (), overrides, problems)
     return base
 
@@ -293,10 +288,10 @@ def new_ruleset(workspace: Path, name: str, parent_name: str) -> Path:
     """Start ruleset ``name`` as a small file that extends ``parent_name``."""
     parent = load_ruleset(workspace, parent_name)
     if not _NAME.match(name or "") or ".." in name:
-        raise UsageError(f"`{name}` is not a ruleset name; use a folder name such as 2026")
+        raise UsageError(tr("ruleset.new_bad_name", name=name))
     path = workspace / "rulesets" / name / "ruleset.yaml"
     if path.exists():
-        raise UsageError(f"{display(path, workspace)} already exists; edit it, or choose another name")
+        raise UsageError(tr("ruleset.new_exists", path=display(path, workspace)))
     year = int(name) if name.isdigit() and len(name) == 4 else parent.fiscal_year + 1
     title = parent.title.replace(str(parent.fiscal_year), str(year))
     text = (
@@ -317,7 +312,7 @@ def new_ruleset(workspace: Path, name: str, parent_name: str) -> Path:
         f"version: \"{year}.1\"\n"
     )
     if path.parent.exists():
-        raise UsageError(f"rulesets/{name} already exists; choose another name")
+        raise UsageError(tr("ruleset.new_folder_exists", name=name))
     _write(workspace, path, text)
     load_ruleset(workspace, name)  # the new file must resolve
     return path
@@ -345,7 +340,7 @@ def carry_variants(workspace: Path, name: str, parent_name: str) -> list[tuple[P
         if pattern.search(text):
             text = pattern.sub(f'extends: "{name}"', text, count=1)
         elif re.search(r"^extends:", text, re.M):
-            note = "it names its own `extends`, so it does not follow the new year's ruleset: check it"
+            note = tr("ruleset.carry_own_extends")
         header = (f"# Carried over from {display(source, workspace)} by `evalrun new {name} --from {parent_name}`:\n"
                   f"# {department}'s own differences, laid over the {name} ruleset as they were over {parent_name}'s.\n"
                   f"# `evalrun diff {parent_name} {name}` compares the two.\n")

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from engine.errors import EvalrunError, Source
+from engine.i18n import tr
 
 MAX_DIGITS, MAX_PLACES = 15, 10  # the range of every number in rules and data; engine/files/load.py says the same
 
@@ -142,26 +143,34 @@ def _parse_text(text: str) -> Measure:
     return _parse_measure(text, None, "target")
 
 
+def _what(what: str) -> str:
+    """The value's name in messages: 年度指标值, 实际完成值, else its key."""
+    if what == "target":
+        return tr("measure.what.target")
+    if what == "actual":
+        return tr("measure.what.actual")
+    return what
+
+
 def _parse_measure(text, source: Source | None, what: str) -> Measure:
+    what = _what(what)
     if isinstance(text, bool) or text is None:
-        raise TargetError(f"the {what} is empty; write a value such as `≥5 家` or `及时`", source)
+        raise TargetError(tr("measure.empty", what=what), source)
     if isinstance(text, (int, Decimal)):
         return Measure(str(text), QUANTITY, None, Decimal(text), "")
     original = str(text)
     if len(original) > MAX_TEXT:
-        raise TargetError(f"the {what} is {len(original)} characters long; at most {MAX_TEXT}", source)
+        raise TargetError(tr("measure.too_long", what=what, length=len(original), limit=MAX_TEXT), source)
     flat = normalize(original)
     if not flat:
-        raise TargetError(f"the {what} is empty; write a value such as `≥5 家` or `及时`", source)
+        raise TargetError(tr("measure.empty", what=what), source)
     if flat in ("正增长", "实现正增长", "保持正增长"):
         return Measure(original, GROWTH, ">", Decimal(0), "%")
     if flat in ("负增长",):
         return Measure(original, GROWTH, "<", Decimal(0), "%")
     if not re.search(r"\d", flat):
         if re.search(r"[<>=≥≤]", flat):
-            raise TargetError(
-                f"cannot read the {what} `{original}`: a comparison needs a number written with digits "
-                "(`≥500 人次`)", source)
+            raise TargetError(tr("measure.no_digits", what=what, text=original), source)
         return Measure(original, QUALITATIVE)
     date = _DATE.match(flat)
     if date:
@@ -173,22 +182,16 @@ def _parse_measure(text, source: Source | None, what: str) -> Measure:
     digits = match["number"].replace(",", "")
     whole, _, places = digits.lstrip("+-").partition(".")
     if len(whole.lstrip("0")) > MAX_DIGITS:  # before Decimal(): a 10,000-digit text is refused as text
-        raise TargetError(f"the number in the {what} `{_short(original)}` is too large; numbers have at most "
-                          f"{MAX_DIGITS} digits before the decimal point", source)
+        raise TargetError(tr("measure.too_many_digits", what=what, text=_short(original), limit=MAX_DIGITS), source)
     if len(places) > MAX_PLACES:
-        raise TargetError(f"the number in the {what} `{_short(original)}` has more than {MAX_PLACES} decimal places",
-                          source)
+        raise TargetError(tr("measure.too_many_places", what=what, text=_short(original), limit=MAX_PLACES), source)
     try:
         value = Decimal(digits)
     except InvalidOperation:  # pragma: no cover - the regex admits only numbers
         raise TargetError(_unreadable(original, what), source) from None
     unit = UNIT_ALIASES.get(match["unit"], match["unit"])
     if unit and not _UNIT_OK.match(unit):
-        raise TargetError(
-            f"cannot read the unit `{match['unit']}` in the {what} `{original}`; "
-            "expected a unit such as 万元, 家, 个, 人 or %",
-            source,
-        )
+        raise TargetError(tr("measure.bad_unit", unit=match["unit"], what=what, text=original), source)
     kind = QUANTITY
     if match["growth"]:
         kind = GROWTH
@@ -211,8 +214,8 @@ def _one_comparator(original, match, source, what) -> str | None:
     found = [c for c in found if c]
     if len(set(found)) > 1:
         raise TargetError(
-            f"the {what} `{original}` has two comparisons that disagree "
-            f"({' and '.join(SYMBOL[c] for c in found)}); keep one",
+            tr("measure.two_comparisons", what=what, text=original,
+               found=tr("measure.and").join(SYMBOL[c] for c in found)),
             source,
         )
     return found[0] if found else None
@@ -222,7 +225,7 @@ def _date_measure(original, match, source, what) -> Measure:
     month = int(match["month"])
     day = int(match["day"]) if match["day"] else None
     if not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
-        raise TargetError(f"the {what} `{original}` is not a date of the year", source)
+        raise TargetError(tr("measure.not_a_date", what=what, text=original), source)
     comparator = _SYMBOL_CMP.get(match["cmp"] or "") or _SUFFIX_CMP.get(match["suffix"] or "")
     # month.day as one number: "9月前" is by the end of September (9.31).
     if day is None:
@@ -231,11 +234,7 @@ def _date_measure(original, match, source, what) -> Measure:
 
 
 def _unreadable(original: str, what: str) -> str:
-    return (
-        f"cannot read the {what} `{original}`: expected a comparison and a number with its "
-        "unit (`≥5 家`, `7000 万美元以上`, `增长 5.5% 以上`, `≤990 万元`, `≥90%`) "
-        "or words for a qualitative target (`及时`, `正增长`)"
-    )
+    return tr("measure.unreadable", what=what, text=original)
 
 
 def convert(value: Decimal, from_unit: str, to_unit: str) -> Decimal | None:

@@ -17,19 +17,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.errors import EvalrunError, Source, raise_all
+from engine.i18n import tr
 from engine.rules.formulas import Formula, compile_formula
 
 # The names a total rule's formulas see: the execution rate as printed (0.5532 for 55.32%), the total
 # before this rule, the most it could score, and the budget amounts.
 TOTAL_NAMES = ("rate", "total", "max_total", "full_year", "executed")
 
-MESSAGES = {  # console and file messages of this module, in one place for the catalog
-    "no_effect": "总分规则 `{name}` 既没有 cap（总分上限）也没有 set（新总分公式）；请写其中一个",
-    "both": "总分规则 `{name}` 同时写了 cap 和 set；请只写其中一个",
-    "twice": "总分规则 `{name}` 重复定义（第一次在第 {line} 行）",
-    "when": "condition of the total rule",  # a fragment of engine.rules.formulas' messages, which are English
-    "set": "`set` formula of the total rule",
-}
 
 
 @dataclass(frozen=True)
@@ -59,18 +53,18 @@ def build_total_rules(specs) -> tuple:
         where = specs.source_of(index)
         name = spec["name"]
         if name in seen:
-            errors.append(EvalrunError(MESSAGES["twice"].format(name=name, line=seen[name].line), where))
+            errors.append(EvalrunError(tr("totals.twice", name=name, line=seen[name].line), where))
             continue
         seen[name] = where
         if "cap" not in spec and "set" not in spec:
-            errors.append(EvalrunError(MESSAGES["no_effect"].format(name=name), where))
+            errors.append(EvalrunError(tr("totals.no_effect", name=name), where))
             continue
         if "cap" in spec and "set" in spec:
-            errors.append(EvalrunError(MESSAGES["both"].format(name=name), spec.key_source("set")))
+            errors.append(EvalrunError(tr("totals.both", name=name), spec.key_source("set")))
             continue
         try:
-            when = compile_formula(spec["when"], spec.source_of("when"), TOTAL_NAMES, MESSAGES["when"])
-            new = (compile_formula(spec["set"], spec.source_of("set"), TOTAL_NAMES, MESSAGES["set"])
+            when = compile_formula(spec["when"], spec.source_of("when"), TOTAL_NAMES, tr("totals.what.when"))
+            new = (compile_formula(spec["set"], spec.source_of("set"), TOTAL_NAMES, tr("totals.what.set"))
                    if "set" in spec else None)
         except EvalrunError as exc:
             errors.append(exc)

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from engine.errors import EvalrunError, Source, WorkspaceBusy
+from engine.i18n import tr
 from engine.files.paths import O_NOFOLLOW, cannot_write, guard_dir, guard_path
 
 LOCK_NAME = ".evalrun.lock"
@@ -104,9 +105,7 @@ class RunLock:
             target = os.readlink(self.path)
         except OSError:
             target = "?"
-        return EvalrunError(
-            f"the run lock {LOCK_NAME} is a link (to {target}); evalrun never writes through a link: "
-            "remove the link and run again", Source(f"{self.shown}/{LOCK_NAME}"))
+        return EvalrunError(tr("lock.is_link", name=LOCK_NAME, target=target), Source(f"{self.shown}/{LOCK_NAME}"))
 
     def __exit__(self, *exc) -> None:
         fd, self._fd = self._fd, None
@@ -124,8 +123,7 @@ class RunLock:
 
     def _busy_message(self, holder: dict) -> str:
         who = ", ".join(f"{k} {holder[k]}" for k in ("pid", "host", "started", "command") if holder.get(k))
-        return (f"another evalrun run is writing to {self.shown} ({who or 'holder unknown'}); "
-                f"wait for it to finish, then run again")
+        return tr("lock.busy", folder=self.shown, who=who or tr("lock.holder_unknown"))
 
 
 def _holder() -> dict:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Callable
 
+from engine import i18n
 from engine.errors import EvalrunError
 
 
@@ -90,8 +91,10 @@ def _parent_object(department: str, part: str):
     return _parts(ruleset)[part]
 
 
-def _start(options, sha256: str, full: bool, view, steps: Steps) -> None:
+def _start(options, sha256: str, full: bool, view, steps: Steps, language: str = i18n.DEFAULT) -> None:
     from engine.rules.rulesets import RulesetCache
+
+    i18n.use(language)  # the worker's messages in the parent's language (a spawned worker starts in the default)
 
     rulesets = RulesetCache(options.workspace, options.ruleset)
     _worker.update(options=options, rulesets=rulesets, used={"": rulesets.base}, steps=steps,
@@ -157,7 +160,7 @@ def iter_results_parallel(options, rulesets, steps: Steps, on_project=None, rend
     _parent.clear()
     _parent["rulesets"] = rulesets
     pool = ProcessPoolExecutor(max_workers=options.jobs, initializer=_start,
-                               initargs=(options, rulesets.base.sha256, full, view, steps))
+                               initargs=(options, rulesets.base.sha256, full, view, steps, i18n.language()))
     try:
         pending = deque(pool.submit(_work, chunk, render) for chunk in islice(chunks, options.jobs * WINDOW))
         while pending:

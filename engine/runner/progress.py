@@ -8,6 +8,7 @@ from typing import Callable, Iterator
 import click
 
 from engine import api
+from engine.i18n import tr
 
 
 @contextlib.contextmanager
@@ -18,6 +19,6 @@ def progress(options: api.RunOptions, enabled: bool) -> Iterator[Callable | None
         return
     ruleset = api.load_ruleset(options.workspace, options.ruleset)
     total = len(options.projects) or len(api.project_files(options.workspace, ruleset))
-    with click.progressbar(length=total, label="评价中", file=sys.stderr,
+    with click.progressbar(length=total, label=tr("run.progress"), file=sys.stderr,
                            item_show_func=lambda name: name or "") as bar:
         yield lambda path, outcome: bar.update(1, path.stem)

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from engine.errors import EvalrunError, Source
+from engine.i18n import tr
 from engine.files.paths import cannot_write, guard_path, shown, write_new
 
 # Characters Windows refuses in file names, and names it reserves.
@@ -116,12 +117,10 @@ class Staging:
         assert self._dir is not None, "use Staging as a context manager"
         staged = self._dir / relative
         if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-            raise EvalrunError(f"refusing to write outside the output folder: {relative}", Source(str(relative)))
+            raise EvalrunError(tr("write.outside", path=relative), Source(str(relative)))
         key = relative.as_posix().casefold()
         if key in self._names:
-            raise EvalrunError(
-                f"two projects would write the same report {relative.as_posix()}; "
-                "give them different file or department names", Source(str(relative)))
+            raise EvalrunError(tr("write.same_report", path=relative.as_posix()), Source(str(relative)))
         if isinstance(content, str):
             content = content.encode("utf-8")
         try:
@@ -152,7 +151,7 @@ class Staging:
                 guard_path(self.root, folder / final.name, "write", self.label)
                 real = folder / final.name  # the entry itself: a link there is replaced, not followed
                 if real.is_dir() and not real.is_symlink():
-                    raise EvalrunError(f"a folder is where the file {relative.as_posix()} goes; move it away",
+                    raise EvalrunError(tr("write.folder_in_the_way", path=relative.as_posix()),
                                        Source(shown(final, self.workspace)))
                 places.append((relative, real))
         except OSError as exc:

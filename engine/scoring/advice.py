@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.errors import EvalrunError, Source, did_you_mean, raise_all
+from engine.i18n import tr
 from engine.rules.targets import format_number
 
 
@@ -133,19 +134,19 @@ def _range(spec: Any, where: Source, what: str) -> Range | None:
         return None
     low = _number(spec["from"]) if "from" in spec else None
     high = _number(spec["below"]) if "below" in spec else None
+    what = tr("advice.what.total") if what == "total" else tr("advice.what.execution_rate")
     if low is None and high is None:
-        raise EvalrunError(f"the {what} range gives neither `from` nor `below`; give one or both", where)
+        raise EvalrunError(tr("advice.range_empty", what=what), where)
     if low is not None and high is not None and low >= high:
-        raise EvalrunError(f"the {what} range runs from {low} to below {high}, which holds nothing; "
-                           "`from` must be less than `below`", where)
+        raise EvalrunError(tr("advice.range_holds_nothing", what=what, low=low, high=high), where)
     return Range(low, high)
 
 
 def _grades(names: list, known: list, where: Source) -> tuple:
     for name in names:
         if name not in known:
-            raise EvalrunError(f"`{name}` is not a grade of this ruleset{did_you_mean(str(name), known)}; "
-                               f"grades: {', '.join(known)}", where)
+            raise EvalrunError(tr("advice.not_a_grade", name=name, suggestion=did_you_mean(str(name), known),
+                                  grades=", ".join(known)), where)
     return tuple(names)
 
 
@@ -179,8 +180,8 @@ def build_results_use(spec: Any, grades: tuple) -> ResultsUse:
     missing = [g for g in known if g not in table]
     if missing:
         errors.append(EvalrunError(
-            f"results_use.by_grade gives no advice for the grade {', '.join(f'`{g}`' for g in missing)}; "
-            f"every grade needs one, e.g. `{missing[0]}: {{advice: 保持}}`", _src(spec, "by_grade", section)))
+            tr("advice.missing_grade", grades=", ".join(f"`{g}`" for g in missing), example=missing[0]),
+            _src(spec, "by_grade", section)))
     rules = []
     for index, entry in enumerate(spec.get("rules") or []):
         where = spec["rules"].source_of(index) if hasattr(spec["rules"], "source_of") else section
@@ -191,9 +192,7 @@ def build_results_use(spec: Any, grades: tuple) -> ResultsUse:
             errors.append(exc)
             continue
         if not rule.grades and rule.total is None and rule.execution_rate is None:
-            errors.append(EvalrunError(
-                f"the results_use rule `{rule.name}` has no condition (grades, total or execution_rate), "
-                "so it would give its advice to every project; put per-grade advice in by_grade", where))
+            errors.append(EvalrunError(tr("advice.no_condition", name=rule.name), where))
         rules.append(rule)
     raise_all(errors)
     return ResultsUse(spec.get("title", "评价结果应用"), tuple(rules), by_grade, section)

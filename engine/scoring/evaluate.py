@@ -23,6 +23,7 @@ from functools import partial
 import engine.scoring.judge as judge
 import engine.scoring.numeric as numeric
 from engine.errors import EvalrunError, InternalError
+from engine.i18n import tr
 from engine.model import ROUNDING_MODES, Formula, GroupScore, Indicator, Project, Ruleset, Score
 from engine.scoring.scorer_codegen import BUDGET_ORDER, QUALITATIVE_ORDER, QUANTITATIVE_ORDER, formula_function, generate
 from engine.rules.targets import COMPARATORS, QUANTITY, Measure, format_number
@@ -77,8 +78,7 @@ class Scorer:
         try:
             return f"{(rate * HUNDRED).quantize(self.quantum, self.mode)}%"
         except decimal.InvalidOperation:
-            raise _RateTooLarge(f"it gives {rate}, too large to show as a percentage rounded to "
-                                f"{self.ruleset.rounding.places} places") from None
+            raise _RateTooLarge(tr("evaluate.rate_too_large", rate=rate, places=self.ruleset.rounding.places)) from None
 
     def _index_for(self, ind: Indicator) -> int:
         """The number of the route that scores rows like ``ind`` (same method, target kind and comparison)."""
@@ -132,7 +132,7 @@ def _deducted(base: Decimal, deductions) -> Decimal:
 
 
 def _total_failure(exc: BaseException, project: Project) -> EvalrunError:
-    return EvalrunError(f"the total cannot be computed: {numeric.failure_reason(exc)}", project.source)
+    return EvalrunError(tr("evaluate.total_failed", reason=numeric.failure_reason(exc)), project.source)
 
 
 _SCORERS: dict = {}
@@ -224,12 +224,12 @@ def _refuse(ruleset: Ruleset, ind: Indicator, weight, tracer):
 def _what(role: str, subject, owner) -> tuple:
     """(the words that name a formula, the file:line of the data it ran on)."""
     if role == "rate":
-        return f"{owner.name}: the execution rate formula", subject.budget.source
+        return tr("evaluate.what.rate", owner=owner.name), subject.budget.source
     if role == "score":
-        return f"{owner.name}: the execution score formula", subject.budget.source
+        return tr("evaluate.what.score", owner=owner.name), subject.budget.source
     if role == "input":
-        return f"`{subject.label}`: the table input of `{owner.name}`", subject.source
-    return f"`{subject.label}`: the formula of `{owner.name}`", subject.source
+        return tr("evaluate.what.input", label=subject.label, owner=owner.name), subject.source
+    return tr("evaluate.what.formula", label=subject.label, owner=owner.name), subject.source
 
 
 _ORDERS = {"rate": BUDGET_ORDER, "score": BUDGET_ORDER}
@@ -240,11 +240,11 @@ def _number(value, formula, role, subject, owner) -> Decimal:
     if isinstance(value, (bool, int)):
         return Decimal(int(value))
     what, where = _what(role, subject, owner)
-    raise EvalrunError(f"{what} `{formula.text}` gave {value!r}, not a number", where)
+    raise EvalrunError(tr("evaluate.not_a_number", what=what, text=formula.text, value=repr(value)), where)
 
 
 def _no_row(ind: Indicator, method, value) -> EvalrunError:  # pragma: no cover - tables are checked for gaps at load
-    return EvalrunError(f"`{ind.label}`: no row of the table of `{method.name}` holds {format_number(value)}",
+    return EvalrunError(tr("evaluate.no_row", label=ind.label, method=method.name, value=format_number(value)),
                         ind.source)
 
 
@@ -258,7 +258,7 @@ def _failure(first: BaseException, rerun, ruleset: Ruleset, label: str, where) -
             return _formula_error(exc, tracer.last)
         if not isinstance(exc, ArithmeticError):
             raise  # not from a formula or its data: a bug, reported as one
-        return EvalrunError(f"{label} cannot be scored: {numeric.failure_reason(exc)}", where)
+        return EvalrunError(tr("evaluate.cannot_score", label=label, reason=numeric.failure_reason(exc)), where)
     raise InternalError(f"scoring failed with {first!r}, then not again")
 
 
@@ -269,14 +269,12 @@ def _formula_error(exc: BaseException, last) -> EvalrunError:
                                   else QUANTITATIVE_ORDER)
     names = [name for name in order if name in formula.names]
     shown = ", ".join(f"{name}={_show(value)}" for name, value in zip(names, values))
-    with_values = f" (with {shown})" if shown else ""
+    with_values = tr("evaluate.with_values", values=shown) if shown else ""
     if numeric.is_division_by_zero(exc):
-        return EvalrunError(
-            f"{what} `{formula.text}` failed: division by zero{with_values}; correct the value that is 0, "
-            f"or guard the division in the ruleset ({formula.source}), e.g. `a / b if b > 0 else 0`", where)
-    return EvalrunError(
-        f"{what} `{formula.text}` failed: {numeric.failure_reason(exc)}{with_values}; "
-        f"check these values, or the formula in the ruleset ({formula.source})", where)
+        return EvalrunError(tr("evaluate.division_by_zero", what=what, text=formula.text, with_values=with_values,
+                               source=formula.source), where)
+    return EvalrunError(tr("evaluate.formula_failed", what=what, text=formula.text, reason=numeric.failure_reason(exc),
+                           with_values=with_values, source=formula.source), where)
 
 
 def _show(value) -> str:

@@ -16,6 +16,7 @@ import operator
 from decimal import Decimal
 
 from engine.errors import EvalrunError, did_you_mean
+from engine.i18n import tr
 from engine.model import Indicator, Method, Ruleset
 from engine.rules.targets import (
     DATE, GROWTH, QUALITATIVE, QUANTITY, UNIT_FACTORS, Measure, bound_within, convert, format_number, normalize,
@@ -100,8 +101,7 @@ def choose(ruleset: Ruleset, ind: Indicator):
         name = ruleset.method_for.get(key)
         if name is None:
             raise EvalrunError(
-                f"`{ind.label}`: the ruleset names no method for targets of the form `{key}` (method_for); "
-                "add one or give the indicator a `method`",
+                tr("judge.no_method_for", label=ind.label, key=key),
                 ind.sources.get("target", ind.source),
             )
         method = ruleset.methods[name]
@@ -109,8 +109,8 @@ def choose(ruleset: Ruleset, ind: Indicator):
     if target.kind == QUALITATIVE or method.kind == "qualitative":
         if method.kind != "qualitative":
             raise EvalrunError(
-                f"`{ind.label}`: the target `{target.text}` is qualitative, but the method `{method.name}` "
-                "is quantitative; use a qualitative method",
+                tr("judge.qualitative_target_quantitative_method", label=ind.label, target=target.text,
+                   method=method.name),
                 ind.sources.get("method", ind.sources.get("target", ind.source)),
             )
         return method, comparator, "level"
@@ -140,8 +140,8 @@ def numeric(words: Words, ind: Indicator, comparator: str):
         if words.flat(actual.text) in words.achieved:
             return True, target.value  # `完成` against a number: as reached
         raise EvalrunError(
-            f"`{ind.label}`: the actual value `{actual.text}` gives no number to compare with the target "
-            f"`{target.text}`; write the value reached (for example `{format_number(target.value)}{target.unit}`)",
+            tr("judge.actual_in_words", label=ind.label, actual=actual.text, target=target.text,
+               example=f"{format_number(target.value)}{target.unit}"),
             ind.sources.get("actual", ind.source),
         )
     value = actual.value
@@ -150,9 +150,8 @@ def numeric(words: Words, ind: Indicator, comparator: str):
     if actual.comparator and actual.comparator != "=":
         if words.ruleset.targets.repeated_actual == "unjudged" and repeats_target(ind):
             raise EvalrunError(
-                f"`{ind.label}`: the actual value `{actual.text}` repeats the target `{target.text}` and gives "
-                "no value reached; the ruleset does not judge such rows (targets.repeated_actual: unjudged); "
-                f"write the value reached (for example `{format_number(target.value)}{target.unit}`)",
+                tr("judge.actual_repeats_target", label=ind.label, actual=actual.text, target=target.text,
+                   example=f"{format_number(target.value)}{target.unit}"),
                 ind.sources.get("actual", ind.source),
             )
         return bound_within(actual.comparator, value, comparator, target.value), value
@@ -187,18 +186,18 @@ def in_target_terms(ind: Indicator) -> Decimal:
     if target.kind == GROWTH and kind == QUANTITY and actual.unit in ("%", ""):
         kind = GROWTH  # `32.6%` against `增长 5.5% 以上` is the growth rate
     if kind != target.kind:
-        words = {QUANTITY: "an amount", GROWTH: "a growth rate", DATE: "a date"}
+        words = {QUANTITY: tr("judge.kind.quantity"), GROWTH: tr("judge.kind.growth"), DATE: tr("judge.kind.date")}
         raise EvalrunError(
-            f"`{ind.label}`: the target `{target.text}` is {words[target.kind]} but the actual value "
-            f"`{actual.text}` is {words[kind]}; write both the same way",
+            tr("judge.kind_mismatch", label=ind.label, target=target.text, target_kind=words[target.kind],
+               actual=actual.text, actual_kind=words[kind]),
             ind.sources.get("actual", ind.source),
         )
     unit = actual.unit or target.unit
     value = convert(actual.value, unit, target.unit)
     if value is None:
         raise EvalrunError(
-            f"`{ind.label}`: the actual value `{actual.text}` is in {unit} but the target `{target.text}` "
-            f"is in {target.unit}; use the target's unit",
+            tr("judge.unit_mismatch", label=ind.label, actual=actual.text, unit=unit, target=target.text,
+               target_unit=target.unit),
             ind.sources.get("actual", ind.source),
         )
     return value
@@ -215,9 +214,9 @@ def level(words: Words, method: Method, ind: Indicator):
             if found.name == ind.level:
                 return found is levels[0], found, HOW_CHOSEN, None
         raise EvalrunError(
-            f"`{ind.label}`: the level `{ind.level}` is not a level of `{method.name}`"
-            f"{did_you_mean(ind.level, [lv.name for lv in levels])}; "
-            f"expected one of: {', '.join(lv.name for lv in levels)}",
+            tr("judge.unknown_level", label=ind.label, level=ind.level, method=method.name,
+               suggestion=did_you_mean(ind.level, [lv.name for lv in levels]),
+               levels=", ".join(lv.name for lv in levels)),
             ind.sources.get("level", ind.source),
         )
     target, actual = ind.target, ind.actual
@@ -228,9 +227,8 @@ def level(words: Words, method: Method, ind: Indicator):
         if met:
             return True, levels[0], HOW_NUMERIC, value
         raise EvalrunError(
-            f"`{ind.label}`: the target `{target.text}` was not reached "
-            f"({numeric_reason(ind, comparator, met, value)}); "
-            f"add `level:` with one of: {', '.join(lv.name for lv in levels)}",
+            tr("judge.not_reached", label=ind.label, target=target.text,
+               reason=numeric_reason(ind, comparator, met, value), levels=", ".join(lv.name for lv in levels)),
             ind.sources.get("actual", ind.source),
         )
     flat = words.flat(actual.text)
@@ -243,17 +241,14 @@ def level(words: Words, method: Method, ind: Indicator):
         return True, levels[0], HOW_ACHIEVED, None
     if actual.kind != QUALITATIVE:
         raise EvalrunError(
-            f"`{ind.label}`: the target `{target.text}` has no number, so it is read as qualitative, "
-            f"but the actual value `{actual.text}` is a number; write the target with digits (`≥500 人次`) "
-            "or the actual value in words",
+            tr("judge.target_words_actual_number", label=ind.label, target=target.text, actual=actual.text),
             ind.sources.get("target", ind.source),
         )
     if flat == words.flat(target.text):
         return True, levels[0], HOW_SAME_TEXT, None
     raise EvalrunError(
-        f"`{ind.label}`: cannot tell which level the actual value `{actual.text}` reaches for the target "
-        f"`{target.text}`; write the target's words when it was reached, or add `level:` with one of: "
-        f"{', '.join(lv.name for lv in levels)}",
+        tr("judge.level_unknown", label=ind.label, actual=actual.text, target=target.text,
+           levels=", ".join(lv.name for lv in levels)),
         ind.sources.get("actual", ind.source),
     )
 

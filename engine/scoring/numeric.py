@@ -21,6 +21,8 @@ import decimal
 import threading
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
+from engine.i18n import tr
+
 PRECISION = 28
 MAX_EXPONENT = 999  # values stay within 10^-999 .. 10^999 in magnitude (digits beyond print as exponents)
 MAX_POWER = 100  # the largest exponent a formula may raise to
@@ -91,13 +93,12 @@ def is_division_by_zero(exc: BaseException) -> bool:
 def failure_reason(exc: BaseException) -> str:
     """Words for an arithmetic failure, for a user who wrote a formula."""
     if is_division_by_zero(exc):
-        return "division by zero"
+        return tr("numeric.division_by_zero")
     causes = exc.args[0] if exc.args and isinstance(exc.args[0], list) else [type(exc)]
     if any(isinstance(c, type) and issubclass(c, decimal.Overflow) for c in causes) or isinstance(exc, OverflowError):
-        return f"a value beyond 10^{MAX_EXPONENT}, the largest evalrun computes with"
+        return tr("numeric.overflow", limit=MAX_EXPONENT)
     if any(isinstance(c, type) and issubclass(c, decimal.InvalidOperation) for c in causes):
-        return (f"a value that cannot be computed exactly (more than {PRECISION} digits to round, "
-                "a remainder of a huge quotient, or a power of a negative number)")
+        return tr("numeric.inexact", digits=PRECISION)
     return str(exc) or type(exc).__name__
 
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.errors import EvalrunError
+from engine.i18n import tr
 from engine.model import Project, Ruleset
 from engine.scoring import numeric
 from engine.scoring.evaluate import formula_value
 from engine.rules.targets import format_number
 
-MESSAGES = {
-    "failed": "总分规则 `{name}` 的公式 `{text}` 无法计算：{reason}（规则在 {where}）",
+MESSAGES = {  # what a rule on the total did, as the reports print it (Chinese, the reports' language)
     "capped": "{name}：{when} 成立，总分 {before} 以 {cap} 为上限 → {after}",
     "set": "{name}：{when} 成立，总分 {before} 按 {formula} 调整为 {after}",
 }
@@ -77,6 +77,5 @@ def _value(rule, formula, names) -> Decimal:
     try:
         return formula_value(formula, names)
     except (ArithmeticError, TypeError, ValueError) as exc:
-        raise EvalrunError(MESSAGES["failed"].format(name=rule.name, text=formula.text,
-                                                     reason=numeric.failure_reason(exc), where=formula.source),
-                           formula.source) from None
+        raise EvalrunError(tr("totals.failed", name=rule.name, text=formula.text, reason=numeric.failure_reason(exc),
+                              where=formula.source), formula.source) from None

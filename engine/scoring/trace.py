@@ -159,7 +159,7 @@ class LazyTrace(Trace):
     filled in when first read, by scoring its row again with a FullTracer."""
 
 
-_COPIED = ("level1", "level2", "name", "weight", "reported_score", "explanation", "note", "source")
+_COPIED = ("level1", "level2", "name", "name_en", "weight", "reported_score", "explanation", "note", "source")
 
 
 def _copy_from_indicator(row) -> None:
@@ -211,7 +211,7 @@ def new_instance(cls, values: dict):
 class BudgetScored(Scored):
     """The 预算执行率 row: its constant fields are the class's, its percentage is written when first read."""
 
-    level1 = level2 = explanation = note = ""
+    level1 = level2 = explanation = note = name_en = ""  # its English name is the ruleset's budget.name_en
     target = "100%"
     applicable = True
     reported_score = met = band = None

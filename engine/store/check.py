@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from engine.i18n import tr
 from engine.store import schema
 from engine.store.database import StoreError, _engine, failure, revision, revisions
 from engine.store.record import FINDING_FIELDS, INDICATOR_FIELDS, RESULT_FIELDS, record_hash
@@ -37,7 +38,7 @@ def check(url: str, workspace: Path | None) -> CheckReport:
     report = CheckReport(shown(url, workspace))
     path = sqlite_path(url)
     if path is not None and not path.exists():
-        raise StoreError(f"there is no results store {report.store}: runs create it (unless --no-db)")
+        raise StoreError(tr("store.no_store_check", store=report.store))
     engine = _engine(url, workspace)
     try:
         with engine.connect() as connection:

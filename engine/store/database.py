@@ -19,6 +19,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from engine.errors import UsageError
+from engine.i18n import tr
 from engine.store import schema
 from engine.store.settings import shown, sqlite_path
 
@@ -46,8 +47,7 @@ def _engine(url: str, workspace: Path | None) -> Engine:
     path = sqlite_path(url)
     if path is not None:
         if not path.parent.is_dir():
-            raise StoreError(f"cannot open the results store {shown(url, workspace)}: "
-                             f"the folder {path.parent} does not exist")
+            raise StoreError(tr("store.no_folder", store=shown(url, workspace), folder=path.parent))
         engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_SECONDS})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -55,8 +55,7 @@ def _engine(url: str, workspace: Path | None) -> Engine:
     try:
         import psycopg  # noqa: F401 - only to say what is missing
     except ImportError:
-        raise StoreError(f"the results store {shown(url)} is a PostgreSQL server, which needs the driver "
-                         "psycopg: pip install 'evalrun[postgresql]'") from None
+        raise StoreError(tr("store.needs_psycopg", store=shown(url))) from None
     engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 15})
     event.listen(engine, "begin", _postgres_begin)
     return engine
@@ -98,26 +97,22 @@ def ensure_schema(engine: Engine, url: str, workspace: Path | None, create: bool
         if current == schema.HEAD:
             return
         if current is None and not create:
-            raise StoreError(f"{where} holds no evalrun results yet")
+            empty = StoreError(tr("store.empty", store=where))
+            empty.empty = True  # engine.store.history adds what to do
+            raise empty
         with writing(engine) as connection, connection.begin():
             current = revision(connection)  # again, now that this run holds the write lock
             if current is None:
                 if any(inspect(connection).has_table(t.name) for t in schema.TABLES):
-                    raise StoreError(f"{where} has evalrun tables but no schema revision; "
-                                     "run `evalrun db check` to see what is wrong with it")
+                    raise StoreError(tr("store.no_revision", store=where))
                 schema.metadata.create_all(connection)
                 _stamp(connection)
             elif current != schema.HEAD:
                 known = revisions()
                 if current not in known:
-                    raise StoreError(
-                        f"the results store {where} was written by a newer evalrun (schema revision {current}; "
-                        f"this evalrun knows up to {schema.HEAD}): upgrade evalrun")
+                    raise StoreError(tr("store.newer", store=where, revision=current, head=schema.HEAD))
                 if sqlite_path(url) is None:
-                    raise StoreError(
-                        f"the results store {where} has schema revision {current}, this evalrun needs "
-                        f"{schema.HEAD}: run `evalrun db upgrade` once (every user of the store then needs "
-                        "this evalrun or a newer one)")
+                    raise StoreError(tr("store.needs_upgrade", store=where, revision=current, head=schema.HEAD))
                 upgrade(connection)
     except SQLAlchemyError as exc:
         raise failure(exc, url, workspace) from None
@@ -160,17 +155,14 @@ def failure(exc: Exception, url: str, workspace: Path | None) -> StoreError:
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     lowered = detail.lower()
     if "file is not a database" in lowered or "file is encrypted" in lowered:
-        return StoreError(f"{where} is not an evalrun results store (not a SQLite database); move it away "
-                          "or give another file with --db")
+        return StoreError(tr("store.not_a_database", store=where))
     if "database is locked" in lowered or "lock timeout" in lowered or "lock_timeout" in lowered:
-        return StoreError(f"the results store {where} is busy: another evalrun run has been recording for over "
-                          f"{BUSY_SECONDS} s; run again when it has finished")
+        return StoreError(tr("store.busy", store=where, seconds=BUSY_SECONDS))
     if "readonly" in lowered or "read-only" in lowered:
-        return StoreError(f"cannot write the results store {where}: it is read-only ({detail})")
+        return StoreError(tr("store.read_only", store=where, detail=detail))
     if isinstance(exc, (OperationalError, DatabaseError)):
-        return StoreError(f"cannot use the results store {where}: {detail}; check --db or evalrun.yaml "
-                          "(or run with --no-db)")
-    return StoreError(f"the results store {where} failed: {detail}")
+        return StoreError(tr("store.cannot_use", store=where, detail=detail))
+    return StoreError(tr("store.failed", store=where, detail=detail))
 
 
 def upgrade_store(url: str, workspace: Path | None) -> tuple[str | None, str, str]:
@@ -183,13 +175,11 @@ def upgrade_store(url: str, workspace: Path | None) -> tuple[str | None, str, st
         if before == schema.HEAD:
             return before, before, where
         if before is not None and before not in revisions():
-            raise StoreError(f"the results store {where} was written by a newer evalrun (schema revision {before}); "
-                             "upgrade evalrun")
+            raise StoreError(tr("store.newer_short", store=where, revision=before))
         with writing(engine) as connection, connection.begin():
             if revision(connection) is None:
                 if any(inspect(connection).has_table(t.name) for t in schema.TABLES):
-                    raise StoreError(f"{where} has evalrun tables but no schema revision; "
-                                     "run `evalrun db check` to see what is wrong with it")
+                    raise StoreError(tr("store.no_revision", store=where))
             upgrade(connection)
             after = revision(connection)
     except SQLAlchemyError as exc:

@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import and_, func, select
 
 from engine.errors import UsageError
+from engine.i18n import tr
 from engine.store import schema
 from engine.store.history import _open
 
@@ -73,7 +74,7 @@ def _queries(year: int | None):
 
 def export(url: str, workspace: Path | None, output: Path, fmt: str = "csv", year: int | None = None) -> Exported:
     if fmt not in FORMATS:
-        raise UsageError(f"unknown export format `{fmt}`; choose csv or parquet")
+        raise UsageError(tr("export.unknown_format", format=fmt))
     writer = _csv if fmt == "csv" else _parquet_writer()
     engine = _open(url, workspace)
     files, counts = [], {}
@@ -86,7 +87,7 @@ def export(url: str, workspace: Path | None, output: Path, fmt: str = "csv", yea
                 counts[path.name] = writer(path, list(result.keys()), result)
                 files.append(path)
     except OSError as exc:
-        raise UsageError(f"cannot write the export to {output}: {exc.strerror or exc}") from None
+        raise UsageError(tr("export.cannot_write", output=output, detail=exc.strerror or exc)) from None
     finally:
         engine.dispose()
     return Exported(files, counts)
@@ -140,7 +141,7 @@ def _parquet_writer():
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
-        raise UsageError("Parquet needs pyarrow: pip install 'evalrun[parquet]' (or export --format csv)") from None
+        raise UsageError(tr("export.needs_pyarrow")) from None
 
     def write_parquet(path: Path, columns: list, rows) -> int:
         data = [list(row) for row in rows]

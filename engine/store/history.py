@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import UsageError, did_you_mean
+from engine.i18n import tr
 from engine.rules.targets import format_number
 from engine.store import schema
 from engine.store.database import StoreError, _engine, connect, failure, revision
@@ -63,13 +64,12 @@ def _latest(connection, *conditions) -> list[YearResult]:
 def _open(url: str, workspace: Path | None):
     path = sqlite_path(url)
     if path is not None and not path.exists():
-        raise StoreError(f"there is no results store {shown(url, workspace)} yet: runs record their results there "
-                         "(unless --no-db); run `evalrun --ruleset YEAR` first")
+        raise StoreError(tr("store.none_yet", store=shown(url, workspace)))
     try:
         return connect(url, workspace, create=False)
     except StoreError as exc:
-        if "holds no evalrun results" in str(exc):
-            raise StoreError(f"{exc}; run `evalrun --ruleset YEAR` first") from None
+        if getattr(exc, "empty", False):
+            raise StoreError(tr("store.run_first", detail=exc)) from None
         raise
 
 
@@ -91,12 +91,15 @@ def history(url: str, workspace: Path | None, project: str | None = None,
                 column = r.c.project if project else r.c.department
                 known = list(connection.execute(select(column).distinct().order_by(column)).scalars())
                 wanted = project or department
-                what = "project" if project else "department"
+                what = tr("store.what.project") if project else tr("store.what.department")
                 hint = did_you_mean(wanted, known)
                 if project and department:
-                    hint = f" in {department}" + hint
-                raise UsageError(f"no results for the {what} `{wanted}`{hint} in {shown(url, workspace)}"
-                                 + (f"; {what}s there: {', '.join(known[:20])}" if known else ""))
+                    hint = tr("store.in_department", department=department) + hint
+                listed = ", ".join(known[:20])
+                there = (tr("store.known_projects", names=listed) if project else
+                         tr("store.known_departments", names=listed)) if known else ""
+                raise UsageError(tr("store.no_results_for", what=what, wanted=wanted, hint=hint,
+                                    store=shown(url, workspace), known=there))
     finally:
         engine.dispose()
     return rows
@@ -130,8 +133,8 @@ def compare(url: str, workspace: Path | None, old_year: int, new_year: int,
         engine.dispose()
     for year in (old_year, new_year):
         if year not in years:
-            stored = ", ".join(str(y) for y in sorted(years)) or "none"
-            raise UsageError(f"no results for fiscal year {year} in {shown(url, workspace)}; years stored: {stored}")
+            stored = ", ".join(str(y) for y in sorted(years)) or tr("store.no_years")
+            raise UsageError(tr("store.no_year", year=year, store=shown(url, workspace), stored=stored))
     pairs: dict[tuple, list] = {}
     for row in rows:
         pairs.setdefault((row.department, row.project), [None, None])[row.fiscal_year == new_year] = row

@@ -24,6 +24,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import UsageError
+from engine.i18n import tr
 from engine.store import schema
 from engine.store.database import connect, failure, writing
 from engine.store.record import who
@@ -113,12 +114,11 @@ class ReviewStore:
         """Record a decision on ``ref``; UsageError for a state or text a reviewer cannot give."""
         comment, reviewer = (comment or "").strip(), (reviewer or "").strip()
         if state not in STATES:
-            raise UsageError(f"unknown review state `{state}`; choose {' / '.join(STATES)}")
+            raise UsageError(tr("reviews.unknown_state", state=state, states=" / ".join(STATES)))
         if not reviewer:
-            raise UsageError("say who reviewed: the reviewer's name is empty")
+            raise UsageError(tr("reviews.no_reviewer"))
         if len(reviewer) > MAX_REVIEWER or len(comment) > MAX_COMMENT:
-            raise UsageError(f"the reviewer's name (at most {MAX_REVIEWER} characters) or the comment "
-                             f"(at most {MAX_COMMENT}) is too long")
+            raise UsageError(tr("reviews.too_long", reviewer=MAX_REVIEWER, comment=MAX_COMMENT))
         host, _ = who()
         row = {
             "finding_key": ref.key, "fiscal_year": int(ref.fiscal_year), "department": ref.department,

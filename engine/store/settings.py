@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from engine.errors import EvalrunError, Source, UsageError, did_you_mean
+from engine.i18n import tr
 
 SETTINGS_FILE = "evalrun.yaml"
 DEFAULT_FILE = "evalrun.db"
@@ -56,8 +57,7 @@ def to_url(value: str, base: Path, given_by: str, workspace: Path | None = None)
         return text
     if "://" in text:
         scheme = text.split("://", 1)[0]
-        raise UsageError(f"{given_by}: the database `{scheme}://...` is not one evalrun uses; give a file name "
-                         "(a SQLite file such as evalrun.db) or postgresql://user@host/database")
+        raise UsageError(tr("settings.bad_scheme", given_by=given_by, scheme=scheme))
     path = Path(text)
     if not path.is_absolute():
         path = base / path
@@ -116,16 +116,16 @@ def _setting(workspace: Path):
 
     data = load_file(path, SETTINGS_FILE)
     if not isinstance(data, dict):
-        raise EvalrunError("expected a mapping of settings (`database: evalrun.db`)", Source(SETTINGS_FILE, 1))
+        raise EvalrunError(tr("settings.not_a_mapping"), Source(SETTINGS_FILE, 1))
     for key in data:
         if key not in SETTINGS_KEYS:
-            raise EvalrunError(f"unknown setting `{key}`{did_you_mean(str(key), list(SETTINGS_KEYS))}; "
-                               f"settings: {', '.join(SETTINGS_KEYS)}", data.key_source(key))
+            raise EvalrunError(tr("settings.unknown", key=key, suggestion=did_you_mean(str(key), list(SETTINGS_KEYS)),
+                                  settings=", ".join(SETTINGS_KEYS)), data.key_source(key))
     if "database" not in data:
         return None
     value, where = data["database"], data.source_of("database")
     if value is False or value is None:
         return False, where
     if not isinstance(value, str):
-        raise EvalrunError(f"`database` must be a file name, a postgresql:// URL or off, got `{value}`", where)
+        raise EvalrunError(tr("settings.bad_database", value=value), where)
     return value, where

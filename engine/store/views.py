@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
+from engine.i18n import tr
 from engine.rules.targets import format_number
 from engine.store.history import Change, YearResult, signed
 
@@ -17,10 +18,13 @@ def _when(value) -> str:
 
 
 def _rules(row: YearResult) -> str:
-    return f"{row.ruleset_id} {row.ruleset_version}" + (" 部门变体" if row.variant else "")
+    return f"{row.ruleset_id} {row.ruleset_version}" + (" " + tr("run.variant") if row.variant else "")
 
 
-HISTORY_HEADER = ["年度", "部门", "项目", "总分", "等级", "执行率", "变化", "评分规则", "预算建议", "记录"]
+def history_header() -> list[str]:
+    """The history table's columns, in the console's language."""
+    return [tr("views.year"), tr("views.department"), tr("views.project"), tr("views.total"), tr("views.grade"),
+            tr("views.rate"), tr("views.change"), tr("views.rules"), tr("views.advice"), tr("views.run")]
 
 
 def history_rows(rows: list[YearResult]) -> list[list[str]]:
@@ -58,7 +62,8 @@ def _cell(row: YearResult | None) -> str:
 
 
 def compare_header(old_year: int, new_year: int) -> list[str]:
-    return ["部门", "项目", str(old_year), str(new_year), "变化", "等级"]
+    return [tr("views.department"), tr("views.project"), str(old_year), str(new_year), tr("views.change"),
+            tr("views.grade")]
 
 
 def compare_rows(changes: list[Change]) -> list[list[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from engine.errors import UsageError, did_you_mean
+from engine.i18n import is_english, label, tr
 from engine.model import ProjectResult, Score
 from engine.rules.targets import format_number
 from engine.tools.explain_review import declared_rows, explain_review
@@ -11,51 +12,57 @@ from engine.tools.explain_review import declared_rows, explain_review
 
 def _value(value) -> str:
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return tr("explain.yes") if value else tr("explain.no")
     if isinstance(value, Decimal):
         return format_number(value)
     return str(value)
 
 
+def _grade(band) -> str:
+    """A grade as the console speaks: its English name under --lang en when the ruleset gives one."""
+    return band.name_en if is_english() and band.name_en else band.grade
+
+
 def explain_row(row: Score, ruleset) -> list[str]:
-    title = row.name or row.note
-    head = f"{title}" + (f"  [{row.level1} / {row.level2}]" if row.level1 else "")
-    lines = [head, f"  来源 {row.source}"]
+    title = (label(ruleset.budget) if row.method == "budget_execution" else label(row)) or row.note
+    groups = {g.name: label(g) for g in ruleset.groups}
+    head = f"{title}" + (f"  [{groups.get(row.level1, row.level1)} / {row.level2}]" if row.level1 else "")
+    lines = [head, tr("explain.source", source=row.source)]
     texts = next((t for t in ruleset.indicator_table if t.name == row.name), None)  # 指标解释 and 评分标准
     if texts is not None:
-        lines += [f"  {label} {text}" for label, text in (("指标解释", texts.explanation), ("评分标准", texts.standard))
+        lines += [f"  {label_} {text}" for label_, text in (("指标解释", texts.explanation), ("评分标准", texts.standard))
                   if text]
     if not row.applicable:
-        lines.append("  不适用：不计分，不计入总分")
+        lines.append(tr("explain.not_applicable"))
         return lines
     trace = row.trace
     if row.target:
-        lines.append(f"  年度指标值 “{row.target}”   实际完成值 “{row.actual}”")
-    lines.append(f"  方法 {trace.method}：{trace.label}")
-    lines.append(f"  公式 {trace.formula.text}   ({ruleset.provenance(trace.formula.source)})")
+        lines.append(tr("explain.target_actual", target=row.target, actual=row.actual))
+    method = ruleset.methods.get(trace.method)
+    lines.append(tr("explain.method", method=trace.method, label=label(method, "label") if method else trace.label))
+    lines.append(tr("explain.formula", formula=trace.formula.text, source=ruleset.provenance(trace.formula.source)))
     for item in trace.inputs:
         note = f"  {item.note}" if item.note else ""
         lines.append(f"    {item.name} = {_value(item.value)}{note}   ({ruleset.provenance(item.source)})")
     if trace.reason:
-        lines.append(f"  判定 {trace.reason}")
+        lines.append(tr("explain.decision", reason=trace.reason))
     for step in trace.steps:
         lines.append(f"  {step}")
-    lines.append(
-        f"  结果 {_value(trace.raw)} → {trace.rounding} → {_value(trace.rounded)}"
-        f"   (分值 {_value(row.allotted if row.allotted is not None else row.weight)})"
-    )
+    lines.append(tr("explain.result", raw=_value(trace.raw), rounding=trace.rounding, rounded=_value(trace.rounded),
+                    weight=_value(row.allotted if row.allotted is not None else row.weight)))
     if row.reported_score is not None and row.reported_score != row.score:
-        lines.append(f"  自评得分 {_value(row.reported_score)} 与规则得分 {_value(row.score)} 不一致")
+        lines.append(tr("explain.reported_differs", reported=_value(row.reported_score), score=_value(row.score)))
     return lines
 
 
 def explain_adjustment(adjustment, ruleset) -> list[str]:
     """A rule on the total that held, as a row's rule is shown: the rule, its formula, the inputs, the result."""
     rule = adjustment.rule
-    lines = [f"总分规则 {rule.name}   ({ruleset.provenance(rule.source)})",
-             f"  条件 {rule.when.text}   ({ruleset.provenance(rule.when.source)})"]
+    lines = [tr("explain.total_rule", name=rule.name, source=ruleset.provenance(rule.source)),
+             tr("explain.total_rule_when", when=rule.when.text, source=ruleset.provenance(rule.when.source))]
     lines += [f"    {name} = {_value(value)}" for name, value in adjustment.values]
-    lines.append(f"  结果 {adjustment.text}" + (f"（{rule.note}）" if rule.note else ""))
+    lines.append(tr("explain.total_rule_result", text=adjustment.text,
+                    note=tr("explain.total_rule_note", note=rule.note) if rule.note else ""))
     return lines
 
 
@@ -88,11 +95,12 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
         rows = tuple(r for r in rows if indicator in (r.name, r.note))
         if not rows:
             names = [r.name or r.note for r in result.all_rows]
-            raise UsageError(f"no indicator `{indicator}` in {project.name}{did_you_mean(indicator, names)}")
+            raise UsageError(tr("cli.explain.no_indicator", indicator=indicator, project=project.name,
+                                suggestion=did_you_mean(indicator, names)))
     out = [
         f"{project.department} / {project.name}  ({project.file})",
-        f"规则 {ruleset.id} {ruleset.version}" + (f"（{ruleset.variant} 的变体）" if ruleset.variant else "")
-        + f"  sha256 {ruleset.sha256}  ({ruleset.file})",
+        tr("explain.ruleset", id=ruleset.id, version=ruleset.version, sha256=ruleset.sha256, file=ruleset.file,
+           variant=tr("explain.variant", variant=ruleset.variant) if ruleset.variant else ""),
         "",
     ]
     if ruleset.review_rules is not None and (project.stage or {}).get("rows") and not indicator:
@@ -102,34 +110,39 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
         out.extend(explain_row(row, ruleset))
         out.append("")
     if not indicator:
+        groups = {g.name: label(g) for g in ruleset.groups}
+        budget_name = label(ruleset.budget)
         parts = " + ".join(
-            [f"{result.budget_row.name} {_value(result.budget_row.score)}"] * ruleset.budget.counted
-            + [f"{g.name} {_value(g.score)}" for g in result.groups]
+            [f"{budget_name} {_value(result.budget_row.score)}"] * ruleset.budget.counted
+            + [f"{groups.get(g.name, g.name)} {_value(g.score)}" for g in result.groups]
         )
         if not ruleset.budget.counted:
             out.append(f"{ruleset.budget.name} {result.budget_row.actual}（{ruleset.budget.rate.text}；本规则不单列计分）")
         earned = result.budget_row.score + sum(g.score for g in result.groups)
         total = result.adjustments[0].before if result.adjustments else result.total  # before the rules on it
-        deductions = "".join(f" − {_value(d.points)}（扣分：{d.reason}）" for d in project.deductions)
-        floor = "，不低于 0" if deductions else ""
+        deductions = "".join(tr("explain.deduction", points=_value(d.points), reason=d.reason)
+                             for d in project.deductions)
+        floor = tr("explain.floor") if deductions else ""
         if ruleset.not_applicable == "rescale":
             possible = result.budget_row.weight + sum(r.allotted for r in result.rows if r.applicable)
-            out.append(f"总分 = ({parts}) × 100 / {_value(possible)}{deductions} = {_value(total)}"
-                       f"（不适用指标剔除后按百分制折算{floor}，{ruleset.rounding.describe()}）")
+            out.append(tr("explain.total_rescaled", parts=parts, possible=_value(possible), deductions=deductions,
+                          total=_value(total), floor=floor, rounding=ruleset.rounding.describe()))
         else:
             capped = result.max_total if earned > result.max_total and not deductions else None
-            cap = f"，不超过总分 {_value(capped)}" if capped is not None and total == capped else ""
-            out.append(f"总分 = {parts}{deductions} = {_value(total)}（各项得分相加{floor}{cap}）")
+            cap = tr("explain.capped", cap=_value(capped)) if capped is not None and total == capped else ""
+            out.append(tr("explain.total", parts=parts, deductions=deductions, total=_value(total), floor=floor,
+                          cap=cap))
         for group in result.groups:  # a group scores at most its weight (the table's rows may weigh more)
             rows_sum = sum((r.score for r in result.rows if r.applicable and r.level1 == group.name), Decimal(0))
             if rows_sum > group.score:
-                out.append(f"  {group.name}各行得分合计 {_value(rows_sum)}，以{group.name}分值 {_value(group.score)} 为上限")
+                out.append(tr("explain.group_capped", group=groups.get(group.name, group.name), sum=_value(rows_sum),
+                              weight=_value(group.score)))
         for adjustment in result.adjustments:  # rules on the total (engine.scoring.totals)
             out.extend(explain_adjustment(adjustment, ruleset))
         for finding in result.findings:
             if ruleset.review_rules is not None and finding.check in {r.name for r in ruleset.review_rules.rules}:
                 continue  # shown with its rule below
-            out.append(f"审核 {finding.severity}: {finding.message}   ({finding.source})")
+            out.append(tr("explain.finding", severity=finding.severity, text=finding.text, source=finding.source))
         if ruleset.review_rules is not None:  # review rules and their verdict (engine.scoring.review_rules)
             out.extend(explain_review(result))
             if result.verdict and result.grade == result.verdict:
@@ -137,13 +150,14 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
         if result.measures is not None:  # variables and level tables (engine.scoring.measures)
             out.extend(explain_measures(result))
             if ruleset.measures.grade_by and result.grade == result.measures.level(ruleset.measures.grade_by):
-                out.append(f"等级 {result.grade}：取 {ruleset.measures.grade_by} 的级别（grade_by）")
+                out.append(tr("explain.grade_by", grade=result.grade, level=ruleset.measures.grade_by))
                 return "\n".join(out) + "\n"
         band = next(b for b in ruleset.grades if result.total >= b.minimum)
+        grade = next((_grade(b) for b in ruleset.grades if b.grade == result.grade), result.grade)
         if any(f.severity == "error" for f in result.findings):  # check.UNGRADED
-            out.append(f"等级 {result.grade}：有规则标为错误的审核意见（见上），不评定等级"
-                       f"（否则总分 {_value(result.total)} ≥ {_value(band.minimum)} 为“{band.grade}”）")
+            out.append(tr("explain.ungraded", grade=grade, total=_value(result.total), minimum=_value(band.minimum),
+                          band=_grade(band)))
         else:
-            out.append(f"等级 {result.grade}：总分 {_value(result.total)} ≥ {_value(band.minimum)}   "
-                       f"({ruleset.provenance(band.source)})")
+            out.append(tr("explain.grade", grade=grade, total=_value(result.total), minimum=_value(band.minimum),
+                          source=ruleset.provenance(band.source)))
     return "\n".join(out) + "\n"

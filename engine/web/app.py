@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from engine import i18n
 from engine.errors import EvalrunError, EvalrunErrors, UsageError
 from engine.outputs.formats import FORMATS
 from engine.rules.rulesets import display
@@ -73,6 +74,7 @@ class Site:
 
     def __init__(self, options: ServeOptions):
         self.options = options
+        i18n.use("en" if options.lang == "en" else i18n.DEFAULT)  # the engine's messages on the page, in its language
         self.workspace = Workspace(options.workspace)
         self.reviews = ReviewStore(options.db, options.workspace) if options.db else None
         self.rules = RulesView(options.workspace)

@@ -13,6 +13,7 @@ import webbrowser
 from typing import Callable
 
 from engine.errors import UsageError
+from engine.i18n import tr
 from engine.web.app import WILDCARDS, ServeOptions, create_app
 
 
@@ -31,7 +32,7 @@ def bind(host: str, port: int) -> socket.socket:
         infos = socket.getaddrinfo(host.strip("[]") or None, port, type=socket.SOCK_STREAM,
                                    flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
-        raise UsageError(f"--host {host}: no such address on this machine ({exc.strerror})") from None
+        raise UsageError(tr("serve.no_such_host", host=host, detail=exc.strerror)) from None
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)
     try:
@@ -43,9 +44,8 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if port:
-            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port, or leave it "
-                             "out for a free one") from None
-        raise UsageError(f"cannot listen on {host}: {exc.strerror}") from None
+            raise UsageError(tr("serve.port_taken", host=host, port=port, detail=exc.strerror)) from None
+        raise UsageError(tr("serve.cannot_listen", host=host, detail=exc.strerror)) from None
     sock.set_inheritable(True)
     return sock
 
@@ -66,10 +66,8 @@ def serve(options: ServeOptions, echo: Callable[[str], None], warn: Callable[[st
     sock = bind(options.host, options.port)
     url = address(sock, options.host)
     if not is_loopback(options.host):
-        warn(f"warning: serving on {options.host}, not only this computer: anyone who can reach this machine on "
-             f"port {sock.getsockname()[1]} can read every project, record reviews and import forms into the "
-             "project files; there is no login. Use it only on a network you trust.")
-    echo(f"evalrun serve: {url}  (workspace {options.workspace.resolve()}; Ctrl+C stops it)")
+        warn(tr("serve.open_host", host=options.host, port=sock.getsockname()[1]))
+    echo(tr("serve.address", url=url, workspace=options.workspace.resolve()))
     config = uvicorn.Config(app, log_level="warning", access_log=False, server_header=False, lifespan="off",
                             timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)

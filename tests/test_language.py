@@ -1,0 +1,177 @@
+"""The console's language: Chinese by default, English with --lang en or an English locale (issue 16).
+
+Help, usage errors and messages come from the catalogs of engine/i18n; the
+file:line:column prefix is the same in both languages.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import click
+import pytest
+
+from engine.cli import cli
+from tests.helpers import REPO
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff01-\uff1f]")
+
+
+def all_commands(group=cli, path=()):
+    yield path, group
+    for name, command in getattr(group, "commands", {}).items():
+        yield from all_commands(command, path + (name,))
+
+
+COMMANDS = list(all_commands())
+IDS = [" ".join(path) or "evalrun" for path, _ in COMMANDS]
+
+
+
+@pytest.mark.parametrize("path,command", COMMANDS, ids=IDS)
+def test_help_is_chinese_by_default(run_cli, path, command):
+    result = run_cli(*path, "--help")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("用法: "), out[:80]
+    assert "选项:" in out and "退出码：" in out and "显示本帮助并退出。" in out
+    assert not re.search(r"\b(Usage|Options|Show this message|Exit codes)\b", out)
+    for param in command.params:  # every option's help is Chinese
+        if isinstance(param, click.Option) and not param.hidden:
+            record = param.get_help_record(click.Context(command))
+            assert record and CJK.search(record[1]), (path, param.name, record)
+
+
+@pytest.mark.parametrize("path,command", COMMANDS, ids=IDS)
+def test_help_is_english_with_lang_en(run_cli, path, command):
+    result = run_cli("--lang", "en", *path, "--help")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("Usage: ") and "Options:" in out and "Exit codes:" in out
+    assert "Show this message and exit." in out
+    # English sentences: staff terms (自评表, 主管部门, 全年执行数) may stay in Chinese, Chinese punctuation may not
+    assert not CJK_PUNCTUATION.search(out), out
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.hidden:
+            record = param.get_help_record(click.Context(command))
+            assert record and re.search(r"\b[A-Za-z]{3,} [a-z]{2,}\b", record[1]), (path, param.name, record)
+
+
+def test_lang_may_follow_the_command(run_cli):
+    before = run_cli("--lang", "en", "validate", "--help").stdout
+    after = run_cli("validate", "--help", "--lang", "en").stdout
+    assert before == after and before.startswith("Usage: ") and " validate [OPTIONS]" in before
+    assert run_cli("validate", "--lang=en", "--help").stdout == before
+
+
+@pytest.mark.parametrize("environ, english", [
+    ({"LANG": "en_US.UTF-8"}, True),
+    ({"LANG": "zh_CN.UTF-8"}, False),
+    ({"LANG": "C.UTF-8"}, False),
+    ({"LANG": "zh_CN.UTF-8", "LC_MESSAGES": "en_GB.UTF-8"}, True),
+    ({"LANG": "en_US.UTF-8", "LC_ALL": "zh_CN.UTF-8"}, False),
+])
+def test_the_locale_chooses_the_language_as_gettext_does(run_cli, monkeypatch, environ, english):
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    out = run_cli("--help").stdout
+    assert out.startswith("Usage:" if english else "用法:")
+
+
+def test_lang_overrides_the_locale(run_cli, monkeypatch):
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    assert run_cli("--lang", "zh_CN", "--help").stdout.startswith("用法:")
+
+
+def test_an_unknown_language_falls_back_to_chinese_with_one_note(run_cli):
+    result = run_cli("--lang", "fr", "--help")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("用法:")
+    notes = result.stderr.splitlines()
+    assert len(notes) == 1 and "fr" in notes[0] and "中文" in notes[0]
+
+
+def test_usage_errors_speak_the_language(run_cli, workspace):
+    chinese = run_cli("--no-such-option", workspace=workspace)
+    assert chinese.exit_code == 2
+    assert "错误：没有选项 '--no-such-option'。" in chinese.stderr
+    english = run_cli("--lang", "en", "--no-such-option", workspace=workspace)
+    assert english.exit_code == 2 and "Error: No such option '--no-such-option'." in english.stderr
+    missing = run_cli(workspace=workspace)
+    assert missing.exit_code == 2 and "缺少 --ruleset" in missing.stderr
+
+
+def test_closing_lines_and_table_in_chinese_and_english(run_cli, reference_workspace):
+    chinese = run_cli("--ruleset", "2025", "--format", "md", "--no-db", workspace=reference_workspace)
+    assert chinese.exit_code == 0, chinese.output
+    assert "已在 reports/out/2025/ 下写出 2 个文件" in chinese.stdout
+    assert re.search(r"^部门\s+项目\s+总分\s+等级", chinese.stdout, re.M)
+    english = run_cli("--lang", "en", "--ruleset", "2025", "--format", "md", "--no-db", workspace=reference_workspace)
+    assert "wrote 2 files under reports/out/2025/" in english.stdout
+    assert re.search(r"^department\s+project\s+total\s+grade", english.stdout, re.M)
+
+
+def test_the_table_aligns_chinese_by_display_width(run_cli, reference_workspace):
+    from engine.i18n.width import display_width
+
+    out = run_cli("--ruleset", "2025", "--format", "md", "--no-db", workspace=reference_workspace).stdout
+    lines = [line for line in out.splitlines() if line.startswith(("部门", "-", "益阳市"))]
+    header, rule, row = lines[:3]
+    columns = [m.start() for m in re.finditer(r"-+", rule)]
+    for line in (header, row):  # each column starts at the same display column as its dashes
+        starts = [display_width(line[:m.start()]) for m in re.finditer(r"(?:(?<=  )|^)\S", line)]
+        assert starts == columns, (line, starts, columns)
+
+
+def test_the_language_reaches_the_worker_processes(run_cli, workspace):
+    (workspace / "projects" / "2025" / "益阳市商务局").mkdir(parents=True, exist_ok=True)
+    broken = workspace / "projects" / "2025" / "益阳市商务局" / "坏文件.yaml"
+    broken.write_text("project: 坏\nbudjet: 1\n", encoding="utf-8")
+    chinese = run_cli("--ruleset", "2025", "--jobs", "2", "--json", "--no-db", workspace=workspace)
+    assert "未知的键 `budjet`" in chinese.stderr
+    english = run_cli("--lang", "en", "--ruleset", "2025", "--jobs", "2", "--json", "--no-db", workspace=workspace)
+    assert "unknown key `budjet`" in english.stderr
+
+
+def test_evalrun_help_in_a_fresh_process_is_chinese_without_babel():
+    code = ("import sys\nfrom engine.cli import main\nsys.argv = ['evalrun', '--help']\ntry:\n    main()\n"
+            "except SystemExit:\n    pass\nprint('babel' in sys.modules)")
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, env=env)
+    assert done.stdout.startswith("用法: evalrun"), done.stdout + done.stderr
+    assert done.stdout.rstrip().endswith("False")
+
+
+def test_english_labels_in_the_rules_are_used_under_lang_en_only(run_cli, reference_workspace):
+    """name_en/label_en are optional: --lang en shows them on the console and in explain; reports stay Chinese."""
+    ruleset = reference_workspace / "rulesets" / "2025" / "ruleset.yaml"
+    text = ruleset.read_text(encoding="utf-8")
+    for old, new in (("{grade: 优, min: 90}", "{grade: 优, name_en: Excellent, min: 90}"),
+                     ("  name: 预算执行率\n", "  name: 预算执行率\n  name_en: Budget execution rate\n"),
+                     ("  - name: 产出指标\n", "  - name: 产出指标\n    name_en: Outputs\n")):
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    label = re.search(r"^(\s+)label: 正向指标.*$", text, re.M)
+    text = text[:label.end()] + f"\n{label.group(1)}label_en: higher is better" + text[label.end():]
+    ruleset.write_text(text, encoding="utf-8")
+    project = next((reference_workspace / "projects" / "2025").rglob("*.yaml"))
+    source = project.read_text(encoding="utf-8")
+    row = re.search(r"^(\s+)name: 引进 500 强企业$", source, re.M)
+    project.write_text(source[:row.end()] + f"\n{row.group(1)}name_en: Fortune 500 firms attracted" + source[row.end():],
+                       encoding="utf-8")
+
+    english = run_cli("--lang", "en", "explain", "--ruleset", "2025", "--project", project.stem,
+                      workspace=reference_workspace)
+    assert english.exit_code == 0, english.output
+    out = english.stdout
+    assert "Budget execution rate" in out and "Fortune 500 firms attracted  [Outputs / " in out
+    assert "method higher_is_better: higher is better" in out and "grade Excellent: total 95.53" in out
+    chinese = run_cli("explain", "--ruleset", "2025", "--project", project.stem, workspace=reference_workspace).stdout
+    assert "引进 500 强企业  [产出指标 / " in chinese and "等级 优：总分 95.53" in chinese and "Excellent" not in chinese
+
+    table = run_cli("--lang", "en", "--ruleset", "2025", "--format", "md", "--no-db", workspace=reference_workspace)
+    assert re.search(r"95\.53\s+Excellent", table.stdout), table.stdout
+    report = (reference_workspace / "reports" / "out" / "2025").rglob(f"{project.stem}.md")
+    assert "Excellent" not in next(report).read_text(encoding="utf-8")  # reports keep their templates' language
