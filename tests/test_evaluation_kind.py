@@ -42,7 +42,7 @@ def test_the_example_is_scored_from_the_evaluators_scores_and_printed_with_the_t
 def test_rule_tests_pass(workspace, run_cli):
     result = run_cli("test", "--ruleset", RULESET, workspace=workspace)
     assert result.exit_code == 0, result.output
-    assert "rule tests: 9 passed, 0 failed" in result.output
+    assert "规则测试：9 个通过，0 个失败" in result.output
 
 
 def test_explain_shows_each_score_with_its_reason_standard_and_line(workspace, run_cli):
