@@ -92,5 +92,4 @@ def test_a_framework_without_a_budget_row_needs_no_weight_for_it(workspace, run_
     assert result.exit_code != 0
     line = _line_of(ruleset, "budget_execution:")
     assert f"rulesets/{RULESET}/ruleset.yaml:{line}:" in result.output
-    assert "budget_execution has no `weight`; write it, or `counted: false` for a framework without a 预算执行率 row" \
-        in result.output
+    assert "budget_execution 没有 `weight`；请写出，或者框架没有单列预算执行率行时写 `counted: false`" in result.output

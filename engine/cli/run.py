@@ -99,7 +99,7 @@ def print_summary(outcome: api.RunResult, workspace: Path, printed: set = frozen
     click.echo(tr("run.ruleset_line", id=ruleset.id, version=ruleset.version, sha256=ruleset.sha256[:12]))
     if rows:
         header = [tr("run.header.department"), tr("run.header.project"), tr("run.header.total"),
-                  tr("run.header.grade" if scored else "run.header.verdict"), tr("run.header.rules"),
+                  tr("run.header.grade") if scored else tr("run.header.verdict"), tr("run.header.rules"),
                   tr("run.header.review")]
         click.echo(table(header, rows))
     else:

@@ -166,8 +166,7 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
                 if "weight" not in budget_spec and "score" not in budget_spec else budget_spec
         missing = [k for k in ("weight", "score") if k not in budget_spec]
         if missing:
-            errors.append(EvalrunError(f"budget_execution has no `{missing[0]}`; write it, or `counted: false` "
-                                       "for a framework without a 预算执行率 row", data.key_source("budget_execution")))
+            errors.append(EvalrunError(tr("resolve.budget_needs", key=missing[0]), data.key_source("budget_execution")))
             budget_spec = _with(budget_spec, weight=0, score="0")
         if not refused("budget_execution", "rate"):
             rate = attempt(compile_formula, budget_spec["rate"], budget_spec.source_of("rate"),

@@ -40,17 +40,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.errors import EvalrunError, Source, raise_all
+from engine.i18n import tr
 
 CHECKS = ("groups_covered", "present", "quantified", "not_below_previous", "weight_range", "group_weight")
 FIELD_WORDS = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标"}
 
-MESSAGES = {
-    "twice": "审核规则 `{name}` 重复定义（第一次在第 {line} 行）",
-    "group": "审核规则 `{name}` 的 groups 中 `{group}` 不是本规则的一级指标（应为 {known} 之一）",
-    "range": "审核规则 `{name}` 的 from {low} 大于 to {high}",
-    "needs_where": "审核规则 `{name}`（{check}）需要 where：写明适用的指标，例如 where: {{level2: 成本指标}}",
-    "placeholder": "审核规则 `{name}` 的 reason 使用了未知的占位符 {{{key}}}；可用 {known}",
-}
 PLACEHOLDERS = ("group", "row", "target", "previous", "weight", "from", "to", "sum")
 
 
@@ -115,28 +109,28 @@ def build_review_rules(spec, group_names: list) -> ReviewRules:
         where = specs.source_of(index)
         name = item["name"]
         if name in seen:
-            errors.append(EvalrunError(MESSAGES["twice"].format(name=name, line=seen[name].line), where))
+            errors.append(EvalrunError(tr("review_rules.twice", name=name, line=seen[name].line), where))
             continue
         seen[name] = where
         given = item.get("where") or {}
         matches = tuple((key, tuple(v) if isinstance(v, list) else (v,)) for key, v in given.items())
         if item["check"] in ("present", "quantified") and not matches:
-            errors.append(EvalrunError(MESSAGES["needs_where"].format(name=name, check=item["check"]), where))
+            errors.append(EvalrunError(tr("review_rules.needs_where", name=name, check=item["check"]), where))
         groups = tuple(item.get("groups") or ())
         for k, group in enumerate(groups):
             if group not in group_names:
-                errors.append(EvalrunError(MESSAGES["group"].format(
+                errors.append(EvalrunError(tr("review_rules.group",
                     name=name, group=group, known="、".join(group_names)), item["groups"].source_of(k)))
         low = Decimal(str(item["from"])) if "from" in item else None
         high = Decimal(str(item["to"])) if "to" in item else None
         if low is not None and high is not None and low > high:
-            errors.append(EvalrunError(MESSAGES["range"].format(name=name, low=_num(low), high=_num(high)),
+            errors.append(EvalrunError(tr("review_rules.range", name=name, low=_num(low), high=_num(high)),
                                        item.source_of("from")))
         reason = item["reason"]
         try:
             reason.format(**{key: "" for key in PLACEHOLDERS})
         except (KeyError, IndexError, ValueError) as exc:
-            errors.append(EvalrunError(MESSAGES["placeholder"].format(
+            errors.append(EvalrunError(tr("review_rules.placeholder",
                 name=name, key=str(exc).strip("'"), known="、".join("{" + p + "}" for p in PLACEHOLDERS)),
                 item.source_of("reason")))
         rules.append(ReviewRule(name, item["check"], reason, matches, groups, low, high, where))

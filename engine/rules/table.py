@@ -15,21 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.errors import EvalrunError, Source, did_you_mean, raise_all
+from engine.i18n import tr
 from engine.rules.targets import Measure
 
-MESSAGES = {
-    "group": "指标表第 {index} 行 `{name}` 的一级指标 `{level1}` 不在 framework 中（应为 {known} 之一）",
-    "subgroup": "指标表第 {index} 行 `{name}` 的二级指标 `{level2}` 不是一级指标 `{level1}` 的二级指标（应为 {known} 之一）",
-    "twice": "指标表中 `{name}` 重复（第一次在第 {line} 行）",
-    "sum": "指标表中一级指标 `{group}` 各行分值合计 {sum}，framework 规定为 {weight} 分",
-    "unknown": "`{name}` 不是本规则指标表中的三级指标{hint}",
-    "missing": "没有指标表中的三级指标：{names}；每一项都要评分（不适用的写 applicable: false）",
-    "no_score": "`{name}` 没有专家评分（score）；请填写 0 至 {weight} 分之间的评分和评分理由（reason）",
-    "above": "`{name}` 的专家评分 {score} 超过该行分值 {weight}；评分应在 0 至 {weight} 分之间",
-    "below": "`{name}` 的专家评分 {score} 低于 0；评分应在 0 至 {weight} 分之间",
-    "no_reason": "`{name}` 的专家评分 {score} 没有评分理由（reason）；每个专家评分都要写明理由",
-    "no_weight": "`{name}` 没有分值（weight）；专家评分要对照该行分值检查",
-}
 JUDGED = "judged"  # the target kind of a row scored by an evaluator's judgement
 JUDGED_TARGET = Measure("", JUDGED)
 
@@ -38,19 +26,19 @@ def judged_errors(spec, where: Source) -> list:
     """A judged row's mistakes, at its file:line: no score, a score outside 0..weight, no reason."""
     name = spec.get("name", spec.get("level2", ""))
     if "weight" not in spec:
-        return [EvalrunError(MESSAGES["no_weight"].format(name=name), where)]
+        return [EvalrunError(tr("table.no_weight", name=name), where)]
     weight = Decimal(str(spec["weight"]))
     if "score" not in spec:
-        return [EvalrunError(MESSAGES["no_score"].format(name=name, weight=_num(weight)), where)]
+        return [EvalrunError(tr("table.no_score", name=name, weight=_num(weight)), where)]
     score = Decimal(str(spec["score"]))
     values = {"name": name, "score": _num(score), "weight": _num(weight)}
     errors = []
     if score > weight:
-        errors.append(EvalrunError(MESSAGES["above"].format(**values), spec.source_of("score")))
+        errors.append(EvalrunError(tr("table.above", **values), spec.source_of("score")))
     elif score < 0:
-        errors.append(EvalrunError(MESSAGES["below"].format(**values), spec.source_of("score")))
+        errors.append(EvalrunError(tr("table.below", **values), spec.source_of("score")))
     if not str(spec.get("reason", "")).strip():
-        errors.append(EvalrunError(MESSAGES["no_reason"].format(**values), spec.source_of("score")))
+        errors.append(EvalrunError(tr("table.no_reason", **values), spec.source_of("score")))
     return errors
 
 
@@ -80,14 +68,14 @@ def build_table(specs, framework) -> tuple:
         where = specs.source_of(index)
         name, level1, level2 = spec["name"], spec["level1"], spec["level2"]
         if name in seen:
-            errors.append(EvalrunError(MESSAGES["twice"].format(name=name, line=seen[name].line), where))
+            errors.append(EvalrunError(tr("table.twice", name=name, line=seen[name].line), where))
             continue
         seen[name] = where
         if level1 not in groups:
-            errors.append(EvalrunError(MESSAGES["group"].format(index=index + 1, name=name, level1=level1,
+            errors.append(EvalrunError(tr("table.group", index=index + 1, name=name, level1=level1,
                                                                 known="、".join(groups)), spec.source_of("level1")))
         elif level2 not in groups[level1][0]:
-            errors.append(EvalrunError(MESSAGES["subgroup"].format(
+            errors.append(EvalrunError(tr("table.subgroup",
                 index=index + 1, name=name, level1=level1, level2=level2, known="、".join(groups[level1][0])),
                 spec.source_of("level2")))
         rows.append(TableRow(level1, level2, name, Decimal(str(spec["weight"])), spec.get("explanation", ""),
@@ -96,7 +84,7 @@ def build_table(specs, framework) -> tuple:
         total = sum((r.weight for r in rows if r.level1 == group), Decimal(0))
         if weight is not None and any(r.level1 == group for r in rows) and total != Decimal(str(weight)):
             first = next(r for r in rows if r.level1 == group)
-            errors.append(EvalrunError(MESSAGES["sum"].format(group=group, sum=_num(total), weight=_num(Decimal(str(weight)))),
+            errors.append(EvalrunError(tr("table.sum", group=group, sum=_num(total), weight=_num(Decimal(str(weight)))),
                                        first.source))
     raise_all(errors)
     return tuple(rows)
@@ -121,7 +109,7 @@ def fill_rows(indicators, table: tuple, where: Source) -> list:
             continue
         row = by_name.get(spec["name"])
         if row is None:
-            errors.append(EvalrunError(MESSAGES["unknown"].format(
+            errors.append(EvalrunError(tr("table.unknown",
                 name=spec["name"], hint=did_you_mean(spec["name"], list(by_name))), indicators.source_of(index)))
             continue
         named.add(row.name)
@@ -131,5 +119,5 @@ def fill_rows(indicators, table: tuple, where: Source) -> list:
                 spec[key] = value
     missing = [row.name for row in table if row.name not in named]
     if missing:
-        errors.append(EvalrunError(MESSAGES["missing"].format(names="、".join(missing)), where))
+        errors.append(EvalrunError(tr("table.missing", names="、".join(missing)), where))
     return errors

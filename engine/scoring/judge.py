@@ -122,10 +122,8 @@ def _judged_method(ruleset: Ruleset, ind: Indicator):
     name = ind.method or ruleset.method_for.get("judged")
     method = ruleset.methods.get(name) if name else None
     if method is None or method.kind != "judged" or ind.target.kind != "judged":
-        raise EvalrunError(
-            f"`{ind.label}`: a score assigned by an evaluator (专家评分) needs a method of kind `judged` "
-            "(method_for: judged, or the row's method) and a `score` with its `reason` on the row",
-            ind.sources.get("method", ind.sources.get("score", ind.source)))
+        raise EvalrunError(tr("judge.judged_method", label=ind.label),
+                           ind.sources.get("method", ind.sources.get("score", ind.source)))
     return method
 
 
