@@ -79,9 +79,8 @@ def test_a_ruleset_edited_as_the_run_starts_is_the_users_to_redo_not_a_bug(run_c
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", saved_as_the_workers_start)
     result = run_cli("--ruleset", "2025", "--jobs", "2", workspace=workspace)
     assert result.exit_code == 1, result.output
-    assert result.stderr.splitlines() == [
-        "the ruleset `2025` (rulesets/2025/ or a ruleset it extends) changed while this run was evaluating; "
-        "nothing was written; run again when the edit is done"]
+    assert result.stderr.splitlines() == [  # in Chinese, evalrun's default
+        "规则 `2025`（rulesets/2025/ 或它所继承的规则）在本次运行评价期间被修改了；没有写入任何内容；请在修改完成后再运行"]
     assert not (workspace / "reports" / "out" / "2025").exists()
     again = run_cli("--ruleset", "2025", "--jobs", "2", workspace=workspace)
     assert again.exit_code == 0 and "95.53" in again.stdout

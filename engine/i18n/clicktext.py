@@ -23,7 +23,10 @@ import click
 from click import core as _core, decorators as _decorators, exceptions as _exceptions, formatting as _formatting
 from click import parser as _parser, termui as _termui, types as _types
 
+from click._compat import strip_ansi as _strip_ansi
+
 from engine import i18n
+from engine.i18n.width import display_width
 
 
 def _gettext(message: str) -> str:
@@ -47,6 +50,9 @@ for _module in (_core, _decorators, _exceptions, _formatting, _parser, _termui, 
         _module._ = _gettext
     if hasattr(_module, "ngettext"):
         _module.ngettext = _ngettext
+
+# click lines up the option table by len(); a Chinese metavar (文件夹) takes two columns a character
+_formatting.term_len = lambda text: display_width(_strip_ansi(text))
 
 
 def _text(value) -> str:

@@ -116,8 +116,11 @@ def environment(workspace: Path, department: str | None) -> BoundedSandbox:
 
 @lru_cache(maxsize=64)
 def _environment(roots: tuple) -> BoundedSandbox:
+    from engine.outputs.templatecache import bytecode_cache
+
     env = BoundedSandbox(
         loader=_Loader(list(roots)),
+        bytecode_cache=bytecode_cache(),  # compiled once, kept in the user's own cache folder
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2"), default_for_string=False),

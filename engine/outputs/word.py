@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import io
+import hashlib
 import os
 import re
 import zipfile
@@ -122,11 +123,27 @@ class _Environment(BoundedSandbox):
             return super().from_string(source, globals, template_class)
         template = self.compiled.get(source)
         if template is None:
-            template = super().from_string(source)  # a syntax error is raised here, and not kept
+            template = self._from_cache(source)  # a syntax error is raised here, and not kept
             self.compiled[source] = template
             if len(self.compiled) > self.KEEP:
                 self.compiled.popitem(last=False)
         return template
+
+
+    def _from_cache(self, source: str):
+        """The template of ``source``, its compiled code from the user's cache folder when it has it
+        (engine/outputs/templatecache.py; the text's sha256 is its name there)."""
+        cache = self.bytecode_cache
+        if cache is None:
+            return super().from_string(source)
+        bucket = cache.get_bucket(self, hashlib.sha256(source.encode("utf-8")).hexdigest(), None, source)
+        if bucket.code is None:
+            bucket.code = self.compile(source)
+            try:
+                cache.set_bucket(bucket)
+            except OSError:
+                pass  # a cache that cannot be written only means compiling again next time
+        return self.template_class.from_code(self, bucket.code, self.make_globals(None))
 
 
 _environments: list = []
@@ -135,7 +152,9 @@ _environments: list = []
 def environment() -> BoundedSandbox:
     """The one environment of the process: what it compiled is reused by every report."""
     if not _environments:
-        env = _Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+        from engine.outputs.templatecache import bytecode_cache
+
+        env = _Environment(undefined=jinja2.StrictUndefined, autoescape=True, bytecode_cache=bytecode_cache())
         env.filters["num"] = number
         _environments.append(env)
     return _environments[0]

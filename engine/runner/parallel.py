@@ -27,6 +27,7 @@ from typing import Callable
 
 from engine import i18n
 from engine.errors import EvalrunError
+from engine.i18n import tr
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,7 @@ def _work(paths: list, render: bool) -> bytes:
     options, steps = _worker["options"], _worker["steps"]
     if _worker["changed"]:
         # an edit saved while the run was starting: the user's to redo, not a bug (nothing is written or recorded)
-        raise EvalrunError(f"the ruleset `{options.ruleset}` (rulesets/{options.ruleset}/ or a ruleset it extends) "
-                           "changed while this run was evaluating; nothing was written; run again when the edit is done")
+        raise EvalrunError(tr("parallel.changed", ruleset=options.ruleset))
     items = []
     for path in paths:
         try:
