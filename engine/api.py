@@ -119,7 +119,7 @@ def evaluate(ruleset: Ruleset, project: Project) -> ProjectResult:
     rate, budget_row, rows, groups, total, max_total, grade = evaluate_project(ruleset, project)
     total, grade, extra = finish_scores(ruleset, project, rate, total, max_total, grade, rows)  # rules on the total...
     findings = check_ruleset(ruleset) + check_project(ruleset, project, rows, budget_row, total,
-                                                         printed=(rate, groups, grade))
+                                                         printed=(rate, groups, grade)) + extra.pop("review_findings")
     if any(f.severity == "error" for f in findings):
         grade = UNGRADED  # never 优 beside an error: the 汇总 counts it apart, with the reason
     return ProjectResult(project, ruleset, rate, budget_row, rows, groups, total, max_total, grade, findings, **extra)

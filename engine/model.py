@@ -130,6 +130,7 @@ class BudgetRule:
     score: Formula
     source: Source = Source()
     name_en: str = ""  # 预算执行率 in English (--lang en), if the ruleset gives it
+    counted: bool = True  # false: a framework without a 预算执行率 row (the rate is still computed and shown)
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ class Ruleset:
     kind: str = "self-evaluation"  # the stage of the year it rules (engine.rules.kinds)
     total_rules: tuple = ()  # engine.rules.totals.TotalRule: rules on the total, applied in order
     measures: object = None  # engine.rules.measures.Measures: variables, dates and level tables, if any
+    review_rules: object = None  # engine.rules.review_rules.ReviewRules: 审核规则 and their verdict, if any
+    indicator_table: tuple = ()  # engine.rules.table.TableRow: third-level rows with 指标解释 and 评分标准
 
     def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -265,6 +268,8 @@ class Indicator:
     sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
     source: Source = Source()
     parts: tuple = ()  # SubItem rows (其中) below this one
+    judged: Decimal | None = None  # a score an evaluator assigns (专家评分), with its ``reason``
+    reason: str = ""
     name_en: str = ""  # the 三级指标 in English (--lang en), if the project file gives it
 
     @property

@@ -182,6 +182,8 @@ def _rule_case_projects():
     from engine.files.load import load_file
     from engine.rules.rulesets import RulesetCache, derive, known_rulesets
     from engine.tools.ruletests import _default_project, case_files
+    from engine.files.stages import stage_data
+    from engine.rules.table import lay_table
 
     found = []
     for name in known_rulesets(REPO):
@@ -198,6 +200,8 @@ def _rule_case_projects():
                 else:
                     project_data = merge(_default_project(cache.base.fiscal_year, case.source), case["project"])
                 ruleset = ruleset_for(str(project_data["department"]))
+                project_data, _ = stage_data(project_data, ruleset.kind)  # the stage the ruleset's kind reads
+                lay_table(project_data, ruleset)  # rows named after an indicator table (the evaluation kind)
                 found.append((f"{name}:{case['name']}", ruleset, build_project(project_data, path.name, ruleset)))
     return found
 

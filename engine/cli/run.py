@@ -88,8 +88,9 @@ def print_summary(outcome: api.RunResult, workspace: Path, printed: set = frozen
 
     english = {band.grade: band.name_en for band in outcome.ruleset.grades if band.name_en} if is_english() else {}
     rows = []
+    scored = outcome.ruleset.kind != "target-review"  # a target form is reviewed (通过/修改), not scored
     for summary in outcome.summaries:
-        rows.append([summary.department, summary.name, format_number(summary.total),
+        rows.append([summary.department, summary.name, format_number(summary.total) if scored else "—",
                      english.get(summary.grade, summary.grade), summary.rules,
                      _review_note(summary.findings, summary.errors)])
     for path, _ in outcome.failures:
@@ -98,7 +99,8 @@ def print_summary(outcome: api.RunResult, workspace: Path, printed: set = frozen
     click.echo(tr("run.ruleset_line", id=ruleset.id, version=ruleset.version, sha256=ruleset.sha256[:12]))
     if rows:
         header = [tr("run.header.department"), tr("run.header.project"), tr("run.header.total"),
-                  tr("run.header.grade"), tr("run.header.rules"), tr("run.header.review")]
+                  tr("run.header.grade") if scored else tr("run.header.verdict"), tr("run.header.rules"),
+                  tr("run.header.review")]
         click.echo(table(header, rows))
     else:
         click.echo(tr("run.no_projects", year=ruleset.fiscal_year))

@@ -13,6 +13,21 @@ date), ``explanation`` (执行偏慢原因), and ``indicators``: per indicator, 
 its name, the ``actual`` value to date and the text columns of the form
 (``likelihood`` 完成目标可能性, ``reason`` 偏差原因及措施, ``forecast``
 预计全年完成). Its shape is checked by the project schema (``$defs/monitoring``).
+
+The evaluation section (部门评价/财政评价, 财预〔2020〕10号 附件1): ``evaluators``
+(评价组), ``date``, ``conclusion`` (评价结论) and ``scores``: per row of the
+ruleset's ``indicator_table``, by its name, the ``score`` the evaluators
+assign and its ``reason`` (评分理由), or ``applicable: false``. The scores
+become the project's rows (engine.rules.table fills in their groups and
+weights); the file's budget gives the execution rate shown.
+
+The declaration section (绩效目标申报表): ``continuing`` (延续项目; false or
+left out: 新增项目), ``goals`` (``long_term`` 中长期目标 and ``annual``
+年度目标, lists of texts), ``budget`` (``amount`` 申报预算 and ``unit``), and
+``indicators``: each with ``level1``, ``level2``, ``name``, ``target``
+(年度指标值), ``weight`` (分值) and ``basis`` (指标值设定依据及计量方法).
+The review rules (engine.rules.review_rules) read these rows, with their
+file:line; the file's own self-evaluation data stays as it is.
 """
 from __future__ import annotations
 
@@ -69,7 +84,34 @@ def stage_data(data, kind: str):
                 ind["actual"] = given["actual"]
                 ind.pop("reported_score", None)
                 ind.pop("explanation", None)
+    if section == "declaration":
+        for key in ("reported_total", "reported_grade", "reported_subtotals"):
+            data.pop(key, None)  # the year's self-evaluation table, not this stage's
+    if section == "evaluation" and isinstance(stage.get("scores"), list):
+        for key in ("reported_total", "reported_grade", "reported_subtotals", "stated_weights", "stated_total"):
+            data.pop(key, None)  # the self-evaluation's table: the evaluators score the ruleset's table
+        budget = data.get("budget")
+        if isinstance(budget, dict):
+            budget.pop("reported_score", None)
+            budget.pop("reported_rate", None)
+        data["indicators"] = stage["scores"]  # each names a row of the ruleset's indicator_table
+        data.pop(section)  # laid over: its rows are now the project's (and are filled in from the table)
     plain = {key: value for key, value in stage.items() if key != "indicators"}
+    plain["source"] = data.key_source(section) if hasattr(data, "key_source") else stage.source  # `declaration:`
+    if section == "declaration":
+        plain["rows"] = declared_rows(stage.get("indicators"))
     plain["indicators"] = {r.get("name"): {k: r[k] for k in TEXT_COLUMNS if k in r}
                            for r in stage.get("indicators") or [] if isinstance(r, dict)}
     return data, plain
+
+
+def declared_rows(rows) -> list[dict]:
+    """The declaration's indicator rows as plain dicts, each with where it and its target were written."""
+    out = []
+    for index, row in enumerate(rows or []):
+        if not isinstance(row, dict):
+            continue
+        out.append({"level1": row.get("level1", ""), "level2": row.get("level2", ""), "name": row.get("name", ""),
+                    "target": row.get("target"), "weight": row.get("weight"), "basis": row.get("basis", ""),
+                    "source": rows.source_of(index), "target_source": row.source_of("target")})
+    return out

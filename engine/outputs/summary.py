@@ -54,7 +54,7 @@ class YearSummary:
                 "department": path.parent.name, "project": path.stem, "file": path.name, "link": None,
                 "initial": None, "executed": None, "rate": None, "rate_text": "", "total": None, "grade": FAILED,
                 "findings": [str(e) for e in errors], "failed": True,
-                "budget": None, "budget_basis": "", "amounts": None, "rate_formula": None, "measures": None,
+                "budget": None, "budget_basis": "", "amounts": None, "rate_formula": None, "measures": None, "review": None, "table": None,
                 **_store_columns(None),
             })
             return
@@ -127,7 +127,7 @@ def _row(result: ProjectResult, view: dict, link: str | None) -> dict:
         "rate": view["execution"]["rate_shown"], "rate_text": view["execution"]["rate_text"],
         "total": result.total, "grade": result.grade, "findings": findings, "failed": False,
         "budget": basis.amount(amounts) if basis else None, "budget_basis": basis.label if basis else "",
-        "amounts": amounts, "rate_formula": result.ruleset.budget.rate, "measures": view["measures"],
+        "amounts": amounts, "rate_formula": result.ruleset.budget.rate, "measures": view["measures"], "review": view["review"], "table": view["table"],
         **_store_columns(view),
     }
 

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from engine.scoring.advice import advice_for
 from engine.outputs.kinds import measures_view
+from engine.outputs.review_view import review_view
+from engine.outputs.table_view import table_view
 from engine.model import ProjectResult, Score
 from engine.rules.targets import format_number
 
@@ -128,6 +130,8 @@ def report_view(result: ProjectResult) -> dict:
         ],
         "adjustments": [{"rule": a.rule.name, "text": a.text, "note": a.rule.note, "before": a.before,
                          "after": a.after} for a in result.adjustments],  # rules on the total that held
+        "table": table_view(result),  # an indicator table's rows with 指标解释, 评分标准 and 评分理由
+        "review": review_view(result),  # review rules: 审核意见 通过 / 修改 with each reason (engine.outputs.review_view)
         "kind": ruleset.kind, "measures": measures_view(result),  # dates, variables and levels (engine.outputs.kinds)
         "advice": advice_view(result),  # 评价结果应用, None when the ruleset has none
         "previous": result.previous,  # the previous year's result from the results store, or None
@@ -204,6 +208,8 @@ def result_json(result: ProjectResult) -> dict:
         ],
         "advice": _advice_json(advice_view(result)),
         "measures": _plain(measures_view(result)),
+        "review": review_view(result),
+        "table": table_view(result),
         "adjustments": [{"rule": a.rule.name, "before": json_number(a.before), "after": json_number(a.after),
                          "text": a.text} for a in result.adjustments],
     }

@@ -161,7 +161,9 @@ def environment() -> BoundedSandbox:
 
 
 def render_docx(workspace: Path, result: ProjectResult, bounds: Bounds | None = None) -> bytes:
-    path = find_template(workspace, result.project.department)
+    from engine.outputs.kinds import template_for
+
+    path = find_template(workspace, result.project.department, template_for(workspace, result.ruleset.kind, TEMPLATE))
     shown = _shown(path, workspace)
     try:
         content = path.read_bytes()

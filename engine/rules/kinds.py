@@ -15,6 +15,8 @@ and applied in engine.scoring.
 from __future__ import annotations
 
 from engine.rules.measures import build_measures
+from engine.rules.review_rules import build_review_rules
+from engine.rules.table import build_table
 from engine.rules.totals import build_total_rules
 
 KINDS = {
@@ -32,4 +34,8 @@ def kind_fields(data) -> dict:
     if data.get("total_rules"):
         fields["total_rules"] = build_total_rules(data["total_rules"])
     fields["measures"] = build_measures(data)
+    if data.get("indicator_table"):
+        fields["indicator_table"] = build_table(data["indicator_table"], data.get("framework") or [])
+    if data.get("review_rules"):
+        fields["review_rules"] = build_review_rules(data["review_rules"], [g["name"] for g in data.get("framework") or []])
     return fields

@@ -25,6 +25,8 @@ from engine.rules.resolve import _dec, _opt, _refused, _sources, _src, plain
 from engine.rules.rulesets import display
 from engine.rules.targets import TargetError, parse_measure
 from engine.files.stages import stage_data
+from engine.store.previous_rows import attach_previous_rows
+from engine.rules.table import JUDGED_TARGET, judged_errors, lay_table
 
 
 def project_errors(data: Any, filename: str, ruleset: Ruleset, schema_errors, compare_mode: bool = False) -> list:
@@ -263,7 +265,11 @@ def _build_indicator(spec: LDict, where: Source, ruleset: Ruleset) -> Indicator:
         errors.append(_level2_error(spec, group))
     applicable = spec.get("applicable", True)
     target = actual = None
-    if applicable:
+    judged_by = spec.get("method") in ruleset.methods and ruleset.methods[spec["method"]].kind == "judged"
+    if applicable and ("score" in spec or judged_by):  # 专家评分: a score assigned, with its reason
+        errors.extend(judged_errors(spec, where))
+        target = JUDGED_TARGET
+    elif applicable:
         for key in ("name", "weight", "target", "actual"):
             if key not in spec:
                 errors.append(EvalrunError(
@@ -296,6 +302,7 @@ def _build_indicator(spec: LDict, where: Source, ruleset: Ruleset) -> Indicator:
         note=spec.get("note", ""), method=method, level=spec.get("level"),
         reported_score=_opt(spec.get("reported_score")), explanation=spec.get("explanation", ""),
         sources=_sources(spec), source=where, name_en=spec.get("name_en", ""),
+        judged=_opt(spec.get("score")), reason=spec.get("reason", ""),
     )
 
 
@@ -311,11 +318,13 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCach
     raw = read_file(guard_given(workspace, path, "read"), shown)  # a link out of the workspace is refused
     project = cache.get(raw, shown, ruleset) if cache is not None else None
     if project is not None:
-        return project
+        return attach_previous_rows(project, ruleset, workspace)  # last year's actuals: never cached
     data, stage = stage_data(load_bytes(raw, shown), ruleset.kind)  # the stage of the year the ruleset rules
+    filled = lay_table(data, ruleset)  # rows that name a row of the ruleset's indicator table
     problems = schema_errors(data, "project", shown)
-    if problems:
-        raise_all(project_errors(data, shown, ruleset, problems) + folder_errors(path, data, workspace))
+    if problems or filled:
+        raise_all(filled + (project_errors(data, shown, ruleset, problems) if problems else [])
+                  + folder_errors(path, data, workspace))
     try:
         project = build_project(data, shown, ruleset)
     except EvalrunError as exc:
@@ -324,4 +333,4 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCach
     project = replace(project, stage=stage) if stage else project
     if cache is not None:
         cache.put(raw, shown, ruleset, project)
-    return project
+    return attach_previous_rows(project, ruleset, workspace)

@@ -24,6 +24,7 @@ from engine.model import (
 
 QUANTITATIVE_NAMES = ("weight", "target", "actual", "met")
 QUALITATIVE_NAMES = ("weight", "met", "point")
+JUDGED_NAMES = ("weight", "score")  # a method of kind judged (专家评分): the score an evaluator assigned
 BUDGET_RATE_NAMES = ("initial", "full_year", "adjusted", "executed")
 BUDGET_SCORE_NAMES = BUDGET_RATE_NAMES + ("weight", "rate")
 DEFAULT_CHECKS = {
@@ -103,6 +104,14 @@ def ruleset_errors(data: Any, filename: str, schema_errors) -> list[EvalrunError
     return sorted(schema_errors, key=EvalrunError.sort_key)
 
 
+def _with(spec: LDict, **values) -> LDict:
+    """A copy of ``spec`` with ``values`` added, every place kept (the added ones are the mapping's own)."""
+    copy = LDict(spec)
+    copy.update(values)
+    copy.source, copy.key_sources, copy.value_sources = spec.source, spec.key_sources, spec.value_sources
+    return copy
+
+
 def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
     """Turn a schema-valid ruleset mapping into a Ruleset, checking its meaning.
 
@@ -142,7 +151,7 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
                 where,
             ))
         elif name in methods:
-            wanted = "qualitative" if key == "qualitative" else "quantitative"
+            wanted = {"qualitative": "qualitative", "judged": "judged"}.get(key, "quantitative")
             if key != "date" and methods[name].kind != wanted:
                 errors.append(EvalrunError(
                     tr("resolve.method_for_kind", key=key, wanted=_kind(wanted), name=name,
@@ -151,6 +160,14 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
     budget = rate = score = None
     if isinstance(data.get("budget_execution"), dict):
         budget_spec = data["budget_execution"]
+        counted = budget_spec.get("counted", True)  # false: no 预算执行率 row; the rate is shown, not scored
+        if not counted:
+            budget_spec = _with(budget_spec, weight=0, score="0") \
+                if "weight" not in budget_spec and "score" not in budget_spec else budget_spec
+        missing = [k for k in ("weight", "score") if k not in budget_spec]
+        if missing:
+            errors.append(EvalrunError(tr("resolve.budget_needs", key=missing[0]), data.key_source("budget_execution")))
+            budget_spec = _with(budget_spec, weight=0, score="0")
         if not refused("budget_execution", "rate"):
             rate = attempt(compile_formula, budget_spec["rate"], budget_spec.source_of("rate"),
                            BUDGET_RATE_NAMES, tr("resolve.what.rate"))
@@ -159,7 +176,7 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
                             BUDGET_SCORE_NAMES, tr("resolve.what.score"))
         if rate and score and not refused("budget_execution"):
             budget = BudgetRule(budget_spec["name"], _dec(budget_spec["weight"]), rate, score,
-                                budget_spec.source_of("weight"), budget_spec.get("name_en", ""))
+                                budget_spec.source_of("weight"), budget_spec.get("name_en", ""), counted)
 
     grades = attempt(_build_grades, data["grades"]) if usable("grades", list) else None
     groups = []
@@ -206,7 +223,8 @@ def build_ruleset(data: LDict, filename: str, refused=None) -> Ruleset:
         achieved_words=tuple(target_spec.get("achieved_words", ())),
         missed_words=tuple(target_spec.get("missed_words", ())),
     )
-    for comparator in (targets.bare_comparator, targets.equal_as):
+    numeric = any(key in method_for for key in (">=", ">", "<=", "<", "="))  # none: every row judged, or rows name theirs
+    for comparator in (targets.bare_comparator, targets.equal_as) if numeric else ():
         if comparator not in method_for and comparator != "=":
             errors.append(EvalrunError(
                 tr("resolve.no_method_for_comparison", comparator=comparator),
@@ -282,7 +300,9 @@ def _build_table(name: str, spec: LDict, known) -> DecisionTable:
 
 def _build_method(name: str, spec: LDict, where: Source) -> Method:
     kind = spec["kind"]
-    known = QUALITATIVE_NAMES if kind == "qualitative" else QUANTITATIVE_NAMES
+    known = {"qualitative": QUALITATIVE_NAMES, "judged": JUDGED_NAMES}.get(kind, QUANTITATIVE_NAMES)
+    if kind == "judged" and "formula" not in spec:
+        spec = _with(spec, formula="score")  # 专家评分: the score as assigned
     table = None
     if ("formula" in spec) == ("table" in spec) or (kind == "qualitative" and "table" in spec):
         raise EvalrunError(tr("resolve.method_needs_formula", name=name), where)

@@ -86,6 +86,8 @@ def route_key(ind: Indicator) -> tuple:
 def choose(ruleset: Ruleset, ind: Indicator):
     """(method, comparator, "numeric" or "level") for a row; raises for a row no method scores."""
     target = ind.target
+    if target.kind == "judged" or (ind.method and ruleset.methods[ind.method].kind == "judged"):
+        return _judged_method(ruleset, ind), None, "judged"
     if ind.method:
         method = ruleset.methods[ind.method]
     else:
@@ -113,6 +115,16 @@ def choose(ruleset: Ruleset, ind: Indicator):
             )
         return method, comparator, "level"
     return method, comparator, "numeric"
+
+
+def _judged_method(ruleset: Ruleset, ind: Indicator):
+    """The method of a row an evaluator scores (专家评分): its own, else method_for `judged`."""
+    name = ind.method or ruleset.method_for.get("judged")
+    method = ruleset.methods.get(name) if name else None
+    if method is None or method.kind != "judged" or ind.target.kind != "judged":
+        raise EvalrunError(tr("judge.judged_method", label=ind.label),
+                           ind.sources.get("method", ind.sources.get("score", ind.source)))
+    return method
 
 
 # ---------------------------------------------------------------- numeric targets

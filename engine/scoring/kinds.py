@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from engine.model import Project, Ruleset
 from engine.scoring.measures import compute
+from engine.scoring.review_rules import review
 from engine.scoring.totals import apply_total_rules
 
 
@@ -22,4 +23,8 @@ def finish_scores(ruleset: Ruleset, project: Project, rate: Decimal, total: Deci
     measures = compute(ruleset, project, rate, total, rows)
     if measures is not None and ruleset.measures.grade_by:
         grade = measures.level(ruleset.measures.grade_by) or grade
-    return total, grade, {"adjustments": adjustments, "measures": measures}
+    found, verdict = review(ruleset, project)  # review rules (审核规则): findings and 通过 / 修改
+    if verdict:
+        grade = verdict
+    return total, grade, {"adjustments": adjustments, "measures": measures, "verdict": verdict,
+                          "review_findings": found}

@@ -89,6 +89,7 @@ class ProjectResult:
     previous: object = None  # the previous year's result from the results store (engine.store.history), if any
     adjustments: tuple = ()  # engine.scoring.totals.TotalAdjustment: the rules on the total that held
     measures: object = None  # engine.scoring.measures.MeasureResult: the ruleset's measures, if it has any
+    verdict: str | None = None  # the review rules' verdict (通过 / 修改), when the ruleset has review rules
 
     @property
     def all_rows(self) -> tuple:

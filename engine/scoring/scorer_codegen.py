@@ -1,29 +1,24 @@
 """A ruleset compiled to Python: one generated function per way a row can be scored.
 
-``generate(ruleset)`` writes the source of a small module, compiles it once
-and returns its namespace. It holds
+``generate(ruleset)`` writes the source of a small module, compiles it once and returns its namespace:
 
-- ``budget(project, tracer)``: the 预算执行率 row, its rate and score
-  formulas inlined;
-- one *route* per quantitative method and comparison (``>=`` scored by
-  ``higher_is_better``, ...): ``route(ind, weight, tracer) -> row``, with the
-  comparison fixed in the code, the common case of judging inline (actual
-  and target of one kind and unit) and the method's formula, or its decision
+- ``budget(project, tracer)``: the 预算执行率 row, its rate and score formulas inlined;
+- one *route* per quantitative method and comparison (``>=`` scored by ``higher_is_better``, ...):
+  ``route(ind, weight, tracer) -> row``, with the comparison fixed in the code, the common case of
+  judging inline (actual and target of one kind and unit) and the method's formula, or its decision
   table, inlined over local variables;
-- one route per qualitative method (level, point, formula).
+- one route per qualitative method (level, point, formula), and per judged method (专家评分).
 
-Formulas become code only through ``expression``: a formula's syntax tree,
-already checked against the allowlist of engine.rules.formulas when the ruleset
-loaded, is checked against the same allowlist again node by node and
-rewritten: a name becomes the
-local ``v_<name>`` (names are only the few a formula may use), an allowed
-function ``_f_<name>``, ``a ** b`` the bounded ``_pow(a, b)``, and every
-number a constant of the namespace (``_k0``...), never text in the source.
-Labels, texts and numbers of the ruleset are namespace constants too; the
-only words of the source are the generator's own.
+Formulas become code only through ``expression``: a formula's syntax tree, already checked
+against the allowlist of engine.rules.formulas when the ruleset loaded, is checked against the
+same allowlist again node by node and rewritten: a name becomes the local ``v_<name>`` (names
+are only the few a formula may use), an allowed function ``_f_<name>``, ``a ** b`` the bounded
+``_pow(a, b)``, and every number a constant of the namespace (``_k0``...), never text in the
+source. Labels, texts and numbers of the ruleset are namespace constants too; the only words of
+the source are the generator's own.
 
-The same code scores with and without a trace: each route calls its tracer
-(engine.scoring.trace) only ``if tracer is not None``.
+The same code scores with and without a trace: each route calls its tracer (engine.scoring.trace)
+only ``if tracer is not None``.
 """
 from __future__ import annotations
 
@@ -36,6 +31,7 @@ from engine.model import Formula, Ruleset
 
 QUANTITATIVE_ORDER = ("weight", "met", "target", "actual")  # the order values are shown in messages
 QUALITATIVE_ORDER = ("weight", "met", "point")
+JUDGED_ORDER = ("weight", "score")  # a method of kind judged: the score an evaluator assigned (专家评分)
 BUDGET_ORDER = ("initial", "full_year", "adjusted", "executed", "weight", "rate")
 OPERATORS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "=": "=="}
 
@@ -219,9 +215,20 @@ class _Writer:
         self.emit(i, "if tracer is not None:")
         self.emit(i + 1, f"tracer.level(row, ind, {m}, level, how, value, v_point, point_how, v_met, raw)")
 
+    def judged_route(self, i: int, method) -> None:
+        m, label = self.ns.add(method, "_m"), self.ns.add(method.name)
+        self.emit(i, "v_weight, v_score = weight, ind.judged")
+        self.run_formula(i, "raw", method.formula, "formula", "ind", m, JUDGED_ORDER)
+        self.clamp(i, "weight")
+        self.row(i, label, "None", "None")
+        self.emit(i, "if tracer is not None:")
+        self.emit(i + 1, f"tracer.judged(row, ind, {m}, raw)")
+
     def route(self, i: int, route) -> None:
         method, comparator = route
-        if method.kind == "qualitative":
+        if method.kind == "judged":
+            self.judged_route(i, method)
+        elif method.kind == "qualitative":
             self.level_route(i, method)
         else:
             self.numeric_route(i, method, comparator)
@@ -364,7 +371,7 @@ def generate(ruleset: Ruleset, base: dict, functions, comparators) -> tuple[dict
                                   for method in ruleset.methods.values() for level in method.levels}
     routes = []
     for method in ruleset.methods.values():
-        routes += [(method, None)] if method.kind == "qualitative" else [(method, c) for c in comparators]
+        routes += [(method, None)] if method.kind in ("qualitative", "judged") else [(method, c) for c in comparators]
     writer = _Writer(ruleset, namespace, functions)
     writer.budget()
     for index, route in enumerate(routes):

@@ -69,6 +69,12 @@ class FullTracer:
         self._attach(row, method, method.formula, inputs, method.formula.names, met, reason, raw, (),
                      judge.band(level))
 
+    def judged(self, row, ind, method, raw) -> None:
+        reason = f"专家评分 {format_number(ind.judged)} 分：{ind.reason}"
+        inputs = (_weight_input(ind, row.allotted),
+                  Input("score", ind.judged, ind.sources.get("score", ind.source), f"评分理由：{ind.reason}"))
+        self._attach(row, method, method.formula, inputs, method.formula.names, None, reason, raw, (), None)
+
     def _attach(self, row, method, formula, inputs, names, met, reason, raw, steps, band) -> None:
         used = tuple(i for i in inputs if i.name in names or i.name == "met")
         kept = row.score  # rounded; the trace shows the value before rounding, after clamping

@@ -198,7 +198,20 @@ SECTIONS = {
     "indicator_variables": ("指标变量", {"formula": "公式", "label": "名称", "format": "格式"}),
     "levels": ("等级表", {"input": "输入", "rows": "各行", "per": "适用于", "label": "名称"}),
     "as_of": ("监控日期", {"date": "日期", "basis": "时间进度计法"}),
+    "indicator_table": ("指标表", {"weight": "分值", "explanation": "指标解释", "standard": "评分标准",
+                                   "level1": "一级指标", "level2": "二级指标", "method": "计分方法"}),
+    "review_rules": ("审核规则", {"check": "检查", "reason": "理由", "where": "适用范围", "groups": "一级指标",
+                                  "from": "下限", "to": "上限", "level1": "一级指标", "level2": "二级指标",
+                                  "name": "三级指标"}),
 }
+_FIELD.update({("budget_execution", "counted"): "预算执行率 单列计分",
+               ("review_rules", "verdict"): "审核意见的用语", ("review_rules", "verdict", "pass"): "审核通过的用语",
+               ("review_rules", "verdict", "revise"): "审核需修改的用语"})
+
+
+def _rules_path(path: tuple) -> tuple:
+    """A review rule's path, ("review_rules", "rules", name, ...), as a section's: ("review_rules", name, ...)."""
+    return ("review_rules",) + path[2:] if path[:2] == ("review_rules", "rules") else path
 
 
 def _section(path: tuple) -> str:
@@ -210,6 +223,7 @@ def _section(path: tuple) -> str:
 
 def _subject(path: tuple) -> str:
     """What an added or removed entry is, in words."""
+    path = _rules_path(path)
     head, last = path[0], path[-1]
     if head == "methods":
         if len(path) == 2:
@@ -234,7 +248,7 @@ def _subject(path: tuple) -> str:
 
 
 def describe(change: Change) -> str:
-    path, old, new = change.path, change.old, change.new
+    path, old, new = _rules_path(change.path), change.old, change.new
     head = path[0]
     if change.kind != "changed":
         verb = "新增" if change.kind == "added" else "删除"

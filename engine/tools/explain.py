@@ -7,6 +7,7 @@ from engine.errors import UsageError, did_you_mean
 from engine.i18n import is_english, label, tr
 from engine.model import ProjectResult, Score
 from engine.rules.targets import format_number
+from engine.tools.explain_review import declared_rows, explain_review
 
 
 def _value(value) -> str:
@@ -27,6 +28,10 @@ def explain_row(row: Score, ruleset) -> list[str]:
     groups = {g.name: label(g) for g in ruleset.groups}
     head = f"{title}" + (f"  [{groups.get(row.level1, row.level1)} / {row.level2}]" if row.level1 else "")
     lines = [head, tr("explain.source", source=row.source)]
+    texts = next((t for t in ruleset.indicator_table if t.name == row.name), None)  # 指标解释 and 评分标准
+    if texts is not None:
+        lines += [f"  {label_} {text}" for label_, text in (("指标解释", texts.explanation), ("评分标准", texts.standard))
+                  if text]
     if not row.applicable:
         lines.append(tr("explain.not_applicable"))
         return lines
@@ -85,7 +90,7 @@ def explain_measures(result: ProjectResult) -> list[str]:
 
 def explain(result: ProjectResult, indicator: str | None = None) -> str:
     project, ruleset = result.project, result.ruleset
-    rows = result.all_rows
+    rows = result.all_rows if ruleset.budget.counted else result.rows  # a framework may have no 预算执行率 row
     if indicator:
         rows = tuple(r for r in rows if indicator in (r.name, r.note))
         if not rows:
@@ -98,6 +103,9 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
            variant=tr("explain.variant", variant=ruleset.variant) if ruleset.variant else ""),
         "",
     ]
+    if ruleset.review_rules is not None and (project.stage or {}).get("rows") and not indicator:
+        # the review reads the stage's rows (a declaration), not the file's scored table
+        return "\n".join(out + declared_rows(result) + explain_review(result)) + "\n"
     for row in rows:
         out.extend(explain_row(row, ruleset))
         out.append("")
@@ -105,9 +113,11 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
         groups = {g.name: label(g) for g in ruleset.groups}
         budget_name = label(ruleset.budget)
         parts = " + ".join(
-            [f"{budget_name} {_value(result.budget_row.score)}"]
+            [f"{budget_name} {_value(result.budget_row.score)}"] * ruleset.budget.counted
             + [f"{groups.get(g.name, g.name)} {_value(g.score)}" for g in result.groups]
         )
+        if not ruleset.budget.counted:
+            out.append(f"{ruleset.budget.name} {result.budget_row.actual}（{ruleset.budget.rate.text}；本规则不单列计分）")
         earned = result.budget_row.score + sum(g.score for g in result.groups)
         total = result.adjustments[0].before if result.adjustments else result.total  # before the rules on it
         deductions = "".join(tr("explain.deduction", points=_value(d.points), reason=d.reason)
@@ -130,7 +140,13 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
         for adjustment in result.adjustments:  # rules on the total (engine.scoring.totals)
             out.extend(explain_adjustment(adjustment, ruleset))
         for finding in result.findings:
+            if ruleset.review_rules is not None and finding.check in {r.name for r in ruleset.review_rules.rules}:
+                continue  # shown with its rule below
             out.append(tr("explain.finding", severity=finding.severity, text=finding.text, source=finding.source))
+        if ruleset.review_rules is not None:  # review rules and their verdict (engine.scoring.review_rules)
+            out.extend(explain_review(result))
+            if result.verdict and result.grade == result.verdict:
+                return "\n".join(out) + "\n"
         if result.measures is not None:  # variables and level tables (engine.scoring.measures)
             out.extend(explain_measures(result))
             if ruleset.measures.grade_by and result.grade == result.measures.level(ruleset.measures.grade_by):

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from engine.api import evaluate
 from engine import i18n
-from engine.errors import EvalrunError, Source
+from engine.errors import EvalrunError, Source, raise_all
 from engine.i18n import tr
+from engine.rules.table import lay_table
 from engine.rules.inherit import merge
 from engine.files.load import load_file
 from engine.files.located import LDict
@@ -24,6 +25,7 @@ from engine.model import ProjectResult
 from engine.files.paths import guard_path
 from engine.rules.project import build_project
 from engine.files.stages import stage_data
+from engine.store.previous_rows import attach_previous_rows
 from engine.rules.rulesets import RulesetCache, derive, display
 from engine.rules.targets import format_number
 from engine.files.validate import check_schema
@@ -68,10 +70,12 @@ def _project_data(case: LDict, workspace: Path, rulesets: RulesetCache, shown: s
 
 def _score(case: LDict, workspace: Path, rulesets, shown: str) -> ProjectResult:
     data, data_shown = _project_data(case, workspace, rulesets, shown)
-    check_schema(data, "project", data_shown)
-    ruleset = rulesets.for_department(str(data["department"]))
+    ruleset = rulesets.for_department(str(data.get("department", "")))
     data, stage = stage_data(data, ruleset.kind)  # a project file's stage of the year (engine.files.stages)
-    return evaluate(ruleset, replace(build_project(data, data_shown, ruleset), stage=stage))
+    raise_all(lay_table(data, ruleset))  # rows named after the ruleset's indicator table
+    check_schema(data, "project", data_shown)
+    project = replace(build_project(data, data_shown, ruleset), stage=stage)
+    return evaluate(ruleset, attach_previous_rows(project, ruleset, workspace))
 
 
 def _says(expected: str, error: EvalrunError, again) -> bool:

@@ -1,0 +1,139 @@
+"""Review rules (审核规则): checks on the rows a project declares, with a verdict, as ruleset data.
+
+Any ruleset may add a ``review_rules`` section; the target-review kind
+(绩效目标申报审核, in the spirit of 财预〔2021〕101号) is built from it:
+
+```yaml
+review_rules:
+  verdict: {pass: 通过, revise: 修改}   # shown as the grade; omit to keep the ruleset's grades
+  rules:
+    - {name: 成本指标, check: present, where: {level2: 成本指标}, reason: 未设置成本指标}
+```
+
+Each rule names one ``check`` of the engine, over the rows of the stage (a
+project file's ``declaration:`` indicators) or else the project's indicators:
+
+- ``groups_covered``: every first-level group of the framework (or those in
+  ``groups``) has at least one applicable row;
+- ``present``: at least one row matches ``where``;
+- ``quantified``: every row matching ``where`` has a numeric target with a
+  unit (``≥2.5 万亩``, ``≤1500 元/亩``, ``≥90%``);
+- ``not_below_previous``: for a continuing project (``continuing: true``),
+  every numeric target is not weaker than last year's actual of the row of
+  the same name (a ``≥`` target not below it, a ``≤`` target not above it);
+  last year's actuals come from the results store when it has the project,
+  else from last year's project file;
+- ``weight_range``: every row matching ``where`` weighs from ``from`` to
+  ``to`` points (either may be left out);
+- ``group_weight``: the rows of each first-level group in ``groups`` (all
+  when left out) weigh together from ``from`` to ``to`` points.
+
+``where`` matches a row's ``level1``, ``level2`` or ``name``: a text or a
+list of texts. A rule that does not hold gives a finding named after the
+rule, at the row's file:line, with the rule's ``reason`` (which may use
+``{group}``, ``{row}``, ``{target}``, ``{previous}``, ``{weight}``,
+``{from}``, ``{to}``); any such finding gives the ``revise`` verdict.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from engine.errors import EvalrunError, Source, raise_all
+from engine.i18n import tr
+
+CHECKS = ("groups_covered", "present", "quantified", "not_below_previous", "weight_range", "group_weight")
+FIELD_WORDS = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标"}
+
+PLACEHOLDERS = ("group", "row", "target", "previous", "weight", "from", "to", "sum")
+
+
+@dataclass(frozen=True)
+class ReviewRule:
+    name: str
+    check: str
+    reason: str
+    where: tuple = ()  # (field, (texts...)) pairs, all of which must match
+    groups: tuple = ()
+    low: Decimal | None = None
+    high: Decimal | None = None
+    source: Source = Source()
+
+    def matches(self, row: dict) -> bool:
+        return all(row.get(key) in texts for key, texts in self.where)
+
+    def describe(self) -> str:
+        scope = "；".join(f"{FIELD_WORDS[key]}为{'、'.join(texts)}" for key, texts in self.where)
+        bounds = ""
+        if self.low is not None or self.high is not None:
+            low = "" if self.low is None else f"不少于 {_num(self.low)} 分"
+            high = "" if self.high is None else f"不超过 {_num(self.high)} 分"
+            bounds = "，".join(x for x in (low, high) if x)
+        parts = [CHECK_WORDS[self.check]] + ([f"适用于{scope}"] if scope else []) + ([bounds] if bounds else [])
+        return f"{self.name}：{'，'.join(parts)}"
+
+
+CHECK_WORDS = {
+    "groups_covered": "每个一级指标至少有一个三级指标",
+    "present": "至少有一个相应指标",
+    "quantified": "指标值量化并写明计量单位",
+    "not_below_previous": "延续项目的指标值不低于上年实际完成值",
+    "weight_range": "指标分值在规定范围内",
+    "group_weight": "一级指标分值合计在规定范围内",
+}
+
+
+@dataclass(frozen=True)
+class ReviewRules:
+    rules: tuple
+    passed: str | None = None  # the verdicts shown as the grade, when the ruleset gives them
+    revise: str | None = None
+    source: Source = Source()
+
+    @property
+    def needs_previous(self) -> bool:
+        return any(rule.check == "not_below_previous" for rule in self.rules)
+
+
+def _num(value: Decimal) -> str:
+    from engine.rules.targets import format_number
+
+    return format_number(value)
+
+
+def build_review_rules(spec, group_names: list) -> ReviewRules:
+    """The ``review_rules`` section (schema-valid) as ReviewRules, every mistake with its file:line."""
+    errors, rules, seen = [], [], {}
+    specs = spec.get("rules") or []
+    for index, item in enumerate(specs):
+        where = specs.source_of(index)
+        name = item["name"]
+        if name in seen:
+            errors.append(EvalrunError(tr("review_rules.twice", name=name, line=seen[name].line), where))
+            continue
+        seen[name] = where
+        given = item.get("where") or {}
+        matches = tuple((key, tuple(v) if isinstance(v, list) else (v,)) for key, v in given.items())
+        if item["check"] in ("present", "quantified") and not matches:
+            errors.append(EvalrunError(tr("review_rules.needs_where", name=name, check=item["check"]), where))
+        groups = tuple(item.get("groups") or ())
+        for k, group in enumerate(groups):
+            if group not in group_names:
+                errors.append(EvalrunError(tr("review_rules.group",
+                    name=name, group=group, known="、".join(group_names)), item["groups"].source_of(k)))
+        low = Decimal(str(item["from"])) if "from" in item else None
+        high = Decimal(str(item["to"])) if "to" in item else None
+        if low is not None and high is not None and low > high:
+            errors.append(EvalrunError(tr("review_rules.range", name=name, low=_num(low), high=_num(high)),
+                                       item.source_of("from")))
+        reason = item["reason"]
+        try:
+            reason.format(**{key: "" for key in PLACEHOLDERS})
+        except (KeyError, IndexError, ValueError) as exc:
+            errors.append(EvalrunError(tr("review_rules.placeholder",
+                name=name, key=str(exc).strip("'"), known="、".join("{" + p + "}" for p in PLACEHOLDERS)),
+                item.source_of("reason")))
+        rules.append(ReviewRule(name, item["check"], reason, matches, groups, low, high, where))
+    raise_all(errors)
+    verdict = spec.get("verdict") or {}
+    return ReviewRules(tuple(rules), verdict.get("pass"), verdict.get("revise"), spec.source)
