@@ -51,7 +51,7 @@ def _from_system(root: Path):
         prefix = ["runuser", "-u", "postgres", "--"]
         for path in (root, sockets):
             shutil.chown(path, "postgres")
-        os.chmod(root.parent, 0o755)
+        # (the folder is theirs now; its parent, the system's temporary folder, is left as it is)
     subprocess.run(prefix + [str(folder / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
                              "--encoding=UTF8", "--locale=C"], check=True, capture_output=True)
     subprocess.run(prefix + [str(folder / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"),
