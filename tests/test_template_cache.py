@@ -57,9 +57,20 @@ def test_a_folder_that_is_a_link_is_not_used(cache_home, tmp_path):
     assert templatecache.bytecode_cache() is None
 
 
-def test_the_folders_of_an_earlier_evalrun_are_removed(cache_home):
-    old = cache_home / "templates-0000000000000000"
-    old.mkdir(parents=True)
-    (old / "__jinja2_x.cache").write_bytes(b"old")
+def test_the_folders_of_an_earlier_evalrun_unused_for_a_week_are_removed(cache_home):
+    old, recent = cache_home / "templates-0000000000000000", cache_home / "templates-1111111111111111"
+    for folder in (old, recent):
+        folder.mkdir(parents=True)
+        (folder / "__jinja2_x.cache").write_bytes(b"old")
+    os.utime(old, (0, 0))
     assert templatecache.bytecode_cache() is not None
-    assert not old.exists()
+    assert not old.exists() and recent.exists()  # another checkout's evalrun may be running
+
+
+def test_a_cache_folder_that_goes_away_only_means_compiling_again(cache_home, reference_workspace, run_cli):
+    cache = templatecache.bytecode_cache()
+    import shutil
+    shutil.rmtree(next(cache_home.glob("templates-*")))
+    import jinja2
+    env = jinja2.Environment(loader=jinja2.DictLoader({"t": "{{ 1 + 1 }}"}), bytecode_cache=cache)
+    assert env.get_template("t").render() == "2"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import time
 
 import jinja2
 
@@ -31,15 +32,34 @@ def bytecode_cache() -> jinja2.BytecodeCache | None:
     try:
         if not folder.exists():
             base.mkdir(mode=0o700, parents=True, exist_ok=True)
-            for old in base.glob("templates-*"):  # an earlier evalrun's compiled templates
-                if old.is_dir() and not old.is_symlink():
+            for old in base.glob("templates-*"):  # an earlier evalrun's, unused for a week (another checkout may run)
+                if old.is_dir() and not old.is_symlink() and time.time() - old.stat().st_mtime > _WEEK:
                     shutil.rmtree(old, ignore_errors=True)
             folder.mkdir(mode=0o700)
         if not _private(folder):
             return None
     except OSError:
         return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return _QuietCache(str(folder))
+
+
+_WEEK = 7 * 24 * 3600
+
+
+class _QuietCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache, where a file that cannot be read or written only means compiling (again)."""
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError, TypeError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
 
 
 def _private(folder) -> bool:
