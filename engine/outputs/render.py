@@ -46,6 +46,22 @@ def number(value) -> str:
     return str(value)
 
 
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def chinese_date(value) -> str:
+    """A date as the forms print it: 2025-06-30 -> 2025年6月30日; any other text as it is."""
+    if value is None or value == "":
+        return ""
+    if hasattr(value, "year") and hasattr(value, "month") and hasattr(value, "day"):
+        return f"{value.year}年{value.month}月{value.day}日"
+    found = _ISO_DATE.fullmatch(str(value).strip())
+    if found is None:
+        return str(value)
+    year, month, day = (int(part) for part in found.groups())
+    return f"{year}年{month}月{day}日"
+
+
 def cell(value) -> str:
     """Text safe inside a Markdown table cell."""
     return number(value).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
@@ -130,6 +146,7 @@ def _environment(roots: tuple) -> BoundedSandbox:
     )
     env.filters["num"] = number
     env.filters["cell"] = cell
+    env.filters["cn_date"] = chinese_date
     return env
 
 

@@ -41,7 +41,7 @@ from engine.model import ProjectResult
 from engine.outputs.ooxml import WORD_TEMPLATE_LIMITS, PackageDamaged, check_package, reproducible
 from engine.files.paths import guard_path
 from engine.i18n import tr
-from engine.outputs.render import number, refusal, template_roots
+from engine.outputs.render import chinese_date, number, refusal, template_roots
 from engine.outputs.sandbox import BoundedSandbox
 from engine.outputs.sandbox_bounds import Bounds, budget
 from engine.outputs.view import report_view
@@ -156,6 +156,7 @@ def environment() -> BoundedSandbox:
 
         env = _Environment(undefined=jinja2.StrictUndefined, autoescape=True, bytecode_cache=bytecode_cache())
         env.filters["num"] = number
+        env.filters["cn_date"] = chinese_date
         _environments.append(env)
     return _environments[0]
 

@@ -93,7 +93,7 @@ def evaluation() -> Document:
     info = doc.add_table(rows=4, cols=2)
     info.style = "Table Grid"
     for i, (label, value) in enumerate((("项目名称", "{{ project.name }}"), ("主管部门", "{{ project.department }}"),
-                                        ("评价组", "{{ table.evaluators }}"), ("评价日期", "{{ table.date }}"))):
+                                        ("评价组", "{{ table.evaluators }}"), ("评价日期", "{{ table.date | cn_date }}"))):
         info.cell(i, 0).text, info.cell(i, 1).text = label, value
     doc.add_heading("一、评分结果", level=2)
     _table(doc, ["一级指标", "分值", "得分"],
