@@ -41,6 +41,7 @@ from decimal import Decimal
 
 from engine.errors import EvalrunError, Source, raise_all
 from engine.i18n import tr
+from engine.rules.named import first_of_each_name
 
 CHECKS = ("groups_covered", "present", "quantified", "not_below_previous", "weight_range", "group_weight")
 FIELD_WORDS = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标"}
@@ -103,15 +104,11 @@ def _num(value: Decimal) -> str:
 
 def build_review_rules(spec, group_names: list) -> ReviewRules:
     """The ``review_rules`` section (schema-valid) as ReviewRules, every mistake with its file:line."""
-    errors, rules, seen = [], [], {}
+    errors, rules = [], []
     specs = spec.get("rules") or []
-    for index, item in enumerate(specs):
-        where = specs.source_of(index)
+    twice = lambda name, line: tr("review_rules.twice", name=name, line=line)  # noqa: E731
+    for _, item, where in first_of_each_name(specs, errors, twice):
         name = item["name"]
-        if name in seen:
-            errors.append(EvalrunError(tr("review_rules.twice", name=name, line=seen[name].line), where))
-            continue
-        seen[name] = where
         given = item.get("where") or {}
         matches = tuple((key, tuple(v) if isinstance(v, list) else (v,)) for key, v in given.items())
         if item["check"] in ("present", "quantified") and not matches:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from engine.errors import EvalrunError, Source, did_you_mean, raise_all
 from engine.i18n import tr
 from engine.rules.targets import Measure
+from engine.rules.named import first_of_each_name
 
 JUDGED = "judged"  # the target kind of a row scored by an evaluator's judgement
 JUDGED_TARGET = Measure("", JUDGED)
@@ -63,14 +64,10 @@ def _num(value: Decimal) -> str:
 def build_table(specs, framework) -> tuple:
     """The ``indicator_table`` section (schema-valid) as TableRows, checked against the framework."""
     groups = {g["name"]: (list(g.get("subgroups") or []), g.get("weight")) for g in framework if isinstance(g, dict)}
-    rows, errors, seen = [], [], {}
-    for index, spec in enumerate(specs):
-        where = specs.source_of(index)
+    rows, errors = [], []
+    twice = lambda name, line: tr("table.twice", name=name, line=line)  # noqa: E731
+    for index, spec, where in first_of_each_name(specs, errors, twice):
         name, level1, level2 = spec["name"], spec["level1"], spec["level2"]
-        if name in seen:
-            errors.append(EvalrunError(tr("table.twice", name=name, line=seen[name].line), where))
-            continue
-        seen[name] = where
         if level1 not in groups:
             errors.append(EvalrunError(tr("table.group", index=index + 1, name=name, level1=level1,
                                                                 known="、".join(groups)), spec.source_of("level1")))

@@ -19,6 +19,7 @@ from decimal import Decimal
 from engine.errors import EvalrunError, Source, raise_all
 from engine.i18n import tr
 from engine.rules.formulas import Formula, compile_formula
+from engine.rules.named import first_of_each_name
 
 # The names a total rule's formulas see: the execution rate as printed (0.5532 for 55.32%), the total
 # before this rule, the most it could score, and the budget amounts.
@@ -48,14 +49,10 @@ def _num(value: Decimal) -> str:
 
 def build_total_rules(specs) -> tuple:
     """The ``total_rules`` section (schema-valid) as TotalRules, every mistake with its file:line."""
-    rules, errors, seen = [], [], {}
-    for index, spec in enumerate(specs):
-        where = specs.source_of(index)
+    rules, errors = [], []
+    twice = lambda name, line: tr("totals.twice", name=name, line=line)  # noqa: E731
+    for _, spec, where in first_of_each_name(specs, errors, twice):
         name = spec["name"]
-        if name in seen:
-            errors.append(EvalrunError(tr("totals.twice", name=name, line=seen[name].line), where))
-            continue
-        seen[name] = where
         if "cap" not in spec and "set" not in spec:
             errors.append(EvalrunError(tr("totals.no_effect", name=name), where))
             continue
