@@ -73,56 +73,71 @@ class ParseCache:
         self._pending = 0  # entries written since the last commit
         self._replaced = False  # a damaged database was replaced in this run
 
-    # An entry's name says which project file of which ruleset it is for; what it must have been
-    # made from (the stamp) is inside it, signed with it.
-    def _name(self, shown: str, ruleset: model.Ruleset) -> str:
-        return hashlib.sha256(f"{self.ruleset_name}\0{ruleset.variant}\0{shown}".encode("utf-8")).hexdigest()[:40]
+    # An entry's name says which project file of which ruleset it is for (and, for results, for which
+    # kind of run); what it must have been made from (the stamp) is inside it, signed with it.
+    def _name(self, shown: str, ruleset: model.Ruleset, run: str = "") -> str:
+        text = f"{self.ruleset_name}\0{ruleset.variant}\0{shown}" + (f"\0{run}" if run else "")
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
 
-    def _stamp(self, raw: bytes, shown: str, ruleset: model.Ruleset) -> bytes:
+    def _stamp(self, digest: str, shown: str, ruleset: model.Ruleset, run: str = "") -> bytes:
         """What an entry must have been made from: the file, where it is, its ruleset, the schema, evalrun."""
-        return "\0".join((hashlib.sha256(raw).hexdigest(), shown, self.ruleset_name, ruleset.variant,
-                          ruleset.sha256, schema_digest(), code_digest())).encode("utf-8")
+        return "\0".join((digest, shown, self.ruleset_name, ruleset.variant, ruleset.sha256, schema_digest(),
+                          code_digest(), run)).encode("utf-8")
 
     def get(self, raw: bytes, shown: str, ruleset: model.Ruleset) -> model.Project | None:
         """The project made from exactly these bytes before, or None."""
-        project = None
-        if self.readable and self._open(create=False):
-            try:
-                row = self._db.execute("SELECT body FROM entry WHERE name = ?", (self._name(shown, ruleset),)).fetchone()
-                project = None if row is None else self._read(row[0], self._stamp(raw, shown, ruleset))
-            except sqlite3.Error as exc:
-                self._trouble(exc, reading=True)
-            except Exception:  # noqa: BLE001 - a broken entry is read again, never trusted
-                project = None
-        if project is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-        return project
-
-    def _read(self, entry: bytes, stamp: bytes) -> model.Project | None:
-        head = len(FORMAT) + _DIGEST
-        if not entry.startswith(FORMAT) or len(entry) <= head:
-            return None
-        body = entry[head:]
-        if not hmac.compare_digest(entry[len(FORMAT):head], hmac.new(self.key, body, "sha256").digest()):
-            return None  # written by someone else, edited, or cut short
-        made_from, project = _Unpickler(io.BytesIO(zlib.decompress(body))).load()
-        if made_from != stamp or not isinstance(project, model.Project):
-            return None  # the file, ruleset, schema or evalrun changed since
-        return project
+        project = self._get(_PROJECTS, self._name(shown, ruleset),
+                            self._stamp(hashlib.sha256(raw).hexdigest(), shown, ruleset))
+        return project if isinstance(project, model.Project) else None
 
     def put(self, raw: bytes, shown: str, ruleset: model.Ruleset, project: model.Project) -> None:
         """Keep ``project`` as made from ``raw``; quietly does nothing where the cache cannot be written."""
+        self._put(_PROJECTS, self._name(shown, ruleset), self._stamp(hashlib.sha256(raw).hexdigest(), shown, ruleset),
+                  project)
+
+    def get_results(self, digest: str, shown: str, ruleset: model.Ruleset, run: str):
+        """What ``put_results`` kept for the file whose bytes have the sha256 ``digest``, in a run of the kind
+        ``run`` names (engine.runner.kept), or None. Plain data only: texts, numbers, Decimals, containers."""
+        return self._get(_RESULTS, self._name(shown, ruleset, run), self._stamp(digest, shown, ruleset, run))
+
+    def put_results(self, digest: str, shown: str, ruleset: model.Ruleset, run: str, results) -> None:
+        self._put(_RESULTS, self._name(shown, ruleset, run), self._stamp(digest, shown, ruleset, run), results)
+
+    def _get(self, table, name: str, stamp: bytes):
+        found = None
+        if self.readable and self._open(create=False):
+            try:
+                row = self._db.execute(table.select, (name,)).fetchone()
+                found = None if row is None else self._read(table, row[0], stamp)
+            except sqlite3.Error as exc:
+                self._trouble(exc, reading=True)
+            except Exception:  # noqa: BLE001 - a broken entry is read again, never trusted
+                found = None
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    def _read(self, table, entry: bytes, stamp: bytes):
+        head = len(table.format) + _DIGEST
+        if not entry.startswith(table.format) or len(entry) <= head:
+            return None
+        body = entry[head:]
+        if not hmac.compare_digest(entry[len(table.format):head], hmac.digest(self.key, body, "sha256")):
+            return None  # written by someone else, edited, or cut short
+        made_from, value = table.unpickler(io.BytesIO(zlib.decompress(body))).load()
+        return value if made_from == stamp else None  # None: the file, ruleset, schema or evalrun changed since
+
+    def _put(self, table, name: str, stamp: bytes, value) -> None:
         if not self.writable or not self._open(create=True):
             return
         try:
-            body = zlib.compress(pickle.dumps((self._stamp(raw, shown, ruleset), project), protocol=5), 1)
-            entry = FORMAT + hmac.new(self.key, body, "sha256").digest() + body
+            body = zlib.compress(pickle.dumps((stamp, value), protocol=5), 1)
+            entry = table.format + hmac.digest(self.key, body, "sha256") + body
             if not self._pending:
                 self._db.execute("BEGIN")
-            self._db.execute("INSERT OR REPLACE INTO entry (name, body) VALUES (?, ?)",
-                             (self._name(shown, ruleset), entry))
+            self._db.execute(table.insert, (name, entry))
             self._pending += 1
             self.writes += 1
             if self._pending >= COMMIT_EVERY:
@@ -207,7 +222,8 @@ class ParseCache:
 def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=2, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA synchronous = OFF")  # a cache: an entry lost in a crash is read again
-    db.execute("CREATE TABLE IF NOT EXISTS entry (name TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID")
+    for table in (_PROJECTS, _RESULTS):
+        db.execute(f"CREATE TABLE IF NOT EXISTS {table.name} (name TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID")
     return db
 
 
@@ -240,16 +256,44 @@ def _allowed() -> dict:
 
 
 _ALLOWED = _allowed()
+_DECIMAL = {("decimal", "Decimal"): _ALLOWED[("decimal", "Decimal")]}
 
 
 class _Unpickler(pickle.Unpickler):
     """Builds evalrun's model classes, Decimal and plain containers; refuses anything else."""
 
+    allowed = _ALLOWED
+
     def find_class(self, module: str, name: str):
-        found = _ALLOWED.get((module, name))
+        found = self.allowed.get((module, name))
         if found is None:
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in evalrun's cache")
         return found
+
+
+class _PlainUnpickler(_Unpickler):
+    """Results are plain data: Decimal and containers only."""
+
+    allowed = _DECIMAL
+
+
+@dataclasses.dataclass(frozen=True)
+class _Table:
+    name: str
+    format: bytes  # what every entry begins with
+    unpickler: type
+
+    @property
+    def select(self) -> str:
+        return f"SELECT body FROM {self.name} WHERE name = ?"
+
+    @property
+    def insert(self) -> str:
+        return f"INSERT OR REPLACE INTO {self.name} (name, body) VALUES (?, ?)"
+
+
+_PROJECTS = _Table("entry", FORMAT, _Unpickler)  # a project file's Project
+_RESULTS = _Table("result", b"evalrun results 1\n", _PlainUnpickler)  # what a run made of it (engine.runner.kept)
 
 
 # ---------------------------------------------------------------- the key and the versions
@@ -296,10 +340,10 @@ def _read_key(path: Path) -> bytes | None:
 
 @lru_cache(maxsize=None)
 def code_digest() -> str:
-    """evalrun's version, as the sha256 of its code (a checkout being edited changes it too)."""
+    """evalrun's version, as the sha256 of its code and its messages (a checkout being edited changes it too)."""
     digest = hashlib.sha256(f"{sys.version}\0{yaml.__version__}\0".encode())
     engine = Path(__file__).resolve().parent.parent  # engine/, seen from engine/files/
-    for path in sorted(engine.rglob("*.py")):
+    for path in sorted([*engine.rglob("*.py"), *engine.rglob("*.po")]):  # results hold messages (engine/i18n)
         digest.update(path.relative_to(engine).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

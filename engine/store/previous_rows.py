@@ -16,12 +16,17 @@ from engine.errors import EvalrunError
 from engine.model import Project, Ruleset
 
 
+def needs_previous_rows(project: Project, ruleset: Ruleset) -> bool:
+    """Whether the project's results depend on last year's (the store's or last year's file), not only on its file."""
+    rules = ruleset.review_rules
+    return rules is not None and rules.needs_previous and bool((project.stage or {}).get("continuing"))
+
+
 def attach_previous_rows(project: Project, ruleset: Ruleset, workspace: Path) -> Project:
     """The project with ``stage["previous"]`` when the ruleset's review rules compare with last year."""
-    rules = ruleset.review_rules
-    stage = project.stage or {}
-    if rules is None or not rules.needs_previous or not stage.get("continuing"):
+    if not needs_previous_rows(project, ruleset):
         return project
+    stage = project.stage or {}
     previous = _from_store(workspace, project) or _from_file(workspace, project)
     return replace(project, stage={**stage, "previous": previous or {}})
 
