@@ -37,7 +37,6 @@ import os
 import pickle
 import sqlite3
 import sys
-import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,7 +51,7 @@ from engine.files.resources import data_path
 
 FOLDER = ".evalrun-cache"
 DATABASE = "projects.sqlite"
-FORMAT = b"evalrun cache 1\n"
+FORMAT = b"evalrun cache 2\n"  # 2: compressed by lz4
 COMMIT_EVERY = 200  # entries per transaction
 _DIGEST = 32  # bytes of an HMAC-SHA256
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# evalrun's cache of parsed project files: safe to delete\n"
@@ -72,6 +71,7 @@ class ParseCache:
         self._db = None
         self._pending = 0  # entries written since the last commit
         self._replaced = False  # a damaged database was replaced in this run
+        self.keep_projects = True  # False: ``put`` keeps nothing (a run that keeps its results: engine.runner.kept)
 
     # An entry's name says which project file of which ruleset it is for (and, for results, for which
     # kind of run); what it must have been made from (the stamp) is inside it, signed with it.
@@ -92,8 +92,9 @@ class ParseCache:
 
     def put(self, raw: bytes, shown: str, ruleset: model.Ruleset, project: model.Project) -> None:
         """Keep ``project`` as made from ``raw``; quietly does nothing where the cache cannot be written."""
-        self._put(_PROJECTS, self._name(shown, ruleset), self._stamp(hashlib.sha256(raw).hexdigest(), shown, ruleset),
-                  project)
+        if self.keep_projects:
+            self._put(_PROJECTS, self._name(shown, ruleset),
+                      self._stamp(hashlib.sha256(raw).hexdigest(), shown, ruleset), project)
 
     def get_results(self, digest: str, shown: str, ruleset: model.Ruleset, run: str):
         """What ``put_results`` kept for the file whose bytes have the sha256 ``digest``, in a run of the kind
@@ -126,14 +127,18 @@ class ParseCache:
         body = entry[head:]
         if not hmac.compare_digest(entry[len(table.format):head], hmac.digest(self.key, body, "sha256")):
             return None  # written by someone else, edited, or cut short
-        made_from, value = table.unpickler(io.BytesIO(zlib.decompress(body))).load()
+        from lz4.block import decompress  # imported once the cache is used: not for `validate` without one
+
+        made_from, value = table.unpickler(io.BytesIO(decompress(body))).load()
         return value if made_from == stamp else None  # None: the file, ruleset, schema or evalrun changed since
 
     def _put(self, table, name: str, stamp: bytes, value) -> None:
         if not self.writable or not self._open(create=True):
             return
         try:
-            body = zlib.compress(pickle.dumps((stamp, value), protocol=5), 1)
+            from lz4.block import compress
+
+            body = compress(pickle.dumps((stamp, value), protocol=5))
             entry = table.format + hmac.digest(self.key, body, "sha256") + body
             if not self._pending:
                 self._db.execute("BEGIN")
@@ -293,7 +298,7 @@ class _Table:
 
 
 _PROJECTS = _Table("entry", FORMAT, _Unpickler)  # a project file's Project
-_RESULTS = _Table("result", b"evalrun results 1\n", _PlainUnpickler)  # what a run made of it (engine.runner.kept)
+_RESULTS = _Table("result", b"evalrun results 2\n", _PlainUnpickler)  # what a run made of it (engine.runner.kept)
 
 
 # ---------------------------------------------------------------- the key and the versions

@@ -9,6 +9,7 @@ by reading only the top-level ``project:`` and ``department:`` of each file.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -48,10 +49,15 @@ def folder_errors(path: Path, data, workspace: Path) -> list[EvalrunError]:
 _TOP_KEY = re.compile(r"^(project|department)[ \t]*:[ \t]*(.*?)[ \t\r]*$", re.M)
 
 
-def _identity(path: Path, workspace: Path) -> tuple | None:
-    """((department, project), line of `project:`) as the file says, read quickly; None if it cannot tell."""
+def _identity(path: Path, workspace: Path, digests: dict | None = None) -> tuple | None:
+    """((department, project), line of `project:`) as the file says, read quickly; None if it cannot tell.
+
+    With ``digests``, the sha256 of the bytes read goes in ``digests[path]`` (engine.runner.kept)."""
     try:
-        text = guard_path(workspace, path, "read").read_bytes()[:MAX_FILE_BYTES].decode("utf-8-sig")
+        raw = guard_path(workspace, path, "read").read_bytes()
+        if digests is not None and len(raw) <= MAX_FILE_BYTES:
+            digests[path] = hashlib.sha256(raw).hexdigest()
+        text = raw[:MAX_FILE_BYTES].decode("utf-8-sig")
     except (OSError, UnicodeDecodeError, EvalrunError):  # a link out of the workspace is refused when loaded
         return None
     found: dict = {}
@@ -82,11 +88,13 @@ def _identity_loaded(path: Path, workspace: Path) -> tuple | None:
     return (data["department"], data["project"]), data.source_of("project").line
 
 
-def duplicate_projects(files: list[Path], workspace: Path) -> dict[Path, EvalrunError]:
-    """Files that describe the same department and project as another file: each gets an error naming the others."""
+def duplicate_projects(files: list[Path], workspace: Path, digests: dict | None = None) -> dict[Path, EvalrunError]:
+    """Files that describe the same department and project as another file: each gets an error naming the others.
+
+    With ``digests``, each file's sha256 as read goes in ``digests[file]``."""
     seen: dict[tuple, list] = {}
     for path in files:
-        identity = _identity(path, workspace)
+        identity = _identity(path, workspace, digests)
         if identity is not None:
             seen.setdefault(identity[0], []).append((path, identity[1]))
     errors: dict[Path, EvalrunError] = {}

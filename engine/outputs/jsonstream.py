@@ -113,6 +113,11 @@ _string = encode_basestring
 _INFINITY = float("inf")
 
 
+def project_text(data: dict) -> str:
+    """A project's JSON, indented as the document's list of projects holds it."""
+    return _dumps(data, 2)
+
+
 class JsonRunWriter:
     def __init__(self, write: Callable[[str], object]):
         self.write = write
@@ -125,8 +130,12 @@ class JsonRunWriter:
             self.started = True
 
     def project(self, ruleset_ref: dict, data: dict) -> None:
+        self.project_text(ruleset_ref, project_text(data))
+
+    def project_text(self, ruleset_ref: dict, text: str) -> None:
+        """A project's JSON as ``project_text`` made it (maybe in a worker process, or in an earlier run)."""
         self._start(ruleset_ref)
-        self.write(("\n    " if not self.count else ",\n    ") + _dumps(data, 2))
+        self.write(("\n    " if not self.count else ",\n    ") + text)
         self.count += 1
 
     def finish(self, ruleset_ref: dict, failures: list) -> None:

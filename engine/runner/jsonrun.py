@@ -11,10 +11,12 @@ from engine.errors import EvalrunError
 
 
 def project_json(result) -> tuple:
-    """(ruleset reference, the project's JSON): the run's ``view``, made where the project was evaluated."""
+    """(ruleset reference, the project's JSON text): the run's ``view``, made where the project was evaluated
+    (and kept with the project's summary between runs: engine.runner.kept)."""
+    from engine.outputs.jsonstream import project_text
     from engine.outputs.view import result_json
 
-    return result.ruleset.ref, result_json(result)
+    return result.ruleset.ref, project_text(result_json(result))
 
 
 def run_json(options, write: Callable[[str], object]):
@@ -27,7 +29,7 @@ def run_json(options, write: Callable[[str], object]):
 
     def emit(path, viewed):
         if not isinstance(viewed, EvalrunError):
-            writer.project(base, viewed[1])
+            writer.project_text(base, viewed[1])
 
     outcome = api.run(options, on_project=emit, view=project_json)
     writer.finish(outcome.ruleset.ref, [{"file": api.display(path, options.workspace),

@@ -28,6 +28,7 @@ from typing import Callable
 from engine import i18n
 from engine.errors import EvalrunError
 from engine.i18n import tr
+from engine.runner.kept import KeptResults
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,10 @@ def _start(options, sha256: str, full: bool, view, steps: Steps, language: str =
     i18n.use(language)  # the worker's messages in the parent's language (a spawned worker starts in the default)
 
     rulesets = RulesetCache(options.workspace, options.ruleset)
+    cache = steps.parse_cache(options)
     _worker.update(options=options, rulesets=rulesets, used={"": rulesets.base}, steps=steps,
-                   changed=rulesets.base.sha256 != sha256, full=full, view=view, cache=steps.parse_cache(options))
+                   changed=rulesets.base.sha256 != sha256, full=full, view=view, cache=cache,
+                   kept=None if full else KeptResults.for_run(cache, options, view))  # a --json run's, as in one process
 
 
 def _ruleset_for(department: str):
@@ -121,8 +124,16 @@ def _work(paths: list, render: bool) -> bytes:
         try:
             ruleset = _ruleset_for(path.parent.name)
             shown = steps.shown_in_run(path, options.workspace, _worker.setdefault("folders", {}))
+            if _worker["kept"] is not None:  # the summary and the view, kept from an earlier run or made and kept
+                made = _worker["kept"].project(
+                    path, shown, ruleset,
+                    lambda raw: steps.load_project(path, ruleset, options.workspace, _worker["cache"], shown, raw),
+                    lambda project: steps.with_previous(options, steps.evaluate(ruleset, project)),
+                    lambda name: steps.selected(path, name, options.projects))
+                items.append(_SKIP if made is None else (path, made[0], None, made[1]))
+                continue
             project = steps.load_project(path, ruleset, options.workspace, _worker["cache"], shown)
-            if not steps.selected(path, project, options.projects):
+            if not steps.selected(path, project.name, options.projects):
                 items.append(_SKIP)
                 continue
             result = steps.with_previous(options, steps.evaluate(ruleset, project))  # the year before, from the store
