@@ -67,6 +67,7 @@ class ParseCache:
         self.ruleset_name = ruleset_name
         self.key = secret()
         self.readable = self.writable = self.key is not None
+        self._mac = hmac.new(self.key, digestmod="sha256") if self.key else None  # copied for each entry
         self.hits = self.misses = self.writes = 0
         self._db = None
         self._pending = 0  # entries written since the last commit
@@ -125,7 +126,7 @@ class ParseCache:
         if not entry.startswith(table.format) or len(entry) <= head:
             return None
         body = entry[head:]
-        if not hmac.compare_digest(entry[len(table.format):head], hmac.digest(self.key, body, "sha256")):
+        if not hmac.compare_digest(entry[len(table.format):head], self._sign(body)):
             return None  # written by someone else, edited, or cut short
         from lz4.block import decompress  # imported once the cache is used: not for `validate` without one
 
@@ -139,7 +140,7 @@ class ParseCache:
             from lz4.block import compress
 
             body = compress(pickle.dumps((stamp, value), protocol=5))
-            entry = table.format + hmac.digest(self.key, body, "sha256") + body
+            entry = table.format + self._sign(body) + body
             if not self._pending:
                 self._db.execute("BEGIN")
             self._db.execute(table.insert, (name, entry))
@@ -151,6 +152,12 @@ class ParseCache:
             self._trouble(exc, reading=False)
         except Exception:  # noqa: BLE001 - the cache never fails a run
             self._stop_writing()
+
+    def _sign(self, body: bytes) -> bytes:
+        """HMAC-SHA256 of ``body`` with the key (the keyed state copied: cheaper than keying each time)."""
+        mac = self._mac.copy()
+        mac.update(body)
+        return mac.digest()
 
     def close(self) -> None:
         """Commit what was written (entries of a run cut short are simply not there next time)."""
