@@ -234,8 +234,9 @@ class ParseCache:
 def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=2, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA synchronous = OFF")  # a cache: an entry lost in a crash is read again
+    db.execute("PRAGMA page_size = 16384")  # for a new file: an entry of a few KB fits a page (half the time of 4 KB)
     for table in (_PROJECTS, _RESULTS):
-        db.execute(f"CREATE TABLE IF NOT EXISTS {table.name} (name TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID")
+        db.execute(f"CREATE TABLE IF NOT EXISTS {table.name} (name TEXT PRIMARY KEY, body BLOB NOT NULL){table.layout}")
     return db
 
 
@@ -294,6 +295,7 @@ class _Table:
     name: str
     format: bytes  # what every entry begins with
     unpickler: type
+    layout: str = ""  # results (a few KB each) are quicker to write and read in a rowid table
 
     @property
     def select(self) -> str:
@@ -304,7 +306,7 @@ class _Table:
         return f"INSERT OR REPLACE INTO {self.name} (name, body) VALUES (?, ?)"
 
 
-_PROJECTS = _Table("entry", FORMAT, _Unpickler)  # a project file's Project
+_PROJECTS = _Table("entry", FORMAT, _Unpickler, " WITHOUT ROWID")  # a project file's Project
 _RESULTS = _Table("result", b"evalrun results 2\n", _PlainUnpickler)  # what a run made of it (engine.runner.kept)
 
 
