@@ -16,10 +16,10 @@ from engine.scoring.check import UNGRADED, check_project, check_ruleset
 from engine.errors import EvalrunError, Source, UsageError, did_you_mean
 from engine.scoring.evaluate import evaluate_project
 from engine.scoring.kinds import finish_scores  # rules on the total, measures
-from engine.files.load import load_file
+from engine.files.load import load_file, read_file
 from engine.model import Project, ProjectResult, Ruleset
 from engine.outputs.formats import DEFAULT_FORMATS, FORMATS, built_in_workbook, summary_files
-from engine.files.paths import guard_path
+from engine.files.paths import FolderGuard, guard_path
 from engine.files.projectset import (
     duplicate_projects, folder_errors, project_files, raise_with, shown_in_run, year_files,
 )
@@ -108,11 +108,12 @@ def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callab
     runs (engine.runner.kept): an unchanged project is not read or scored again.
     """
     cache = parse_cache(options)
-    kept = KeptResults.for_run(cache, options, view)
+    guard = FolderGuard(options.workspace)  # each department folder resolved once
+    kept = KeptResults.for_run(cache, options, view, guard)
     folders: dict = {}
     try:
         files = project_files(options.workspace, rulesets.base)
-        duplicates = duplicate_projects(files, options.workspace, kept.digests if kept else None)
+        duplicates = duplicate_projects(files, options.workspace, kept.digests if kept else None, guard)
         for path in files:
             try:
                 ruleset = rulesets.for_department(path.parent.name)
@@ -128,7 +129,7 @@ def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callab
                         continue
                     outcome, viewed = made
                 else:
-                    project = load_project(path, ruleset, options.workspace, cache, shown)
+                    project = load_project(path, ruleset, options.workspace, cache, shown, read_file(guard(path), shown))
                     if not _selected(path, project.name, options.projects):
                         continue
                     outcome = with_previous(options, evaluate(ruleset, project))  # the year before, from the store

@@ -72,7 +72,7 @@ class ParseCache:
         self._db = None
         self._pending = 0  # entries written since the last commit
         self._replaced = False  # a damaged database was replaced in this run
-        self.keep_projects = True  # False: ``put`` keeps nothing (a run that keeps its results: engine.runner.kept)
+        self.keep_projects = True  # False: no Project is kept or read (a run that keeps its results: engine.runner.kept)
 
     # An entry's name says which project file of which ruleset it is for (and, for results, for which
     # kind of run); what it must have been made from (the stamp) is inside it, signed with it.
@@ -87,6 +87,8 @@ class ParseCache:
 
     def get(self, raw: bytes, shown: str, ruleset: model.Ruleset) -> model.Project | None:
         """The project made from exactly these bytes before, or None."""
+        if not self.keep_projects:
+            return None
         project = self._get(_PROJECTS, self._name(shown, ruleset),
                             self._stamp(hashlib.sha256(raw).hexdigest(), shown, ruleset))
         return project if isinstance(project, model.Project) else None

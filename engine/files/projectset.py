@@ -105,12 +105,13 @@ def _identity_loaded(path: Path, workspace: Path) -> tuple | None:
     return (data["department"], data["project"]), data.source_of("project").line
 
 
-def duplicate_projects(files: list[Path], workspace: Path, digests: dict | None = None) -> dict[Path, EvalrunError]:
+def duplicate_projects(files: list[Path], workspace: Path, digests: dict | None = None,
+                       guard: FolderGuard | None = None) -> dict[Path, EvalrunError]:
     """Files that describe the same department and project as another file: each gets an error naming the others.
 
-    With ``digests``, each file's sha256 as read goes in ``digests[file]``."""
+    With ``digests``, each file's sha256 as read goes in ``digests[file]``; ``guard``: the run's FolderGuard."""
     seen: dict[tuple, list] = {}
-    guard = FolderGuard(workspace)
+    guard = guard or FolderGuard(workspace)
     for path in files:
         identity = _identity(path, workspace, digests, guard)
         if identity is not None:

@@ -27,7 +27,6 @@ from typing import Callable
 
 from engine import i18n
 from engine.files.load import read_file
-from engine.files.paths import guard_given
 from engine.runner.summary import ProjectSummary
 from engine.store.previous_rows import needs_previous_rows
 from engine.store.record import PackedRecord
@@ -38,21 +37,22 @@ FORMAT = "results 1"  # bump when what an entry holds changes
 class KeptResults:
     """``project(...)`` for each project file of a run; ``digests`` filled by the check for duplicates."""
 
-    def __init__(self, cache, options, view: Callable):
-        self.cache, self.options, self.view = cache, options, view
+    def __init__(self, cache, options, view: Callable, guard: Callable):
+        self.cache, self.options, self.view, self.guard = cache, options, view, guard  # guard: a FolderGuard
         self.run = "\0".join((FORMAT, i18n.language(), f"{view.__module__}.{view.__qualname__}",
                               "record" if options.db else ""))
         self.digests: dict = {}  # project file -> the sha256 of its bytes, when the run has already read them
         # a summary's fields but the record, in their order (evalrun's code, in the stamp, fixes them)
         self.fields = tuple(f.name for f in dataclasses.fields(ProjectSummary) if f.name != "record")
-        cache.keep_projects = False
+        cache.keep_projects = False  # nor read: what is kept of a project is its results
 
     @classmethod
-    def for_run(cls, cache, options, view: Callable | None) -> "KeptResults | None":
-        """The run's kept results: only for a run that keeps no results and has a view of each (--json)."""
+    def for_run(cls, cache, options, view: Callable | None, guard: Callable) -> "KeptResults | None":
+        """The run's kept results: only for a run that keeps no results and has a view of each (--json).
+        ``guard`` is the run's FolderGuard."""
         if cache is None or view is None or options.keep_results:
             return None
-        return cls(cache, options, view)
+        return cls(cache, options, view, guard)
 
     def project(self, path: Path, shown: str, ruleset, load: Callable, score: Callable, selected: Callable):
         """(ProjectSummary, view) of a project file, kept from an earlier run or made now; None when not selected.
@@ -82,7 +82,7 @@ class KeptResults:
         return summary, viewed
 
     def _read(self, path: Path, shown: str) -> bytes:
-        return read_file(guard_given(self.options.workspace, path, "read"), shown)  # as load_project reads it
+        return read_file(self.guard(path), shown)  # as load_project reads it, each folder resolved once
 
     def _found(self, entry):
         if entry is None:
