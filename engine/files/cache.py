@@ -70,7 +70,8 @@ class ParseCache:
         self._mac = hmac.new(self.key, digestmod="sha256") if self.key else None  # copied for each entry
         self.hits = self.misses = self.writes = 0
         self._db = None
-        self._pending = 0  # entries written since the last commit
+        self._pending: dict = {}  # table -> [(name, entry)] made since the last commit, written together
+        self._ahead: dict = {}  # name -> entry: results stored after the last one read (read in the order written)
         self._replaced = False  # a damaged database was replaced in this run
         self.keep_projects = True  # False: no Project is kept or read (a run that keeps its results: engine.runner.kept)
 
@@ -111,8 +112,8 @@ class ParseCache:
         found = None
         if self.readable and self._open(create=False):
             try:
-                row = self._db.execute(table.select, (name,)).fetchone()
-                found = None if row is None else self._read(table, row[0], stamp)
+                entry = self._row(table, name)
+                found = None if entry is None else self._read(table, entry, stamp)
             except sqlite3.Error as exc:
                 self._trouble(exc, reading=True)
             except Exception:  # noqa: BLE001 - a broken entry is read again, never trusted
@@ -122,6 +123,22 @@ class ParseCache:
         else:
             self.hits += 1
         return found
+
+    def _row(self, table, name: str) -> bytes | None:
+        """The entry stored as ``name``. A run reads the results in the order an earlier run wrote them: the
+        entries after one read are read with it, 64 at a time (one query, not one each)."""
+        if table is not _RESULTS:
+            row = self._db.execute(table.select, (name,)).fetchone()
+            return None if row is None else row[0]
+        entry = self._ahead.pop(name, None)
+        if entry is None:
+            row = self._db.execute("SELECT rowid, body FROM result WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return None
+            entry = row[1]
+            self._ahead = dict(self._db.execute(
+                "SELECT name, body FROM result WHERE rowid > ? ORDER BY rowid LIMIT 64", (row[0],)))
+        return entry
 
     def _read(self, table, entry: bytes, stamp: bytes):
         head = len(table.format) + _DIGEST
@@ -142,16 +159,10 @@ class ParseCache:
             from lz4.block import compress
 
             body = compress(pickle.dumps((stamp, value), protocol=5))
-            entry = table.format + self._sign(body) + body
-            if not self._pending:
-                self._db.execute("BEGIN")
-            self._db.execute(table.insert, (name, entry))
-            self._pending += 1
+            self._pending.setdefault(table, []).append((name, table.format + self._sign(body) + body))
             self.writes += 1
-            if self._pending >= COMMIT_EVERY:
+            if sum(map(len, self._pending.values())) >= COMMIT_EVERY:
                 self._commit()
-        except sqlite3.Error as exc:  # a read-only workspace, a full disk, a busy or damaged cache
-            self._trouble(exc, reading=False)
         except Exception:  # noqa: BLE001 - the cache never fails a run
             self._stop_writing()
 
@@ -172,15 +183,23 @@ class ParseCache:
             self._db = None
 
     def _commit(self) -> None:
-        if self._pending:
-            self._pending = 0
+        """Write the entries made since the last commit, in one transaction."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        try:
+            self._db.execute("BEGIN")
+            for table, rows in pending.items():
+                self._db.executemany(table.insert, rows)
             self._db.execute("COMMIT")
+        except sqlite3.Error as exc:  # a read-only workspace, a full disk, a busy or damaged cache
+            self._trouble(exc, reading=False)
 
     def _stop_writing(self) -> None:
         self.writable = False
+        self._pending = {}
         try:
-            if self._pending:
-                self._pending = 0
+            if self._db is not None and self._db.in_transaction:
                 self._db.execute("ROLLBACK")
         except Exception:  # noqa: BLE001
             pass
