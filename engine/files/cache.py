@@ -9,7 +9,9 @@ next run uses an entry only if the file's bytes and place, the ruleset the
 project is scored by (its sha256, department variants included), the project
 schema and evalrun itself (the sha256 of its code, Python's and PyYAML's
 versions) are all unchanged; anything else is read again and the entry
-replaced. One SQLite file, not a file per project: thousands of small files
+replaced. A run that keeps only each project's results (``--json``) keeps
+those instead, in a second table (engine.runner.kept says what and by which
+key). One SQLite file, not a file per project: thousands of small files
 cost more to create than the parsing they save, and SQLite commits whole
 transactions or nothing, so an entry is never half-written, and several
 processes (``--jobs``) can write at once.
@@ -21,11 +23,12 @@ cache folder (``~/.cache/evalrun/cache.key``, readable by the user alone;
 wrote or edited, one cut short, or one from another machine fails the check
 and is read again: no one who cannot already run programs as the user can
 make evalrun use scores that are not in the project files. Entries are
-compressed pickles, read with an unpickler that builds only evalrun's model
-classes, Decimal and plain containers, so even a stolen key could not make
-one run code. The cache never fails a run: a read-only workspace, a full
-disk, a damaged database or a missing key only means the run reads every
-file (a damaged database is replaced).
+pickles compressed by lz4, read with an unpickler that builds only evalrun's
+model classes, Decimal and plain containers (results: Decimal and containers
+alone), so even a stolen key could not make one run code. The cache never
+fails a run: a read-only workspace, a full disk, a damaged database or a
+missing key only means the run reads every file (a damaged database is
+replaced).
 """
 from __future__ import annotations
 
