@@ -176,3 +176,37 @@ def test_a_monitoring_date_that_is_no_date_is_told_in_english(run_cli, workspace
     assert "as_of.date `2025-13-40` is not a date; write it as 2025-06-30" in english.stderr
     chinese = run_cli("validate", "--ruleset", "monitoring-2025", workspace=bad)
     assert "as_of.date `2025-13-40` 不是日期；请写成 2025-06-30" in chinese.stderr
+
+
+def with_capped_rules(workspace: Path) -> Path:
+    """The workspace with a ruleset `capped`: 2025's, with a rule on the total (a low execution rate caps it at 69)."""
+    (workspace / "rulesets" / "capped").mkdir()
+    (workspace / "rulesets" / "capped" / "ruleset.yaml").write_text(
+        'extends: "2025"\nversion: "capped.1"\nuse: [totals/execution-below-60-cap-69]\n', encoding="utf-8")
+    return workspace
+
+
+def test_a_rule_on_the_total_is_explained_in_english(run_cli, tmp_path):
+    workspace = with_capped_rules(copy_workspace(tmp_path / "ws"))
+    english = run_cli("--lang", "en", "explain", "--ruleset", "capped", "--project", REFERENCE_PROJECT,
+                      workspace=workspace).stdout
+    assert "  result 执行率低于60%总分封顶: rate < 0.6 holds, the total 95.53 is capped at 69 → 69" in english
+    assert chinese_left(english, workspace, skip=("review ",)) == []
+    chinese = run_cli("explain", "--ruleset", "capped", "--project", REFERENCE_PROJECT, workspace=workspace).stdout
+    assert "  结果 执行率低于60%总分封顶：rate < 0.6 成立，总分 95.53 以 69 为上限 → 69" in chinese
+
+
+@pytest.mark.parametrize("ruleset", ["2025", "monitoring-2025", "target-review-2025", "evaluation-2025", "capped"])
+def test_the_reports_are_the_same_under_lang_en(run_cli, tmp_path, ruleset):
+    """Reports keep their templates' language: the rounding, review rules and rules on the total they print too."""
+    outputs = []
+    for language in ((), ("--lang", "en")):
+        workspace = with_capped_rules(copy_workspace(tmp_path / f"ws{len(outputs)}"))
+        result = run_cli(*language, "--ruleset", ruleset, "--format", "md,html", "--no-db", workspace=workspace)
+        assert result.exit_code in (0, 1), result.output
+        out = workspace / "reports" / "out" / ruleset
+        outputs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    chinese, english = outputs
+    assert chinese and chinese.keys() == english.keys()
+    for path in chinese:
+        assert chinese[path] == english[path], path
