@@ -210,3 +210,25 @@ def test_the_reports_are_the_same_under_lang_en(run_cli, tmp_path, ruleset):
     assert chinese and chinese.keys() == english.keys()
     for path in chinese:
         assert chinese[path] == english[path], path
+
+
+def test_history_compare_and_last_years_values_speak_english(run_cli, tmp_path):
+    workspace = copy_workspace(tmp_path / "ws", years=("2024", "2025"))
+    for year in ("2024", "2025"):
+        assert run_cli("--ruleset", year, "--format", "md", workspace=workspace).exit_code == 0
+    compare = run_cli("--lang", "en", "compare", "2024", "2025", workspace=workspace).stdout
+    assert re.search(r"益阳市商务局\s+\(1 project, mean total\)\s+87\.93 \(1 project\)\s+95\.53 \(1 project\)\s+\+7\.6",
+                     compare), compare
+    assert re.search(rf"{FARM}\s+-\s+92\.89 \(优\)\s+new\s+优", compare), compare
+    history = run_cli("--lang", "en", "history", "--project", REFERENCE_PROJECT, workspace=workspace).stdout
+    assert re.search(r"run #2, \d{4}-\d\d-\d\d \d\d:\d\d$", history, re.M), history
+    review = run_cli("--lang", "en", "explain", "--ruleset", "target-review-2025", "--project", REFERENCE_PROJECT,
+                     workspace=workspace).stdout
+    assert "  last year's actual values from: the results store, fiscal year 2024 (run #1)" in review
+    for out in (compare, history, review):
+        assert chinese_left(out, workspace) == []
+    chinese = run_cli("compare", "2024", "2025", workspace=workspace).stdout
+    assert "（1 个项目，平均分）" in chinese and "95.53（1 项）" in chinese and "新增" in chinese
+    assert "运行 #2，" in run_cli("history", "--project", REFERENCE_PROJECT, workspace=workspace).stdout
+    assert "  上年实际完成值取自：结果库 2024 年度（运行 #1）" in run_cli(
+        "explain", "--ruleset", "target-review-2025", "--project", REFERENCE_PROJECT, workspace=workspace).stdout

@@ -109,7 +109,7 @@ SAME_IN_BOTH = {"value.bool", "schema.other", "finding.reported_score.method", "
                 "explain.total_rule_note", "diff.list_separator", "diff.part_separator", "diff.item", "diff.na.value",
                 "diff.changed", "diff.list_changed", "explain.declared.row", "review_rule.describe",
                 "review_rule.parts_separator", "review_rule.scope_separator", "review_rule.scope_item",
-                "review_rule.texts_separator"}
+                "review_rule.texts_separator", "views.cell"}
 
 
 @pytest.mark.parametrize("language", i18n.LANGUAGES)

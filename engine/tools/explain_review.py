@@ -22,7 +22,12 @@ def declared_rows(result: ProjectResult) -> list[str]:
                       source=row["source"]))
     previous = stage.get("previous")
     if stage.get("continuing"):
-        source = previous.get("from") if previous else tr("explain.declared.no_previous")
+        if not previous:
+            source = tr("explain.declared.no_previous")
+        elif "run" in previous:  # the results store
+            source = tr("explain.declared.from_store", year=previous["year"], run=previous["run"])
+        else:  # last year's project file
+            source = previous.get("from")
         out.append(tr("explain.declared.previous", source=source))
     return out + [""]
 
