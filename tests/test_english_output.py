@@ -74,9 +74,10 @@ def chinese_left(out: str, workspace: Path, skip=()) -> list[str]:
 def test_the_check_finds_chinese_words_of_evalrun_around_data(workspace):
     """What the tests below rely on: data is taken out, evalrun's words are not."""
     assert not chinese_left("  the weight of first-level indicator 产出指标: 45 → 65", workspace)
-    assert not chinese_left("    met = no  2.32万亩 does not meet ≥2.5万亩   (projects/2025/x/高标准农田建设项目.yaml:43:13)",
-                            workspace)
-    assert not chinese_left("  method higher_is_better: 正向指标：达到目标值得满分，未达到按 实际值/目标值 × 分值 计分", workspace)
+    place = "(projects/2025/x/高标准农田建设项目.yaml:43:13)"
+    assert not chinese_left(f"    met = no  2.32万亩 does not meet ≥2.5万亩   {place}", workspace)
+    label = "正向指标：达到目标值得满分，未达到按 实际值/目标值 × 分值 计分"  # a method's label in the ruleset
+    assert not chinese_left(f"  method higher_is_better: {label}", workspace)
     for line in ("  一级指标 产出指标 的分值：45 → 65", "    met = no  2.32万亩 未满足 ≥2.5万亩",
                  "  decision 执行率 89.33%", "  result 8.93 → 四舍五入保留 2 位小数 → 8.93   (weight 10)"):
         assert chinese_left(line, workspace), line
@@ -93,8 +94,8 @@ def test_diff_speaks_english_around_the_rules_names(run_cli, workspace):
                  "  the method for “<=” targets: linear_deduction → lower_is_better",
                  "  fiscal year: 2024 → 2025"):
         assert line in out.splitlines(), line
-    assert "removed first-level indicator 成本指标 (name: 成本指标; weight: 10; second-level groups: 经济成本指标, 社会成本指标, " \
-           "生态环境成本指标)" in out
+    assert "removed first-level indicator 成本指标 (name: 成本指标; weight: 10; second-level groups: 经济成本指标, " \
+           "社会成本指标, 生态环境成本指标)" in out
     assert chinese_left(out, workspace) == []
 
 

@@ -132,8 +132,8 @@ def build_measures(data) -> Measures | None:
     if grade_by is not None:
         project_tables = [t.name for t in levels if t.per == "project"]
         if grade_by not in project_tables:
-            errors.append(EvalrunError(tr(
-                "measures.grade_by", name=grade_by, hint=did_you_mean(grade_by, project_tables)), data.source_of("grade_by")))
+            message = tr("measures.grade_by", name=grade_by, hint=did_you_mean(grade_by, project_tables))
+            errors.append(EvalrunError(message, data.source_of("grade_by")))
     raise_all(errors)
     return Measures(as_of, basis, variables, indicator_variables, tuple(levels), grade_by, data.source)
 

@@ -105,8 +105,9 @@ def _run(formula, names: dict, what: str, project: Project) -> Decimal:
     try:
         return formula_value(formula, names)
     except (ArithmeticError, TypeError, ValueError) as exc:
-        raise EvalrunError(tr("measures.failed", what=what, text=formula.text,
-                                              reason=numeric.failure_reason(exc), where=formula.source), project.source) from None
+        message = tr("measures.failed", what=what, text=formula.text, reason=numeric.failure_reason(exc),
+                     where=formula.source)
+        raise EvalrunError(message, project.source) from None
 
 
 def _level(table, names: dict, project: Project) -> dict:

@@ -72,8 +72,9 @@ class FullTracer:
 
     def judged(self, row, ind, method, raw) -> None:
         reason = tr("trace.judged_reason", score=format_number(ind.judged), reason=ind.reason)
-        inputs = (_weight_input(ind, row.allotted),
-                  Input("score", ind.judged, ind.sources.get("score", ind.source), tr("trace.judged_input", reason=ind.reason)))
+        given = Input("score", ind.judged, ind.sources.get("score", ind.source),
+                      tr("trace.judged_input", reason=ind.reason))
+        inputs = (_weight_input(ind, row.allotted), given)
         self._attach(row, method, method.formula, inputs, method.formula.names, None, reason, raw, (), None)
 
     def _attach(self, row, method, formula, inputs, names, met, reason, raw, steps, band) -> None:
@@ -101,9 +102,9 @@ class FullTracer:
         ) + (Input("rate", rate, rule.rate.source, tr("trace.rate", formula=rule.rate.text)),)
         row.__dict__["trace"] = Trace(
             method="budget_execution", label=tr("trace.budget_label", name=label(rule), formula=rule.rate.text),
-            formula=rule.score,
-            inputs=inputs, met=None, reason=tr("trace.budget_reason", rate=row.actual), raw=_clamped(raw, rule.weight),
-            rounded=row.score, rounding=self.rounding, steps=_clamp_steps(raw, rule.weight),
+            formula=rule.score, inputs=inputs, met=None, reason=tr("trace.budget_reason", rate=row.actual),
+            raw=_clamped(raw, rule.weight), rounded=row.score, rounding=self.rounding,
+            steps=_clamp_steps(raw, rule.weight),
         )
 
 
