@@ -233,3 +233,22 @@ def test_history_compare_and_last_years_values_speak_english(run_cli, tmp_path):
     assert "运行 #2，" in run_cli("history", "--project", REFERENCE_PROJECT, workspace=workspace).stdout
     assert "  上年实际完成值取自：结果库 2024 年度（运行 #1）" in run_cli(
         "explain", "--ruleset", "target-review-2025", "--project", REFERENCE_PROJECT, workspace=workspace).stdout
+
+
+def test_a_decision_tables_step_in_english(run_cli, tmp_path):
+    workspace = copy_workspace(tmp_path / "ws")
+    (workspace / "rulesets" / "steps").mkdir()
+    (workspace / "rulesets" / "steps" / "ruleset.yaml").write_text(
+        'extends: "2025"\nversion: "steps.1"\nuse: [methods/cost-control-steps]\n', encoding="utf-8")
+    project = next(workspace.glob(f"projects/2025/*/{FARM}.yaml"))
+    text = project.read_text(encoding="utf-8")
+    assert "    name: 亩均建设成本\n" in text
+    project.write_text(text.replace("    name: 亩均建设成本\n", "    name: 亩均建设成本\n    method: cost_control_steps\n"),
+                       encoding="utf-8")
+    asked = ("explain", "--ruleset", "steps", "--project", FARM, "--indicator", "亩均建设成本")
+    english = run_cli("--lang", "en", *asked, workspace=workspace).stdout
+    assert "  table: abs(actual - target) / target * 100 = 8 falls in row 1 [−∞, 10] " \
+           "(rulesets/library/methods/cost-control-steps.yaml:11:11), which scores 5" in english.splitlines()
+    assert chinese_left(english, workspace) == []
+    assert "  查表：abs(actual - target) / target * 100 = 8，落在第 1 行 [−∞, 10]" \
+           "（rulesets/library/methods/cost-control-steps.yaml:11:11），得分 5" in run_cli(*asked, workspace=workspace).stdout
