@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from engine.errors import EvalrunError
+from engine.i18n import tr_in
 from engine.model import Project, Ruleset
 
 
@@ -68,7 +69,10 @@ def _read(url: str, project: Project) -> dict | None:
     finally:
         engine.dispose()
     actuals = {name: actual for name, actual in rows if name and actual}
-    return {"from": f"结果库 {project.fiscal_year - 1} 年度（运行 #{latest[1]}）", "actuals": actuals}
+    year, run = project.fiscal_year - 1, latest[1]
+    # `from` is said in the findings, which stay Chinese; `year` and `run` let explain say it in its language
+    return {"from": tr_in("zh_CN", "explain.declared.from_store", year=year, run=run), "year": year, "run": run,
+            "actuals": actuals}
 
 
 def _from_file(workspace: Path, project: Project) -> dict | None:
