@@ -46,6 +46,25 @@ def run_cli():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _test_stores_do_not_wait_for_the_disk():
+    """A SQLite results store made in the tests' own process commits without waiting for the disk (fsync):
+    each is thrown away with its test, and a commit's fsync costs 3-16 ms on this machine, most of an
+    in-process run's time. The tests that kill a run in its transaction run evalrun in a process of its own,
+    with the store as it ships."""
+    from engine.store import database
+
+    shipped = database._sqlite_connect
+
+    def connect_without_fsync(dbapi_connection, record):
+        shipped(dbapi_connection, record)
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
+
+    database._sqlite_connect = connect_without_fsync
+    yield
+    database._sqlite_connect = shipped
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _cache_key_in_a_temporary_folder(tmp_path_factory):
     """The parse cache's signing key (engine/files/cache.py) is made under a temporary folder, not in ~/.cache."""
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))

@@ -150,6 +150,7 @@ def keep_output(workspace: Path, command: tuple, fingerprint_: str | None, out: 
                       ensure_ascii=False).encode("utf-8", "surrogateescape")
     try:
         with sqlite3.connect(path, timeout=2) as db:
+            db.execute("PRAGMA synchronous = OFF")  # a cache, as the parse cache: an entry lost in a crash is made again
             db.execute("CREATE TABLE IF NOT EXISTS output (name TEXT PRIMARY KEY, body BLOB NOT NULL)")
             db.execute("INSERT OR REPLACE INTO output (name, body) VALUES (?, ?)",
                        (_name(command, workspace), FORMAT + hmac.digest(key, body, "sha256") + body))
