@@ -28,7 +28,7 @@ RULESET = api.load_ruleset(REPO, "2025")
 UNITS = ("家", "万元", "%", "人次", "个", "亿元", "")
 COMPARATORS = ("≥", "≤", ">", "<", "=", "", "不低于", "不超过", "≧", "≦")
 SUFFIXES = ("", "以上", "以下", "以内", "及以上")
-PROPERTY = settings(max_examples=300, deadline=None)
+PROPERTY = settings(max_examples=150, deadline=None)  # each of 18 cases; hypothesis keeps a failing example in .hypothesis/
 
 amounts = st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
 positive = st.decimals(min_value=Decimal("0.01"), max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
