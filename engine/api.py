@@ -28,7 +28,7 @@ from engine.rules.project import load_project
 from engine.rules.rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
 from engine.store import open_recorder, with_previous
 from engine.store.record import project_record
-from engine.outputs.summary import YearSummary
+from engine.outputs.summarystream import StoredSummary
 from engine.files.validate import schema_errors
 from engine.i18n import tr
 from engine.runner.write import Staging, safe_name
@@ -194,7 +194,8 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
         # The year workbook's project sheets are made as the projects come (engine.outputs.yearbook), and only
         # when the 汇总 is written (not for a run limited to some projects).
         year_sheets = "xlsx" in options.formats and not options.projects
-        collected = YearSummary(rulesets.base, keep_views=year_sheets, views=_year_sheets() if year_sheets else [])
+        collected = StoredSummary(rulesets.base, keep_views=year_sheets,  # the 汇总's rows on disk
+                                  views=_year_sheets() if year_sheets else [])
         for path, result, rendered in _results(options, rulesets, on_project, view, render=True):
             if not isinstance(result, EvalrunError) and isinstance(rendered, EvalrunError):
                 result = rendered

@@ -36,6 +36,7 @@ from types import MappingProxyType
 from xml.etree import ElementTree
 
 from openpyxl import Workbook
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles.stylesheet import Stylesheet
 from openpyxl.utils import quote_sheetname
 from openpyxl.worksheet._writer import WorksheetWriter
@@ -45,6 +46,7 @@ from engine.errors import InternalError
 from engine.outputs.ooxml import FixedZipFile
 from engine.outputs.xlsx import sheet_title, write_table
 from engine.outputs.xlsxcells import _Writer
+from engine.outputs.xlsxsummary import write_summary_sheet
 from engine.outputs.xlsxyear import SUMMARY_SHEET, write_summary
 
 # The tables a cell's style indexes point into: shared, so a sheet laid out elsewhere fits the year workbook.
@@ -154,14 +156,18 @@ class YearSheets:
         self.spool.write(data)
         self.sheets.append(_Spooled(self.book, title, area, titles, (offset, len(data), crc, size)))
 
-    def finish(self, summary: dict):
-        """The workbook's file: the summary sheet first, then every project's (a file object at its start)."""
+    def finish(self, summary: dict, at_once: bool = False):
+        """The workbook's file: the summary sheet first, then every project's (a file object at its start).
+
+        The summary sheet is written row by row as its rows are read (engine.outputs.xlsxsummary), or, with
+        ``at_once``, laid out whole in memory first (``xlsxyear.write_summary``; the same bytes)."""
         book = self.book
-        write_summary(book.active, summary)
+        if at_once:
+            write_summary(book.active, summary)
         book._sheets.extend(self.sheets)
         target = tempfile.TemporaryFile()
         with FixedZipFile(target) as archive:
-            _SpoolWriter(book, archive, self.spool).write_data()
+            _SpoolWriter(book, archive, self.spool, None if at_once else summary).write_data()
         self.spool.close()
         target.seek(0)
         return target
@@ -213,13 +219,19 @@ class _Spooled(Worksheet):
 
 
 class _SpoolWriter(_Writer):
-    def __init__(self, workbook, archive, spool):
+    def __init__(self, workbook, archive, spool, summary: dict | None):
         super().__init__(workbook, archive)
-        self.spool = spool
+        self.spool, self.summary = spool, summary
 
     def write_worksheet(self, ws):
         if not isinstance(ws, _Spooled):
-            return super().write_worksheet(ws)
+            if self.summary is None or ws is not self.workbook.worksheets[0]:
+                return super().write_worksheet(ws)
+            ws._drawing = SpreadsheetDrawing()  # as _Writer.write_worksheet: no charts, no images
+            ws._drawing.charts, ws._drawing.images = ws._charts, ws._images
+            write_summary_sheet(ws, self.summary, self._archive, ws.path[1:])
+            self.manifest.append(ws)
+            return None
         offset, length, crc, size = ws.entry
         self.spool.seek(offset)
         self._archive.write_deflated(ws.path[1:], self.spool.read(length), crc, size)
