@@ -20,8 +20,8 @@ import struct
 import tempfile
 from typing import Callable, Iterator
 
-CHUNK = 2000  # rows sorted in memory before they go to disk: memory stays bounded, merges stay few
-BATCH = 32    # rows pickled together
+CHUNK = 1000  # rows sorted in memory before they go to disk: memory stays bounded, merges stay few
+BATCH = 16    # rows pickled together (a merge holds a batch of each sorted run)
 _LENGTH = struct.Struct("<I")
 
 

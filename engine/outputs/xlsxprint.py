@@ -141,10 +141,12 @@ class _Sizer:
                 self.row_cells.setdefault(top, []).append(index)
         self.tall_cells = [i for i, (top, bottom, _, _) in enumerate(self.cells) if top != bottom]
 
+    count_lines = staticmethod(textfit.line_count)  # textfit.line_count_once for texts seen once (a 汇总's)
+
     def _count(self, index: int, room: int) -> int:
         count = self.lines.get((index, room))
         if count is None:
-            count = self.lines[(index, room)] = textfit.line_count(self.cells[index][3], int(room))
+            count = self.lines[(index, room)] = self.count_lines(self.cells[index][3], int(room))
         return count
 
     def _base(self, widths: dict) -> tuple[list, dict]:

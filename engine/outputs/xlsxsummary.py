@@ -142,7 +142,7 @@ def _layout_cells(row: int, cells: list) -> list:
     return found
 
 
-def _widths(plan: _Plan, fixed: float) -> dict:
+def _widths(plan: _Plan, fixed: float, fitter: textfit.Fitter) -> dict:
     """xlsxprint._Sizer(cells).choose(...) for the whole sheet, from passes over its rows."""
     page_px, page_height = PAGE_WIDTH[True], PAGE_HEIGHT[True]
     columns = range(1, len(COLUMNS) + 1)
@@ -161,8 +161,8 @@ def _widths(plan: _Plan, fixed: float) -> dict:
             if left == right:
                 if label:
                     least[left] = max(least[left], _least_width(text))
-                widest_line[left] = max(widest_line[left], max(textfit.width(line) for line in text.split("\n")) + 1)
-            entry = (textfit.width(text), -index, row)
+                widest_line[left] = max(widest_line[left], max(fitter.width(line) for line in text.split("\n")) + 1)
+            entry = (fitter.width(text), -index, row)
             for column in range(left, right + 1):
                 heap = widest[column]
                 if len(heap) < per_column:
@@ -181,13 +181,17 @@ def _widths(plan: _Plan, fixed: float) -> dict:
     count = sum(last - first + 1 for first, last in rows)
     budgets, sampled = width_budgets(page_px, page_height, fixed, count)
     if not sampled:  # a sheet of at most SAMPLE_ROWS rows: every cell, as _lay_out measures them
-        return _Sizer(small).choose(page_px, page_height, fixed)
+        sizer = _Sizer(small)
+        sizer.count_lines = fitter.line_count
+        return sizer.choose(page_px, page_height, fixed)
     most = {c: min(MAX_WIDTH, max(least[c], widest_line[c])) for c in columns}
     chosen = {row for heap in widest.values() for _, _, row in heap}
     spread(chosen, (row for first, last in rows for row in range(first, last + 1)), count, SAMPLE_ROWS)
     sample = [(top, bottom, tuple(range(left, right + 1)), text) for row, cells in plan.rows() if row in chosen
               for top, bottom, left, right, text, _ in _layout_cells(row, cells)]
-    return _Sizer.sample(sample, least, most).search(budgets, page_px, page_height, fixed)
+    sizer = _Sizer.sample(sample, least, most)
+    sizer.count_lines = fitter.line_count
+    return sizer.search(budgets, page_px, page_height, fixed)
 
 
 class _Pages:
@@ -231,9 +235,9 @@ class _Pages:
 class _StreamWriter(WorksheetWriter):
     """openpyxl's sheet writer, the rows built, written and dropped one at a time."""
 
-    def __init__(self, ws, out, plan: _Plan, widths: dict):
+    def __init__(self, ws, out, plan: _Plan, widths: dict, fitter: textfit.Fitter):
         super().__init__(ws, out=out)
-        self.plan, self.widths = plan, widths
+        self.plan, self.widths, self.fitter = plan, widths, fitter
         self.pages = _Pages(ws, plan)
 
     def write_dimensions(self):
@@ -268,7 +272,7 @@ class _StreamWriter(WorksheetWriter):
                 height = _LINE_HEIGHT
                 for top, _, left, right, text, label in _layout_cells(row, cells):
                     room = (widths[left] if left == right else sum(widths[c] for c in range(left, right + 1))) - 1
-                    height = max(height, textfit.line_count(text, int(room)) * _LINE_HEIGHT)
+                    height = max(height, self.fitter.line_count(text, int(room)) * _LINE_HEIGHT)
                     if label and "\n" not in text:
                         fitted = "\n".join(textfit.lines(text, _room(widths, left, right)))
                         if fitted != text:
@@ -286,7 +290,9 @@ def write_summary_sheet(ws, summary: dict, archive: zipfile.ZipFile, name: str) 
     """The 汇总 sheet of ``summary`` into the empty sheet ``ws`` and, as XML, into ``archive`` as ``name``."""
     plan = _Plan(summary)
     ws.row_dimensions[1].height = _TITLE_HEIGHT
-    widths = _widths(plan, _TITLE_HEIGHT)
+    # the findings' texts are measured with caches of their own, not kept in textfit's shared ones: the search
+    # sets a sample of them at many widths, the rows' heights each once
+    widths = _widths(plan, _TITLE_HEIGHT, textfit.Fitter())
     for key in plan.store:
         ws.column_dimensions[get_column_letter(10 + plan.store.index(key))].width = STORE_COLUMNS[key][2]
     for index, letter in enumerate(COLUMNS, 1):
@@ -300,7 +306,7 @@ def write_summary_sheet(ws, summary: dict, archive: zipfile.ZipFile, name: str) 
     ws.page_margins.top = ws.page_margins.bottom = 0.75
     ws.page_setup.fitToWidth = 1
     with tempfile.TemporaryFile() as out:
-        writer = _StreamWriter(ws, out, plan, widths)
+        writer = _StreamWriter(ws, out, plan, widths, textfit.Fitter(pieces=0))
         writer.write()
         ws._rels = writer._rels
         out.seek(0)
