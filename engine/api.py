@@ -28,6 +28,7 @@ from engine.rules.project import load_project
 from engine.rules.rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
 from engine.store import open_recorder, with_previous
 from engine.store.record import project_record
+from engine.outputs.rowspill import SpilledList
 from engine.outputs.summarystream import StoredSummary
 from engine.files.validate import schema_errors
 from engine.i18n import tr
@@ -101,7 +102,8 @@ class RunResult:
     results: list = field(default_factory=list)  # every ProjectResult, unless options.keep_results is False
     failures: list = field(default_factory=list)  # (project file, EvalrunError)
     outputs: list = field(default_factory=list)
-    summaries: list = field(default_factory=list)  # a ProjectSummary for every evaluated project
+    # a ProjectSummary for every evaluated project; kept on disk (rowspill.SpilledList) without keep_results
+    summaries: list = field(default_factory=list)
     recorded: object = None  # engine.store.recorder.Recorded: what the run added to the results store
 
     @property
@@ -177,6 +179,8 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
     """
     rulesets = RulesetCache(options.workspace, options.ruleset)
     outcome = RunResult(rulesets.base)
+    if not options.keep_results:  # every project's summary on disk as the run goes (flat memory)
+        outcome.summaries = SpilledList()
     target = options.output_dir / safe_name(options.ruleset)
     record = open_recorder(options, rulesets.base)  # engine.store: the run, recorded in one transaction at its end
     if not options.write_reports:

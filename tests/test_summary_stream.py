@@ -115,3 +115,15 @@ def test_rows_come_back_sorted_and_stable_from_many_runs(monkeypatch):
         spill.add(row)
     assert list(spill) == sorted(rows, key=lambda row: row["k"]) == list(spill)
     assert len(spill) == 41 and len(spill.runs) == 10
+
+
+def test_a_spilled_list_reads_as_the_list_it_was_given(monkeypatch):
+    """A run's ProjectSummary list without keep_results: on disk but for the last few, read as a list."""
+    monkeypatch.setattr(rowspill, "CHUNK", 4)
+    items = [{"n": n, "name": f"项目{n}"} for n in range(11)]
+    spilled = rowspill.SpilledList(items)
+    assert spilled.file is not None and len(spilled.pending) == 3
+    assert list(spilled) == items and spilled == items and spilled != items[:-1] and len(spilled) == 11
+    assert spilled[5] == items[5] and spilled[-1] == items[-1] and spilled[2:6] == items[2:6]
+    with pytest.raises(IndexError):
+        spilled[11]

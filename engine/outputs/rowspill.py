@@ -18,6 +18,7 @@ import heapq
 import pickle
 import struct
 import tempfile
+from itertools import islice
 from typing import Callable, Iterator
 
 CHUNK = 1000  # rows sorted in memory before they go to disk: memory stays bounded, merges stay few
@@ -94,3 +95,49 @@ class SortedSpill:
 
 def _order(entry: tuple) -> tuple:
     return entry[0], entry[1]  # the key, then the order of arrival: never the row itself
+
+
+class SpilledList:
+    """A list that is appended to and gone through, its items on disk but for the last ``CHUNK`` (a run's
+    ProjectSummary of every project): ``len``, iteration, indexing and ``==`` as a list's."""
+
+    def __init__(self, items=()):
+        self.file: RowFile | None = None
+        self.pending: list = []
+        self.count = 0
+        for item in items:
+            self.append(item)
+
+    def append(self, item) -> None:
+        self.pending.append(item)
+        self.count += 1
+        if len(self.pending) >= CHUNK:
+            if self.file is None:
+                self.file = RowFile()
+            self.file.write(self.pending)  # after the items before it: the file is the list's start, in order
+            self.pending = []
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator:
+        if self.file is not None:
+            yield from self.file.read(0, self.file.end)
+        yield from list(self.pending)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return list(self)[index]
+        if index < 0:
+            index += self.count
+        if not 0 <= index < self.count:
+            raise IndexError("list index out of range")
+        return next(islice(iter(self), index, None))
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (SpilledList, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"SpilledList({self.count} items)"
