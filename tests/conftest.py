@@ -11,6 +11,16 @@ from engine.cli import cli
 from tests.helpers import copy_workspace
 from tests.store_support import postgres_server  # noqa: F401 - the results store's PostgreSQL server, for the session
 
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (pyproject's addopts): one worker per core this process may run on, at most four (each starts
+    its own PostgreSQL server and browser); psutil's count of physical cores would give one on some VMs."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
 @pytest.fixture
 def workspace(tmp_path) -> Path:
     return copy_workspace(tmp_path / "ws")

@@ -35,7 +35,7 @@ def place_case(tmp_path: Path, name: str, case: dict) -> tuple[Path, str]:
     rulesets/2025/ruleset.yaml; template: it is the report template;
     workspace: a folder laid over the example workspace (without projects).
     """
-    workspace = copy_workspace(tmp_path / "ws", projects=False)
+    workspace = copy_workspace(tmp_path / "ws", projects=False, rulesets=("2025",))
     kind = case["kind"]
     if kind == "project":
         shown = f"projects/2025/测试单位/{name}"

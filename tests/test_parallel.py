@@ -12,10 +12,11 @@ from tests.helpers import REFERENCE_PROJECT, copy_workspace
 
 @pytest.fixture(scope="module")
 def busy_workspace(tmp_path_factory) -> Path:
-    """The example workspace plus generated projects, one broken file and one with a warning."""
+    """The example workspace plus generated projects, one broken file and one with a warning: 24 files, so
+    two chunks of parallel.CHUNK, in three departments."""
     workspace = copy_workspace(tmp_path_factory.mktemp("busy") / "ws")
     root = workspace / "projects" / "2025"
-    for index in range(40):
+    for index in range(20):
         data = project_data(5, index, 3)
         (root / data["department"]).mkdir(exist_ok=True)
         (root / data["department"] / f"p{index:03d}.yaml").write_text(to_yaml(data), encoding="utf-8")

@@ -127,3 +127,41 @@ def test_mistakes_in_review_rules_and_declarations_are_file_line_errors(workspac
     line = _line_of(declared, "    - {level1: 产出指标, level2: 数量指标, name: 新建（改造）灌排渠道长度")
     assert f"{FARMLAND}:{line}:" in result.output and "无法读取年度指标值 `≥ 公里`" in result.output, result.output
     assert "Traceback" not in result.output
+
+
+def _declaration_only(path: Path) -> None:
+    """The file as a department files it with the budget: the project, and its declaration alone."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("declaration:"))
+    end = next((i for i, line in enumerate(lines) if i > start and line[:1].isalpha()), len(lines))
+    head = [line for line in lines if line.startswith(("project:", "department:", "fiscal_year:"))]
+    path.write_text("".join(head) + "\n" + "".join(lines[start:end]), encoding="utf-8")
+
+
+def test_a_file_of_the_declaration_alone_is_reviewed(workspace, run_cli):
+    """At the declaration stage a file has no year's table yet: it is reviewed, its declared rows and budget
+    standing for the table, and still refused by the self-evaluation, which needs the year's data."""
+    for path in (COMMERCE, FARMLAND):
+        _declaration_only(workspace / path)
+    result = run_cli("--ruleset", RULESET, "--no-db", workspace=workspace)
+    assert result.exit_code == 0, result.output
+    assert any("开放型经济发展与三产业发展引导资金" in line and "通过" in line for line in result.output.splitlines())
+    assert any("高标准农田建设项目" in line and "修改" in line for line in result.output.splitlines())
+    report = (workspace / "reports" / "out" / RULESET / "益阳市商务局" / f"{COMMERCE.stem}.md").read_text(encoding="utf-8")
+    assert "| 申报预算（万元） | 1000 |" in report and "**通过**" in report
+    assert "| 产出指标 | 数量指标 | 引进 500 强企业 | ≥6 家 | 10 |" in report
+    self_evaluation = run_cli("--ruleset", "2025", "--no-db", workspace=workspace)
+    assert self_evaluation.exit_code == 1
+    assert f"{COMMERCE}:1:1: 文件缺少必填的键 `budget`" in self_evaluation.stderr
+
+
+def test_a_mistake_in_a_declaration_alone_is_told_once_at_its_place(workspace, run_cli):
+    _declaration_only(workspace / COMMERCE)
+    text = (workspace / COMMERCE).read_text(encoding="utf-8")
+    (workspace / COMMERCE).write_text(text.replace("target: ≥6 家, weight: 10", "target: ≥6 家, weight: 十", 1),
+                                      encoding="utf-8")
+    line = _line_of(workspace / COMMERCE, "    - {level1: 产出指标, level2: 数量指标, name: 引进 500 强企业")
+    result = run_cli("--ruleset", RULESET, "--no-db", workspace=workspace)
+    assert result.exit_code == 1
+    errors = [e for e in result.stderr.splitlines() if str(COMMERCE) in e and ": warning: " not in e]
+    assert len(errors) == 1 and errors[0].startswith(f"{COMMERCE}:{line}:") and "`十`" in errors[0], errors

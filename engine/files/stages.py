@@ -34,6 +34,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from engine.errors import Source
+from engine.files.located import LDict, LList
+
 SECTIONS = {"monitoring": "monitoring", "target-review": "declaration", "evaluation": "evaluation"}
 TEXT_COLUMNS = ("likelihood", "reason", "forecast")  # carried to the tables as written
 
@@ -103,6 +106,62 @@ def stage_data(data, kind: str):
     plain["indicators"] = {r.get("name"): {k: r[k] for k in TEXT_COLUMNS if k in r}
                            for r in stage.get("indicators") or [] if isinstance(r, dict)}
     return data, plain
+
+
+def declared_parts(data, kind: str) -> tuple:
+    """What of the year's table a file made when the targets are filed lacks and its declaration gives.
+
+    Such a file carries only ``declaration:``: the year has no table yet. The
+    review reads the declared rows either way; the file's missing ``indicators``
+    and ``budget`` are not mistakes then, and are taken from the declaration
+    (``lay_declaration``) once the schema has checked it.
+    """
+    if section_of(kind) != "declaration" or not isinstance(data, dict) or not isinstance(data.get("declaration"), dict):
+        return ()
+    stage = data["declaration"]
+    rows, budget = stage.get("indicators"), stage.get("budget")
+    return tuple(key for key, given in (("indicators", isinstance(rows, list) and bool(rows)),
+                                        ("budget", isinstance(budget, dict) and "amount" in budget))
+                 if given and key not in data)
+
+
+def lay_declaration(data, parts: tuple) -> None:
+    """The ``parts`` (``declared_parts``) from the declaration, each at the place it was declared: the rows,
+    not applicable (nothing is done yet; no actual value is made up), and the budget declared, nothing executed."""
+    if not parts:
+        return
+    stage = data["declaration"]
+    if "indicators" in parts:
+        rows = stage["indicators"]
+        table = LList(_copied(row, drop=("basis",), applicable=False) for row in rows)
+        table.source = rows.source
+        table.item_sources = [rows.source_of(i) for i in range(len(rows))]
+        data["indicators"] = table
+        _placed(data, "indicators", stage.key_source("indicators"))
+    if "budget" in parts:
+        budget = stage["budget"]
+        declared = _copied(budget, drop=("amount",), full_year=budget["amount"], executed=0)
+        for key in ("full_year", "executed"):
+            declared.value_sources[key] = budget.source_of("amount")
+        data["budget"] = declared
+        _placed(data, "budget", stage.key_source("budget"))
+
+
+def _copied(row: LDict, drop=(), **added) -> LDict:
+    """``row`` less ``drop`` plus ``added`` (placed where the row is), remembering where each part was written."""
+    copy = LDict((key, value) for key, value in row.items() if key not in drop)
+    copy.source = row.source
+    copy.key_sources = {key: row.key_source(key) for key in copy}
+    copy.value_sources = {key: row.source_of(key) for key in copy}
+    for key, value in added.items():
+        copy[key] = value
+        copy.key_sources[key] = copy.value_sources[key] = row.source
+    return copy
+
+
+def _placed(data, key: str, where: Source) -> None:
+    if isinstance(data, LDict):
+        data.key_sources[key] = data.value_sources[key] = where
 
 
 def declared_rows(rows) -> list[dict]:

@@ -24,7 +24,7 @@ from engine.model import Budget, Deduction, FundPart, Goal, Indicator, Project, 
 from engine.rules.resolve import _dec, _opt, _refused, _sources, _src, plain
 from engine.rules.rulesets import display
 from engine.rules.targets import TargetError, parse_measure
-from engine.files.stages import stage_data
+from engine.files.stages import declared_parts, lay_declaration, stage_data
 from engine.store.previous_rows import attach_previous_rows
 from engine.rules.table import JUDGED_TARGET, judged_errors, lay_table
 
@@ -321,10 +321,13 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCach
         return attach_previous_rows(project, ruleset, workspace)  # last year's actuals: never cached
     data, stage = stage_data(load_bytes(raw, shown), ruleset.kind)  # the stage of the year the ruleset rules
     filled = lay_table(data, ruleset)  # rows that name a row of the ruleset's indicator table
-    problems = schema_errors(data, "project", shown)
+    declared = declared_parts(data, ruleset.kind)  # a file of the declaration alone: its table is declared
+    problems = [p for p in schema_errors(data, "project", shown)
+                if getattr(p, "missing", None) not in declared or p.source.path]  # only the file's own keys
     if problems or filled:
         raise_all(filled + (project_errors(data, shown, ruleset, problems) if problems else [])
                   + folder_errors(path, data, workspace))
+    lay_declaration(data, declared)
     try:
         project = build_project(data, shown, ruleset)
     except EvalrunError as exc:
