@@ -40,12 +40,17 @@ from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles.stylesheet import Stylesheet
 from openpyxl.utils import quote_sheetname
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.theme import theme_xml
+from openpyxl.xml.constants import ARC_APP, ARC_CORE, ARC_ROOT_RELS, ARC_STYLE, ARC_THEME
+from openpyxl.xml.functions import tostring
 
 from engine.errors import InternalError
 from engine.outputs.ooxml import FixedZipFile
 from engine.outputs.xlsx import sheet_title, write_table
-from engine.outputs.xlsxcells import _Writer
+from engine.outputs.xlsxcells import _app_xml, _styles_xml, _Writer
+from engine.outputs.yearparts import write_listing_parts
 from engine.outputs.xlsxsummary import write_summary_sheet
 from engine.outputs.xlsxyear import SUMMARY_SHEET, write_summary
 
@@ -235,4 +240,22 @@ class _SpoolWriter(_Writer):
         offset, length, crc, size = ws.entry
         self.spool.seek(offset)
         self._archive.write_deflated(ws.path[1:], self.spool.read(length), crc, size)
-        self.manifest.append(ws)
+        if self.summary is None:
+            self.manifest.append(ws)  # else yearparts lists it, as the other parts listing every sheet
+
+    def write_data(self):
+        """_Writer.write_data, the parts that list every sheet written a sheet at a time (yearparts)."""
+        if self.summary is None:
+            return super().write_data()
+        wb, archive = self.workbook, self._archive
+        archive.writestr(ARC_APP, _app_xml())
+        archive.writestr(ARC_CORE, tostring(wb.properties.to_tree()))
+        archive.writestr(ARC_THEME, theme_xml)
+        self._write_worksheets()
+        self._write_chartsheets()
+        self._write_images()
+        self._write_charts()
+        self._write_external_links()
+        archive.writestr(ARC_STYLE, _styles_xml(wb))
+        archive.writestr(ARC_ROOT_RELS, WorkbookWriter(wb).write_root_rels())
+        write_listing_parts(wb, archive, self.manifest)
