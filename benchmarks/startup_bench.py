@@ -9,6 +9,7 @@ disturbed by others, and the ratios are made within one run.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -37,10 +38,13 @@ def measure(turns: int = 7, workspace: Path = ROOT) -> dict:
     """Fastest wall seconds of each command."""
     runs = commands(workspace)
     best = {name: float("inf") for name in runs}
+    # bytecode written and read, as an installed evalrun has it (PYTHONDONTWRITEBYTECODE would compile every time)
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     for _ in range(turns):
         for name, command in runs.items():
             started = time.perf_counter()
-            done = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            done = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                  env=environment)
             elapsed = time.perf_counter() - started
             if done.returncode != 0:
                 raise SystemExit(f"`{' '.join(command)}` exited with {done.returncode}: {done.stderr}")

@@ -58,7 +58,7 @@ def _run(workspace: Path, db: str | None) -> dict:
             base = api.load_ruleset(workspace, "bench").ref
             outcome = api.run(api.RunOptions(ruleset="bench", workspace=workspace, write_reports=False,
                                              keep_results=False, db=db),
-                              on_project=lambda path, viewed: writer.project(base, viewed[1]), view=project_json)
+                              on_project=lambda path, viewed: writer.project_bytes(base, viewed[1]), view=project_json)
             writer.finish(outcome.ruleset.ref, [])
         seconds, cpu_seconds = wall() - begin_wall, cpu() - begin_cpu
     finally:

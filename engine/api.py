@@ -8,7 +8,6 @@ their stages and named here) are the same stages, exposed one by one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
@@ -17,21 +16,22 @@ from engine.scoring.check import UNGRADED, check_project, check_ruleset
 from engine.errors import EvalrunError, Source, UsageError, did_you_mean
 from engine.scoring.evaluate import evaluate_project
 from engine.scoring.kinds import finish_scores  # rules on the total, measures
-from engine.files.load import load_file
+from engine.files.load import load_file, read_file
 from engine.model import Project, ProjectResult, Ruleset
 from engine.outputs.formats import DEFAULT_FORMATS, FORMATS, built_in_workbook, summary_files
-from engine.files.paths import guard_path
+from engine.files.paths import FolderGuard, guard_path
 from engine.files.projectset import (
     duplicate_projects, folder_errors, project_files, raise_with, shown_in_run, year_files,
 )
 from engine.rules.project import load_project
 from engine.rules.rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
 from engine.store import open_recorder, with_previous
-from engine.store.record import project_record
 from engine.outputs.rowspill import SpilledList
 from engine.outputs.summarystream import StoredSummary
 from engine.files.validate import schema_errors
 from engine.i18n import tr
+from engine.runner.kept import KeptResults
+from engine.runner.summary import ProjectSummary
 from engine.runner.write import Staging, safe_name
 
 if TYPE_CHECKING:
@@ -61,39 +61,6 @@ class RunOptions:
     def output_root(self) -> Path:
         """The folder no link may lead out of when writing: the workspace, or the --output folder."""
         return self.output or self.workspace
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectSummary:
-    """What a run keeps of every project it evaluated: the summary table's row.
-
-    Only how many findings there were: the findings themselves go to
-    ``on_project`` as each project is evaluated (the CLI prints them then),
-    so that a run's memory does not grow with them.
-    """
-
-    department: str
-    name: str
-    file: str
-    total: Decimal
-    grade: str
-    findings: int = 0  # how many
-    rules: str = ""  # the ruleset's version, and whether a department variant scored it
-    record: tuple | None = None  # what the results store keeps of it (engine.store.record), when recording
-    errors: int = 0  # how many of the findings are errors
-
-    @classmethod
-    def of(cls, result: ProjectResult, options: "RunOptions | None" = None) -> "ProjectSummary":
-        project, ruleset = result.project, result.ruleset
-        rules = ruleset.version + (" " + tr("run.variant") if ruleset.variant else "")
-        record = project_record(result, options.workspace) if options is not None and options.db else None
-        errors = sum(f.severity == "error" for f in result.findings)
-        return cls(project.department, project.name, project.file, result.total, result.grade,
-                   len(result.findings), rules, record, errors)
-
-    @property
-    def has_errors(self) -> bool:
-        return self.errors > 0
 
 
 @dataclass
@@ -127,38 +94,54 @@ def evaluate(ruleset: Ruleset, project: Project) -> ProjectResult:
     return ProjectResult(project, ruleset, rate, budget_row, rows, groups, total, max_total, grade, findings, **extra)
 
 
-def _selected(path: Path, project: Project, wanted: Iterable[str]) -> bool:
+def _selected(path: Path, name: str, wanted: Iterable[str]) -> bool:
     wanted = tuple(wanted)
-    return not wanted or project.name in wanted or path.stem in wanted
+    return not wanted or name in wanted or path.stem in wanted
 
 
-def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callable | None = None):
+def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callable | None = None,
+                 view: Callable | None = None):
     """(path, ProjectResult or EvalrunError) for each project, one at a time.
 
     Each project is scored by its department's ruleset: the year's, or the
-    department's variant under rulesets/<name>/departments/.
+    department's variant under rulesets/<name>/departments/. With ``view``,
+    ``on_project`` gets ``view(result)``; a run that keeps no results then
+    gets a ProjectSummary in place of each result, and both are kept between
+    runs (engine.runner.kept): an unchanged project is not read or scored again.
     """
     cache = parse_cache(options)
+    guard = FolderGuard(options.workspace)  # each department folder resolved once
+    kept = KeptResults.for_run(cache, options, view, guard)
     folders: dict = {}
     try:
         files = project_files(options.workspace, rulesets.base)
-        duplicates = duplicate_projects(files, options.workspace)
+        duplicates = duplicate_projects(files, options.workspace, kept.digests if kept else None, guard)
         for path in files:
             try:
                 ruleset = rulesets.for_department(path.parent.name)
                 shown = shown_in_run(path, options.workspace, folders)
                 if path in duplicates:
                     raise_with(duplicates[path], lambda: load_project(path, ruleset, options.workspace))
-                project = load_project(path, ruleset, options.workspace, cache, shown)
-                if not _selected(path, project, options.projects):
-                    continue
-                outcome = with_previous(options, evaluate(ruleset, project))  # the year before, from the store
+                if kept is not None:
+                    made = kept.project(
+                        path, shown, ruleset, lambda raw: load_project(path, ruleset, options.workspace, cache, shown, raw),
+                        lambda project: with_previous(options, evaluate(ruleset, project)),
+                        lambda name: _selected(path, name, options.projects))
+                    if made is None:
+                        continue
+                    outcome, viewed = made
+                else:
+                    project = load_project(path, ruleset, options.workspace, cache, shown, read_file(guard(path), shown))
+                    if not _selected(path, project.name, options.projects):
+                        continue
+                    outcome = with_previous(options, evaluate(ruleset, project))  # the year before, from the store
+                    viewed = view(outcome) if view else outcome
             except EvalrunError as exc:
                 if options.projects and path.stem not in options.projects:
                     continue
-                outcome = exc
+                outcome = viewed = exc
             if on_project:
-                on_project(path, outcome)
+                on_project(path, viewed)
             yield path, outcome
     finally:
         if cache is not None:
@@ -254,11 +237,11 @@ def _results(options: RunOptions, rulesets: RulesetCache, on_project, view, rend
                 result, rendered = duplicates[path], []
             yield (path, result, rendered) if render else (path, result)
         return
-    if on_project and view:
+    if render and on_project and view:
         callback = on_project
         on_project = lambda path, result: callback(  # noqa: E731
             path, result if isinstance(result, EvalrunError) else view(result))
-    for path, result in iter_results(options, rulesets, on_project):
+    for path, result in iter_results(options, rulesets, on_project, view if on_project and not render else None):
         if not render:
             yield path, result
         elif isinstance(result, EvalrunError) or result.has_errors:

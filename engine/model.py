@@ -10,11 +10,13 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Mapping
 
 from engine.errors import Source
+from engine.i18n import lazy, tr_in
 from engine.rules.formulas import Formula  # noqa: F401 - a domain noun, defined beside its checks
 from engine.rules.targets import Measure, format_number
 
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "truncate": ROUND_DOWN, "half_even": ROUND_HALF_EVEN}
-ROUNDING_LABELS = {"half_up": "四舍五入", "truncate": "截断", "half_even": "银行家舍入"}
+ROUNDING_LABELS = {"half_up": lazy("rounding.half_up"), "truncate": lazy("rounding.truncate"),
+                   "half_even": lazy("rounding.half_even")}
 
 
 # ---------------------------------------------------------------- ruleset
@@ -75,8 +77,9 @@ class Rounding:
         quantum = Decimal(1).scaleb(-self.places)
         return value.quantize(quantum, rounding=ROUNDING_MODES[self.mode])
 
-    def describe(self) -> str:
-        return f"{ROUNDING_LABELS[self.mode]}保留 {self.places} 位小数"
+    def describe(self, language: str = "zh_CN") -> str:
+        """How scores are rounded, in words: Chinese for the reports, ``i18n.language()`` for the console."""
+        return tr_in(language, "rounding.describe", mode=ROUNDING_LABELS[self.mode], places=self.places)
 
 
 @dataclass(frozen=True)

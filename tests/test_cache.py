@@ -5,9 +5,9 @@ import os
 import pickle
 import sqlite3
 import stat
-import zlib
 from pathlib import Path
 
+import lz4.block
 import pytest
 
 from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT
@@ -161,7 +161,7 @@ def test_a_signed_entry_can_build_only_evalrun_s_own_classes(workspace, tmp_path
     body = pickle.dumps(("stamp", Payload()), protocol=5)
     import hmac
 
-    body = zlib.compress(body)
+    body = lz4.block.compress(body)
     store(workspace, name, cache_module.FORMAT + hmac.new(cache_module.secret(), body, "sha256").digest() + body)
     project, cache = load(workspace)
     assert cache.misses == 1 and not marker.exists() and project.name == REFERENCE_PROJECT

@@ -102,10 +102,14 @@ def test_the_chinese_messages_are_chinese_and_the_english_ones_english():
             assert any(c.isascii() and c.isalpha() for c in literal) or msg_id in SAME_IN_BOTH, (msg_id, form)
 
 
-# only punctuation around what they hold, or words editors read (`warning:`, `true`): the same in both languages
+# only punctuation around what they hold (Chinese or English punctuation: 、 or a comma), or words editors read
+# (`warning:`, `true`)
 SAME_IN_BOTH = {"value.bool", "schema.other", "finding.reported_score.method", "api.finding_error",
                 "cli.import.warning", "cli.review.finding", "cli.review.department", "cli.new.note", "run.review_join",
-                "explain.total_rule_note"}
+                "explain.total_rule_note", "diff.list_separator", "diff.part_separator", "diff.item", "diff.na.value",
+                "diff.changed", "diff.list_changed", "explain.declared.row", "review_rule.describe",
+                "review_rule.parts_separator", "review_rule.scope_separator", "review_rule.scope_item",
+                "review_rule.texts_separator", "views.cell"}
 
 
 @pytest.mark.parametrize("language", i18n.LANGUAGES)

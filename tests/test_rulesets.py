@@ -163,6 +163,7 @@ def test_new_then_run_works_with_no_other_edit(tmp_path, run_cli):
     assert run_cli("new", "2026", "--from", "2025", workspace=ws).exit_code == 2, "never overwrites"
 
 
+@pytest.mark.chinese  # reads the Chinese default: the diff's lines (their English: tests/test_english_output.py)
 def test_diff_lists_every_difference_and_nothing_else(tmp_path, run_cli):
     ws = copy_workspace(tmp_path / "ws")
     write_ruleset(ws, "2026", 'extends: "2025"\nfiscal_year: 2026\nversion: "2026.1"\n'

@@ -66,3 +66,33 @@ def test_engine_evaluate_and_validate_are_the_api_functions(first):
                     "print('ok')")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_validate_of_an_unchanged_workspace_loads_no_engine(tmp_path):
+    """The second `evalrun validate` prints what the first printed (engine.files.runcache) without loading
+    the engine's API, its scoring or any library that reads or renders."""
+    from tests.helpers import copy_workspace
+
+    workspace = copy_workspace(tmp_path / "ws")
+    probe = ("from engine.cli import cli\ntry:\n    cli.main(['validate', '--ruleset', '2025', '--workspace', "
+             f"{str(workspace)!r}])\nexcept SystemExit:\n    pass\n"
+             "import json, sys\nprint(json.dumps(sorted(sys.modules)))")
+
+    def modules() -> set:
+        done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return set(json.loads(done.stdout.splitlines()[-1]))
+
+    assert {"engine.api", "jinja2"} <= modules()
+    again = modules()
+    assert not again & {"engine.api", "engine.model", "engine.scoring", "yaml", "sqlalchemy", *HEAVY}
+
+
+def test_validate_again_prints_the_same(tmp_path):
+    from tests.helpers import copy_workspace
+
+    workspace = copy_workspace(tmp_path / "ws")
+    command = [sys.executable, "-m", "engine.cli", "validate", "--ruleset", "2025", "--workspace", str(workspace)]
+    runs = [subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120) for _ in range(3)]
+    assert runs[0].returncode == 0 and "2025.1" in runs[0].stdout
+    assert {(r.returncode, r.stdout, r.stderr) for r in runs} == {(0, runs[0].stdout, runs[0].stderr)}

@@ -235,6 +235,7 @@ def test_validate_says_which_variant_scores_each_project(tmp_path, run_cli):
 # ---------------------------------------------------------------- provenance of every override
 
 
+@pytest.mark.chinese  # reads the Chinese default: explain's words around the level (their English: test_english_output)
 def test_an_override_on_a_library_block_is_credited_to_the_ruleset_line(tmp_path, run_cli):
     ws = _ws(tmp_path)
     demo = (ws / "rulesets/library-demo/ruleset.yaml").read_text(encoding="utf-8")

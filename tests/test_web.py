@@ -426,6 +426,13 @@ def test_the_page_in_english(shared_workspace):
     assert "Grade distribution" in page
 
 
+def test_the_rules_page_in_english_says_each_change_in_english(shared_workspace):
+    page = client_for(shared_workspace, lang="en").get("/y/2025/rules").text
+    assert "lowest total of grade 优: 80 → 90" in page and "rounding: truncated → rounded half up" in page
+    assert "the weight of first-level indicator 产出指标: 45 → 65" in page
+    assert "等级 优 的最低分" not in page and "舍入方式" not in page
+
+
 def test_every_word_of_the_page_has_its_english(monkeypatch):
     from engine.web import i18n
 

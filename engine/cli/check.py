@@ -17,26 +17,50 @@ from engine.i18n.clicktext import command, option
 @no_cache_option
 def validate(ruleset, workspace, no_cache):
     """Check the ruleset and every project file; print every problem as file:line: message."""
+    name = need(ruleset)
+    command, fingerprint = ("validate", name), None
+    if not no_cache:  # the same files as last time: the same output, without loading the engine
+        from engine.files import runcache
+        from engine.i18n import language
+
+        fingerprint = runcache.fingerprint(workspace, command, language())
+        kept = runcache.kept_output(workspace, command, fingerprint)
+        if kept is not None:
+            out, err, code = kept
+            click.echo(err, err=True, nl=False)
+            click.echo(out, nl=False)
+            sys.exit(code)
+    out, err, code = _validated(workspace, name, no_cache)
+    if fingerprint is not None:
+        runcache.keep_output(workspace, command, fingerprint, out, err, code)
+    click.echo(err, err=True, nl=False)
+    click.echo(out, nl=False)
+    sys.exit(code)
+
+
+def _validated(workspace, ruleset, no_cache) -> tuple[str, str, int]:
+    """(what validate prints on standard output, on standard error, its exit code)."""
     from engine import api
     from engine.outputs.templatecheck import department_folders
 
     plan: list = []
-    loaded, errors = api.validate(workspace, need(ruleset), cache=not no_cache, plan=plan)
-    print_lines((str(error) for error in errors), err=True)
+    loaded, errors = api.validate(workspace, ruleset, cache=not no_cache, plan=plan)
     if errors:
-        click.echo(tr("cli.validate.problems", count=len(errors)), err=True)
-        sys.exit(EXIT_USER)
+        err = [str(error) for error in errors] + [tr("cli.validate.problems", count=len(errors))]
+        return "", "".join(line + "\n" for line in err), EXIT_USER
     count = len(api.project_files(workspace, loaded))
     variants = len(api.variant_departments(workspace, ruleset, inherited=True))
     folders = len(department_folders(workspace))
     own = f"rulesets/{ruleset}/"
+    out = []
     for project_file, rules in sorted(plan):  # which rules score each project: a department variant or the ruleset
         inherited = "departments/" in rules and not rules.startswith(own)
-        click.echo(tr("cli.validate.scored_under", file=project_file, rules=rules,
+        out.append(tr("cli.validate.scored_under", file=project_file, rules=rules,
                       inherited=tr("cli.validate.inherited", own=own) if inherited else ""))
-    click.echo(tr("cli.validate.ok", id=loaded.id, version=loaded.version, count=count,
+    out.append(tr("cli.validate.ok", id=loaded.id, version=loaded.version, count=count,
                   variants=tr("cli.validate.variants", count=variants) if variants else "",
                   folders=tr("cli.validate.folders", count=folders) if folders else ""))
+    return "".join(line + "\n" for line in out), "", EXIT_OK
 
 
 @command(help=lazy("cli.explain.help"), epilog=EXIT_CODES_HELP)

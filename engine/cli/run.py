@@ -1,6 +1,7 @@
 """`evalrun --ruleset NAME`: score the year's projects, write their reports (or print JSON), record the results."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +30,8 @@ def run_year(ruleset, workspace, as_json, projects, output, formats, quiet, jobs
     if as_json:  # each project is written as soon as it is evaluated
         from engine.runner.jsonrun import run_json
 
-        outcome = run_json(options, sys.stdout.write)  # not click.echo: no colour to strip, no flush per project
+        # not click.echo: no colour to strip, no flush per project; bytes as they are kept, where stdout is UTF-8
+        outcome = run_json(options, *_json_stream(sys.stdout))
         print_lines(failure_lines(outcome.failures), err=True)
     else:
         from engine.runner.progress import progress
@@ -44,6 +46,21 @@ def run_year(ruleset, workspace, as_json, projects, output, formats, quiet, jobs
                           new=done.new_results,
                           failed=tr("run.recorded_failed", failures=done.failures) if done.failures else ""))
     sys.exit(EXIT_OK if outcome.ok else EXIT_USER)
+
+
+def _json_stream(out) -> tuple:
+    """(write, binary): the UTF-8 bytes written as they are where the stream would write them so (UTF-8, no
+    newline translation), else its text."""
+    import codecs
+
+    try:
+        utf8 = codecs.lookup(out.encoding or "").name == "utf-8" and os.linesep == "\n" and hasattr(out, "buffer")
+    except (LookupError, AttributeError):
+        utf8 = False
+    if not utf8:
+        return out.write, False
+    out.flush()
+    return out.buffer.write, True
 
 
 def _as_they_come(bar):

@@ -9,7 +9,9 @@ next run uses an entry only if the file's bytes and place, the ruleset the
 project is scored by (its sha256, department variants included), the project
 schema and evalrun itself (the sha256 of its code, Python's and PyYAML's
 versions) are all unchanged; anything else is read again and the entry
-replaced. One SQLite file, not a file per project: thousands of small files
+replaced. A run that keeps only each project's results (``--json``) keeps
+those instead, in a second table (engine.runner.kept says what and by which
+key). One SQLite file, not a file per project: thousands of small files
 cost more to create than the parsing they save, and SQLite commits whole
 transactions or nothing, so an entry is never half-written, and several
 processes (``--jobs``) can write at once.
@@ -21,11 +23,12 @@ cache folder (``~/.cache/evalrun/cache.key``, readable by the user alone;
 wrote or edited, one cut short, or one from another machine fails the check
 and is read again: no one who cannot already run programs as the user can
 make evalrun use scores that are not in the project files. Entries are
-compressed pickles, read with an unpickler that builds only evalrun's model
-classes, Decimal and plain containers, so even a stolen key could not make
-one run code. The cache never fails a run: a read-only workspace, a full
-disk, a damaged database or a missing key only means the run reads every
-file (a damaged database is replaced).
+pickles compressed by lz4, read with an unpickler that builds only evalrun's
+model classes, Decimal and plain containers (results: Decimal and containers
+alone), so even a stolen key could not make one run code. The cache never
+fails a run: a read-only workspace, a full disk, a damaged database or a
+missing key only means the run reads every file (a damaged database is
+replaced).
 """
 from __future__ import annotations
 
@@ -37,7 +40,6 @@ import os
 import pickle
 import sqlite3
 import sys
-import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,13 +48,14 @@ import yaml
 from engine import model
 import engine.rules.targets as targets
 from engine.errors import EvalrunError, Source
+from engine.files.cachekey import key_file, secret  # noqa: F401 - the key, as this module has always named it
 from engine.files.located import Places
 from engine.files.paths import guard_path, write_new
 from engine.files.resources import data_path
 
 FOLDER = ".evalrun-cache"
 DATABASE = "projects.sqlite"
-FORMAT = b"evalrun cache 1\n"
+FORMAT = b"evalrun cache 2\n"  # 2: compressed by lz4
 COMMIT_EVERY = 200  # entries per transaction
 _DIGEST = 32  # bytes of an HMAC-SHA256
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# evalrun's cache of parsed project files: safe to delete\n"
@@ -68,69 +71,110 @@ class ParseCache:
         self.ruleset_name = ruleset_name
         self.key = secret()
         self.readable = self.writable = self.key is not None
+        self._mac = hmac.new(self.key, digestmod="sha256") if self.key else None  # copied for each entry
         self.hits = self.misses = self.writes = 0
         self._db = None
-        self._pending = 0  # entries written since the last commit
+        self._pending: dict = {}  # table -> [(name, entry)] made since the last commit, written together
+        self._ahead: dict = {}  # name -> entry: results stored after the last one read (read in the order written)
         self._replaced = False  # a damaged database was replaced in this run
+        self.keep_projects = True  # False: no Project is kept or read (a run that keeps its results: engine.runner.kept)
 
-    # An entry's name says which project file of which ruleset it is for; what it must have been
-    # made from (the stamp) is inside it, signed with it.
-    def _name(self, shown: str, ruleset: model.Ruleset) -> str:
-        return hashlib.sha256(f"{self.ruleset_name}\0{ruleset.variant}\0{shown}".encode("utf-8")).hexdigest()[:40]
+    # An entry's name says which project file of which ruleset it is for (and, for results, for which
+    # kind of run); what it must have been made from (the stamp) is inside it, signed with it.
+    def _name(self, shown: str, ruleset: model.Ruleset, run: str = "") -> str:
+        text = f"{self.ruleset_name}\0{ruleset.variant}\0{shown}" + (f"\0{run}" if run else "")
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
 
-    def _stamp(self, raw: bytes, shown: str, ruleset: model.Ruleset) -> bytes:
+    def _stamp(self, digest: str, shown: str, ruleset: model.Ruleset, run: str = "") -> bytes:
         """What an entry must have been made from: the file, where it is, its ruleset, the schema, evalrun."""
-        return "\0".join((hashlib.sha256(raw).hexdigest(), shown, self.ruleset_name, ruleset.variant,
-                          ruleset.sha256, schema_digest(), code_digest())).encode("utf-8")
+        return "\0".join((digest, shown, self.ruleset_name, ruleset.variant, ruleset.sha256, schema_digest(),
+                          code_digest(), run)).encode("utf-8")
 
     def get(self, raw: bytes, shown: str, ruleset: model.Ruleset) -> model.Project | None:
         """The project made from exactly these bytes before, or None."""
-        project = None
-        if self.readable and self._open(create=False):
-            try:
-                row = self._db.execute("SELECT body FROM entry WHERE name = ?", (self._name(shown, ruleset),)).fetchone()
-                project = None if row is None else self._read(row[0], self._stamp(raw, shown, ruleset))
-            except sqlite3.Error as exc:
-                self._trouble(exc, reading=True)
-            except Exception:  # noqa: BLE001 - a broken entry is read again, never trusted
-                project = None
-        if project is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-        return project
-
-    def _read(self, entry: bytes, stamp: bytes) -> model.Project | None:
-        head = len(FORMAT) + _DIGEST
-        if not entry.startswith(FORMAT) or len(entry) <= head:
+        if not self.keep_projects:
             return None
-        body = entry[head:]
-        if not hmac.compare_digest(entry[len(FORMAT):head], hmac.new(self.key, body, "sha256").digest()):
-            return None  # written by someone else, edited, or cut short
-        made_from, project = _Unpickler(io.BytesIO(zlib.decompress(body))).load()
-        if made_from != stamp or not isinstance(project, model.Project):
-            return None  # the file, ruleset, schema or evalrun changed since
-        return project
+        project = self._get(_PROJECTS, self._name(shown, ruleset),
+                            self._stamp(hashlib.sha256(raw).hexdigest(), shown, ruleset))
+        return project if isinstance(project, model.Project) else None
 
     def put(self, raw: bytes, shown: str, ruleset: model.Ruleset, project: model.Project) -> None:
         """Keep ``project`` as made from ``raw``; quietly does nothing where the cache cannot be written."""
+        if self.keep_projects:
+            self._put(_PROJECTS, self._name(shown, ruleset),
+                      self._stamp(hashlib.sha256(raw).hexdigest(), shown, ruleset), project)
+
+    def get_results(self, digest: str, shown: str, ruleset: model.Ruleset, run: str):
+        """What ``put_results`` kept for the file whose bytes have the sha256 ``digest``, in a run of the kind
+        ``run`` names (engine.runner.kept), or None. Plain data only: texts, numbers, Decimals, containers."""
+        return self._get(_RESULTS, self._name(shown, ruleset, run), self._stamp(digest, shown, ruleset, run))
+
+    def put_results(self, digest: str, shown: str, ruleset: model.Ruleset, run: str, results) -> None:
+        self._put(_RESULTS, self._name(shown, ruleset, run), self._stamp(digest, shown, ruleset, run), results)
+
+    def _get(self, table, name: str, stamp: bytes):
+        found = None
+        if self.readable and self._open(create=False):
+            try:
+                entry = self._row(table, name)
+                found = None if entry is None else self._read(table, entry, stamp)
+            except sqlite3.Error as exc:
+                self._trouble(exc, reading=True)
+            except Exception:  # noqa: BLE001 - a broken entry is read again, never trusted
+                found = None
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    def _row(self, table, name: str) -> bytes | None:
+        """The entry stored as ``name``. A run reads the results in the order an earlier run wrote them: the
+        entries after one read are read with it, 64 at a time (one query, not one each)."""
+        if table is not _RESULTS:
+            row = self._db.execute(table.select, (name,)).fetchone()
+            return None if row is None else row[0]
+        entry = self._ahead.pop(name, None)
+        if entry is None:
+            row = self._db.execute("SELECT rowid, body FROM result WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return None
+            entry = row[1]
+            self._ahead = dict(self._db.execute(
+                "SELECT name, body FROM result WHERE rowid > ? ORDER BY rowid LIMIT 64", (row[0],)))
+        return entry
+
+    def _read(self, table, entry: bytes, stamp: bytes):
+        head = len(table.format) + _DIGEST
+        if not entry.startswith(table.format) or len(entry) <= head:
+            return None
+        body = entry[head:]
+        if not hmac.compare_digest(entry[len(table.format):head], self._sign(body)):
+            return None  # written by someone else, edited, or cut short
+        from lz4.block import decompress  # imported once the cache is used: not for `validate` without one
+
+        made_from, value = table.unpickler(io.BytesIO(decompress(body))).load()
+        return value if made_from == stamp else None  # None: the file, ruleset, schema or evalrun changed since
+
+    def _put(self, table, name: str, stamp: bytes, value) -> None:
         if not self.writable or not self._open(create=True):
             return
         try:
-            body = zlib.compress(pickle.dumps((self._stamp(raw, shown, ruleset), project), protocol=5), 1)
-            entry = FORMAT + hmac.new(self.key, body, "sha256").digest() + body
-            if not self._pending:
-                self._db.execute("BEGIN")
-            self._db.execute("INSERT OR REPLACE INTO entry (name, body) VALUES (?, ?)",
-                             (self._name(shown, ruleset), entry))
-            self._pending += 1
+            from lz4.block import compress
+
+            body = compress(pickle.dumps((stamp, value), protocol=5))
+            self._pending.setdefault(table, []).append((name, table.format + self._sign(body) + body))
             self.writes += 1
-            if self._pending >= COMMIT_EVERY:
+            if sum(map(len, self._pending.values())) >= COMMIT_EVERY:
                 self._commit()
-        except sqlite3.Error as exc:  # a read-only workspace, a full disk, a busy or damaged cache
-            self._trouble(exc, reading=False)
         except Exception:  # noqa: BLE001 - the cache never fails a run
             self._stop_writing()
+
+    def _sign(self, body: bytes) -> bytes:
+        """HMAC-SHA256 of ``body`` with the key (the keyed state copied: cheaper than keying each time)."""
+        mac = self._mac.copy()
+        mac.update(body)
+        return mac.digest()
 
     def close(self) -> None:
         """Commit what was written (entries of a run cut short are simply not there next time)."""
@@ -143,15 +187,23 @@ class ParseCache:
             self._db = None
 
     def _commit(self) -> None:
-        if self._pending:
-            self._pending = 0
+        """Write the entries made since the last commit, in one transaction."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        try:
+            self._db.execute("BEGIN")
+            for table, rows in pending.items():
+                self._db.executemany(table.insert, rows)
             self._db.execute("COMMIT")
+        except sqlite3.Error as exc:  # a read-only workspace, a full disk, a busy or damaged cache
+            self._trouble(exc, reading=False)
 
     def _stop_writing(self) -> None:
         self.writable = False
+        self._pending = {}
         try:
-            if self._pending:
-                self._pending = 0
+            if self._db is not None and self._db.in_transaction:
                 self._db.execute("ROLLBACK")
         except Exception:  # noqa: BLE001
             pass
@@ -207,7 +259,9 @@ class ParseCache:
 def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=2, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA synchronous = OFF")  # a cache: an entry lost in a crash is read again
-    db.execute("CREATE TABLE IF NOT EXISTS entry (name TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID")
+    db.execute("PRAGMA page_size = 16384")  # for a new file: an entry of a few KB fits a page (half the time of 4 KB)
+    for table in (_PROJECTS, _RESULTS):
+        db.execute(f"CREATE TABLE IF NOT EXISTS {table.name} (name TEXT PRIMARY KEY, body BLOB NOT NULL){table.layout}")
     return db
 
 
@@ -240,66 +294,56 @@ def _allowed() -> dict:
 
 
 _ALLOWED = _allowed()
+_DECIMAL = {("decimal", "Decimal"): _ALLOWED[("decimal", "Decimal")]}
 
 
 class _Unpickler(pickle.Unpickler):
     """Builds evalrun's model classes, Decimal and plain containers; refuses anything else."""
 
+    allowed = _ALLOWED
+
     def find_class(self, module: str, name: str):
-        found = _ALLOWED.get((module, name))
+        found = self.allowed.get((module, name))
         if found is None:
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in evalrun's cache")
         return found
 
 
+class _PlainUnpickler(_Unpickler):
+    """Results are plain data: Decimal and containers only."""
+
+    allowed = _DECIMAL
+
+
+@dataclasses.dataclass(frozen=True)
+class _Table:
+    name: str
+    format: bytes  # what every entry begins with
+    unpickler: type
+    layout: str = ""  # results (a few KB each) are quicker to write and read in a rowid table
+
+    @property
+    def select(self) -> str:
+        return f"SELECT body FROM {self.name} WHERE name = ?"
+
+    @property
+    def insert(self) -> str:
+        return f"INSERT OR REPLACE INTO {self.name} (name, body) VALUES (?, ?)"
+
+
+_PROJECTS = _Table("entry", FORMAT, _Unpickler, " WITHOUT ROWID")  # a project file's Project
+_RESULTS = _Table("result", b"evalrun results 2\n", _PlainUnpickler)  # what a run made of it (engine.runner.kept)
+
+
 # ---------------------------------------------------------------- the key and the versions
-
-
-def key_file() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or (os.environ.get("LOCALAPPDATA") if os.name == "nt" else "")
-    return (Path(base) if base else Path.home() / ".cache") / "evalrun" / "cache.key"
-
-
-def secret() -> bytes | None:
-    """This user's key for signing cache entries, made on first use; None where there is none to be had."""
-    path = key_file()
-    try:
-        return _read_key(path)
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return None
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(os.urandom(32))
-    except FileExistsError:  # another run made it at the same moment
-        pass
-    except OSError:
-        return None
-    try:
-        return _read_key(path)
-    except OSError:
-        return None
-
-
-def _read_key(path: Path) -> bytes | None:
-    with open(path, "rb") as handle:
-        if os.name == "posix":
-            status = os.fstat(handle.fileno())
-            if status.st_uid != os.getuid() or status.st_mode & 0o077:
-                return None  # someone else's, or others can read it: not a secret
-        key = handle.read(64)
-    return key if len(key) >= 32 else None
 
 
 @lru_cache(maxsize=None)
 def code_digest() -> str:
-    """evalrun's version, as the sha256 of its code (a checkout being edited changes it too)."""
+    """evalrun's version, as the sha256 of its code and its messages (a checkout being edited changes it too)."""
     digest = hashlib.sha256(f"{sys.version}\0{yaml.__version__}\0".encode())
     engine = Path(__file__).resolve().parent.parent  # engine/, seen from engine/files/
-    for path in sorted(engine.rglob("*.py")):
+    for path in sorted([*engine.rglob("*.py"), *engine.rglob("*.po")]):  # results hold messages (engine/i18n)
         digest.update(path.relative_to(engine).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

@@ -92,6 +92,27 @@ def guard_path(root: Path, path: Path, purpose: str = "read", label: str = "the 
                          label=words(label), real=real), Source(shown(Path(absolute), root)))
 
 
+class FolderGuard:
+    """``guard_path(root, file, purpose)`` for the many files of a few folders (a run's project files), each
+    folder resolved once: a file that is not a link is where its folder really is. A file that is a link, or
+    one whose folder is refused, goes through ``guard_path`` itself (and its message)."""
+
+    def __init__(self, root: Path, purpose: str = "read"):
+        self.root, self.purpose = root, purpose
+        self._folders: dict = {}
+
+    def __call__(self, path: Path) -> Path:
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            try:
+                folder = self._folders[path.parent] = str(guard_path(self.root, path.parent, self.purpose))
+            except EvalrunError:
+                return guard_path(self.root, path, self.purpose)
+        if path.name in ("", ".", "..") or os.path.islink(path):
+            return guard_path(self.root, path, self.purpose)
+        return Path(folder, path.name)
+
+
 def guard_given(root: Path, path: Path, purpose: str = "read") -> Path:
     """``guard_path`` for a path a caller gave (a library call naming a file): guarded when it lies in the
     workspace, taken as given when it lies elsewhere (that place is the caller's own choice)."""

@@ -9,13 +9,14 @@ by reading only the top-level ``project:`` and ``department:`` of each file.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
 from engine.errors import EvalrunError, EvalrunErrors, Source, raise_all
 from engine.files.load import MAX_FILE_BYTES, load_file
 from engine.files.located import LDict
-from engine.files.paths import LinkOutside, guard_path
+from engine.files.paths import FolderGuard, LinkOutside, guard_path
 from engine.model import Ruleset
 from engine.i18n import tr
 from engine.rules.rulesets import display
@@ -48,14 +49,36 @@ def folder_errors(path: Path, data, workspace: Path) -> list[EvalrunError]:
 _TOP_KEY = re.compile(r"^(project|department)[ \t]*:[ \t]*(.*?)[ \t\r]*$", re.M)
 
 
-def _identity(path: Path, workspace: Path) -> tuple | None:
-    """((department, project), line of `project:`) as the file says, read quickly; None if it cannot tell."""
+def _top_keys(text: str):
+    """``_TOP_KEY.finditer(text)``, quicker: the pattern is tried only where a line starts with either key."""
+    starts = []
+    for key in ("project", "department"):
+        if text.startswith(key):
+            starts.append(0)
+        at = text.find("\n" + key)
+        while at >= 0:
+            starts.append(at + 1)
+            at = text.find("\n" + key, at + 1)
+    for start in sorted(starts):
+        match = _TOP_KEY.match(text, start)
+        if match is not None:
+            yield match
+
+
+def _identity(path: Path, workspace: Path, digests: dict | None = None, guard=None) -> tuple | None:
+    """((department, project), line of `project:`) as the file says, read quickly; None if it cannot tell.
+
+    With ``digests``, the sha256 of the bytes read goes in ``digests[path]`` (engine.runner.kept); ``guard``
+    is the run's FolderGuard."""
     try:
-        text = guard_path(workspace, path, "read").read_bytes()[:MAX_FILE_BYTES].decode("utf-8-sig")
+        raw = (guard(path) if guard else guard_path(workspace, path, "read")).read_bytes()
+        if digests is not None and len(raw) <= MAX_FILE_BYTES:
+            digests[path] = hashlib.sha256(raw).hexdigest()
+        text = raw[:MAX_FILE_BYTES].decode("utf-8-sig")
     except (OSError, UnicodeDecodeError, EvalrunError):  # a link out of the workspace is refused when loaded
         return None
     found: dict = {}
-    for match in _TOP_KEY.finditer(text):
+    for match in _top_keys(text):
         key, value = match.group(1), match.group(2)
         if key in found:
             return None  # a duplicate key: the file is refused when loaded
@@ -82,11 +105,15 @@ def _identity_loaded(path: Path, workspace: Path) -> tuple | None:
     return (data["department"], data["project"]), data.source_of("project").line
 
 
-def duplicate_projects(files: list[Path], workspace: Path) -> dict[Path, EvalrunError]:
-    """Files that describe the same department and project as another file: each gets an error naming the others."""
+def duplicate_projects(files: list[Path], workspace: Path, digests: dict | None = None,
+                       guard: FolderGuard | None = None) -> dict[Path, EvalrunError]:
+    """Files that describe the same department and project as another file: each gets an error naming the others.
+
+    With ``digests``, each file's sha256 as read goes in ``digests[file]``; ``guard``: the run's FolderGuard."""
     seen: dict[tuple, list] = {}
+    guard = guard or FolderGuard(workspace)
     for path in files:
-        identity = _identity(path, workspace)
+        identity = _identity(path, workspace, digests, guard)
         if identity is not None:
             seen.setdefault(identity[0], []).append((path, identity[1]))
     errors: dict[Path, EvalrunError] = {}

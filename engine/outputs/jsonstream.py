@@ -32,17 +32,24 @@ _INDENT = orjson.OPT_INDENT_2 if orjson else 0
 
 def _dumps(value, depth: int) -> str:
     """``json.dumps(value, ensure_ascii=False, indent=2)``, shifted ``depth`` levels right."""
+    text = _orjson(value)
+    if text is None:
+        return _quick_dumps(value, depth)
+    text = text.decode("utf-8")
+    return text.replace("\n", "\n" + "  " * depth) if depth and "\n" in text else text
+
+
+def _orjson(value) -> bytes | None:
+    """orjson's text of ``value`` where it is json.dumps's (in UTF-8, not shifted), else None."""
     if orjson is not None:
         try:
             text = orjson.dumps(value, option=_INDENT)
         except TypeError:  # orjson.JSONEncodeError: see above
-            pass
-        else:
-            if ((b"e-" not in text and b"0.0000" not in text) or _NOT_JSONS.search(text) is None) \
-                    and orjson.loads(text) == value:
-                text = text.decode("utf-8")
-                return text.replace("\n", "\n" + "  " * depth) if depth and "\n" in text else text
-    return _quick_dumps(value, depth)
+            return None
+        if ((b"e-" not in text and b"0.0000" not in text) or _NOT_JSONS.search(text) is None) \
+                and orjson.loads(text) == value:
+            return text
+    return None
 
 
 def _quick_dumps(value, depth: int) -> str:
@@ -113,22 +120,41 @@ _string = encode_basestring
 _INFINITY = float("inf")
 
 
+def project_bytes(data: dict) -> bytes:
+    """A project's JSON in UTF-8, indented as the document's list of projects holds it (``_dumps(data, 2)``)."""
+    text = _orjson(data)
+    if text is None:
+        return _quick_dumps(data, 2).encode("utf-8")
+    return text.replace(b"\n", b"\n    ") if b"\n" in text else text
+
+
 class JsonRunWriter:
-    def __init__(self, write: Callable[[str], object]):
+    """The document, written piece by piece with ``write``: text, or with ``binary`` UTF-8 bytes."""
+
+    def __init__(self, write: Callable[[str], object], binary: bool = False):
         self.write = write
+        self.binary = binary
         self.started = False
         self.count = 0
 
+    def _text(self, text: str) -> None:
+        self.write(text.encode("utf-8") if self.binary else text)
+
     def _start(self, ruleset_ref: dict) -> None:
         if not self.started:
-            self.write('{\n  "ruleset": ' + _dumps(ruleset_ref, 1) + ',\n  "projects": [')
+            self._text('{\n  "ruleset": ' + _dumps(ruleset_ref, 1) + ',\n  "projects": [')
             self.started = True
 
     def project(self, ruleset_ref: dict, data: dict) -> None:
+        self.project_bytes(ruleset_ref, project_bytes(data))
+
+    def project_bytes(self, ruleset_ref: dict, encoded: bytes) -> None:
+        """A project's JSON as ``project_bytes`` made it (maybe in a worker process, or in an earlier run)."""
         self._start(ruleset_ref)
-        self.write(("\n    " if not self.count else ",\n    ") + _dumps(data, 2))
+        separator = "\n    " if not self.count else ",\n    "
+        self.write(separator.encode("ascii") + encoded if self.binary else separator + encoded.decode("utf-8"))
         self.count += 1
 
     def finish(self, ruleset_ref: dict, failures: list) -> None:
         self._start(ruleset_ref)
-        self.write(("\n  ]" if self.count else "]") + ',\n  "failures": ' + _dumps(failures, 1) + "\n}\n")
+        self._text(("\n  ]" if self.count else "]") + ',\n  "failures": ' + _dumps(failures, 1) + "\n}\n")

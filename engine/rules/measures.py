@@ -34,15 +34,6 @@ from engine.rules.formulas import Formula, compile_formula
 PROJECT_NAMES = ("initial", "full_year", "adjusted", "executed", "rate", "total", "time_progress")
 INDICATOR_NAMES = ("target", "actual", "weight", "score", "met", "time_progress")
 
-MESSAGES = {
-    "twice": "`{name}` 重复定义（第一次在第 {line} 行）",
-    "clash": "`{name}` 与引擎提供的名称重名；请换一个名称",
-    "catch_all": "等级表 `{name}` 的最后一行不能写 from 或 below：它接住其余所有取值",
-    "no_range": "等级表 `{name}` 的第 {index} 行没有 from 或 below；只有最后一行可以不写范围",
-    "grade_by": "grade_by 指定的等级表 `{name}` 不存在或不是按项目（per: project）的{hint}",
-    "as_of": "as_of.date `{text}` 不是日期；请写成 2025-06-30",
-}
-
 
 @dataclass(frozen=True)
 class Variable:
@@ -92,7 +83,7 @@ def parse_date(value, where: Source) -> datetime.date:
     try:
         return datetime.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise EvalrunError(MESSAGES["as_of"].format(text=value), where) from None
+        raise EvalrunError(tr("measures.as_of", text=value), where) from None
 
 
 def build_measures(data) -> Measures | None:
@@ -131,9 +122,9 @@ def build_measures(data) -> Measures | None:
             high = Decimal(str(row["below"])) if "below" in row else None
             last = k == len(specs) - 1
             if last and (low is not None or high is not None):
-                errors.append(EvalrunError(MESSAGES["catch_all"].format(name=spec["name"]), specs.source_of(k)))
+                errors.append(EvalrunError(tr("measures.catch_all", name=spec["name"]), specs.source_of(k)))
             elif not last and low is None and high is None:
-                errors.append(EvalrunError(MESSAGES["no_range"].format(name=spec["name"], index=k + 1),
+                errors.append(EvalrunError(tr("measures.no_range", name=spec["name"], index=k + 1),
                                            specs.source_of(k)))
             rows.append(LevelRow(row["level"], low, high, row.get("note", ""), specs.source_of(k)))
         levels.append(LevelTable(spec["name"], spec.get("label", spec["name"]), per, formula, tuple(rows), where))
@@ -141,8 +132,8 @@ def build_measures(data) -> Measures | None:
     if grade_by is not None:
         project_tables = [t.name for t in levels if t.per == "project"]
         if grade_by not in project_tables:
-            errors.append(EvalrunError(MESSAGES["grade_by"].format(
-                name=grade_by, hint=did_you_mean(grade_by, project_tables)), data.source_of("grade_by")))
+            message = tr("measures.grade_by", name=grade_by, hint=did_you_mean(grade_by, project_tables))
+            errors.append(EvalrunError(message, data.source_of("grade_by")))
     raise_all(errors)
     return Measures(as_of, basis, variables, indicator_variables, tuple(levels), grade_by, data.source)
 
@@ -154,10 +145,10 @@ def _variables(specs, known: list, errors: list) -> tuple:
         where = specs.source_of(index)
         name = spec["name"]
         if name in seen:
-            errors.append(EvalrunError(MESSAGES["twice"].format(name=name, line=seen[name].line), where))
+            errors.append(EvalrunError(tr("measures.twice", name=name, line=seen[name].line), where))
             continue
         if name in PROJECT_NAMES or name in INDICATOR_NAMES:
-            errors.append(EvalrunError(MESSAGES["clash"].format(name=name), spec.source_of("name")))
+            errors.append(EvalrunError(tr("measures.clash", name=name), spec.source_of("name")))
             continue
         seen[name] = where
         try:

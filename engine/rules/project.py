@@ -307,15 +307,17 @@ def _build_indicator(spec: LDict, where: Source, ruleset: Ruleset) -> Indicator:
 
 
 def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCache | None = None,
-                 shown: str | None = None) -> Project:
+                 shown: str | None = None, raw: bytes | None = None) -> Project:
     """The project file read, checked and built for ``ruleset``; from ``cache`` when the file is unchanged.
 
     Every problem at once: the schema's with the meaning errors of the rows
     the schema accepted, and a file whose department is not its folder.
-    ``shown`` is the file as messages name it (``display``), when the caller knows it.
+    ``shown`` is the file as messages name it (``display``), when the caller knows it; ``raw`` the file's
+    bytes, when the caller has just read them (``engine.runner.kept``).
     """
     shown = shown or display(path, workspace)
-    raw = read_file(guard_given(workspace, path, "read"), shown)  # a link out of the workspace is refused
+    if raw is None:
+        raw = read_file(guard_given(workspace, path, "read"), shown)  # a link out of the workspace is refused
     project = cache.get(raw, shown, ruleset) if cache is not None else None
     if project is not None:
         return attach_previous_rows(project, ruleset, workspace)  # last year's actuals: never cached

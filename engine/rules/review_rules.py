@@ -40,11 +40,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.errors import EvalrunError, Source, raise_all
-from engine.i18n import tr
+from engine.i18n import lazy, tr, tr_in
 from engine.rules.named import first_of_each_name
 
 CHECKS = ("groups_covered", "present", "quantified", "not_below_previous", "weight_range", "group_weight")
-FIELD_WORDS = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标"}
+FIELD_WORDS = {"level1": lazy("review_rule.field.level1"), "level2": lazy("review_rule.field.level2"),
+               "name": lazy("review_rule.field.name")}
 
 PLACEHOLDERS = ("group", "row", "target", "previous", "weight", "from", "to", "sum")
 
@@ -63,24 +64,28 @@ class ReviewRule:
     def matches(self, row: dict) -> bool:
         return all(row.get(key) in texts for key, texts in self.where)
 
-    def describe(self) -> str:
-        scope = "；".join(f"{FIELD_WORDS[key]}为{'、'.join(texts)}" for key, texts in self.where)
-        bounds = ""
-        if self.low is not None or self.high is not None:
-            low = "" if self.low is None else f"不少于 {_num(self.low)} 分"
-            high = "" if self.high is None else f"不超过 {_num(self.high)} 分"
-            bounds = "，".join(x for x in (low, high) if x)
-        parts = [CHECK_WORDS[self.check]] + ([f"适用于{scope}"] if scope else []) + ([bounds] if bounds else [])
-        return f"{self.name}：{'，'.join(parts)}"
+    def describe(self, language: str = "zh_CN") -> str:
+        """The rule in words: Chinese for the reports, ``i18n.language()`` for the console."""
+        scope = tr_in(language, "review_rule.scope_separator").join(
+            tr_in(language, "review_rule.scope_item", field=FIELD_WORDS[key],
+                  texts=tr_in(language, "review_rule.texts_separator").join(texts))
+            for key, texts in self.where)
+        low = "" if self.low is None else tr_in(language, "review_rule.at_least", points=_num(self.low))
+        high = "" if self.high is None else tr_in(language, "review_rule.at_most", points=_num(self.high))
+        comma = tr_in(language, "review_rule.parts_separator")
+        bounds = comma.join(x for x in (low, high) if x)
+        rest = ([tr_in(language, "review_rule.scope", scope=scope)] if scope else []) + ([bounds] if bounds else [])
+        return tr_in(language, "review_rule.describe", name=self.name, check=CHECK_WORDS[self.check],
+                     rest="".join(comma + part for part in rest))
 
 
 CHECK_WORDS = {
-    "groups_covered": "每个一级指标至少有一个三级指标",
-    "present": "至少有一个相应指标",
-    "quantified": "指标值量化并写明计量单位",
-    "not_below_previous": "延续项目的指标值不低于上年实际完成值",
-    "weight_range": "指标分值在规定范围内",
-    "group_weight": "一级指标分值合计在规定范围内",
+    "groups_covered": lazy("review_rule.check.groups_covered"),
+    "present": lazy("review_rule.check.present"),
+    "quantified": lazy("review_rule.check.quantified"),
+    "not_below_previous": lazy("review_rule.check.not_below_previous"),
+    "weight_range": lazy("review_rule.check.weight_range"),
+    "group_weight": lazy("review_rule.check.group_weight"),
 }
 
 

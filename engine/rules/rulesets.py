@@ -274,10 +274,16 @@ class RulesetCache:
         self.workspace, self.name = workspace, name
         self.base = load_ruleset(workspace, name)
         self._variants: dict[str, Ruleset] = {}
+        self._lineage: list[str] | None = None  # the rulesets whose variants apply (variant_of's), read once
 
     def for_department(self, department: str) -> Ruleset:
         if department not in self._variants:
-            self._variants[department] = load_variant(self.workspace, self.name, department, self.base)
+            if self._lineage is None:
+                self._lineage = _lineage(self.workspace, self.name)
+            if any(variant_file(self.workspace, owner, department) is not None for owner in self._lineage):
+                self._variants[department] = load_variant(self.workspace, self.name, department, self.base)
+            else:  # no variant: the year's (load_variant's answer, without reading the chain for every department)
+                self._variants[department] = self.base
         return self._variants[department]
 
 

@@ -104,9 +104,11 @@ class Measure:
     def describe(self) -> str:
         if self.is_qualitative:
             return f"“{self.text}”"
-        prefix = {GROWTH: "增长 ", DATE: "日期 "}.get(self.kind, "")
         comparator = SYMBOL[self.comparator] if self.comparator else ""
-        return f"{prefix}{comparator}{format_number(self.value)}{self.unit}"
+        shown = f"{comparator}{format_number(self.value)}{self.unit}"
+        if self.kind == GROWTH:
+            return tr("measure.growth", value=shown)
+        return tr("measure.date", value=shown) if self.kind == DATE else shown
 
 
 def format_number(value: Decimal | None) -> str:

@@ -11,23 +11,26 @@ from engine.errors import EvalrunError
 
 
 def project_json(result) -> tuple:
-    """(ruleset reference, the project's JSON): the run's ``view``, made where the project was evaluated."""
+    """(ruleset reference, the project's JSON in UTF-8): the run's ``view``, made where the project was evaluated
+    (and kept with the project's summary between runs: engine.runner.kept)."""
+    from engine.outputs.jsonstream import project_bytes
     from engine.outputs.view import result_json
 
-    return result.ruleset.ref, result_json(result)
+    return result.ruleset.ref, project_bytes(result_json(result))
 
 
-def run_json(options, write: Callable[[str], object]):
-    """Run ``options`` (which write no reports) and write the JSON document with ``write``; the RunResult."""
+def run_json(options, write: Callable[[str], object], binary: bool = False):
+    """Run ``options`` (which write no reports) and write the JSON document with ``write`` (of text, or with
+    ``binary`` of UTF-8 bytes); the RunResult."""
     from engine import api
     from engine.outputs.jsonstream import JsonRunWriter
 
-    writer = JsonRunWriter(write)
+    writer = JsonRunWriter(write, binary)
     base = api.load_ruleset(options.workspace, options.ruleset).ref  # the year's; a variant is named per project
 
     def emit(path, viewed):
         if not isinstance(viewed, EvalrunError):
-            writer.project(base, viewed[1])
+            writer.project_bytes(base, viewed[1])
 
     outcome = api.run(options, on_project=emit, view=project_json)
     writer.finish(outcome.ruleset.ref, [{"file": api.display(path, options.workspace),

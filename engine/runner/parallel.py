@@ -27,7 +27,10 @@ from typing import Callable
 
 from engine import i18n
 from engine.errors import EvalrunError
+from engine.files.load import read_file
+from engine.files.paths import FolderGuard
 from engine.i18n import tr
+from engine.runner.kept import KeptResults
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,10 @@ def _start(options, sha256: str, full: bool, view, steps: Steps, language: str =
     i18n.use(language)  # the worker's messages in the parent's language (a spawned worker starts in the default)
 
     rulesets = RulesetCache(options.workspace, options.ruleset)
+    cache, guard = steps.parse_cache(options), FolderGuard(options.workspace)
     _worker.update(options=options, rulesets=rulesets, used={"": rulesets.base}, steps=steps,
-                   changed=rulesets.base.sha256 != sha256, full=full, view=view, cache=steps.parse_cache(options))
+                   changed=rulesets.base.sha256 != sha256, full=full, view=view, cache=cache, guard=guard,
+                   kept=None if full else KeptResults.for_run(cache, options, view, guard))  # as in one process
 
 
 def _ruleset_for(department: str):
@@ -121,8 +126,17 @@ def _work(paths: list, render: bool) -> bytes:
         try:
             ruleset = _ruleset_for(path.parent.name)
             shown = steps.shown_in_run(path, options.workspace, _worker.setdefault("folders", {}))
-            project = steps.load_project(path, ruleset, options.workspace, _worker["cache"], shown)
-            if not steps.selected(path, project, options.projects):
+            if _worker["kept"] is not None:  # the summary and the view, kept from an earlier run or made and kept
+                made = _worker["kept"].project(
+                    path, shown, ruleset,
+                    lambda raw: steps.load_project(path, ruleset, options.workspace, _worker["cache"], shown, raw),
+                    lambda project: steps.with_previous(options, steps.evaluate(ruleset, project)),
+                    lambda name: steps.selected(path, name, options.projects))
+                items.append(_SKIP if made is None else (path, made[0], None, made[1]))
+                continue
+            raw = read_file(_worker["guard"](path), shown)  # each department folder resolved once
+            project = steps.load_project(path, ruleset, options.workspace, _worker["cache"], shown, raw)
+            if not steps.selected(path, project.name, options.projects):
                 items.append(_SKIP)
                 continue
             result = steps.with_previous(options, steps.evaluate(ruleset, project))  # the year before, from the store

@@ -281,33 +281,40 @@ def band(found) -> tuple:
 def numeric_reason(ind: Indicator, comparator: str, met: bool, value: Decimal) -> str:
     target, actual = ind.target, ind.actual
     if actual.kind == QUALITATIVE:
-        return f"实际完成值“{actual.text}”表示已达到目标，按实际值 = 目标值计"
+        return tr("judge.reason.actual_says_reached", actual=actual.text)
     scored = Measure(target.text, target.kind, comparator, target.value, target.unit).describe()
     if actual.comparator and actual.comparator != "=":
-        return f"实际“{actual.describe()}”{'落在' if met else '未落在'}目标“{scored}”之内"
-    return f"{format_number(value)}{target.unit} {'满足' if met else '未满足'} {scored}"
+        if met:
+            return tr("judge.reason.within", actual=actual.describe(), target=scored)
+        return tr("judge.reason.not_within", actual=actual.describe(), target=scored)
+    shown = f"{format_number(value)}{target.unit}"
+    return tr("judge.reason.meets", value=shown, target=scored) if met else \
+        tr("judge.reason.misses", value=shown, target=scored)
 
 
 def level_reason(ind: Indicator, method: Method, found, how: int, comparator, value) -> str:
     text = ind.actual.text
     if how == HOW_CHOSEN:
-        return f"自评选定档次“{found.name}”"
+        return tr("judge.level.chosen", level=found.name)
     if how == HOW_NUMERIC:
-        return f"{numeric_reason(ind, comparator, True, value)}，属于“{found.name}”"
+        return tr("judge.level.numeric", reason=numeric_reason(ind, comparator, True, value), level=found.name)
     if how == HOW_WORDS:
-        return f"实际“{text}”属于“{found.name}”"
+        return tr("judge.level.words", actual=text, level=found.name)
     if how == HOW_MISSED:
-        return f"实际“{text}”表示未达成，属于“{found.name}”"
+        return tr("judge.level.missed", actual=text, level=found.name)
     if how == HOW_ACHIEVED:
-        return f"实际“{text}”表示已达成，属于“{found.name}”"
-    return f"实际完成值与年度指标值一致（“{text}”），属于“{found.name}”"
+        return tr("judge.level.achieved", actual=text, level=found.name)
+    return tr("judge.level.same_text", actual=text, level=found.name)
 
 
 def point_reason(method: Method, found, how: int, ind: Indicator) -> str:
     if how == POINT_FIXED:
-        return f"“{found.name}”档，固定取 {format_number(found.fixed)}"
+        return tr("judge.point.fixed", level=found.name, point=format_number(found.fixed))
+    band = dict(level=found.name, low=found.low, high=found.high)
     if how == POINT_REPORTED:
-        return (f"“{found.name}”档（{found.low}–{found.high}），"
-                f"取自评得分 {format_number(ind.reported_score)} 所在点")
-    where = {"top": "上限", "bottom": "下限", "middle": "中点"}[method.point]
-    return f"“{found.name}”档（{found.low}–{found.high}），取{where}"
+        return tr("judge.point.reported", score=format_number(ind.reported_score), **band)
+    if method.point == "bottom":
+        return tr("judge.point.bottom", **band)
+    if method.point == "middle":
+        return tr("judge.point.middle", **band)
+    return tr("judge.point.top", **band)

@@ -14,18 +14,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.errors import EvalrunError
+from engine.i18n import tr
 from engine.model import Project, Ruleset
 from engine.rules.measures import parse_date
 from engine.rules.targets import GROWTH, QUANTITY
 from engine.scoring import numeric
 from engine.scoring.evaluate import formula_value
 from engine.scoring.judge import in_target_terms
-
-MESSAGES = {
-    "no_date": "规则使用时间进度，但没有监控日期：请在规则的 as_of.date 或项目的阶段数据中写 as_of",
-    "failed": "`{what}` 的公式 `{text}` 无法计算：{reason}（规则在 {where}）",
-    "year": "监控日期 {date} 不在 {year} 年度内",
-}
 
 
 @dataclass(frozen=True)
@@ -59,7 +54,7 @@ def compute(ruleset: Ruleset, project: Project, rate: Decimal, total: Decimal, r
     progress = None
     if as_of is not None:
         if as_of.year != project.fiscal_year:
-            raise EvalrunError(MESSAGES["year"].format(date=as_of, year=project.fiscal_year), project.source)
+            raise EvalrunError(tr("measures.year", date=as_of, year=project.fiscal_year), project.source)
         progress = time_progress(as_of, project.fiscal_year, spec.basis)
     b = project.budget
     names = {"initial": b.initial, "full_year": b.full_year, "executed": b.executed,
@@ -103,15 +98,16 @@ def _actual(ind) -> Decimal:
 
 def _run(formula, names: dict, what: str, project: Project) -> Decimal:
     if "time_progress" in formula.names and names.get("time_progress") is None:
-        raise EvalrunError(MESSAGES["no_date"], project.source)
+        raise EvalrunError(tr("measures.no_date"), project.source)
     missing = [n for n in formula.names if names.get(n) is None]
     if missing:  # a blank 年初预算数: a value the data does not have
         return None
     try:
         return formula_value(formula, names)
     except (ArithmeticError, TypeError, ValueError) as exc:
-        raise EvalrunError(MESSAGES["failed"].format(what=what, text=formula.text, reason=numeric.failure_reason(exc),
-                                                     where=formula.source), project.source) from None
+        message = tr("measures.failed", what=what, text=formula.text, reason=numeric.failure_reason(exc),
+                     where=formula.source)
+        raise EvalrunError(message, project.source) from None
 
 
 def _level(table, names: dict, project: Project) -> dict:

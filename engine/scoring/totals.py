@@ -12,16 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.errors import EvalrunError
-from engine.i18n import tr
+from engine.i18n import tr, tr_in
 from engine.model import Project, Ruleset
 from engine.scoring import numeric
 from engine.scoring.evaluate import formula_value
 from engine.rules.targets import format_number
-
-MESSAGES = {  # what a rule on the total did, as the reports print it (Chinese, the reports' language)
-    "capped": "{name}：{when} 成立，总分 {before} 以 {cap} 为上限 → {after}",
-    "set": "{name}：{when} 成立，总分 {before} 按 {formula} 调整为 {after}",
-}
 
 
 @dataclass(frozen=True)
@@ -35,12 +30,17 @@ class TotalAdjustment:
 
     @property
     def text(self) -> str:
+        """What the rule did, as the reports print it (Chinese, the reports' language)."""
+        return self.describe("zh_CN")
+
+    def describe(self, language: str) -> str:
+        """What the rule did, in ``language`` (``explain`` speaks the console's)."""
         rule = self.rule
         shown = dict(when=rule.when.text, name=rule.name, before=format_number(self.before),
                      after=format_number(self.after))
         if rule.cap is not None:
-            return MESSAGES["capped"].format(cap=format_number(rule.cap), **shown)
-        return MESSAGES["set"].format(formula=rule.set.text, **shown)
+            return tr_in(language, "total_rule.capped", cap=format_number(rule.cap), **shown)
+        return tr_in(language, "total_rule.set", formula=rule.set.text, **shown)
 
 
 def grade_of(ruleset: Ruleset, total: Decimal) -> str:

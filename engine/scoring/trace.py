@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import engine.scoring.judge as judge
 from engine.errors import InternalError
+from engine.i18n import label, language, tr
 from engine.model import Input, Score, Trace
 from engine.rules.targets import format_number
 
@@ -34,7 +35,7 @@ class FullTracer:
 
     def __init__(self, ruleset):
         self.ruleset = ruleset
-        self.rounding = ruleset.rounding.describe()
+        self.rounding = ruleset.rounding.describe(language())
         self.last = None
 
     def formula(self, formula, role, subject, owner, values) -> None:
@@ -45,8 +46,8 @@ class FullTracer:
         reason = judge.numeric_reason(ind, comparator, met, actual)
         inputs = (
             _weight_input(ind, row.allotted),
-            Input("target", target, sources.get("target", where), f"年度指标值“{ind.target.text}”"),
-            Input("actual", actual, sources.get("actual", where), f"实际完成值“{ind.actual.text}”"),
+            Input("target", target, sources.get("target", where), tr("trace.target", text=ind.target.text)),
+            Input("actual", actual, sources.get("actual", where), tr("trace.actual", text=ind.actual.text)),
             Input("met", met, sources.get("actual", where), reason),
         )
         names = method.formula.names | formula.names
@@ -54,8 +55,8 @@ class FullTracer:
         if table is not None:
             index, value = table
             table_row = method.table.rows[index]
-            steps = (f"查表：{method.table.input.text} = {format_number(value)}，落在第 {index + 1} 行 "
-                     f"{table_row.describe()}（{table_row.source}），得分 {table_row.score.text}",)
+            steps = (tr("trace.table_step", input=method.table.input.text, value=format_number(value), row=index + 1,
+                        range=table_row.describe(), source=table_row.source, score=table_row.score.text),)
         self._attach(row, method, formula, inputs, names, met, reason, raw, steps, None)
 
     def level(self, row, ind, method, level, how, value, point, point_how, met, raw) -> None:
@@ -70,9 +71,10 @@ class FullTracer:
                      judge.band(level))
 
     def judged(self, row, ind, method, raw) -> None:
-        reason = f"专家评分 {format_number(ind.judged)} 分：{ind.reason}"
-        inputs = (_weight_input(ind, row.allotted),
-                  Input("score", ind.judged, ind.sources.get("score", ind.source), f"评分理由：{ind.reason}"))
+        reason = tr("trace.judged_reason", score=format_number(ind.judged), reason=ind.reason)
+        given = Input("score", ind.judged, ind.sources.get("score", ind.source),
+                      tr("trace.judged_input", reason=ind.reason))
+        inputs = (_weight_input(ind, row.allotted), given)
         self._attach(row, method, method.formula, inputs, method.formula.names, None, reason, raw, (), None)
 
     def _attach(self, row, method, formula, inputs, names, met, reason, raw, steps, band) -> None:
@@ -95,18 +97,19 @@ class FullTracer:
         }
         inputs = tuple(
             Input(n, names[n], src.get(n, src.get("full_year", where)) if n != "weight" else rule.source,
-                  "调整后预算数未填，取全年预算数" if n == "adjusted" and budget.adjusted is None else "")
+                  tr("trace.adjusted_blank") if n == "adjusted" and budget.adjusted is None else "")
             for n in sorted(rule.rate.names | rule.score.names) if n != "rate"
-        ) + (Input("rate", rate, rule.rate.source, f"执行率 = {rule.rate.text}"),)
+        ) + (Input("rate", rate, rule.rate.source, tr("trace.rate", formula=rule.rate.text)),)
         row.__dict__["trace"] = Trace(
-            method="budget_execution", label=f"{rule.name}：执行率 = {rule.rate.text}", formula=rule.score,
-            inputs=inputs, met=None, reason=f"执行率 {row.actual}", raw=_clamped(raw, rule.weight),
-            rounded=row.score, rounding=self.rounding, steps=_clamp_steps(raw, rule.weight),
+            method="budget_execution", label=tr("trace.budget_label", name=label(rule), formula=rule.rate.text),
+            formula=rule.score, inputs=inputs, met=None, reason=tr("trace.budget_reason", rate=row.actual),
+            raw=_clamped(raw, rule.weight), rounded=row.score, rounding=self.rounding,
+            steps=_clamp_steps(raw, rule.weight),
         )
 
 
 def _weight_input(ind, allotted) -> Input:
-    note = "" if allotted == ind.weight else f"分值 {format_number(ind.weight)}，按不适用规则调整"
+    note = "" if allotted == ind.weight else tr("trace.weight_adjusted", weight=format_number(ind.weight))
     return Input("weight", allotted, ind.sources.get("weight", ind.source), note)
 
 
@@ -116,9 +119,9 @@ def _clamped(raw: Decimal, weight: Decimal) -> Decimal:
 
 def _clamp_steps(raw: Decimal, weight: Decimal) -> tuple:
     if raw < 0:
-        return (f"公式结果 {format_number(raw)} 低于 0，按 0 计",)
+        return (tr("trace.below_zero", raw=format_number(raw)),)
     if raw > weight:
-        return (f"公式结果 {format_number(raw)} 超过分值，按分值 {format_number(weight)} 计",)
+        return (tr("trace.above_weight", raw=format_number(raw), weight=format_number(weight)),)
     return ()
 
 

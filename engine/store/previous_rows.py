@@ -13,15 +13,21 @@ from dataclasses import replace
 from pathlib import Path
 
 from engine.errors import EvalrunError
+from engine.i18n import tr_in
 from engine.model import Project, Ruleset
+
+
+def needs_previous_rows(project: Project, ruleset: Ruleset) -> bool:
+    """Whether the project's results depend on last year's (the store's or last year's file), not only on its file."""
+    rules = ruleset.review_rules
+    return rules is not None and rules.needs_previous and bool((project.stage or {}).get("continuing"))
 
 
 def attach_previous_rows(project: Project, ruleset: Ruleset, workspace: Path) -> Project:
     """The project with ``stage["previous"]`` when the ruleset's review rules compare with last year."""
-    rules = ruleset.review_rules
-    stage = project.stage or {}
-    if rules is None or not rules.needs_previous or not stage.get("continuing"):
+    if not needs_previous_rows(project, ruleset):
         return project
+    stage = project.stage or {}
     previous = _from_store(workspace, project) or _from_file(workspace, project)
     return replace(project, stage={**stage, "previous": previous or {}})
 
@@ -63,7 +69,10 @@ def _read(url: str, project: Project) -> dict | None:
     finally:
         engine.dispose()
     actuals = {name: actual for name, actual in rows if name and actual}
-    return {"from": f"结果库 {project.fiscal_year - 1} 年度（运行 #{latest[1]}）", "actuals": actuals}
+    year, run = project.fiscal_year - 1, latest[1]
+    # `from` is said in the findings, which stay Chinese; `year` and `run` let explain say it in its language
+    return {"from": tr_in("zh_CN", "explain.declared.from_store", year=year, run=run), "year": year, "run": run,
+            "actuals": actuals}
 
 
 def _from_file(workspace: Path, project: Project) -> dict | None:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import io
 import os
+import pickle
 import shlex
 import shutil
 import socket
 import subprocess
 import sys
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from pathlib import Path
 
@@ -96,6 +99,34 @@ def project_record(result, workspace: Path) -> tuple:
         for position, f in enumerate(result.findings)
     )
     return record_hash(fields, rows, findings), fields, rows, findings
+
+
+@dataclass(frozen=True, slots=True)
+class PackedRecord:
+    """A project's record, pickled where it was made, with its hash beside it.
+
+    A run that finds the result already stored only links it to the run: it
+    needs the hash alone, and the record is unpickled only to be stored. Kept
+    results (engine.runner.kept) hold records this way, and so read nothing
+    of them when the run links them."""
+
+    hash: str
+    data: bytes
+
+    @classmethod
+    def of(cls, record: tuple) -> "PackedRecord":
+        return cls(record[0], pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def unpack(self) -> tuple:
+        """The record (hash, fields, rows, findings): plain values and Decimals only (it may come from a cache)."""
+        return _RecordUnpickler(io.BytesIO(self.data)).load()
+
+
+class _RecordUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        if (module, name) == ("decimal", "Decimal"):
+            return Decimal
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a record")
 
 
 # ---------------------------------------------------------------- the run

@@ -24,7 +24,7 @@ from engine.runner.write import hold_for_tests
 from engine.rules.rulesets import display
 from engine.store import schema
 from engine.store.database import connect, failure, writing
-from engine.store.record import command_line, evalrun_version, git_commit, project_record, who
+from engine.store.record import PackedRecord, command_line, evalrun_version, git_commit, project_record, who
 from engine.store.settings import shown
 
 BATCH = 500  # projects per round of inserts
@@ -58,8 +58,8 @@ class Recorder:
             item = ("failure", (display(path, self.options.workspace), "\n".join(str(e) for e in errors)))
             self.failures += 1
         else:
-            record = getattr(outcome, "record", None) or project_record(outcome, self.options.workspace)
-            item = ("result", record)
+            record = getattr(outcome, "record", None) or PackedRecord.of(project_record(outcome, self.options.workspace))
+            item = ("result", (record.hash, record.data))  # unpickled only if not stored yet
             self.projects += 1
         pickle.dump(item, self._spool, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -121,19 +121,21 @@ class Recorder:
     def _write_results(self, connection, run_id: int, records: list) -> int:
         """Store the results not stored yet, link all of them to the run; the number stored.
 
-        Writers take turns (one write transaction at a time), so the results
-        found missing here are still missing when they are inserted.
+        ``records`` are (hash, the record pickled): only those not stored yet
+        are unpickled. Writers take turns (one write transaction at a time), so
+        the results found missing here are still missing when they are inserted.
         """
         if not records:
             return 0
-        by_hash = {record[0]: record for record in records}
-        ids = self._ids(connection, list(by_hash))
-        new = [digest for digest in by_hash if digest not in ids]
+        packed = dict(records)
+        ids = self._ids(connection, list(packed))
+        new = [digest for digest in packed if digest not in ids]
+        by_hash = {digest: PackedRecord(digest, packed[digest]).unpack() for digest in new}
         _bulk(connection, schema.result, [(None, digest, *by_hash[digest][1]) for digest in new])
         ids.update(self._ids(connection, new))
         _bulk(connection, schema.indicator, [(ids[digest], *row) for digest in new for row in by_hash[digest][2]])
         _bulk(connection, schema.finding, [(ids[digest], *row) for digest in new for row in by_hash[digest][3]])
-        _bulk(connection, schema.run_result, [(run_id, ids[digest]) for digest in by_hash])
+        _bulk(connection, schema.run_result, [(run_id, ids[digest]) for digest in packed])
         return len(new)
 
     @staticmethod

@@ -38,7 +38,7 @@ def history_rows(rows: list[YearResult]) -> list[list[str]]:
         previous[key] = row
         lines.append([str(row.fiscal_year), row.department, row.project, format_number(row.total), row.grade,
                       row.execution_rate_text, change, _rules(row), row.advice or "",
-                      f"运行 #{row.run_id}，{_when(row.run_at)}"])
+                      tr("views.run_cell", run=row.run_id, when=_when(row.run_at))])
     return lines
 
 
@@ -58,7 +58,7 @@ def history_json(rows: list[YearResult]) -> list[dict]:
 
 
 def _cell(row: YearResult | None) -> str:
-    return f"{format_number(row.total)}（{row.grade}）" if row else "-"
+    return tr("views.cell", total=format_number(row.total), grade=row.grade) if row else "-"
 
 
 def compare_header(old_year: int, new_year: int) -> list[str]:
@@ -77,17 +77,17 @@ def compare_rows(changes: list[Change]) -> list[list[str]]:
         news = [c.new.total for c in items if c.new]
         mean_old, mean_new = _mean(olds), _mean(news)
         delta = signed(mean_new - mean_old) if mean_old is not None and mean_new is not None else ""
-        lines.append([department, f"（{len(items)} 个项目，平均分）",
-                      f"{format_number(mean_old)}（{len(olds)} 项）" if olds else "-",
-                      f"{format_number(mean_new)}（{len(news)} 项）" if news else "-", delta, ""])
+        lines.append([department, tr("views.department_mean", count=len(items)),
+                      tr("views.mean", mean=format_number(mean_old), count=len(olds)) if olds else "-",
+                      tr("views.mean", mean=format_number(mean_new), count=len(news)) if news else "-", delta, ""])
         for item in items:
             if item.old and item.new:
                 change = signed(item.change)
                 grade = item.old.grade if item.old.grade == item.new.grade else f"{item.old.grade} → {item.new.grade}"
             elif item.new:
-                change, grade = "新增", item.new.grade
+                change, grade = tr("views.new"), item.new.grade
             else:
-                change, grade = "本年未评价", item.old.grade
+                change, grade = tr("views.dropped"), item.old.grade
             lines.append(["", item.project, _cell(item.old), _cell(item.new), change, grade])
     return lines
 

@@ -9,18 +9,15 @@ change moves which score.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from engine.errors import Source
 from engine.rules.inherit import is_named_list, item_name
 from engine.files.located import LDict, LList
-from engine.model import ROUNDING_LABELS
 from engine.rules.resolve import DEFAULT_CHECKS, plain
-from engine.rules.targets import format_number
+from engine.tools.diff_words import describe
 
 IGNORED = {"extends", "description", "use"}  # how a ruleset is written, not what it rules (`use` is merged in)
-NA_WORDS = {"unallocated": "不分配分值", "rescale": "剔除后按百分制折算", "redistribute": "分值分给同组其他指标"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +32,7 @@ class Change:
     new_value: Any = field(default=None, compare=False, repr=False)
 
     def describe(self) -> str:
+        """The change in a sentence, in the language in use."""
         return describe(self)
 
     def where(self) -> str:
@@ -116,170 +114,6 @@ def _diff_child(old: dict, new: dict, key: Any, path: tuple) -> list[Change]:
     if plain(a) != plain(b):
         return [Change(path + (key,), "changed", plain(a), plain(b), _src(old, key), _src(new, key), a, b)]
     return []
-
-
-# ---------------------------------------------------------------- words
-
-
-_KEY_WORDS = {
-    "label": "说明", "kind": "类型", "formula": "公式", "point": "取点", "levels": "档次", "table": "计分表",
-    "name": "名称", "weight": "分值", "weight_range": "分值范围", "subgroups": "二级指标", "from": "下限", "to": "上限",
-    "words": "对应词语", "description": "说明", "input": "输入", "rows": "行", "score": "得分", "groups": "一级指标",
-    "min": "最低分", "grade": "等级", "rate": "执行率公式",
-    "explain_missed_target": "未达到年度指标值须填写偏差原因",
-    "explain_execution_below": "执行率低于此值须说明原因",
-    "explain_over_target": "实际完成值超过年度指标值此倍数须说明原因",
-}
-_VALUE_WORDS = {"quantitative": "定量", "qualitative": "定性", "top": "档内最高", "middle": "档内中点",
-                "bottom": "档内最低"}
-
-
-def _v(value: Any) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, dict) and set(value) == {"min", "max"}:
-        return f"{_v(value['min'])}–{_v(value['max'])}"
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        return "、".join(_item(v) for v in value)
-    if isinstance(value, list):
-        return "、".join(map(_v, value)) or "（无）"
-    if isinstance(value, dict):
-        return "；".join(f"{_KEY_WORDS.get(k, k)}: {_v(v)}" for k, v in value.items())
-    if isinstance(value, str) and value in _VALUE_WORDS:
-        return _VALUE_WORDS[value]
-    text = str(value)
-    try:
-        return format_number(Decimal(text))
-    except InvalidOperation:
-        return text
-
-
-def _item(item: dict) -> str:
-    """One entry of a list (a level, a grade, a table row, a block) on one line."""
-    rest = {k: v for k, v in item.items() if k not in ("name", "grade", "from", "to")}
-    head = str(item.get("name") or item.get("grade") or "")
-    if "from" in item or "to" in item:
-        head += f" {_v(item.get('from', '')) or '…'}–{_v(item.get('to', '')) or '…'}"
-    return f"{head.strip()}（{_v(rest)}）" if rest else head.strip()
-
-
-def _list_change(old: list, new: list) -> str:
-    added = [x for x in new if x not in old]
-    removed = [x for x in old if x not in new]
-    parts = ([f"增加 {_v(added)}"] if added else []) + ([f"删除 {_v(removed)}"] if removed else [])
-    return "；".join(parts) or f"顺序 {_v(old)} → {_v(new)}"
-
-
-_FIELD = {
-    ("kind",): "规则类别", ("grade_by",): "等级取自等级表", ("fiscal_year",): "财政年度", ("version",): "版本", ("title",): "名称", ("id",): "规则标识",
-    ("rounding", "places"): "得分保留小数位数", ("rounding", "mode"): "舍入方式",
-    ("budget_execution", "weight"): "预算执行率 分值", ("budget_execution", "rate"): "预算执行率 执行率公式",
-    ("budget_execution", "score"): "预算执行率 得分公式", ("budget_execution", "name"): "预算执行率 名称",
-    ("not_applicable",): "不适用指标的分值处理", ("budget_execution", "description"): "预算执行率 说明",
-    ("targets", "bare_comparator"): "未写比较符的目标按", ("targets", "equal_as"): "“=”目标按",
-    ("targets", "achieved_words"): "表示已达成的词语", ("targets", "missed_words"): "表示未达成的词语",
-    ("review",): "审核要求", ("review", "explain_missed_target"): "未达到年度指标值须填写偏差原因",
-    ("review", "explain_execution_below"): "执行率低于此值须说明原因",
-    ("review", "explain_over_target"): "实际完成值超过年度指标值此倍数须说明原因",
-    ("blocks",): "须合计为定值的一级指标组", ("rounding",): "得分舍入", ("targets",): "目标的读法",
-    ("budget_execution",): "预算执行率",
-}
-
-
-_METHOD_FIELDS = {"formula": "公式", "label": "说明", "kind": "类型", "point": "档内取点", "levels": "档次",
-                  "description": "说明"}
-_LEVEL_FIELDS = {"from": "下限", "to": "上限", "words": "对应词语", "point": "固定取点"}
-
-
-# Sections of named items, in words: the section, and its items' fields.
-SECTIONS = {
-    "total_rules": ("总分规则", {"when": "条件", "cap": "总分上限", "set": "新总分公式", "note": "说明"}),
-    "variables": ("变量", {"formula": "公式", "label": "名称", "format": "格式"}),
-    "indicator_variables": ("指标变量", {"formula": "公式", "label": "名称", "format": "格式"}),
-    "levels": ("等级表", {"input": "输入", "rows": "各行", "per": "适用于", "label": "名称"}),
-    "as_of": ("监控日期", {"date": "日期", "basis": "时间进度计法"}),
-    "indicator_table": ("指标表", {"weight": "分值", "explanation": "指标解释", "standard": "评分标准",
-                                   "level1": "一级指标", "level2": "二级指标", "method": "计分方法"}),
-    "review_rules": ("审核规则", {"check": "检查", "reason": "理由", "where": "适用范围", "groups": "一级指标",
-                                  "from": "下限", "to": "上限", "level1": "一级指标", "level2": "二级指标",
-                                  "name": "三级指标"}),
-}
-_FIELD.update({("budget_execution", "counted"): "预算执行率 单列计分",
-               ("review_rules", "verdict"): "审核意见的用语", ("review_rules", "verdict", "pass"): "审核通过的用语",
-               ("review_rules", "verdict", "revise"): "审核需修改的用语"})
-
-
-def _rules_path(path: tuple) -> tuple:
-    """A review rule's path, ("review_rules", "rules", name, ...), as a section's: ("review_rules", name, ...)."""
-    return ("review_rules",) + path[2:] if path[:2] == ("review_rules", "rules") else path
-
-
-def _section(path: tuple) -> str:
-    label, fields = SECTIONS[path[0]]
-    named = " ".join(str(p) for p in path[1:2])
-    rest = "".join(f"的{fields.get(p, p)}" for p in path[2:])
-    return f"{label} {named}{rest}".strip() if named else label
-
-
-def _subject(path: tuple) -> str:
-    """What an added or removed entry is, in words."""
-    path = _rules_path(path)
-    head, last = path[0], path[-1]
-    if head == "methods":
-        if len(path) == 2:
-            return f"计分方法 {last}"
-        if len(path) == 3:
-            return f"计分方法 {path[1]} 的{_METHOD_FIELDS.get(last, last)}"
-        if len(path) == 4:
-            return f"计分方法 {path[1]} 的档次 {last}"
-        return f"计分方法 {path[1]} 的档次 {path[3]} 的{_LEVEL_FIELDS.get(last, last)}"
-    if head == "framework":
-        words = {"weight": "分值", "weight_range": "分值范围", "subgroups": "二级指标"}
-        return f"一级指标 {path[1]}" if len(path) == 2 else f"一级指标 {path[1]} 的{words.get(last, last)}"
-    if head == "grades":
-        return f"等级 {last}"
-    if head == "method_for":
-        return f"“{last}”目标的计分方法"
-    if head == "checks":
-        return f"检查 {last}"
-    if head in SECTIONS:
-        return _section(path)
-    return _FIELD.get(path, "．".join(map(str, path)))
-
-
-def describe(change: Change) -> str:
-    path, old, new = _rules_path(change.path), change.old, change.new
-    head = path[0]
-    if change.kind != "changed":
-        verb = "新增" if change.kind == "added" else "删除"
-        value = new if change.kind == "added" else old
-        return f"{verb}{_subject(path)}（{_v(value)}）"
-    if path in _FIELD:
-        if isinstance(old, list) and isinstance(new, list):
-            return f"{_FIELD[path]}：{_list_change(old, new)}"
-        if path == ("rounding", "mode"):
-            old, new = ROUNDING_LABELS.get(old, old), ROUNDING_LABELS.get(new, new)
-        if path == ("not_applicable",):
-            old, new = f"{old}（{NA_WORDS.get(old, '')}）", f"{new}（{NA_WORDS.get(new, '')}）"
-        return f"{_FIELD[path]}：{_v(old)} → {_v(new)}"
-    if head == "framework" and len(path) == 3:
-        field = {"weight": "分值", "subgroups": "二级指标", "weight_range": "分值范围"}.get(path[2], path[2])
-        if path[2] == "subgroups":
-            return f"一级指标 {path[1]} 的二级指标：{_list_change(old, new)}"
-        return f"一级指标 {path[1]} 的{field}：{_v(old)} → {_v(new)}"
-    if head == "grades":
-        return f"等级 {path[1]} 的最低分：{_v(old)} → {_v(new)}"
-    if head == "methods":
-        if len(path) > 3:  # a level of a qualitative method
-            return f"计分方法 {path[1]} 的档次 {path[3]} {_LEVEL_FIELDS.get(path[-1], path[-1])}：{_v(old)} → {_v(new)}"
-        return f"计分方法 {path[1]} 的{_METHOD_FIELDS.get(path[-1], path[-1])}：{_v(old)} → {_v(new)}"
-    if head == "method_for":
-        return f"“{path[1]}”目标的计分方法：{_v(old)} → {_v(new)}"
-    if head == "checks":
-        return f"检查 {path[1]} 的级别：{_v(old)} → {_v(new)}"
-    if head in SECTIONS:
-        return f"{_section(path)}：{_v(old)} → {_v(new)}"
-    return f"{'．'.join(map(str, path))}：{_v(old)} → {_v(new)}"
 
 
 # ---------------------------------------------------------------- department variants

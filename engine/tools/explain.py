@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from engine.errors import UsageError, did_you_mean
-from engine.i18n import is_english, label, tr
+from engine.i18n import is_english, label, language, tr
 from engine.model import ProjectResult, Score
 from engine.rules.targets import format_number
 from engine.tools.explain_review import declared_rows, explain_review
@@ -30,8 +30,8 @@ def explain_row(row: Score, ruleset) -> list[str]:
     lines = [head, tr("explain.source", source=row.source)]
     texts = next((t for t in ruleset.indicator_table if t.name == row.name), None)  # 指标解释 and 评分标准
     if texts is not None:
-        lines += [f"  {label_} {text}" for label_, text in (("指标解释", texts.explanation), ("评分标准", texts.standard))
-                  if text]
+        lines += [tr("explain.explanation", text=texts.explanation)] if texts.explanation else []
+        lines += [tr("explain.standard", text=texts.standard)] if texts.standard else []
     if not row.applicable:
         lines.append(tr("explain.not_applicable"))
         return lines
@@ -61,7 +61,7 @@ def explain_adjustment(adjustment, ruleset) -> list[str]:
     lines = [tr("explain.total_rule", name=rule.name, source=ruleset.provenance(rule.source)),
              tr("explain.total_rule_when", when=rule.when.text, source=ruleset.provenance(rule.when.source))]
     lines += [f"    {name} = {_value(value)}" for name, value in adjustment.values]
-    lines.append(tr("explain.total_rule_result", text=adjustment.text,
+    lines.append(tr("explain.total_rule_result", text=adjustment.describe(language()),
                     note=tr("explain.total_rule_note", note=rule.note) if rule.note else ""))
     return lines
 
@@ -71,20 +71,20 @@ def explain_measures(result: ProjectResult) -> list[str]:
     measures, spec, ruleset = result.measures, result.ruleset.measures, result.ruleset
     lines = []
     if measures.as_of is not None:
-        basis = "按月" if spec.basis == "month" else "按日"
-        lines.append(f"监控日期 {measures.as_of}，时间进度 time_progress = {_value(measures.time_progress)}（{basis}计）")
+        basis = tr("explain.basis.month") if spec.basis == "month" else tr("explain.basis.day")
+        lines.append(tr("explain.as_of", date=measures.as_of, progress=_value(measures.time_progress), basis=basis))
     for variable, item in zip(spec.variables, measures.values):
         lines.append(f"  {variable.label} {variable.name} = {variable.formula.text} = {_value(item['value'])}"
                      f"   ({ruleset.provenance(variable.formula.source)})")
     for level in measures.levels:
         if level["level"]:
-            lines.append(f"{level['label']} {level['level']}：{level['formula']} = {_value(level['input'])}"
-                         f"   ({level['where']})")
+            lines.append(tr("explain.level", label=level["label"], level=level["level"], formula=level["formula"],
+                            input=_value(level["input"]), where=level["where"]))
     for row in measures.indicators:
         for level in row["levels"]:
             if level["level"]:
-                lines.append(f"  {row['label']}：{level['label']} {level['level']}：{level['formula']} = "
-                             f"{_value(level['input'])}   ({level['where']})")
+                lines.append(tr("explain.row_level", row=row["label"], label=level["label"], level=level["level"],
+                                formula=level["formula"], input=_value(level["input"]), where=level["where"]))
     return lines
 
 
@@ -117,7 +117,8 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
             + [f"{groups.get(g.name, g.name)} {_value(g.score)}" for g in result.groups]
         )
         if not ruleset.budget.counted:
-            out.append(f"{ruleset.budget.name} {result.budget_row.actual}（{ruleset.budget.rate.text}；本规则不单列计分）")
+            out.append(tr("explain.budget_not_counted", name=label(ruleset.budget), rate=result.budget_row.actual,
+                          formula=ruleset.budget.rate.text))
         earned = result.budget_row.score + sum(g.score for g in result.groups)
         total = result.adjustments[0].before if result.adjustments else result.total  # before the rules on it
         deductions = "".join(tr("explain.deduction", points=_value(d.points), reason=d.reason)
@@ -126,7 +127,7 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
         if ruleset.not_applicable == "rescale":
             possible = result.budget_row.weight + sum(r.allotted for r in result.rows if r.applicable)
             out.append(tr("explain.total_rescaled", parts=parts, possible=_value(possible), deductions=deductions,
-                          total=_value(total), floor=floor, rounding=ruleset.rounding.describe()))
+                          total=_value(total), floor=floor, rounding=ruleset.rounding.describe(language())))
         else:
             capped = result.max_total if earned > result.max_total and not deductions else None
             cap = tr("explain.capped", cap=_value(capped)) if capped is not None and total == capped else ""

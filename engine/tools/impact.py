@@ -23,12 +23,13 @@ from engine.files.paths import guard_path
 from engine.rules.project import build_project
 from engine.rules.rulesets import build_resolved, display, resolve_data, resolve_variant_data, variant_departments, variant_file
 from engine.rules.targets import format_number
+from engine.i18n import tr
 from engine.files.validate import check_schema
 
 
 @dataclass
 class Move:
-    what: str  # a row's name, 总分 or 等级
+    what: str  # a row's name, or the total or grade in words
     old: str
     new: str
     causes: list = field(default_factory=list)  # Change objects; empty: changes together
@@ -96,14 +97,21 @@ def _score(ruleset: Ruleset, data: LDict, shown: str) -> ProjectResult:
 
 def _values(result: ProjectResult) -> dict:
     values = {row.name or row.note: row.score for row in result.all_rows if row.applicable}
-    values["总分"] = result.total
-    values["等级"] = result.grade
+    values[_TOTAL] = result.total
+    values[_GRADE] = result.grade
     return values
+
+
+_TOTAL, _GRADE = ("total",), ("grade",)  # keys no row's name can be
+
+
+def _what(key) -> str:
+    return tr("impact.total") if key == _TOTAL else tr("impact.grade") if key == _GRADE else key
 
 
 def _text(value) -> str:
     if value is None:
-        return "不适用"
+        return tr("impact.not_applicable")
     if isinstance(value, Decimal):
         return format_number(value)
     return str(value)
@@ -194,7 +202,7 @@ def impact(workspace: Path, old_name: str, new_name: str, year: int | None = Non
         for key in list(before) + [k for k in after if k not in before]:
             if before.get(key) != after.get(key):
                 causes = [c for c, values in alone if values.get(key) != before.get(key)]
-                item.moves.append(Move(key, _text(before.get(key)), _text(after.get(key)), causes))
+                item.moves.append(Move(_what(key), _text(before.get(key)), _text(after.get(key)), causes))
         old_messages = {f.message for f in item.old.findings}
         new_messages = {f.message for f in item.new.findings}
         item.errors = [f for f in item.new.findings if f.severity == "error"]
