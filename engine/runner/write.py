@@ -87,7 +87,8 @@ class Staging:
             else "the output folder"
         # The staged files' names, in order, casefolded too (Windows and macOS ignore case): in a private
         # temporary database on disk, not in memory, for a run may stage hundreds of thousands.
-        self._names = sqlite3.connect("")
+        # (one user at a time, not always in one thread: the web page stages and commits in its worker threads)
+        self._names = sqlite3.connect("", check_same_thread=False)
         self._names.execute("CREATE TABLE staged (key TEXT PRIMARY KEY, relative TEXT NOT NULL)")
         self._dir: Path | None = None
         self._made: list[Path] = []  # folders entering made, removed again if nothing is committed
