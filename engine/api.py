@@ -26,7 +26,8 @@ from engine.files.projectset import (
 from engine.rules.project import load_project
 from engine.rules.rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
 from engine.store import open_recorder, with_previous
-from engine.outputs.summary import YearSummary
+from engine.outputs.rowspill import SpilledList
+from engine.outputs.summarystream import StoredSummary
 from engine.files.validate import schema_errors
 from engine.i18n import tr
 from engine.runner.kept import KeptResults
@@ -68,7 +69,8 @@ class RunResult:
     results: list = field(default_factory=list)  # every ProjectResult, unless options.keep_results is False
     failures: list = field(default_factory=list)  # (project file, EvalrunError)
     outputs: list = field(default_factory=list)
-    summaries: list = field(default_factory=list)  # a ProjectSummary for every evaluated project
+    # a ProjectSummary for every evaluated project; kept on disk (rowspill.SpilledList) without keep_results
+    summaries: list = field(default_factory=list)
     recorded: object = None  # engine.store.recorder.Recorded: what the run added to the results store
 
     @property
@@ -160,6 +162,8 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
     """
     rulesets = RulesetCache(options.workspace, options.ruleset)
     outcome = RunResult(rulesets.base)
+    if not options.keep_results:  # every project's summary on disk as the run goes (flat memory)
+        outcome.summaries = SpilledList()
     target = options.output_dir / safe_name(options.ruleset)
     record = open_recorder(options, rulesets.base)  # engine.store: the run, recorded in one transaction at its end
     if not options.write_reports:
@@ -177,7 +181,8 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
         # The year workbook's project sheets are made as the projects come (engine.outputs.yearbook), and only
         # when the 汇总 is written (not for a run limited to some projects).
         year_sheets = "xlsx" in options.formats and not options.projects
-        collected = YearSummary(rulesets.base, keep_views=year_sheets, views=_year_sheets() if year_sheets else [])
+        collected = StoredSummary(rulesets.base, keep_views=year_sheets,  # the 汇总's rows on disk
+                                  views=_year_sheets() if year_sheets else [])
         for path, result, rendered in _results(options, rulesets, on_project, view, render=True):
             if not isinstance(result, EvalrunError) and isinstance(rendered, EvalrunError):
                 result = rendered

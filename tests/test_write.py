@@ -114,3 +114,16 @@ def test_an_output_folder_that_cannot_be_made_is_a_clear_error(tmp_path):
     with pytest.raises(EvalrunError, match="cannot write the reports here"):
         with Staging(blocker / "2025"):
             pass
+
+
+def test_the_staged_and_written_files_are_listed_in_order(tmp_path):
+    """The names are kept on disk, not in memory; the lists read them back in the order they were staged."""
+    names = [Path(f"部门{n % 3}/报告{n}.md") for n in range(1200)]
+    with Staging(tmp_path / "out") as staging:
+        for name in names:
+            staging.write(name, name.stem)
+        assert list(staging.files) == names and len(staging.files) == 1200
+        written = staging.commit()
+    assert len(written) == 1200 and list(written) == [tmp_path / "out" / name for name in names]
+    assert written[0] == tmp_path / "out/部门0/报告0.md" and written[-1] == tmp_path / "out/部门2/报告1199.md"
+    assert (tmp_path / "out/部门1/报告700.md").read_text(encoding="utf-8") == "报告700"

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from engine.cli._shared import EXIT_OK, EXIT_USER, failure_lines, need, print_lines, table
+from engine.cli._shared import EXIT_OK, EXIT_USER, failure_lines, need, print_lines
 from engine.errors import EvalrunError
 from engine.i18n import is_english, tr
+from engine.i18n.width import table_lines
 from engine.outputs.formats import parse_formats
 
 if TYPE_CHECKING:
@@ -104,21 +105,24 @@ def print_summary(outcome: api.RunResult, workspace: Path, printed: set = frozen
     from engine.scoring.check import UNGRADED
 
     english = {band.grade: band.name_en for band in outcome.ruleset.grades if band.name_en} if is_english() else {}
-    rows = []
     scored = outcome.ruleset.kind != "target-review"  # a target form is reviewed (通过/修改), not scored
-    for summary in outcome.summaries:
-        rows.append([summary.department, summary.name, format_number(summary.total) if scored else "—",
-                     english.get(summary.grade, summary.grade), summary.rules,
-                     _review_note(summary.findings, summary.errors)])
-    for path, _ in outcome.failures:
-        rows.append([path.parent.name, path.stem, "-", "-", "-", tr("run.failed_row")])
+
+    def rows():  # made as they are printed (twice: the widths, then the lines), never all at once
+        for summary in outcome.summaries:
+            yield [summary.department, summary.name, format_number(summary.total) if scored else "—",
+                   english.get(summary.grade, summary.grade), summary.rules,
+                   _review_note(summary.findings, summary.errors)]
+        for path, _ in outcome.failures:
+            yield [path.parent.name, path.stem, "-", "-", "-", tr("run.failed_row")]
+
     ruleset = outcome.ruleset
     click.echo(tr("run.ruleset_line", id=ruleset.id, version=ruleset.version, sha256=ruleset.sha256[:12]))
-    if rows:
+    if outcome.summaries or outcome.failures:
         header = [tr("run.header.department"), tr("run.header.project"), tr("run.header.total"),
                   tr("run.header.grade") if scored else tr("run.header.verdict"), tr("run.header.rules"),
                   tr("run.header.review")]
-        click.echo(table(header, rows))
+        for line in table_lines(header, rows):
+            click.echo(line)
     else:
         click.echo(tr("run.no_projects", year=ruleset.fiscal_year))
     print_lines([line for line in failure_lines(outcome.failures) if line not in printed], err=True)

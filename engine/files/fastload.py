@@ -186,7 +186,7 @@ def cached_resolve(resolve):
         tag = cache.get(key)
         if tag is None:
             tag = resolve(self, kind, value, implicit)
-            if len(value) <= 64 and len(cache) < 20_000:
+            if len(value) <= 64 and len(cache) < 8192:  # keys and words; most numbers are met once
                 cache[key] = tag
         return tag
 

@@ -27,8 +27,16 @@ def pad(text: str, width: int) -> str:
 
 def table(header: list[str], rows: list[list[str]]) -> str:
     """Columns two spaces apart, a dashed line under the header, aligned by display width."""
-    widths = [max(display_width(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    lines = ["  ".join(pad(str(c), w) for c, w in zip(header, widths)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(pad(str(c), w) for c, w in zip(row, widths)).rstrip() for row in rows]
-    return "\n".join(lines)
+    return "\n".join(table_lines(header, lambda: rows))
+
+
+def table_lines(header: list[str], rows):
+    """``table``'s lines one at a time, ``rows()`` gone through twice (the widths, then the lines): a table
+    of a year's projects is never whole in memory."""
+    widths = [display_width(str(c)) for c in header]
+    for row in rows():
+        widths = [max(w, display_width(str(c))) for w, c in zip(widths, row)]
+    yield "  ".join(pad(str(c), w) for c, w in zip(header, widths)).rstrip()
+    yield "  ".join("-" * w for w in widths)
+    for row in rows():
+        yield "  ".join(pad(str(c), w) for c, w in zip(row, widths)).rstrip()

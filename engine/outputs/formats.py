@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, BinaryIO, Callable
 
 from engine.errors import UsageError
 from engine.i18n import tr
@@ -27,8 +27,9 @@ class OutputFormat:
     name: str
     extension: str
     render: Callable[[Path, ProjectResult], bytes]
-    # (workspace, summary context, project views) -> the year's 汇总 file; None: no summary in this format
-    summary: Callable[[Path, dict, list], bytes] | None = None
+    # (workspace, summary context, project views) -> the year's 汇总 file (bytes or a binary file at its start);
+    # None: no summary in this format
+    summary: Callable[[Path, dict, list], bytes | BinaryIO] | None = None
 
 
 def _markdown(workspace: Path, result: ProjectResult) -> bytes:
@@ -92,15 +93,25 @@ def _year_workbook(workspace: Path, context: dict, views) -> bytes:
     return year_workbook(context, views)
 
 
-def _summary_text(name: str) -> Callable[[Path, dict, list], bytes]:
-    """The 汇总 from a template, whose bounds grow with the number of projects it lists."""
-    def render(workspace: Path, context: dict, views: list) -> bytes:
-        from engine.outputs.render import render_context
+def _summary_text(name: str) -> Callable[[Path, dict, list], BinaryIO]:
+    """The 汇总 from a template, whose bounds grow with the number of projects it lists: written as it is made
+    into a temporary file (returned at its start), never whole in memory."""
+    def render(workspace: Path, context: dict, views: list) -> BinaryIO:
+        import tempfile
+
+        from engine.outputs.render import render_context_to
         from engine.outputs.sandbox_bounds import DEFAULT_BOUNDS
 
         bounds = DEFAULT_BOUNDS.for_rows(len(context["rows"]))
         chosen = template_for(workspace, context.get("kind"), name)
-        return render_context(workspace, chosen, context, bounds=bounds).encode("utf-8")
+        target = tempfile.TemporaryFile()
+        try:
+            render_context_to(target, workspace, chosen, context, bounds=bounds)
+        except BaseException:
+            target.close()
+            raise
+        target.seek(0)
+        return target
 
     return render
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -159,9 +160,30 @@ def render_context(workspace: Path, name: str, context: dict, department: str | 
                    bounds: Bounds | None = None) -> str:
     """Render the template ``name`` (the department's own first) with a plain context, within ``bounds``."""
     env = environment(workspace, department)
+    with _template_errors(workspace, name, department), budget(bounds):
+        return env.get_template(name).render(context)
+
+
+def render_context_to(target, workspace: Path, name: str, context: dict, bounds: Bounds | None = None) -> None:
+    """``render_context`` written to the binary file ``target`` (UTF-8) as Jinja makes it, piece by piece:
+    the text of a year's 汇总 is never whole in memory (its rows may be read from disk as it goes)."""
+    env = environment(workspace, None)
+    with _template_errors(workspace, name, None), budget(bounds):
+        pending, size = [], 0
+        for piece in env.get_template(name).generate(context):
+            pending.append(piece)
+            size += len(piece)
+            if size >= 65536:
+                target.write("".join(pending).encode("utf-8"))
+                pending, size = [], 0
+        target.write("".join(pending).encode("utf-8"))
+
+
+@contextmanager
+def _template_errors(workspace: Path, name: str, department: str | None):
+    """A template's failures as EvalrunErrors naming the template file and line."""
     try:
-        with budget(bounds):
-            return env.get_template(name).render(context)
+        yield
     except LinkOutside:
         raise
     except EvalrunError as exc:  # a template file that is not UTF-8, or too large

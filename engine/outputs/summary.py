@@ -42,7 +42,8 @@ class YearSummary:
     ruleset: Ruleset
     keep_views: bool = True  # the year workbook's project sheets need them; without it memory stays flat
     views: list = field(default_factory=list)     # report_view of each evaluated project
-    rows: list = field(default_factory=list)
+    rows: list = field(default_factory=list)  # the whole-list way; a run keeps them on disk instead
+    # (engine.outputs.summarystream.StoredSummary), so that its memory does not grow with its projects
 
     def add(self, path: Path, outcome, report: Path | None = None, workbook: bytes | None = None) -> None:
         """One project: its result (or the error that stopped it), its report's path without extension and
@@ -50,7 +51,7 @@ class YearSummary:
         link = report.as_posix() if report else None
         if isinstance(outcome, EvalrunError):
             errors = outcome.errors if isinstance(outcome, EvalrunErrors) else [outcome]
-            self.rows.append({
+            self._keep({
                 "department": path.parent.name, "project": path.stem, "file": path.name, "link": None,
                 "initial": None, "executed": None, "rate": None, "rate_text": "", "total": None, "grade": FAILED,
                 "findings": [str(e) for e in errors], "failed": True,
@@ -61,12 +62,15 @@ class YearSummary:
         view = report_view(outcome)
         if self.keep_views:
             self.views.append(view) if workbook is None else self.views.append(view, workbook)
-        self.rows.append(_row(outcome, view, link))
+        self._keep(_row(outcome, view, link))
+
+    def _keep(self, row: dict) -> None:
+        self.rows.append(row)
 
     def context(self) -> dict:
+        """What the summary templates and the year workbook get: the rows in order, the sections, the counts."""
         ruleset = self.ruleset
-        rows = sorted(self.rows, key=lambda r: (r["department"], r["failed"], r["grade"] == UNGRADED,
-                                                -(r["total"] or 0), r["project"]))
+        rows = sorted(self.rows, key=sort_key)
         for index, row in enumerate(rows, 1):
             row["index"] = index
         evaluated = [r for r in rows if not r["failed"]]
@@ -111,6 +115,11 @@ class YearSummary:
             "advice_counts": [{"advice": a, "count": sum(1 for r in evaluated if r["advice"] == a)}
                               for a in dict.fromkeys(r["advice"] for r in evaluated if r["advice"])],
         }
+
+
+def sort_key(row: dict) -> tuple:
+    """By department; in each, graded projects best score first, then 未定级, then those that failed."""
+    return row["department"], row["failed"], row["grade"] == UNGRADED, -(row["total"] or 0), row["project"]
 
 
 def _row(result: ProjectResult, view: dict, link: str | None) -> dict:

@@ -81,28 +81,32 @@ def _atoms(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=8192)  # a sheet's width search asks a few thousand; more would grow with the year
 def lines(text: str, line_width: int) -> tuple[str, ...]:
     """The lines of ``text`` set in ``line_width`` units; its own line ends are kept."""
+    return _lines(text, line_width, _atoms, width)
+
+
+def _lines(text, line_width: int, atoms, measure) -> tuple[str, ...]:
     if text is None:
         return ()
     result: list[str] = []
     for paragraph in str(text).split("\n"):
-        result.extend(_wrap(paragraph, max(line_width, 2)))
+        result.extend(_wrap(paragraph, max(line_width, 2), atoms, measure))
     return tuple(result)
 
 
-def _wrap(paragraph: str, line_width: int) -> list[str]:
+def _wrap(paragraph: str, line_width: int, atoms=_atoms, measure=width) -> list[str]:
     out: list[str] = []
     line = ""
-    for atom in _atoms(paragraph):
+    for atom in atoms(paragraph):
         if atom.isspace():
             if line:
                 line += atom
             continue
-        if width(line.rstrip()) + width(atom) <= line_width or not line.strip():  # widths add up
+        if measure(line.rstrip()) + measure(atom) <= line_width or not line.strip():  # widths add up
             line = line + atom if line.strip() else atom
         else:
             out.append(line.rstrip())
             line = atom
-        while width(line) > line_width:  # one piece wider than the line: cut it
+        while measure(line) > line_width:  # one piece wider than the line: cut it
             cut = _cut(line, line_width)
             out.append(cut)
             line = line[len(cut):]
@@ -135,3 +139,38 @@ def longest_unbreakable(text: str) -> int:
     """The width of the widest piece no line may break inside (a number, a word, （65分）)."""
     return max((width(a) for a in _atoms(str(text)) if not a.isspace()), default=0)
 
+
+class Fitter:
+    """``width`` and ``line_count`` with caches of their own, emptied when full and gone with the object: for a
+    year 汇总's texts, tens of thousands met once or twice, which would fill the shared caches (about 30 MB)
+    and stay there."""
+
+    def __init__(self, pieces: int = 2048, widths: int = 16384):
+        """Caches of at most ``pieces`` paragraphs' pieces (a few KB each: one text object a character) and
+        ``widths`` texts' widths; 0: not kept (texts set at one width only, once)."""
+        self.pieces: dict = {}
+        self.widths: dict = {}
+        self.kept = pieces, widths
+
+    def _atoms(self, paragraph: str) -> tuple[str, ...]:
+        found = self.pieces.get(paragraph)
+        if found is None:
+            found = _atoms.__wrapped__(paragraph)
+            if len(self.pieces) >= self.kept[0]:
+                self.pieces.clear()
+            if self.kept[0]:
+                self.pieces[paragraph] = found
+        return found
+
+    def width(self, text: str) -> int:
+        found = self.widths.get(text)
+        if found is None:
+            if len(self.widths) >= self.kept[1]:
+                self.widths.clear()
+            found = self.widths[text] = width.__wrapped__(text)
+        return found
+
+    def line_count(self, text, line_width: int) -> int:
+        if text is None or text == "":
+            return 1
+        return len(_lines(str(text), line_width, self._atoms, self.width))

@@ -11,6 +11,7 @@ groups and the indicator header repeated on each page.
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import islice
 
 from openpyxl.worksheet.pagebreak import Break
 
@@ -140,10 +141,12 @@ class _Sizer:
                 self.row_cells.setdefault(top, []).append(index)
         self.tall_cells = [i for i, (top, bottom, _, _) in enumerate(self.cells) if top != bottom]
 
+    count_lines = staticmethod(textfit.line_count)  # textfit.line_count_once for texts seen once (a 汇总's)
+
     def _count(self, index: int, room: int) -> int:
         count = self.lines.get((index, room))
         if count is None:
-            count = self.lines[(index, room)] = textfit.line_count(self.cells[index][3], int(room))
+            count = self.lines[(index, room)] = self.count_lines(self.cells[index][3], int(room))
         return count
 
     def _base(self, widths: dict) -> tuple[list, dict]:
@@ -265,27 +268,21 @@ class _Sizer:
     def choose(self, page_px: float, page_height: float, fixed_height: float) -> dict:
         """The widths for one page's width; or wider, printed smaller (down to MIN_SCALE), where that
         fits the sheet on one page; or the page's width when nothing does."""
+        budgets, sampled = width_budgets(page_px, page_height, fixed_height, len(self.row_cells))
+        return (self._sampled(SAMPLE_ROWS) if sampled else self).search(budgets, page_px, page_height, fixed_height)
+
+    def search(self, budgets: range, page_px: float, page_height: float, fixed_height: float) -> dict:
+        """``choose``'s search over the budgets ``width_budgets`` gave, on this sizer (or its sample)."""
         n = len(COLUMNS)
-        page = int((page_px - 5 * n) / 7)
-        budgets = range(page, int(page / MIN_SCALE) + 1, 4)
-        sizer = self
-        # Every row is at least a line tall: a sheet too long for one page at the smallest scale of the widest
-        # budget gets the first budget's widths, as the search below would find after trying them all; a very
-        # long one (the 汇总 of a big year) gets them from a sample of its rows, so its time stays linear.
-        smallest = min(1.0, page_px / (7 * budgets[-1] + 5 * n))
-        if (len(self.row_cells) * (_LINE_HEIGHT + _ROW_PADDING) + fixed_height) * smallest > page_height:
-            budgets = budgets[:1]
-            if len(self.row_cells) > SAMPLE_ROWS:
-                sizer = self._sampled(SAMPLE_ROWS)
         widths = dict(self.least)
-        current = sizer.total(widths)
+        current = self.total(widths)
         first = None
         for budget in budgets:
-            current = sizer._grow(widths, budget, current)
-            candidate = sizer._filled(widths, budget)
+            current = self._grow(widths, budget, current)
+            candidate = self._filled(widths, budget)
             first = first or candidate
             scale = min(1.0, page_px / (7 * sum(candidate.values()) + 5 * n))
-            if (sizer.total(candidate) + fixed_height) * scale <= page_height:
+            if (self.total(candidate) + fixed_height) * scale <= page_height:
                 return candidate
         return first
 
@@ -294,23 +291,53 @@ class _Sizer:
         evenly spread over the rest; the least and most widths stay those of the whole sheet."""
         rows = sorted(self.row_cells)
         chosen: set = set()
-        per_column = max(1, limit // (2 * len(COLUMNS)))
         for column, indexes in self.touching.items():
             single = [i for i in indexes if self.cells[i][0] == self.cells[i][1]]
-            widest = sorted(single, key=lambda i: (-textfit.width(self.cells[i][3]), i))[:per_column]
+            widest = sorted(single, key=lambda i: (-textfit.width(self.cells[i][3]), i))[:widest_per_column(limit)]
             chosen.update(self.cells[i][0] for i in widest)
-        step = max(1, len(rows) // max(1, limit - len(chosen)))
-        chosen.update(rows[::step][: max(0, limit - len(chosen))])
-        sample = _Sizer.__new__(_Sizer)
+        spread(chosen, rows, len(rows), limit)
         cells = [cell for cell in self.cells if cell[0] in chosen and cell[1] == cell[0]]
+        return _Sizer.sample(cells, self.least, self.most)
+
+    @staticmethod
+    def sample(cells: list, least: dict, most: dict) -> "_Sizer":
+        """A sizer over some rows' cells, (top, bottom, columns, text), each one row tall, with the least and
+        most widths of the whole sheet they were taken from."""
+        sample = _Sizer.__new__(_Sizer)
         sample.cells, sample.lines = cells, {}
-        sample.least, sample.most = self.least, self.most
-        sample.touching = {c: [i for i, cell in enumerate(cells) if c in cell[2]] for c in self.touching}
+        sample.least, sample.most = least, most
+        sample.touching = {c: [i for i, cell in enumerate(cells) if c in cell[2]] for c in range(1, len(COLUMNS) + 1)}
         sample.row_cells = {}
         for index, (top, _, _, _) in enumerate(cells):
             sample.row_cells.setdefault(top, []).append(index)
         sample.tall_cells = []
         return sample
+
+
+def width_budgets(page_px: float, page_height: float, fixed_height: float, rows: int) -> tuple[range, bool]:
+    """The table widths (text units) the search tries, and whether it works on a sample of the ``rows``.
+
+    Every row is at least a line tall: a sheet too long for one page at the smallest scale of the widest
+    budget gets the first budget's widths, as the search would find after trying them all; a very long one
+    (the 汇总 of a big year) gets them from a sample of its rows, so its time stays linear."""
+    n = len(COLUMNS)
+    page = int((page_px - 5 * n) / 7)
+    budgets = range(page, int(page / MIN_SCALE) + 1, 4)
+    smallest = min(1.0, page_px / (7 * budgets[-1] + 5 * n))
+    if (rows * (_LINE_HEIGHT + _ROW_PADDING) + fixed_height) * smallest > page_height:
+        return budgets[:1], rows > SAMPLE_ROWS
+    return budgets, False
+
+
+def widest_per_column(limit: int) -> int:
+    """How many of each column's widest cells a sample of ``limit`` rows takes the rows of."""
+    return max(1, limit // (2 * len(COLUMNS)))
+
+
+def spread(chosen: set, rows, count: int, limit: int) -> None:
+    """Add to ``chosen`` rows evenly spread over ``rows`` (``count`` of them, in order), up to ``limit``."""
+    step = max(1, count // max(1, limit - len(chosen)))
+    chosen.update(islice(rows, 0, step * max(0, limit - len(chosen)), step))
 
 
 def _page_setup(ws, area: str, heights: dict, landscape: bool, repeat_row: int | None, breaks_before: list) -> None:

@@ -36,15 +36,23 @@ from types import MappingProxyType
 from xml.etree import ElementTree
 
 from openpyxl import Workbook
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles.stylesheet import Stylesheet
 from openpyxl.utils import quote_sheetname
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.theme import theme_xml
+from openpyxl.xml.constants import ARC_APP, ARC_CORE, ARC_ROOT_RELS, ARC_STYLE, ARC_THEME
+from openpyxl.xml.functions import tostring
 
 from engine.errors import InternalError
 from engine.outputs.ooxml import FixedZipFile
+from engine.outputs.rowspill import SpilledList
 from engine.outputs.xlsx import sheet_title, write_table
-from engine.outputs.xlsxcells import _Writer
+from engine.outputs.xlsxcells import _app_xml, _styles_xml, _Writer
+from engine.outputs.yearparts import write_listing_parts
+from engine.outputs.xlsxsummary import write_summary_sheet
 from engine.outputs.xlsxyear import SUMMARY_SHEET, write_summary
 
 # The tables a cell's style indexes point into: shared, so a sheet laid out elsewhere fits the year workbook.
@@ -64,7 +72,9 @@ class YearSheets:
         self.book.active.title = SUMMARY_SHEET
         self.taken = {SUMMARY_SHEET.lower()}
         self.spool = tempfile.TemporaryFile()
-        self.sheets: list = []  # _Spooled, in order
+        # (title, print area, print titles, (offset, length, CRC-32, size) in the spool) of each sheet, in order:
+        # on disk too (a year has tens of thousands), a _Spooled made of each only as the package is written
+        self.sheets = SpilledList()
         self.styles: dict = {}  # a package's xl/styles.xml -> its style numbers in the year workbook
 
     def __len__(self) -> int:
@@ -152,16 +162,28 @@ class YearSheets:
     def _spool_bytes(self, title, area, titles, crc: int, size: int, data: bytes) -> None:
         offset = self.spool.seek(0, io.SEEK_END)
         self.spool.write(data)
-        self.sheets.append(_Spooled(self.book, title, area, titles, (offset, len(data), crc, size)))
+        self.sheets.append((title, area, titles, (offset, len(data), crc, size)))
 
-    def finish(self, summary: dict):
-        """The workbook's file: the summary sheet first, then every project's (a file object at its start)."""
+    def spooled(self, first: int = 2):
+        """A _Spooled for each project sheet, numbered from ``first`` (the 汇总 is sheet 1), one at a time."""
+        for number, (title, area, titles, entry) in enumerate(self.sheets, first):
+            sheet = _Spooled(self.book, title, area, titles, entry)
+            sheet._id = number
+            yield sheet
+
+    def finish(self, summary: dict, at_once: bool = False):
+        """The workbook's file: the summary sheet first, then every project's (a file object at its start).
+
+        The summary sheet is written row by row as its rows are read (engine.outputs.xlsxsummary), or, with
+        ``at_once``, laid out whole in memory first (``xlsxyear.write_summary``; the same bytes)."""
         book = self.book
-        write_summary(book.active, summary)
-        book._sheets.extend(self.sheets)
+        if at_once:
+            write_summary(book.active, summary)
+        if at_once:
+            book._sheets.extend(self.spooled())
         target = tempfile.TemporaryFile()
         with FixedZipFile(target) as archive:
-            _SpoolWriter(book, archive, self.spool).write_data()
+            _SpoolWriter(book, archive, self.spool, None if at_once else summary, self).write_data()
         self.spool.close()
         target.seek(0)
         return target
@@ -213,14 +235,40 @@ class _Spooled(Worksheet):
 
 
 class _SpoolWriter(_Writer):
-    def __init__(self, workbook, archive, spool):
+    def __init__(self, workbook, archive, spool, summary: dict | None, sheets: YearSheets):
         super().__init__(workbook, archive)
-        self.spool = spool
+        self.spool, self.summary, self.sheets = spool, summary, sheets
 
     def write_worksheet(self, ws):
         if not isinstance(ws, _Spooled):
-            return super().write_worksheet(ws)
+            if self.summary is None or ws is not self.workbook.worksheets[0]:
+                return super().write_worksheet(ws)
+            ws._drawing = SpreadsheetDrawing()  # as _Writer.write_worksheet: no charts, no images
+            ws._drawing.charts, ws._drawing.images = ws._charts, ws._images
+            write_summary_sheet(ws, self.summary, self._archive, ws.path[1:])
+            self.manifest.append(ws)
+            return None
         offset, length, crc, size = ws.entry
         self.spool.seek(offset)
         self._archive.write_deflated(ws.path[1:], self.spool.read(length), crc, size)
-        self.manifest.append(ws)
+        if self.summary is None:
+            self.manifest.append(ws)  # else yearparts lists it, as the other parts listing every sheet
+
+    def write_data(self):
+        """_Writer.write_data, the parts that list every sheet written a sheet at a time (yearparts)."""
+        if self.summary is None:
+            return super().write_data()
+        wb, archive = self.workbook, self._archive
+        archive.writestr(ARC_APP, _app_xml())
+        archive.writestr(ARC_CORE, tostring(wb.properties.to_tree()))
+        archive.writestr(ARC_THEME, theme_xml)
+        self._write_worksheets()  # the 汇总 alone: the project sheets are not in the workbook's list
+        for sheet in self.sheets.spooled():
+            self.write_worksheet(sheet)
+        self._write_chartsheets()
+        self._write_images()
+        self._write_charts()
+        self._write_external_links()
+        archive.writestr(ARC_STYLE, _styles_xml(wb))
+        archive.writestr(ARC_ROOT_RELS, WorkbookWriter(wb).write_root_rels())
+        write_listing_parts(wb, archive, self.manifest, self.sheets.spooled, len(self.sheets) + 1)

@@ -15,9 +15,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Iterator
 
 from engine.errors import EvalrunError, Source
 from engine.i18n import tr
@@ -82,8 +85,11 @@ class Staging:
         self.what = what
         self.label = "the workspace" if os.path.abspath(self.root) == os.path.abspath(self.workspace) \
             else "the output folder"
-        self.files: list[Path] = []
-        self._names: set[str] = set()  # casefolded: Windows and macOS ignore case
+        # The staged files' names, in order, casefolded too (Windows and macOS ignore case): in a private
+        # temporary database on disk, not in memory, for a run may stage hundreds of thousands.
+        # (one user at a time, not always in one thread: the web page stages and commits in its worker threads)
+        self._names = sqlite3.connect("", check_same_thread=False)
+        self._names.execute("CREATE TABLE staged (key TEXT PRIMARY KEY, relative TEXT NOT NULL)")
         self._dir: Path | None = None
         self._made: list[Path] = []  # folders entering made, removed again if nothing is committed
         self._committed = False
@@ -119,7 +125,7 @@ class Staging:
         if relative.is_absolute() or ".." in relative.parts or not relative.parts:
             raise EvalrunError(tr("write.outside", path=relative), Source(str(relative)))
         key = relative.as_posix().casefold()
-        if key in self._names:
+        if self._names.execute("SELECT 1 FROM staged WHERE key = ?", (key,)).fetchone():
             raise EvalrunError(tr("write.same_report", path=relative.as_posix()), Source(str(relative)))
         if isinstance(content, str):
             content = content.encode("utf-8")
@@ -130,10 +136,14 @@ class Staging:
             write_new(staged, content)
         except OSError as exc:
             raise self._error(self.target / relative, exc) from None
-        self.files.append(relative)
-        self._names.add(key)
+        self._names.execute("INSERT INTO staged VALUES (?, ?)", (key, relative.as_posix()))
         hold_for_tests()
         return self.target / relative
+
+    @property
+    def files(self) -> "StagedFiles":
+        """The staged files, relative to the target folder, in the order they were staged."""
+        return StagedFiles(self._names, Path())
 
     def commit(self) -> list[Path]:
         """Move every staged file into place; earlier outputs are replaced whole.
@@ -143,32 +153,32 @@ class Staging:
         """
         assert self._dir is not None
         made: list[Path] = []
-        places = []
+        folders: dict = {}  # each folder checked and made once (a run's reports are in a folder per department)
         try:
             for relative in self.files:
                 final = self.target / relative
-                folder = self._folder(final.parent, made)
+                folder = folders.get(final.parent)
+                if folder is None:
+                    folder = folders[final.parent] = self._folder(final.parent, made)
                 guard_path(self.root, folder / final.name, "write", self.label)
                 real = folder / final.name  # the entry itself: a link there is replaced, not followed
                 if real.is_dir() and not real.is_symlink():
                     raise EvalrunError(tr("write.folder_in_the_way", path=relative.as_posix()),
                                        Source(shown(final, self.workspace)))
-                places.append((relative, real))
         except OSError as exc:
             _remove_folders(made)
             raise self._error(final, exc) from None
         except EvalrunError:
             _remove_folders(made)
             raise
-        done = []
-        for relative, real in places:
-            try:
-                os.replace(self._dir / relative, real)  # swaps the entry: a link there is replaced, not followed
+        for relative in self.files:
+            final = self.target / relative
+            try:  # swaps the entry: a link there is replaced, not followed
+                os.replace(self._dir / relative, folders[final.parent] / final.name)
             except OSError as exc:
-                raise self._error(self.target / relative, exc) from None
-            done.append(self.target / relative)
+                raise self._error(final, exc) from None
         self._committed = True
-        return done
+        return StagedFiles(self._names, self.target)
 
     def _folder(self, folder: Path, made: list) -> Path:
         """The real folder, checked and made (parents first) if missing; what was made goes into ``made``."""
@@ -181,6 +191,36 @@ class Staging:
             os.mkdir(path)
             made.append(path)
         return guard_path(self.root, folder, "write", self.label)
+
+
+class StagedFiles(Sequence):
+    """The files a Staging staged (``base`` / each relative path), in order, read from its database."""
+
+    def __init__(self, names: sqlite3.Connection, base: Path):
+        self._names, self._base = names, base
+
+    def __len__(self) -> int:
+        return self._names.execute("SELECT count(*) FROM staged").fetchone()[0]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return list(self)[index]
+        if index < 0:
+            index += len(self)
+        found = self._names.execute("SELECT relative FROM staged WHERE rowid = ?", (index + 1,)).fetchone()
+        if index < 0 or found is None:
+            raise IndexError("staged file index out of range")
+        return self._base / found[0]
+
+    def __iter__(self) -> Iterator[Path]:
+        last = 0
+        while True:  # a page at a time: the files can be staged while they are gone through
+            page = self._names.execute("SELECT rowid, relative FROM staged WHERE rowid > ? ORDER BY rowid LIMIT 512",
+                                       (last,)).fetchall()
+            if not page:
+                return
+            for last, relative in page:
+                yield self._base / relative
 
 
 def _remove_folders(made: list) -> None:
