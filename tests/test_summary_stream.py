@@ -62,14 +62,20 @@ def test_the_stored_summary_renders_the_same_markdown_and_html(year, chunk, monk
     assert after["sections"][2]["rows"][-1] == before["sections"][2]["rows"][-1]
 
 
+@pytest.fixture(scope="module")
+def workbooks(year):
+    """Each project's view and own workbook, made once for the module (most of the sheet tests' time)."""
+    _, outcome = year
+    views = [report_view(result) for result in outcome.results]
+    return [(view, project_workbook(view)) for view in views]
+
+
 @pytest.mark.parametrize("chunk", [7, 2000])
-def test_the_streamed_summary_sheet_is_the_sheet_laid_out_in_memory(year, chunk, monkeypatch):
+def test_the_streamed_summary_sheet_is_the_sheet_laid_out_in_memory(year, workbooks, chunk, monkeypatch):
     _, outcome = year
     whole, spilled = _summaries(outcome, chunk, monkeypatch)
     at_once, streamed = YearSheets(), YearSheets()
-    for result in outcome.results:
-        view = report_view(result)
-        package = project_workbook(view)
+    for view, package in workbooks:
         at_once.append(view, package)
         streamed.append(view, package)
     assert streamed.finish(spilled.context()).read() == at_once.finish(whole.context(), at_once=True).read()
