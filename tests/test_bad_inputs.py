@@ -88,7 +88,7 @@ def own_words(line: str, shown: str) -> str:
 def run_case(tmp_path, run_cli, name, *language):
     case = CASES[name]
     workspace, shown = place_case(tmp_path, name, case)
-    result = run_cli(*language, "--ruleset", "2025", workspace=workspace)
+    result = run_cli(*language, "--ruleset", "2025", "--no-db", workspace=workspace)  # the store is tested elsewhere
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     errors = problem_lines(result.stderr)
