@@ -22,22 +22,26 @@ EXAMPLE_PROJECTS = {
 }
 
 
-def copy_workspace(target: Path, years=("2025",), projects=True, reference_only=False, rulesets=None) -> Path:
+def copy_workspace(target: Path, years=("2025",), projects=True, reference_only=False, rulesets=None,
+                   templates=False) -> Path:
     """A private workspace: the bundled rulesets, the default templates and the example projects of ``years``.
 
     ``reference_only`` keeps just the reference project, for tests that count outputs. ``rulesets`` names the
     only ruleset folders to copy (all by default): a test that makes hundreds of workspaces for one ruleset
     copies a tenth of the files. Contents only (no times or modes): copying is most of such a test's time.
+    ``templates`` copies the default templates into ``reports/templates/`` (made empty otherwise, so the run
+    uses the templates evalrun ships): a template is compiled once for its path and kept in the user's cache
+    folder, so copies, each at a new path, were compiled again by every test (a third of a run's time).
     """
     if rulesets is None:
         shutil.copytree(REPO / "rulesets", target / "rulesets", copy_function=shutil.copyfile)
     for name in rulesets or ():
         shutil.copytree(REPO / "rulesets" / name, target / "rulesets" / name, copy_function=shutil.copyfile)
-    templates = target / "reports" / "templates"
-    templates.mkdir(parents=True, exist_ok=True)
-    for path in (REPO / "reports" / "templates").iterdir():  # the defaults, not a department's own folder
+    own = target / "reports" / "templates"
+    own.mkdir(parents=True, exist_ok=True)
+    for path in (REPO / "reports" / "templates").iterdir() if templates else ():  # not a department's folder
         if path.is_file():
-            shutil.copyfile(path, templates / path.name)
+            shutil.copyfile(path, own / path.name)
     chosen = {"2025": (REFERENCE_FILE,)} if reference_only else EXAMPLE_PROJECTS if projects else {}
     for year in years if not reference_only else ("2025",):
         for source in chosen.get(year, ()):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
+from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, REPO, copy_workspace
 from engine.cli import cli
 from engine.errors import EvalrunError
 from engine.runner.lock import RunLock
@@ -111,8 +111,7 @@ def test_a_department_folder_linking_inside_the_workspace_is_followed(evalrun, w
 
 def test_a_template_linking_out_is_refused(evalrun, workspace, outside):
     (outside / "report.md.j2").write_text(SECRET, encoding="utf-8")
-    template = workspace / "reports" / "templates" / "report.md.j2"
-    template.unlink()
+    template = workspace / "reports" / "templates" / "report.md.j2"  # over the shipped one
     link(template, outside / "report.md.j2")
     result = evalrun("--ruleset", "2025", "--format", "md")
     clean(result)
@@ -146,9 +145,8 @@ def test_a_template_folder_linking_out_is_refused(evalrun, workspace, outside):
 
 
 def test_a_word_template_linking_out_is_refused(evalrun, workspace, outside):
-    docx = workspace / "reports" / "templates" / "report.docx"
-    (outside / "report.docx").write_bytes(docx.read_bytes())
-    docx.unlink()
+    docx = workspace / "reports" / "templates" / "report.docx"  # over the shipped one
+    (outside / "report.docx").write_bytes((REPO / "reports" / "templates" / "report.docx").read_bytes())
     link(docx, outside / "report.docx")
     result = evalrun("--ruleset", "2025", "--format", "docx")
     clean(result)

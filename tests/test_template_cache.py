@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+from tests.helpers import copy_workspace
+
 from engine.outputs import templatecache
 from engine.files.cache import key_file
 
@@ -25,13 +27,16 @@ def test_templates_are_compiled_once_into_the_users_folder(cache_home, reference
     assert not list(reference_workspace.rglob("__jinja2_*"))  # nothing compiled is kept in the workspace
 
 
-def test_an_edited_template_is_compiled_again(cache_home, reference_workspace, run_cli):
-    assert run_cli("--ruleset", "2025", "--format", "md", "--no-db", workspace=reference_workspace).exit_code == 0
-    template = reference_workspace / "reports" / "templates" / "report.md.j2"
+@pytest.mark.parametrize("own", [True, False], ids=["edited", "added over the shipped one"])
+def test_an_edited_template_is_compiled_again(cache_home, tmp_path, run_cli, own):
+    """In one process too (evalrun serve): a workspace template edited, or put where the shipped one was used."""
+    workspace = copy_workspace(tmp_path / "ws", reference_only=True, templates=own)
+    assert run_cli("--ruleset", "2025", "--format", "md", "--no-db", workspace=workspace).exit_code == 0
+    template = workspace / "reports" / "templates" / "report.md.j2"
     template.write_text("编辑过的模板 {{ project.name }}\n", encoding="utf-8")
-    again = run_cli("--ruleset", "2025", "--format", "md", "--no-db", workspace=reference_workspace)
+    again = run_cli("--ruleset", "2025", "--format", "md", "--no-db", workspace=workspace)
     assert again.exit_code == 0, again.output
-    written = next((reference_workspace / "reports" / "out" / "2025" / "益阳市商务局").glob("*.md"))
+    written = next((workspace / "reports" / "out" / "2025" / "益阳市商务局").glob("*.md"))
     assert written.read_text(encoding="utf-8").startswith("编辑过的模板")
 
 

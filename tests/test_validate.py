@@ -44,7 +44,7 @@ def _problems(result) -> list[str]:
 
 
 def test_three_typos_in_three_rows_give_three_lines(tmp_path, run_cli):
-    ws = copy_workspace(tmp_path / "ws", reference_only=True)
+    ws = copy_workspace(tmp_path / "ws", reference_only=True, templates=True)
     path = ws / REFERENCE
     _edit(path, ("    weight: 10\n    reported_score: 10\n  - level1: 产出指标\n    level2: 数量指标\n    name: 引进",
                  "    wieght: 10\n    reported_score: 10\n  - level1: 产出指标\n    level2: 数量指标\n    name: 引进"),
@@ -66,7 +66,7 @@ def test_three_typos_in_three_rows_give_three_lines(tmp_path, run_cli):
 
 def test_schema_and_meaning_errors_of_one_file_come_together(tmp_path, run_cli):
     """A misspelt key no longer hides an unreadable target in another row, or one in the same row."""
-    ws = copy_workspace(tmp_path / "ws", reference_only=True)
+    ws = copy_workspace(tmp_path / "ws", reference_only=True, templates=True)
     path = ws / REFERENCE
     _edit(path, ("target: 7000 万美元以上", "target: ≥七千万美元"),
           ("    weight: 10\n    reported_score: 10\n", "    wieght: 10\n    reported_score: 10\n"),
@@ -87,7 +87,7 @@ def test_schema_and_meaning_errors_of_one_file_come_together(tmp_path, run_cli):
 
 
 def test_every_problem_of_a_ruleset_at_once(tmp_path, run_cli):
-    ws = copy_workspace(tmp_path / "ws", reference_only=True)
+    ws = copy_workspace(tmp_path / "ws", reference_only=True, templates=True)
     path = ws / RULESET
     _edit(path, ("    label: 正向指标", "    lable: 正向指标"),
           ("weight * target / actual", "weight * taget / actual"),
@@ -112,7 +112,7 @@ def test_every_problem_of_a_ruleset_at_once(tmp_path, run_cli):
 
 
 def test_a_broken_ruleset_does_not_hide_the_project_files_problems(tmp_path, run_cli):
-    ws = copy_workspace(tmp_path / "ws", reference_only=True)
+    ws = copy_workspace(tmp_path / "ws", reference_only=True, templates=True)
     _edit(ws / RULESET, ("weight * target / actual", "weight * taget / actual"))
     _edit(ws / REFERENCE, ("    weight: 10\n", "    wieght: 10\n"))
     result = run_cli("validate", "--ruleset", "2025", workspace=ws)
@@ -122,7 +122,7 @@ def test_a_broken_ruleset_does_not_hide_the_project_files_problems(tmp_path, run
 
 
 def test_a_broken_department_variant_is_reported_once_even_without_projects(tmp_path, run_cli):
-    ws = copy_workspace(tmp_path / "ws", reference_only=True)
+    ws = copy_workspace(tmp_path / "ws", reference_only=True, templates=True)
     variant = ws / "rulesets/2025/departments/益阳市农业农村局.yaml"
     _edit(variant, ("(weight * max(0, 1 - (actual - target) / target)", "(weight * max(0, 1 - (actual - taget) / target)"))
     result = run_cli("validate", "--ruleset", "2025", workspace=ws)
@@ -154,7 +154,7 @@ def _department_template(ws: Path, department: str, name: str, old: str, new: st
 
 
 def test_a_typo_in_a_department_template_is_found_by_validate_with_folder_and_line(tmp_path, run_cli, monkeypatch):
-    ws = copy_workspace(tmp_path / "ws", reference_only=True)
+    ws = copy_workspace(tmp_path / "ws", reference_only=True, templates=True)
     assert run_cli("validate", "--ruleset", "2025", workspace=ws).exit_code == 0
     _, line = _department_template(ws, "益阳市商务局", "report.html.j2", "{{ project.department }}", "{{ project.nme }}")
     expected = (f"reports/templates/益阳市商务局/report.html.j2:{line}: the template uses an undefined name: "
@@ -170,7 +170,7 @@ def test_a_typo_in_a_department_template_is_found_by_validate_with_folder_and_li
 
 
 def test_a_department_template_is_checked_even_when_the_department_has_no_project(tmp_path, run_cli):
-    ws = copy_workspace(tmp_path / "ws", reference_only=True)
+    ws = copy_workspace(tmp_path / "ws", reference_only=True, templates=True)
     _, line = _department_template(ws, "益阳市财政局", "report.md.j2", "{{ project.department }}", "{{ projcet.department }}")
     result = run_cli("validate", "--ruleset", "2025", workspace=ws)
     assert result.exit_code == 1
@@ -179,7 +179,7 @@ def test_a_department_template_is_checked_even_when_the_department_has_no_projec
 
 
 def test_every_template_file_is_compiled_and_the_summary_rendered(tmp_path, run_cli):
-    ws = copy_workspace(tmp_path / "ws", reference_only=True)
+    ws = copy_workspace(tmp_path / "ws", reference_only=True, templates=True)
     (ws / "reports/templates/益阳市商务局").mkdir()
     (ws / "reports/templates/益阳市商务局/notes.md.j2").write_text("一\n{% if x %}\n", encoding="utf-8")
     _edit(ws / "reports/templates/summary.md.j2", ("{{ r.grade }}", "{{ r.grdae }}"))
@@ -193,7 +193,7 @@ def test_every_template_file_is_compiled_and_the_summary_rendered(tmp_path, run_
 
 
 def test_templates_are_checked_without_any_project(tmp_path, run_cli):
-    ws = copy_workspace(tmp_path / "ws", projects=False)
+    ws = copy_workspace(tmp_path / "ws", projects=False, templates=True)
     _edit(ws / "reports/templates/report.md.j2", ("{{ project.department }}", "{{ project.departmnet }}"))
     result = run_cli("validate", "--ruleset", "2025", workspace=ws)
     assert result.exit_code == 1
@@ -213,7 +213,7 @@ def test_validate_says_what_it_checked(tmp_path, run_cli):
 
 
 def test_two_files_of_one_project_are_an_error_naming_both(tmp_path, run_cli):
-    ws = copy_workspace(tmp_path / "ws", reference_only=True)
+    ws = copy_workspace(tmp_path / "ws", reference_only=True, templates=True)
     copy = ws / "projects/2025/益阳市商务局/开放型经济发展与三产业发展引导资金 - 副本.yaml"
     shutil.copy(REFERENCE_FILE, copy)
     for command in (["validate", "--ruleset", "2025"], ["--ruleset", "2025"]):
@@ -229,7 +229,7 @@ def test_two_files_of_one_project_are_an_error_naming_both(tmp_path, run_cli):
 
 
 def test_duplicates_are_found_with_jobs_too(tmp_path, run_cli):
-    ws = copy_workspace(tmp_path / "ws", reference_only=True)
+    ws = copy_workspace(tmp_path / "ws", reference_only=True, templates=True)
     shutil.copy(REFERENCE_FILE, ws / "projects/2025/益阳市商务局/copy.yaml")
     result = run_cli("--ruleset", "2025", "--jobs", "2", "--json", workspace=ws)
     assert result.exit_code == 1
@@ -239,7 +239,7 @@ def test_duplicates_are_found_with_jobs_too(tmp_path, run_cli):
 
 
 def test_a_file_in_another_departments_folder_is_an_error_naming_both(tmp_path, run_cli):
-    ws = copy_workspace(tmp_path / "ws", reference_only=True)
+    ws = copy_workspace(tmp_path / "ws", reference_only=True, templates=True)
     folder = ws / "projects/2025/益阳市财政局"
     folder.mkdir()
     moved = folder / REFERENCE_FILE.name
@@ -275,7 +275,7 @@ def test_every_problem_of_a_ruleset_that_extends_another(tmp_path, run_cli):
 def test_a_typo_in_a_department_word_template_is_found_by_validate(tmp_path, run_cli):
     from tests.helpers import word_template
 
-    ws = copy_workspace(tmp_path / "ws", reference_only=True)
+    ws = copy_workspace(tmp_path / "ws", reference_only=True, templates=True)
     folder = ws / "reports/templates/益阳市商务局"
     folder.mkdir()
     word_template(folder / "report.docx", "第一段", "项目：{{ project.nme }}")

@@ -81,9 +81,11 @@ class _Loader(jinja2.FileSystemLoader):
 
     def get_source(self, environment, template):
         pieces = split_template_path(template)
+        before = []  # where the template was not, in folders that come first: one put there since is the one
         for folder, root in self.roots:
             path = os.path.join(folder, *pieces)
             if not os.path.lexists(path):
+                before.append(path)
                 continue
             real = guard_path(Path(root), Path(path), "read") if root else Path(path)
             if not real.is_file():
@@ -99,7 +101,8 @@ class _Loader(jinja2.FileSystemLoader):
                 decode(raw, path)  # raises with the line and a GBK hint
                 raise
             mtime = os.path.getmtime(real)
-            return text, str(real), lambda: os.path.exists(real) and os.path.getmtime(real) == mtime
+            return text, str(real), lambda: (os.path.exists(real) and os.path.getmtime(real) == mtime
+                                             and not any(os.path.lexists(p) for p in before))
         raise jinja2.TemplateNotFound(template)
 
 

@@ -103,9 +103,10 @@ def ensure_schema(engine: Engine, url: str, workspace: Path | None, create: bool
         with writing(engine) as connection, connection.begin():
             current = revision(connection)  # again, now that this run holds the write lock
             if current is None:
-                if any(inspect(connection).has_table(t.name) for t in schema.TABLES):
+                present = set(inspect(connection).get_table_names())  # one query, not one a table
+                if any(t.name in present for t in schema.TABLES):
                     raise StoreError(tr("store.no_revision", store=where))
-                schema.metadata.create_all(connection)
+                schema.metadata.create_all(connection, checkfirst=False)  # none is there: nothing to ask again
                 _stamp(connection)
             elif current != schema.HEAD:
                 known = revisions()
