@@ -5,6 +5,7 @@ tests) inside a process whose memory is capped at 500 MB and whose time is cappe
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 import time
@@ -334,49 +335,88 @@ def test_the_limits_are_stated_in_the_readme():
 # ---------------------------------------------------------------- in a process capped at 500 MB and 20 s
 
 CAPPED = """
-import resource, sys, time
-limit = 500 * 1024 * 1024
-resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import json, os, resource, shutil, signal, sys, time
 from engine.cli import main
-sys.argv = ["evalrun"] + sys.argv[1:]
-main()
+limit = 500 * 1024 * 1024
+finished = []
+for args, files, stderr in json.loads(sys.argv[1]):
+    for target, source in files.items():
+        shutil.copyfile(source, target)
+    started = time.monotonic()
+    child = os.fork()
+    if child == 0:  # each case in its own process, capped as a whole run is; evalrun is imported once
+        os.dup2(os.open(stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        signal.alarm(20)
+        sys.argv = ["evalrun", *args]
+        code = 0
+        try:
+            main()
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+    _, status = os.waitpid(child, 0)
+    finished.append([os.waitstatus_to_exitcode(status), time.monotonic() - started])
+print(json.dumps(finished))
 """
 
 
-def capped(*args, cwd: Path) -> subprocess.CompletedProcess:
-    started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", CAPPED, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=20, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "LANG": "en_US.UTF-8"})
-    done.seconds = time.monotonic() - started
-    return done
+class Capped:
+    """One case's end in a process capped at 500 MB and 20 seconds: its exit code, what it printed to stderr."""
+
+    def __init__(self, returncode: int, seconds: float, stderr: str):
+        self.returncode, self.seconds, self.stderr = returncode, seconds, stderr
+
+
+def capped_runs(cases: list, *, cwd: Path) -> list[Capped]:
+    """Run each case (its arguments, and the files copied into place before it) as evalrun in its own
+    capped process, forked from one that has imported evalrun: the cap is the one a whole run gets."""
+    plan = [[list(args), {str(k): str(v) for k, v in files.items()}, str(cwd / f".case{n}.err")]
+            for n, (args, files) in enumerate(cases)]
+    done = subprocess.run([sys.executable, "-c", CAPPED, json.dumps(plan)], cwd=cwd, capture_output=True, text=True,
+                          timeout=20 * len(cases) + 10,
+                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "LANG": "en_US.UTF-8"})
+    assert done.returncode == 0, done.stderr
+    ends = json.loads(done.stdout.splitlines()[-1])
+    return [Capped(code, seconds, Path(err).read_text(encoding="utf-8")) for (code, seconds), (_, _, err) in zip(ends, plan)]
+
+
+def capped(*args, cwd: Path) -> Capped:
+    return capped_runs([(args, {})], cwd=cwd)[0]
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS caps memory as the test means only on Linux")
 def test_hostile_inputs_stay_under_500_mb_and_20_seconds(tmp_path):
     workspace = copy_workspace(tmp_path / "ws", reference_only=True)
-    cases = []
+    templates = workspace / "reports" / "templates"
+    (tmp_path / "reports" / "templates").mkdir(parents=True)  # each case's template is made here, then moved
+    cases, expected = [], []
     for name in ("format width", "printf width", "center", "lipsum", "nested loops", "output", "doubling",
                  "shared parts", "multiplied"):
-        cases.append(("md", HOSTILE_TEMPLATES[name][0]))
-    cases.append(("docx", "{{ (10 ** 100) ** 100 }}"))
-    for kind, body in cases:
-        if kind == "md":
-            markdown_template(workspace, body)
-        else:
-            word_template(workspace, "评价报告", body)
-        done = capped("--ruleset", "2025", "--format", kind, "--quiet", cwd=workspace)
-        assert done.returncode == 1, (body, done.stderr)
-        assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr, (body, done.stderr)
-        assert "the sandbox refuses" in done.stderr, (body, done.stderr)
-    (workspace / "reports" / "templates" / "report.docx").write_bytes(word_bomb(200 * MB))
-    done = capped("--ruleset", "2025", "--format", "docx", "--quiet", cwd=workspace)
-    assert done.returncode == 1 and "the Word template unpacks to 200." in done.stderr, done.stderr
+        markdown_template(tmp_path, HOSTILE_TEMPLATES[name][0])
+        source = (tmp_path / "reports/templates/report.md.j2").rename(tmp_path / f"{len(cases)}.md.j2")
+        cases.append((("--ruleset", "2025", "--format", "md", "--quiet"), {templates / "report.md.j2": source}))
+        expected.append((1, "the sandbox refuses"))
+    word_template(tmp_path, "评价报告", "{{ (10 ** 100) ** 100 }}")
+    source = (tmp_path / "reports/templates/report.docx").rename(tmp_path / "power.docx")
+    cases.append((("--ruleset", "2025", "--format", "docx", "--quiet"), {templates / "report.docx": source}))
+    expected.append((1, "the sandbox refuses"))
+    (tmp_path / "bomb.docx").write_bytes(word_bomb(200 * MB))
+    cases.append((("--ruleset", "2025", "--format", "docx", "--quiet"), {templates / "report.docx": tmp_path / "bomb.docx"}))
+    expected.append((1, "the Word template unpacks to 200."))
     for name in ("ten million rows", "cells", "whole-sheet merge", "entities"):
         form = tmp_path / f"{name}.xlsx"
         form.write_bytes(BOMBS[name][0]())
-        done = capped("import", str(form), "--year", "2025", cwd=workspace)
-        assert done.returncode == 1, (name, done.stderr)
-        assert BOMBS[name][1] in done.stderr and "Traceback" not in done.stderr, (name, done.stderr)
+        cases.append((("import", str(form), "--year", "2025"), {}))
+        expected.append((1, BOMBS[name][1]))
+    for (args, _), (code, message), done in zip(cases, expected, capped_runs(cases, cwd=workspace)):
+        assert done.returncode == code, (args, done.stderr)
+        assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr, (args, done.stderr)
+        assert message in done.stderr and done.seconds < 20, (args, done.stderr)
 
 
 def largest_workbook() -> bytes:

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 import engine.outputs.rowspill as rowspill
+import engine.outputs.xlsxprint as xlsxprint
+import engine.outputs.xlsxsummary as xlsxsummary
 from benchmarks.generate import write_workspace
 from engine import api
 from engine.errors import EvalrunError
@@ -21,9 +23,9 @@ from engine.scoring.check import UNGRADED
 
 @pytest.fixture(scope="module")
 def year(tmp_path_factory):
-    """A generated year of 260 projects in 9 departments: one project that cannot be read, one in 元 (so the
+    """A generated year of 90 projects in 9 departments: one project that cannot be read, one in 元 (so the
     summary converts to 万元), one spent over its budget (an error finding: 未定级); its results, evaluated once."""
-    workspace = write_workspace(260, 9, 11, tmp_path_factory.mktemp("stream") / "ws")
+    workspace = write_workspace(90, 9, 11, tmp_path_factory.mktemp("stream") / "ws")
     projects = sorted((workspace / "projects/2025").glob("*/*.yaml"))
     projects[3].write_text("project: [unclosed\n", encoding="utf-8")
     text = projects[10].read_text(encoding="utf-8")
@@ -54,11 +56,11 @@ def test_the_stored_summary_renders_the_same_markdown_and_html(year, chunk, monk
     before, after = whole.context(), spilled.context()
     grades = [band["grade"] for band in before["distribution"] if band["count"]]
     assert FAILED in grades and UNGRADED in grades and before["unit"] == "万元"  # the cases are there
-    assert len(after["rows"]) == len(before["rows"]) == 260 and len(after["sections"]) == 9
+    assert len(after["rows"]) == len(before["rows"]) == 90 and len(after["sections"]) == 9
     for name in ("md", "html"):
         expected = FORMATS[name].summary(workspace, before, []).read()
         assert FORMATS[name].summary(workspace, after, []).read() == expected
-    assert [r["index"] for r in after["rows"]] == list(range(1, 261))  # read again: the same rows
+    assert [r["index"] for r in after["rows"]] == list(range(1, 91))  # read again: the same rows
     assert after["sections"][2]["rows"][-1] == before["sections"][2]["rows"][-1]
 
 
@@ -72,6 +74,9 @@ def workbooks(year):
 
 @pytest.mark.parametrize("chunk", [7, 2000])
 def test_the_streamed_summary_sheet_is_the_sheet_laid_out_in_memory(year, workbooks, chunk, monkeypatch):
+    """A long sheet: its widths are chosen from a sample of rows (200 in use; 30 here, so 90 projects are long)."""
+    monkeypatch.setattr(xlsxprint, "SAMPLE_ROWS", 30)
+    monkeypatch.setattr(xlsxsummary, "SAMPLE_ROWS", 30)
     _, outcome = year
     whole, spilled = _summaries(outcome, chunk, monkeypatch)
     at_once, streamed = YearSheets(), YearSheets()
@@ -107,7 +112,7 @@ def test_templates_may_count_index_and_go_through_the_rows_twice(year, monkeypat
     try:
         expected = FORMATS["md"].summary(workspace, whole.context(), []).read()
         assert FORMATS["md"].summary(workspace, spilled.context(), []).read() == expected
-        assert expected.startswith(b"260 ")
+        assert expected.startswith(b"90 ")
     finally:
         (own / "summary.md.j2").unlink()
 

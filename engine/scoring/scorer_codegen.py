@@ -23,7 +23,6 @@ only ``if tracer is not None``.
 from __future__ import annotations
 
 import ast
-import copy
 from decimal import Decimal
 
 from engine.rules.formulas import ALLOWED_NODES
@@ -90,12 +89,27 @@ class _Rewrite(ast.NodeTransformer):
         return node
 
 
+def _copied(node):
+    """A copy of a formula's syntax tree for _Rewrite to change (copy.deepcopy, a few times faster)."""
+    if isinstance(node, ast.AST):
+        fresh = node.__class__.__new__(node.__class__)
+        for name in node._fields:
+            setattr(fresh, name, _copied(getattr(node, name, None)))
+        for name in node._attributes:
+            if hasattr(node, name):
+                setattr(fresh, name, getattr(node, name))
+        return fresh
+    if isinstance(node, list):
+        return [_copied(item) for item in node]
+    return node  # constants (Decimal, str, bool, None) are never changed in place
+
+
 def expression(formula: Formula, namespace: Namespace, functions, names) -> str:
     """Python source of a checked formula over the locals ``v_<name>`` of ``names``."""
     if formula.tree is None:
         raise ValueError(f"the formula {formula.text!r} was not parsed")
     variables = {name: f"v_{name}" for name in names if name.isidentifier()}
-    body = _Rewrite(namespace, functions, variables).visit(copy.deepcopy(formula.tree)).body
+    body = _Rewrite(namespace, functions, variables).visit(_copied(formula.tree)).body
     return "(" + ast.unparse(ast.fix_missing_locations(body)) + ")"
 
 
@@ -384,9 +398,24 @@ def generate(ruleset: Ruleset, base: dict, functions, comparators) -> tuple[dict
     writer.emit(0, "")
     writer.project(routes)
     source = "\n".join(writer.lines) + "\n"
-    code = compile(source, f"<scorer of {ruleset.id} {ruleset.version}>", "exec")
+    code = _compiled(source, f"<scorer of {ruleset.id} {ruleset.version}>")
     exec(code, namespace.values)  # noqa: S102 - defines functions only; every formula was checked twice
     return namespace.values, routes, source
+
+
+_CODE: dict = {}  # (source, file name) -> code: the same ruleset loaded again (evalrun serve, a library user) compiles once
+
+
+def _compiled(source: str, filename: str):
+    """The source compiled, or the code compiled from the same source before (about 7 ms a ruleset); the
+    source names its values, never holds them, so one code serves each namespace it is run in."""
+    key = (source, filename)
+    code = _CODE.get(key)
+    if code is None:
+        if len(_CODE) >= 16:
+            _CODE.clear()
+        code = _CODE[key] = compile(source, filename, "exec")
+    return code
 
 
 def formula_function(formula: Formula, functions, power):
