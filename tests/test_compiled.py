@@ -25,7 +25,7 @@ from engine.scoring.evaluate import score_indicator, scorer_for
 from engine.rules.formulas import compile_formula
 from engine.scoring.evaluate import formula_value as evaluate
 from engine.model import Indicator
-from engine.scoring.scorer_codegen import Namespace, expression
+from engine.scoring.formula_source import Namespace, expression
 from engine.rules.targets import parse_measure
 from tests.helpers import REPO
 

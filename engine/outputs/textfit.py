@@ -94,22 +94,32 @@ def _lines(text, line_width: int, atoms, measure) -> tuple[str, ...]:
 
 
 def _wrap(paragraph: str, line_width: int, atoms=_atoms, measure=width) -> list[str]:
+    # widths add up, so the line's width is kept as it grows: ``used`` is measure(line), ``solid`` that of
+    # line.rstrip(); a line is never blank, only empty: it starts at a word and ends at one or at spaces
     out: list[str] = []
     line = ""
+    used = solid = 0
     for atom in atoms(paragraph):
+        size = measure(atom)
         if atom.isspace():
             if line:
                 line += atom
+                used += size
             continue
-        if measure(line.rstrip()) + measure(atom) <= line_width or not line.strip():  # widths add up
-            line = line + atom if line.strip() else atom
+        if not line:
+            line, used = atom, size
+        elif solid + size <= line_width:
+            line += atom
+            used += size
         else:
             out.append(line.rstrip())
-            line = atom
-        while measure(line) > line_width:  # one piece wider than the line: cut it
+            line, used = atom, size
+        while used > line_width:  # one piece wider than the line: cut it
             cut = _cut(line, line_width)
             out.append(cut)
             line = line[len(cut):]
+            used = measure(line)
+        solid = used
     if line.strip() or not out:
         out.append(line.rstrip())
     return out

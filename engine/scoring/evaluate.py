@@ -25,7 +25,8 @@ import engine.scoring.numeric as numeric
 from engine.errors import EvalrunError, InternalError
 from engine.i18n import tr
 from engine.model import ROUNDING_MODES, Formula, GroupScore, Indicator, Project, Ruleset, Score
-from engine.scoring.scorer_codegen import BUDGET_ORDER, QUALITATIVE_ORDER, QUANTITATIVE_ORDER, formula_function, generate
+from engine.scoring.formula_source import formula_function
+from engine.scoring.scorer_codegen import BUDGET_ORDER, QUALITATIVE_ORDER, QUANTITATIVE_ORDER, generate
 from engine.rules.targets import COMPARATORS, QUANTITY, Measure, format_number
 import engine.scoring.trace as trace
 from engine.scoring.trace import BudgetScored, FullTracer, NotApplicable, Scored
