@@ -6,17 +6,18 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate import project_data, to_yaml
+import engine.runner.parallel as parallel
 from engine import RunOptions, run
 from tests.helpers import REFERENCE_PROJECT, copy_workspace
 
 
 @pytest.fixture(scope="module")
 def busy_workspace(tmp_path_factory) -> Path:
-    """The example workspace plus generated projects, one broken file and one with a warning: 24 files, so
-    two chunks of parallel.CHUNK, in three departments."""
+    """The example workspace plus generated projects, one broken file and one with a warning: 12 files, so
+    three chunks of parallel.CHUNK (4 here), in three departments."""
     workspace = copy_workspace(tmp_path_factory.mktemp("busy") / "ws")
     root = workspace / "projects" / "2025"
-    for index in range(20):
+    for index in range(8):
         data = project_data(5, index, 3)
         (root / data["department"]).mkdir(exist_ok=True)
         (root / data["department"] / f"p{index:03d}.yaml").write_text(to_yaml(data), encoding="utf-8")
@@ -25,6 +26,12 @@ def busy_workspace(tmp_path_factory) -> Path:
     warned = project_data(5, 99, 3)
     (root / warned["department"] / "warned.yaml").write_text(to_yaml(warned) + "reported_total: 1\n", encoding="utf-8")
     return workspace
+
+
+@pytest.fixture(autouse=True)
+def _small_chunks(monkeypatch):
+    """Chunks of 4 project files, so that a few projects make several tasks (16 in use)."""
+    monkeypatch.setattr(parallel, "CHUNK", 4)
 
 
 def reports(folder: Path) -> dict:
