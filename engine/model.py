@@ -303,6 +303,7 @@ class Project:
     reported_subtotals: Mapping = field(default_factory=dict)  # 一级指标 -> the 得分小计 the table prints
     sources: Mapping = field(default_factory=dict, compare=False)  # top-level key -> where it was written
     stage: Mapping = field(default_factory=dict, compare=False)  # the stage's own values (engine.files.stages)
+    file_sha256: str = field(default="", compare=False)  # of the bytes it was read from, for the results store
 
     @property
     def max_points(self) -> Decimal:

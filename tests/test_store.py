@@ -9,6 +9,7 @@ inside it, and the run waits until the test deletes FILE. No timing guesses.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -139,7 +140,9 @@ def test_a_run_records_what_it_evaluated(two_years, store):
         "益阳市商务局", 2025, "95.53", "优")
     assert (str(reference.execution_rate), reference.execution_rate_text) == ("0.5532", "55.32%")
     assert (reference.advice, reference.advice_rule) == ("保持", "优等但执行率偏低")
-    assert len(reference.file_sha256) == 64 and reference.variant == ""
+    reference_file = two_years / "projects/2025/益阳市商务局" / f"{REFERENCE_PROJECT}.yaml"
+    assert reference.file_sha256 == hashlib.sha256(reference_file.read_bytes()).hexdigest()  # of the bytes read
+    assert reference.variant == ""
     assert results["高标准农田建设项目"].variant == "益阳市农业农村局"
     assert (rows[0].name, str(rows[0].score), rows[0].method) == ("预算执行率", "5.53", "budget_execution")
     assert [(r.name, str(r.weight), str(r.score)) for r in rows if r.name == "引进 500 强企业"] == [

@@ -77,3 +77,20 @@ def test_written_numbers_are_read_exactly(prefix, value, unit):
     measure = parse_measure(text)
     assert measure.value == value
     assert measure.unit == unit
+
+
+def test_the_place_of_a_value_is_asked_for_only_when_it_cannot_be_read():
+    asked = []
+
+    def where():
+        asked.append(True)
+        return Source("p.yaml", 7, 5)
+
+    assert parse_measure("≥90%", None, "target", where=where).value == Decimal(90) and not asked
+    assert parse_measure(12, None, "actual", where=where).value == Decimal(12) and not asked
+    with pytest.raises(TargetError) as raised:
+        parse_measure("≥≥", None, "target", where=where)
+    assert asked and str(raised.value).startswith("p.yaml:7:5: ")
+    with pytest.raises(TargetError) as raised:
+        parse_measure(True, None, "actual", where=where)
+    assert str(raised.value).startswith("p.yaml:7:5: ")

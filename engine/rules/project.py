@@ -7,7 +7,9 @@ reported, not only the first.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
+from functools import partial
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -115,8 +117,11 @@ def _year_error(data: LDict, ruleset: Ruleset) -> EvalrunError:
     )
 
 
-def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bool = False) -> Project:
+def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bool = False,
+                  file_sha256: str = "") -> Project:
     """Turn a schema-valid project mapping into a Project, reading every target.
+
+    ``file_sha256``: of the bytes ``data`` was read from, when known (the results store records it).
 
     ``compare_mode`` scores a project under another year's ruleset (for
     ``diff --impact``): the fiscal year is not checked, and a row whose
@@ -170,6 +175,7 @@ def build_project(data: LDict, filename: str, ruleset: Ruleset, compare_mode: bo
                     for k in data.get("reported_subtotals", {})}},
         reported_grade=data.get("reported_grade"),
         reported_subtotals={k: _dec(v) for k, v in data.get("reported_subtotals", {}).items()},
+        file_sha256=file_sha256,
     )
 
 
@@ -278,8 +284,8 @@ def _build_indicator(spec: LDict, where: Source, ruleset: Ruleset) -> Indicator:
                 ))
         for key in ("target", "actual"):
             if key in spec:
-                try:
-                    measure = parse_measure(spec[key], spec.source_of(key), key)
+                try:  # the value's place is made only for a message
+                    measure = parse_measure(spec[key], None, key, where=partial(spec.source_of, key))
                 except TargetError as exc:
                     errors.append(exc)
                     continue
@@ -331,7 +337,7 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCach
                   + folder_errors(path, data, workspace))
     lay_declaration(data, declared)
     try:
-        project = build_project(data, shown, ruleset)
+        project = build_project(data, shown, ruleset, file_sha256=hashlib.sha256(raw).hexdigest())
     except EvalrunError as exc:
         raise_all(list(getattr(exc, "errors", [exc])) + folder_errors(path, data, workspace))
     raise_all(folder_errors(path, data, workspace))

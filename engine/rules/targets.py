@@ -126,18 +126,21 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def parse_measure(text, source: Source | None = None, what: str = "target") -> Measure:
+def parse_measure(text, source: Source | None = None, what: str = "target", where=None) -> Measure:
     """Read one target or actual value; raise TargetError quoting it.
 
     Texts read once are remembered (the same ``≥90%`` recurs in thousands of
-    projects); a text that cannot be read is read again, to say where.
+    projects); a text that cannot be read is read again, to say where: at
+    ``source``, or where ``where()`` says (called only then).
     """
     if isinstance(text, str):
         try:
             return _parse_text(text)
         except TargetError:
             pass
-    return _parse_measure(text, source, what)
+    elif text.__class__ is int or text.__class__ is Decimal:  # a number is always read (not True/False)
+        return _parse_measure(text, source, what)
+    return _parse_measure(text, where() if source is None and where is not None else source, what)
 
 
 @lru_cache(maxsize=8192)

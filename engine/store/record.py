@@ -81,7 +81,7 @@ def project_record(result, workspace: Path) -> tuple:
     advice = advice_for(result)
     fields = (
         project.department, project.name, int(project.fiscal_year), project.file,
-        file_sha256(workspace / project.file), ruleset.id, ruleset.version, ruleset.sha256, ruleset.variant or "",
+        project.file_sha256 or file_sha256(workspace / project.file), ruleset.id, ruleset.version, ruleset.sha256, ruleset.variant or "",
         budget.unit, normal(budget.initial), normal(budget.full_year), normal(budget.executed),
         normal(ruleset.rounding.apply(result.execution_rate * 100) / 100), result.budget_row.actual,
         normal(result.total), normal(result.max_total), result.grade,
