@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import given, settings, strategies as st
 
 from benchmarks.generate import project_data, to_yaml
 import engine.files.load as load
@@ -87,6 +88,25 @@ def test_quick_constructor_equals_the_full_one(text):
             assert outcomes[0] == outcomes[1]
     else:
         same(outcomes[0], outcomes[1])
+
+
+_NUMBER_TEXTS = st.one_of(
+    st.from_regex(r"[0-9]{1,18}", fullmatch=True),
+    st.from_regex(r"[0-9]{1,18}\.[0-9]{1,13}", fullmatch=True),
+    st.from_regex(r"[-+]?[0-9_]{1,17}(\.[0-9_]{0,12})?([eE][-+]?[0-9]{1,3})?", fullmatch=True),
+    st.sampled_from(["010", "0.000", "1.", ".5", "0x1F", "1_000", "0.0e+500", "１２", "٣",
+                     # at the limits: 15 digits before the point and 10 after are read, one more is refused
+                     "123456789012345", "1234567890123456", "123456789012345.5", "1234567890123456.5",
+                     "0001234567890123456.5", "0.1234567890", "0.12345678901"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NUMBER_TEXTS, st.booleans())
+def test_numbers_read_by_the_quick_path_are_what_the_full_constructor_reads(text, as_key):
+    """Plain digits and decimals are read without load.py's constructors: the same values, the same refusals."""
+    document = f"{text}: x\n" if as_key else f"a: {text}\nb: [{text}]\n"
+    test_quick_constructor_equals_the_full_one(document)
 
 
 def test_deep_document_is_refused_with_its_line():

@@ -20,6 +20,7 @@ syntax error is raised by libyaml here at the same event as there.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from yaml.events import (
     AliasEvent, DocumentEndEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
@@ -32,7 +33,7 @@ from engine.errors import EvalrunError
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")  # load.CONTROL_CHARACTERS
 
 PREFIX = "tag:yaml.org,2002:"
-STR, INT = PREFIX + "str", PREFIX + "int"
+STR, INT, FLOAT = PREFIX + "str", PREFIX + "int", PREFIX + "float"
 SCALAR_TAGS = frozenset(PREFIX + t for t in ("str", "int", "float", "bool", "null", "timestamp"))
 _PLAIN = (True, False)  # a plain scalar's `implicit`: its tag is resolved from its text
 
@@ -160,8 +161,23 @@ def _put(frame: list, value, mark) -> None:
         frame[2] = None
 
 
+_DECIMAL_TEXT = re.compile(r"[0-9]+\.[0-9]+")  # 547.6879: what most amounts look like
+
+
 def _scalar(loader, constructors, tag: str, event):
-    """A plain scalar that is not text, by load.py's constructor for its tag."""
+    """A plain scalar that is not text, by load.py's constructor for its tag.
+
+    Plain digits (``2025``) and plain decimals (``547.6879``) within load.py's limits are read here, as its
+    constructors read them; every other form, and every number past a limit, goes to them (and their messages)."""
+    text = event.value
+    if tag == INT:
+        if text.isascii() and text.isdigit() and len(text) <= loader.number_limits[0]:
+            return int(text)  # 010 is ten, as load.py reads it
+    elif tag == FLOAT and _DECIMAL_TEXT.fullmatch(text):
+        digits, places = loader.number_limits
+        number = Decimal(text)
+        if number.adjusted() < digits and len(text) - text.index(".") - 1 <= places:
+            return number
     if tag not in SCALAR_TAGS:
         raise NotPlain
     node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)

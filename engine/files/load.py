@@ -81,6 +81,7 @@ class _PositionLoader(_BaseLoader):  # type: ignore[misc, valid-type]
 
     filename = ""
     resolve = cached_resolve(_BaseLoader.resolve)
+    number_limits = (MAX_DIGITS, MAX_PLACES)  # for fastload's quick reading of plain numbers
 
     def construct_document(self, node):
         _check_expansion(node, self.filename)
