@@ -90,19 +90,18 @@ class ParseCache:
         return "\0".join((digest, shown, self.ruleset_name, ruleset.variant, ruleset.sha256, schema_digest(),
                           code_digest(), run)).encode("utf-8")
 
-    def get(self, raw: bytes, shown: str, ruleset: model.Ruleset) -> model.Project | None:
-        """The project made from exactly these bytes before, or None."""
+    def get(self, digest: str, shown: str, ruleset: model.Ruleset) -> model.Project | None:
+        """The project made before from exactly the bytes whose sha256 is ``digest``, or None."""
         if not self.keep_projects:
             return None
-        project = self._get(_PROJECTS, self._name(shown, ruleset),
-                            self._stamp(hashlib.sha256(raw).hexdigest(), shown, ruleset))
+        project = self._get(_PROJECTS, self._name(shown, ruleset), self._stamp(digest, shown, ruleset))
         return project if isinstance(project, model.Project) else None
 
-    def put(self, raw: bytes, shown: str, ruleset: model.Ruleset, project: model.Project) -> None:
-        """Keep ``project`` as made from ``raw``; quietly does nothing where the cache cannot be written."""
+    def put(self, digest: str, shown: str, ruleset: model.Ruleset, project: model.Project) -> None:
+        """Keep ``project`` as made from the bytes whose sha256 is ``digest``; quietly does nothing where the
+        cache cannot be written."""
         if self.keep_projects:
-            self._put(_PROJECTS, self._name(shown, ruleset),
-                      self._stamp(hashlib.sha256(raw).hexdigest(), shown, ruleset), project)
+            self._put(_PROJECTS, self._name(shown, ruleset), self._stamp(digest, shown, ruleset), project)
 
     def get_results(self, digest: str, shown: str, ruleset: model.Ruleset, run: str):
         """What ``put_results`` kept for the file whose bytes have the sha256 ``digest``, in a run of the kind

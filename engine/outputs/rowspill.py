@@ -93,6 +93,17 @@ class SortedSpill:
             self.file.close()
 
 
+def item_of(rows, count: int, index):
+    """``rows[index]`` (or a slice, as a list) of a sequence on disk of ``count`` items, by going through it."""
+    if isinstance(index, slice):
+        return list(rows)[index]
+    if index < 0:
+        index += count
+    if not 0 <= index < count:
+        raise IndexError("list index out of range")
+    return next(islice(iter(rows), index, None))
+
+
 def _order(entry: tuple) -> tuple:
     return entry[0], entry[1]  # the key, then the order of arrival: never the row itself
 
@@ -126,13 +137,7 @@ class SpilledList:
         yield from list(self.pending)
 
     def __getitem__(self, index):
-        if isinstance(index, slice):
-            return list(self)[index]
-        if index < 0:
-            index += self.count
-        if not 0 <= index < self.count:
-            raise IndexError("list index out of range")
-        return next(islice(iter(self), index, None))
+        return item_of(self, self.count, index)
 
     def __eq__(self, other) -> bool:
         if isinstance(other, (SpilledList, list, tuple)):

@@ -20,11 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import islice
 from typing import Callable, Iterator
 
 from engine.model import Ruleset
-from engine.outputs.rowspill import RowFile, SortedSpill
+from engine.outputs.rowspill import RowFile, SortedSpill, item_of
 from engine.outputs.summary import (
     BUDGET_LABELS, DEFAULT_UNIT, FAILED, YearSummary, _amounts_in, _percent, _rate_note, sort_key,
 )
@@ -89,13 +88,7 @@ class StoredRows:
             yield row
 
     def __getitem__(self, index):
-        if isinstance(index, slice):
-            return list(self)[index]
-        if index < 0:
-            index += self._count
-        if not 0 <= index < self._count:
-            raise IndexError("row index out of range")
-        return next(islice(iter(self), index, None))
+        return item_of(self, self._count, index)
 
 
 class _Totals:

@@ -324,7 +324,8 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCach
     shown = shown or display(path, workspace)
     if raw is None:
         raw = read_file(guard_given(workspace, path, "read"), shown)  # a link out of the workspace is refused
-    project = cache.get(raw, shown, ruleset) if cache is not None else None
+    digest = hashlib.sha256(raw).hexdigest()  # names the bytes for the cache and the results store
+    project = cache.get(digest, shown, ruleset) if cache is not None else None
     if project is not None:
         return attach_previous_rows(project, ruleset, workspace)  # last year's actuals: never cached
     data, stage = stage_data(load_bytes(raw, shown), ruleset.kind)  # the stage of the year the ruleset rules
@@ -337,11 +338,11 @@ def load_project(path: Path, ruleset: Ruleset, workspace: Path, cache: ParseCach
                   + folder_errors(path, data, workspace))
     lay_declaration(data, declared)
     try:
-        project = build_project(data, shown, ruleset, file_sha256=hashlib.sha256(raw).hexdigest())
+        project = build_project(data, shown, ruleset, file_sha256=digest)
     except EvalrunError as exc:
         raise_all(list(getattr(exc, "errors", [exc])) + folder_errors(path, data, workspace))
     raise_all(folder_errors(path, data, workspace))
     project = replace(project, stage=stage) if stage else project
     if cache is not None:
-        cache.put(raw, shown, ruleset, project)
+        cache.put(digest, shown, ruleset, project)
     return attach_previous_rows(project, ruleset, workspace)

@@ -78,7 +78,8 @@ class KeptResults:
         if not needs_previous_rows(project, ruleset):  # else its results depend on last year's too
             record = None if summary.record is None else (summary.record.hash, summary.record.data)
             kept = (project.name, tuple(getattr(summary, f) for f in self.fields), record, viewed)
-            self.cache.put_results(hashlib.sha256(raw).hexdigest(), shown, ruleset, self.run, kept)
+            made_from = project.file_sha256 or hashlib.sha256(raw).hexdigest()  # of ``raw``: load hashed it
+            self.cache.put_results(made_from, shown, ruleset, self.run, kept)
         return summary, viewed
 
     def _read(self, path: Path, shown: str) -> bytes:
