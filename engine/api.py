@@ -16,7 +16,7 @@ from engine.scoring.check import UNGRADED, check_project, check_ruleset
 from engine.errors import EvalrunError, Source, UsageError, did_you_mean
 from engine.scoring.evaluate import evaluate_project
 from engine.scoring.kinds import finish_scores  # rules on the total, measures
-from engine.files.load import load_file, read_file
+from engine.files.load import load_file, read_guarded
 from engine.model import Project, ProjectResult, Ruleset
 from engine.outputs.formats import DEFAULT_FORMATS, FORMATS, built_in_workbook, summary_files
 from engine.files.paths import FolderGuard, guard_path
@@ -131,7 +131,7 @@ def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callab
                         continue
                     outcome, viewed = made
                 else:
-                    project = load_project(path, ruleset, options.workspace, cache, shown, read_file(guard(path), shown))
+                    project = load_project(path, ruleset, options.workspace, cache, shown, read_guarded(guard, path, shown))
                     if not _selected(path, project.name, options.projects):
                         continue
                     outcome = with_previous(options, evaluate(ruleset, project))  # the year before, from the store

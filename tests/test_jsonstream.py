@@ -1,7 +1,11 @@
 """The streamed --json output is the text json.dumps gives for the whole payload."""
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import enum
 import json
+import uuid
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -56,6 +60,32 @@ def test_quick_writer_handles_other_key_types_like_json():
 def test_unusual_values_are_written_as_json_dumps_writes_them(value):
     for depth in (0, 2):
         assert _dumps(value, depth) == json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * depth)
+
+
+@dataclasses.dataclass
+class _Row:
+    a: int
+
+
+class _Text(str):
+    pass
+
+
+class _Level(enum.IntEnum):
+    HIGH = 3
+
+
+@pytest.mark.parametrize("value", [{"text": _Text("subclass")}, [_Level.HIGH], {"n": [1, _Level.HIGH]}])
+def test_subclasses_are_written_as_json_dumps_writes_them(value):
+    assert _dumps(value, 1) == json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+
+
+@pytest.mark.parametrize("value", [{"when": datetime.date(2025, 1, 1)}, [uuid.UUID(int=7)], {"row": _Row(1)}])
+def test_what_json_refuses_is_refused_though_orjson_would_write_it(value):
+    with pytest.raises(TypeError):
+        json.dumps(value)
+    with pytest.raises(TypeError):
+        _dumps(value, 1)
 
 
 def test_a_project_is_written_by_orjson(monkeypatch, reference_workspace):

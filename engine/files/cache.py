@@ -76,6 +76,7 @@ class ParseCache:
         self._db = None
         self._pending: dict = {}  # table -> [(name, entry)] made since the last commit, written together
         self._ahead: dict = {}  # name -> entry: results stored after the last one read (read in the order written)
+        self._stored: set | None = None  # hash() of every results entry's name when the run began (see _row)
         self._replaced = False  # a damaged database was replaced in this run
         self.keep_projects = True  # False: no Project is kept or read (a run that keeps its results: engine.runner.kept)
 
@@ -129,12 +130,18 @@ class ParseCache:
 
     def _row(self, table, name: str) -> bytes | None:
         """The entry stored as ``name``. A run reads the results in the order an earlier run wrote them: the
-        entries after one read are read with it, 64 at a time (one query, not one each)."""
+        entries after one read are read with it, 64 at a time (one query, not one each), and a name the table
+        did not hold when the run first asked is not looked up (the names are read once; a hash that only
+        seems known costs a query, never a wrong entry)."""
         if table is not _RESULTS:
             row = self._db.execute(table.select, (name,)).fetchone()
             return None if row is None else row[0]
         entry = self._ahead.pop(name, None)
         if entry is None:
+            if self._stored is None:  # one query for every name, not one for each project the cache lacks
+                self._stored = {hash(known) for (known,) in self._db.execute("SELECT name FROM result")}
+            if hash(name) not in self._stored:
+                return None
             row = self._db.execute("SELECT rowid, body FROM result WHERE name = ?", (name,)).fetchone()
             if row is None:
                 return None

@@ -102,15 +102,24 @@ class FolderGuard:
         self._folders: dict = {}
 
     def __call__(self, path: Path) -> Path:
-        folder = self._folders.get(path.parent)
-        if folder is None:
-            try:
-                folder = self._folders[path.parent] = str(guard_path(self.root, path.parent, self.purpose))
-            except EvalrunError:
-                return guard_path(self.root, path, self.purpose)
-        if path.name in ("", ".", "..") or os.path.islink(path):
+        folder = self.folder(path)
+        if folder is None or os.path.islink(path):
             return guard_path(self.root, path, self.purpose)
         return Path(folder, path.name)
+
+    def folder(self, path: Path) -> str | None:
+        """The real folder of ``path`` (resolved once a run), or None where ``path`` needs ``guard_path``
+        itself: its folder is refused, or its name is not a plain name."""
+        if path.name in ("", ".", ".."):
+            return None
+        folder = self._folders.get(path.parent, False)
+        if folder is False:
+            try:
+                folder = str(guard_path(self.root, path.parent, self.purpose))
+            except EvalrunError:
+                folder = None
+            self._folders[path.parent] = folder
+        return folder
 
 
 def guard_given(root: Path, path: Path, purpose: str = "read") -> Path:

@@ -10,11 +10,12 @@ by reading only the top-level ``project:`` and ``department:`` of each file.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
 from engine.errors import EvalrunError, EvalrunErrors, Source, raise_all
-from engine.files.load import MAX_FILE_BYTES, load_file
+from engine.files.load import load_file, read_guarded
 from engine.files.located import LDict
 from engine.files.paths import FolderGuard, LinkOutside, guard_path
 from engine.model import Ruleset
@@ -71,11 +72,11 @@ def _identity(path: Path, workspace: Path, digests: dict | None = None, guard=No
     With ``digests``, the sha256 of the bytes read goes in ``digests[path]`` (engine.runner.kept); ``guard``
     is the run's FolderGuard."""
     try:
-        raw = (guard(path) if guard else guard_path(workspace, path, "read")).read_bytes()
-        if digests is not None and len(raw) <= MAX_FILE_BYTES:
+        raw = read_guarded(guard or FolderGuard(workspace), path, "")
+        if digests is not None:
             digests[path] = hashlib.sha256(raw).hexdigest()
-        text = raw[:MAX_FILE_BYTES].decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError, EvalrunError):  # a link out of the workspace is refused when loaded
+        text = raw.decode("utf-8-sig")
+    except (UnicodeDecodeError, EvalrunError):  # a link out of the workspace, a file too big: refused when loaded
         return None
     found: dict = {}
     for match in _top_keys(text):
@@ -156,8 +157,19 @@ def year_files(workspace: Path, year: int) -> list[Path]:
         except LinkOutside:
             files.append(folder / "*.yaml")
             continue
-        files += [p for p in folder.glob("*.yaml") if p.is_file() or p.is_symlink()]
+        files += _yaml_files(folder)
     return sorted(files, key=lambda p: (p.parent.name, p.name))
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    """``[p for p in folder.glob("*.yaml") if p.is_file() or p.is_symlink()]``, from the folder's listing
+    alone (no stat of each file: the listing says which entries are files)."""
+    try:
+        with os.scandir(folder) as entries:
+            return [folder / entry.name for entry in entries
+                    if os.path.normcase(entry.name).endswith(".yaml") and (entry.is_file() or entry.is_symlink())]
+    except OSError:  # as glob: a folder that cannot be listed lists nothing
+        return []
 
 
 def shown_in_run(path: Path, workspace: Path, folders: dict) -> str:

@@ -4,11 +4,11 @@ The text is exactly ``json.dumps(payload, ensure_ascii=False, indent=2)`` of
 ``{"ruleset": ..., "projects": [...], "failures": [...]}``, but no list of
 every project is ever held: each project is written as soon as it is
 evaluated. orjson writes each one (its 2-space indent is json's, and it
-escapes what json escapes), and its text is used when it reads back as the
-same value and cannot hold one of the floats orjson writes another way
+escapes what json escapes), and its text is used when the value holds only
+what both write alike (``_plain``) and no float orjson writes another way
 (below 1e-4); anything else (NaN, which orjson writes as null; text that is
-not valid UTF-8; numbers beyond 64 bits; tuples; keys that are not text)
-goes to a small writer that gives json's own text, faster than json's
+not valid UTF-8; numbers beyond 64 bits; tuples; keys that are not text;
+a dataclass or a date, which json refuses) goes to a small writer that gives json's own text, faster than json's
 pure-Python indenting encoder (values it does not know go to json.dumps).
 tests/test_jsonstream.py compares them with json.dumps.
 """
@@ -41,15 +41,31 @@ def _dumps(value, depth: int) -> str:
 
 def _orjson(value) -> bytes | None:
     """orjson's text of ``value`` where it is json.dumps's (in UTF-8, not shifted), else None."""
-    if orjson is not None:
+    if orjson is not None and _plain(value):
         try:
             text = orjson.dumps(value, option=_INDENT)
         except TypeError:  # orjson.JSONEncodeError: see above
             return None
-        if ((b"e-" not in text and b"0.0000" not in text) or _NOT_JSONS.search(text) is None) \
-                and orjson.loads(text) == value:
+        if (b"e-" not in text and b"0.0000" not in text) or _NOT_JSONS.search(text) is None:
             return text
     return None
+
+
+def _plain(value) -> bool:
+    """Whether ``value`` holds only what orjson and json write alike: dicts, lists, texts, whole numbers,
+    finite floats, true/false and null, each of exactly that type (no subclass, tuple, NaN, dataclass or
+    date, which orjson writes its own way or json refuses). Keys need no look: orjson refuses any but text.
+    Three times quicker than reading orjson's text back and comparing."""
+    kind = value.__class__
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is dict or kind is list:
+        for item in (value.values() if kind is dict else value):
+            kind = item.__class__
+            if not (kind is str or kind is int or item is None or _plain(item)):
+                return False
+        return True
+    return kind is float and not (value - value)  # inf - inf and NaN - NaN are NaN
 
 
 def _quick_dumps(value, depth: int) -> str:

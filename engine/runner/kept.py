@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from engine import i18n
-from engine.files.load import read_file
+from engine.files.load import read_guarded
 from engine.runner.summary import ProjectSummary
 from engine.store.previous_rows import needs_previous_rows
 from engine.store.record import PackedRecord
@@ -83,7 +83,7 @@ class KeptResults:
         return summary, viewed
 
     def _read(self, path: Path, shown: str) -> bytes:
-        return read_file(self.guard(path), shown)  # as load_project reads it, each folder resolved once
+        return read_guarded(self.guard, path, shown)  # as load_project reads it, each folder resolved once
 
     def _found(self, entry):
         if entry is None:

@@ -27,7 +27,7 @@ from typing import Callable
 
 from engine import i18n
 from engine.errors import EvalrunError
-from engine.files.load import read_file
+from engine.files.load import read_guarded
 from engine.files.paths import FolderGuard
 from engine.i18n import tr
 from engine.runner.kept import KeptResults
@@ -134,7 +134,7 @@ def _work(paths: list, render: bool) -> bytes:
                     lambda name: steps.selected(path, name, options.projects))
                 items.append(_SKIP if made is None else (path, made[0], None, made[1]))
                 continue
-            raw = read_file(_worker["guard"](path), shown)  # each department folder resolved once
+            raw = read_guarded(_worker["guard"], path, shown)  # each department folder resolved once
             project = steps.load_project(path, ruleset, options.workspace, _worker["cache"], shown, raw)
             if not steps.selected(path, project.name, options.projects):
                 items.append(_SKIP)
