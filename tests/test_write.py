@@ -34,6 +34,7 @@ WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10
     ("what?*<>|\"", "what______"),
     ("line\nbreak", "line_break"),
     (".hidden", "_hidden"),
+    ("0\xa0.", "0"),  # a no-break space before a trailing dot: gone too, or making it safe again would change it
 ])
 def test_safe_name_examples(name, expected):
     assert safe_name(name) == expected

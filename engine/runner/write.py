@@ -41,7 +41,9 @@ def safe_name(name: str) -> str:
     cleaned = _UNSAFE.sub("_", str(name)).strip()
     cleaned = re.sub(r"^\.", "_", cleaned)  # no hidden names, no `.` or `..`
     cleaned = cleaned.encode("utf-8")[:MAX_NAME_BYTES - 1].decode("utf-8", "ignore")
-    cleaned = cleaned.rstrip(". ")  # Windows drops trailing dots and spaces
+    # Windows drops trailing dots and spaces; any space (a no-break space before a dot too), since the
+    # strip above takes every kind and the name must come out the same when made safe again
+    cleaned = re.sub(r"[.\s]+\Z", "", cleaned)
     if not cleaned:
         cleaned = "_"
     if cleaned.split(".")[0].rstrip(" ").upper() in _RESERVED:
