@@ -16,7 +16,8 @@ from engine.scoring.check import UNGRADED, check_project, check_ruleset
 from engine.errors import EvalrunError, Source, UsageError, did_you_mean
 from engine.scoring.evaluate import evaluate_project
 from engine.scoring.kinds import finish_scores  # rules on the total, measures
-from engine.files.load import load_file, read_guarded
+from engine.files.load import load_file
+from engine.files.reading import read_guarded
 from engine.model import Project, ProjectResult, Ruleset
 from engine.outputs.formats import DEFAULT_FORMATS, FORMATS, built_in_workbook, summary_files
 from engine.files.paths import FolderGuard, guard_path

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from engine.i18n import tr
+from engine._util import quick_init
 
 
+@quick_init
 @dataclass(frozen=True)
 class Source:
     """Where a value was read: file, 1-based line and column, document path."""

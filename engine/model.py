@@ -10,6 +10,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Mapping
 
 from engine.errors import Source
+from engine._util import quick_init
 from engine.i18n import lazy, tr_in
 from engine.rules.formulas import Formula  # noqa: F401 - a domain noun, defined beside its checks
 from engine.rules.targets import Measure, format_number
@@ -123,6 +124,7 @@ class ReviewRules:
     explain_over_target: Decimal | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class BudgetRule:
     """How the execution rate (预算执行率) row is computed and scored."""
@@ -193,6 +195,7 @@ class Ruleset:
 # ---------------------------------------------------------------- project
 
 
+@quick_init
 @dataclass(frozen=True)
 class FundPart:
     """A 其中 row of 年度资金总额 (当年财政拨款, 上年结转资金, 其他资金): the columns the table prints."""
@@ -205,6 +208,7 @@ class FundPart:
     source: Source = Source()
 
 
+@quick_init
 @dataclass(frozen=True)
 class SubItem:
     """A 其中 row below an indicator: its share of the parent's actual value (and weight)."""
@@ -234,6 +238,7 @@ class Budget:
     parts: tuple = ()  # FundPart rows given, in the table's order
 
 
+@quick_init
 @dataclass(frozen=True)
 class Deduction:
     reason: str
@@ -241,6 +246,7 @@ class Deduction:
     source: Source = Source()
 
 
+@quick_init
 @dataclass(frozen=True)
 class SpendingLine:
     item: str
@@ -248,12 +254,14 @@ class SpendingLine:
     source: Source = Source()
 
 
+@quick_init
 @dataclass(frozen=True)
 class Goal:
     expected: str
     achieved: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class Indicator:
     level1: str
@@ -280,6 +288,7 @@ class Indicator:
         return self.name or self.note or self.level2
 
 
+@quick_init
 @dataclass(frozen=True)
 class Project:
     name: str

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT
 from engine.errors import EvalrunError, Source
 from engine.rules.formulas import compile_formula
-from engine.files.load import MAX_FILE_BYTES, load_file, load_text
+from engine.files.load import load_file, load_text
+from engine.files.reading import MAX_FILE_BYTES
 
 # These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
 pytestmark = pytest.mark.usefixtures("english")
@@ -226,7 +227,7 @@ def test_the_readme_states_the_limits_the_code_uses():
 
     readme = (REPO / "README.en.md").read_text(encoding="utf-8")  # the English README, kept in step with README.md
     section = readme[readme.index("## What evalrun refuses, and why"):readme.index("## For developers")]
-    assert f"Files over {load.MAX_FILE_BYTES // MB} MB" in section
+    assert f"Files over {MAX_FILE_BYTES // MB} MB" in section
     assert f"more than {load.MAX_VALUES:,} values" in section
     assert f"deeper than {load.MAX_DEPTH} levels" in section
     assert f"past {load.MAX_EXPANDED_NODES:,}" in section

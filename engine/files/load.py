@@ -23,10 +23,7 @@ positions kept as numbers until a ``Source`` is asked for; anything else
 """
 from __future__ import annotations
 
-import errno
-import os
 import re
-import stat
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -37,10 +34,9 @@ from engine.errors import EvalrunError, Source
 from engine.i18n import tr
 from engine.files.fastload import NotPlain, Shape, build, cached_resolve
 from engine.files.located import LDict, LList
-from engine.files.paths import O_BINARY, O_NOFOLLOW
+from engine.files.reading import read_file
 from engine.files.yamlerrors import yaml_error
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_VALUES = 50_000  # scalars, mappings and lists as written; real files hold a few thousand
 MAX_EXPANDED_NODES = 200_000  # the same, after aliases (*name) are expanded
 MAX_DEPTH = 64
@@ -328,70 +324,6 @@ def load_file(path: Path, display_name: str | None = None) -> Any:
     """Read one YAML file into LDict/LList/scalars, refusing what is unsafe."""
     name = display_name or str(path)
     return load_bytes(read_file(path, name), name)
-
-
-def read_file(path: Path, name: str) -> bytes:
-    """The bytes of a YAML file, refusing one larger than the limit."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise EvalrunError(tr("load.cannot_read_file", detail=exc.strerror), Source(name)) from None
-    _check_size(size, name)
-    with path.open("rb") as handle:  # read at most the limit, even if the file grew since stat
-        raw = handle.read(size + 1)  # not read(limit): that sets aside the limit's 5 MB for every file (40 us)
-        if len(raw) > size:  # it grew
-            raw += handle.read(MAX_FILE_BYTES + 1 - len(raw))
-    if len(raw) > MAX_FILE_BYTES:
-        raise EvalrunError(tr("load.file_larger", limit=MAX_FILE_BYTES // 1024 // 1024), Source(name))
-    return raw
-
-
-_OPEN_PLAIN = os.O_RDONLY | O_NOFOLLOW | O_BINARY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
-_A_LINK = {errno.ELOOP, getattr(errno, "EMLINK", errno.ELOOP)}  # O_NOFOLLOW met a link (EMLINK: the BSDs)
-
-
-def read_guarded(guard, path: Path, name: str) -> bytes:
-    """``read_file(guard(path), name)`` for a run's project file (``guard``: the run's FolderGuard), in one
-    open: the file is opened without following a link, so a file that is no link (nearly all) needs no check
-    of its own, and one replaced by a link after the check cannot be read through it. A link, or anything
-    that is not a plain file (a FIFO would hold the run: opened without waiting), goes the guarded way."""
-    folder = guard.folder(path) if O_NOFOLLOW else None
-    if folder is None:
-        return read_file(guard(path), name)
-    try:
-        handle = os.open(os.path.join(folder, path.name), _OPEN_PLAIN)
-    except OSError as exc:
-        if exc.errno in _A_LINK:
-            return read_file(guard(path), name)  # where the link leads decides
-        raise EvalrunError(tr("load.cannot_read_file", detail=exc.strerror), Source(name)) from None
-    try:
-        status = os.fstat(handle)
-        if not stat.S_ISREG(status.st_mode):
-            return read_file(guard(path), name)
-        _check_size(status.st_size, name)
-        parts, got, want = [], 0, status.st_size + 1  # a byte past the size: a file that grew since is seen
-        while got < MAX_FILE_BYTES + 1:
-            chunk = os.read(handle, (want if got < want else MAX_FILE_BYTES + 1) - got)
-            if not chunk:
-                break
-            parts.append(chunk)
-            got += len(chunk)
-    except OSError as exc:
-        raise EvalrunError(tr("load.cannot_read_file", detail=exc.strerror), Source(name)) from None
-    finally:
-        os.close(handle)
-    raw = b"".join(parts)  # one part: that part itself
-    if len(raw) > MAX_FILE_BYTES:
-        raise EvalrunError(tr("load.file_larger", limit=MAX_FILE_BYTES // 1024 // 1024), Source(name))
-    return raw
-
-
-def _check_size(size: int, name: str) -> None:
-    if size > MAX_FILE_BYTES:
-        raise EvalrunError(
-            tr("load.file_too_big", size=f"{size / 1024 / 1024:.1f}", limit=MAX_FILE_BYTES // 1024 // 1024),
-            Source(name),
-        )
 
 
 def load_bytes(raw: bytes, name: str) -> Any:

@@ -15,7 +15,8 @@ import re
 from pathlib import Path
 
 from engine.errors import EvalrunError, EvalrunErrors, Source, raise_all
-from engine.files.load import load_file, read_guarded
+from engine.files.load import load_file
+from engine.files.reading import read_guarded
 from engine.files.located import LDict
 from engine.files.paths import FolderGuard, LinkOutside, guard_path
 from engine.model import Ruleset

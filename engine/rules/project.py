@@ -17,7 +17,8 @@ from typing import Any
 from engine.errors import EvalrunError, Source, did_you_mean, raise_all
 from engine.i18n import tr
 from engine.files.cache import ParseCache
-from engine.files.load import load_bytes, read_file
+from engine.files.load import load_bytes
+from engine.files.reading import read_file
 from engine.files.located import LDict, LList
 from engine.files.paths import guard_given
 from engine.files.projectset import folder_errors

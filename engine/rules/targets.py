@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from engine.errors import EvalrunError, Source
+from engine._util import quick_init
 from engine.i18n import tr
 
 MAX_DIGITS, MAX_PLACES = 15, 10  # the range of every number in rules and data; engine/files/load.py says the same
@@ -83,6 +84,7 @@ class TargetError(EvalrunError):
     """A target or actual value that the grammar cannot read."""
 
 
+@quick_init
 @dataclass(frozen=True)
 class Measure:
     """A parsed target or actual value.
@@ -120,10 +122,13 @@ def format_number(value: Decimal | None) -> str:
     return text
 
 
+_DIGIT, _COMPARISON = re.compile(r"\d"), re.compile(r"[<>=≥≤]")
+
+
 def normalize(text: str) -> str:
     """Full-width forms to ASCII, odd comparators to standard, spaces removed."""
     text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
-    return re.sub(r"\s+", "", text)
+    return "".join(text.split())  # split() breaks at exactly what \s matches
 
 
 def parse_measure(text, source: Source | None = None, what: str = "target", where=None) -> Measure:
@@ -173,8 +178,8 @@ def _parse_measure(text, source: Source | None, what: str) -> Measure:
         return Measure(original, GROWTH, ">", Decimal(0), "%")
     if flat in ("负增长",):
         return Measure(original, GROWTH, "<", Decimal(0), "%")
-    if not re.search(r"\d", flat):
-        if re.search(r"[<>=≥≤]", flat):
+    if not _DIGIT.search(flat):
+        if _COMPARISON.search(flat):
             raise TargetError(tr("measure.no_digits", what=what, text=original), source)
         return Measure(original, QUALITATIVE)
     date = _DATE.match(flat)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from engine import i18n
-from engine.files.load import read_guarded
+from engine.files.reading import read_guarded
 from engine.runner.summary import ProjectSummary
 from engine.store.previous_rows import needs_previous_rows
 from engine.store.record import PackedRecord

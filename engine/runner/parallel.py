@@ -27,7 +27,7 @@ from typing import Callable
 
 from engine import i18n
 from engine.errors import EvalrunError
-from engine.files.load import read_guarded
+from engine.files.reading import read_guarded
 from engine.files.paths import FolderGuard
 from engine.i18n import tr
 from engine.runner.kept import KeptResults

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.errors import EvalrunError, Source, did_you_mean, raise_all
+from engine._util import quick_init
 from engine.i18n import tr
 from engine.rules.targets import format_number
 
@@ -41,6 +42,7 @@ class Range:
         return f"{name}低于 {shown(self.high)}"
 
 
+@quick_init
 @dataclass(frozen=True)
 class AdviceRule:
     """One piece of advice and when it applies (a by-grade entry has only ``grades``)."""
@@ -114,12 +116,21 @@ def advise(use: ResultsUse | None, grade: str, total: Decimal, rate: Decimal) ->
 
 def advice_for(result) -> Advice | None:
     """The advice for a ProjectResult under its own ruleset, from the total and rate as published."""
+    global _last_asked
+    asked, advice = _last_asked  # one read: another thread may replace it
+    if asked is result:  # the store's record and the view each ask, one after the other
+        return advice
     ruleset = result.ruleset
     use = getattr(ruleset, "results_use", None)
-    if use is None:
-        return None
-    rate = ruleset.rounding.apply(result.execution_rate * 100) / 100
-    return advise(use, result.grade, result.total, rate)
+    advice = None
+    if use is not None:
+        rate = ruleset.rounding.apply(result.execution_rate * 100) / 100
+        advice = advise(use, result.grade, result.total, rate)
+    _last_asked = (result, advice)
+    return advice
+
+
+_last_asked: tuple = (None, None)  # (result, its advice): results are frozen, so the advice stays right
 
 
 # ---------------------------------------------------------------- reading the section

@@ -4,9 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.errors import Source
+from engine._util import quick_init
 from engine.i18n import tr
 
 
+@quick_init
 @dataclass(frozen=True)
 class Finding:
     check: str

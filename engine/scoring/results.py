@@ -10,12 +10,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from engine.errors import Source
+from engine._util import quick_init
 
 if TYPE_CHECKING:
     from engine.model import Project, Ruleset
     from engine.rules.formulas import Formula
 
 
+@quick_init
 @dataclass(frozen=True)
 class Input:
     """One value a formula used, and where it came from."""
@@ -67,6 +69,7 @@ class Score:
     name_en: str = ""  # the row's name in English (--lang en), if the rules or the project give it
 
 
+@quick_init
 @dataclass(frozen=True)
 class GroupScore:
     name: str
@@ -74,6 +77,7 @@ class GroupScore:
     score: Decimal
 
 
+@quick_init
 @dataclass(frozen=True)
 class ProjectResult:
     project: Project
