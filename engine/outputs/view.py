@@ -155,11 +155,18 @@ def advice_view(result: ProjectResult) -> dict | None:
 
 def json_number(value):
     """Decimal -> int or float with the same digits (JSON has no decimals)."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(format_number(value))
-    return value
+    if value.__class__ is not Decimal:
+        return value
+    number = _JSON_NUMBERS.get(value)  # equal Decimals (95.53, 95.530) are the same number: remember it
+    if number is None:
+        # float() of a Decimal is the float nearest its digits, as float() of its text
+        number = int(value) if value == value.to_integral_value() else float(value)
+        if len(_JSON_NUMBERS) < 4096:  # weights, full marks and common scores recur; amounts rarely do
+            _JSON_NUMBERS[value] = number
+    return number
+
+
+_JSON_NUMBERS: dict = {}
 
 
 def result_json(result: ProjectResult) -> dict:
