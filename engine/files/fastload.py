@@ -23,7 +23,7 @@ import re
 from decimal import Decimal
 
 from yaml.events import (
-    AliasEvent, DocumentEndEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
+    DocumentEndEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
     SequenceStartEvent, StreamEndEvent,
 )
 from yaml.nodes import ScalarNode
@@ -70,8 +70,11 @@ def build(text: str, filename: str, ldict, llist, loader, max_depth: int, max_va
         return None  # no document: an empty file
     resolve, constructors, tags = loader.resolve, loader.yaml_constructors, _TAGS
     count = depth = 0
-    stack: list = []  # open collections: [container, places or None (a list), pending key, its mark]
-    frame = None
+    # The open collection, in locals (the loop's hot path reads them): ``container``, its ``places`` (None
+    # for a list), the pending ``key`` of a mapping and ``key_mark`` where it was read (for a list: the
+    # positions of its items). The enclosing ones wait on ``stack``.
+    container = places = key = key_mark = None
+    stack: list = []
     root = None
     while True:
         event = get()
@@ -82,22 +85,38 @@ def build(text: str, filename: str, ldict, llist, loader, max_depth: int, max_va
                 raise Shape("values", event.start_mark)
             if event.anchor is not None or event.tag is not None:
                 raise NotPlain
-            value = event.value
-            if event.style == '"' and _CONTROL.search(value):
-                raise NotPlain  # an escape wrote a control character: load.py's constructor says where
-            if not event.style:  # plain: the tag depends on the text (1, 1.5, true, ~, 2025-04-27, text)
+            value, style = event.value, event.style
+            if style:
+                if style == '"' and _CONTROL.search(value):
+                    raise NotPlain  # an escape wrote a control character: load.py's constructor says where
+            else:  # plain: the tag depends on the text (1, 1.5, true, ~, 2025-04-27, text)
                 tag = tags.get(value)
                 if tag is None:
                     tag = resolve(ScalarNode, value, _PLAIN)
                     if len(value) <= 64 and len(tags) < 4096:  # keys and words repeat; the first
                         tags[value] = tag                          # files fill it, and it stops growing
                 if tag != STR:
-                    if frame is not None and frame[1] is not None and frame[2] is None:  # a key
+                    if places is not None and key is None:  # a key
                         if tag != INT:
                             raise NotPlain  # true:, 1.5:, ~: and other keys that are not text
                         value = str(_scalar(loader, constructors, tag, event))
                     else:
                         value = _scalar(loader, constructors, tag, event)
+            if container is None:  # the document is one scalar
+                root = value
+                break
+            mark = event.start_mark
+            if places is None:  # an item of a list
+                key_mark.append((mark.line, mark.column))
+                container.append(value)
+            elif key is None:  # a mapping's key
+                if value in container or value.__class__ is not str:
+                    raise NotPlain  # a duplicate: the full way reports it
+                key, key_mark = value, mark
+            else:
+                places[key] = (key_mark.line, key_mark.column, mark.line, mark.column)
+                container[key] = value
+                key = None
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             depth += 1
             if depth > max_depth:
@@ -108,57 +127,38 @@ def build(text: str, filename: str, ldict, llist, loader, max_depth: int, max_va
             if event.anchor is not None or event.tag is not None:
                 raise NotPlain
             mark = event.start_mark
-            if frame is not None and frame[1] is not None and frame[2] is None:
-                raise NotPlain  # a mapping or list as a key
             if kind is MappingStartEvent:
-                value = ldict()
-                places: dict | list = {}
+                value, inner = ldict(), {}
             else:
-                value = llist()
-                places = []
-            value._at = (filename, mark.line, mark.column, places)
-            if frame is None:
+                value, inner = llist(), []
+            value._at = (filename, mark.line, mark.column, inner)
+            if container is None:
                 root = value
+            elif places is None:
+                key_mark.append((mark.line, mark.column))
+                container.append(value)
+            elif key is None:
+                raise NotPlain  # a mapping or list as a key
             else:
-                _put(frame, value, mark)
-            stack.append(frame)
-            frame = [value, places if kind is MappingStartEvent else None, None, None]
-            if kind is SequenceStartEvent:
-                frame[3] = places
-            continue
+                places[key] = (key_mark.line, key_mark.column, mark.line, mark.column)
+                container[key] = value
+            stack.append((container, places, key_mark))  # its pending key, if any, is now taken
+            container, key = value, None
+            if kind is MappingStartEvent:
+                places, key_mark = inner, None
+            else:
+                places, key_mark = None, inner
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             depth -= 1
-            frame = stack.pop()
-            if frame is None:
+            container, places, key_mark = stack.pop()
+            key = None
+            if container is None:
                 break
-            continue
-        elif kind is AliasEvent:
+        else:  # an alias; libyaml gives no other event inside a document
             raise NotPlain
-        else:  # pragma: no cover - libyaml gives no other event inside a document
-            raise NotPlain
-        if frame is None:  # the document is one scalar
-            root = value
-            break
-        _put(frame, value, event.start_mark)
     if get().__class__ is not DocumentEndEvent or get().__class__ is not StreamEndEvent:
         raise NotPlain  # a second document: the full way says so
     return root
-
-
-def _put(frame: list, value, mark) -> None:
-    """Add ``value`` (read at ``mark``) to the open collection ``frame``."""
-    container, places, key, key_mark = frame
-    if places is None:  # a list: frame[3] holds its positions
-        key_mark.append((mark.line, mark.column))
-        container.append(value)
-    elif key is None:  # a mapping's key
-        if value in container or value.__class__ is not str:
-            raise NotPlain  # a duplicate: the full way reports it
-        frame[2], frame[3] = value, mark
-    else:
-        places[key] = (key_mark.line, key_mark.column, mark.line, mark.column)
-        container[key] = value
-        frame[2] = None
 
 
 _DECIMAL_TEXT = re.compile(r"[0-9]+\.[0-9]+")  # 547.6879: what most amounts look like
