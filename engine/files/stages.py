@@ -34,8 +34,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from engine.errors import Source
+from engine.errors import EvalrunError, Source
 from engine.files.located import LDict, LList
+from engine.files.reading import read_file
 
 SECTIONS = {"monitoring": "monitoring", "target-review": "declaration", "evaluation": "evaluation"}
 TEXT_COLUMNS = ("likelihood", "reason", "forecast")  # carried to the tables as written
@@ -54,8 +55,8 @@ def stage_files(files: list[Path], kind: str) -> list[Path]:
     kept = []
     for path in files:
         try:
-            raw = path.read_bytes()
-        except OSError:
+            raw = read_file(path, "")
+        except EvalrunError:
             kept.append(path)  # loading says what is wrong with it
             continue
         if pattern.search(raw):

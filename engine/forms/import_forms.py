@@ -31,6 +31,7 @@ from engine.forms.import_scoring import check_scoring
 from engine.files.load import decode, load_file, load_text
 from engine.outputs.ooxml import WORKBOOK_LIMITS, PackageDamaged, check_package
 from engine.files.paths import guard_path
+from engine.files.reading import open_plain
 from engine.forms.projectedit import NotEditable, edit
 from engine.forms.projectfile import render
 from engine.rules.rulesets import RulesetCache, display
@@ -93,7 +94,7 @@ def open_workbook(path: Path, notices: list | None = None):
     """
     where = CellSource(path.name)
     try:
-        with path.open("rb") as handle:
+        with open_plain(path) as handle:  # a FIFO would hold the import
             head = handle.read(8)
         size = path.stat().st_size
     except OSError as exc:
@@ -106,7 +107,7 @@ def open_workbook(path: Path, notices: list | None = None):
         raise FormError(tr("forms.too_big", size=f"{size / 1024 / 1024:.1f}", limit=MAX_WORKBOOK_BYTES // 1024 // 1024),
                         where)
     try:
-        with path.open("rb") as handle:
+        with open_plain(path) as handle:
             raw = handle.read(MAX_WORKBOOK_BYTES + 1)
         names = set(zipfile.ZipFile(io.BytesIO(raw)).namelist())
     except OSError as exc:
@@ -294,7 +295,8 @@ def _ruleset(rules: RulesetCache | None, sheet: SheetImport, where: CellSource):
 def _update(options: ImportOptions, sheet: SheetImport, path: Path, shown: str, ruleset, where: CellSource):
     """The changes the sheet makes to the existing ``path``, and its text after them."""
     try:
-        raw = guard_path(options.workspace, path, "read").read_bytes()
+        with open_plain(guard_path(options.workspace, path, "read")) as handle:
+            raw = handle.read()
         text = decode(raw, shown)
         data = load_text(text, shown)
     except OSError as exc:

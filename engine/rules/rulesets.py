@@ -20,6 +20,7 @@ from engine.files.located import LDict
 from engine.i18n import tr
 from engine.model import Ruleset
 from engine.files.paths import guard_path, write_file
+from engine.files.reading import read_file
 from engine.rules.resolve import build_ruleset, ruleset_errors
 from engine.files.validate import check_schema, schema_errors
 
@@ -340,7 +341,8 @@ def carry_variants(workspace: Path, name: str, parent_name: str) -> list[tuple[P
     written = []
     for department in variant_departments(workspace, parent_name):
         source = variant_file(workspace, parent_name, department)
-        text = decode(guard_path(workspace, source, "read").read_bytes(), display(source, workspace))
+        text = decode(read_file(guard_path(workspace, source, "read"), display(source, workspace)),
+                      display(source, workspace))
         note = ""
         pattern = re.compile(rf"^extends:[ \t]*([\"']?){re.escape(parent_name)}\1[ \t]*(#.*)?$", re.M)
         if pattern.search(text):

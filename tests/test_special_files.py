@@ -1,0 +1,74 @@
+"""A file that is not a plain file (a FIFO, a folder) where evalrun expects one is refused at once, never waited on.
+
+A FIFO opened for reading waits until something writes to it: a link to one among the project files, or a
+form named like a workbook, would hold a run for ever. evalrun opens what it reads without waiting and
+refuses anything but a plain file, with the file and what it is.
+"""
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from engine.errors import EvalrunError
+from engine.files.reading import open_plain, read_file
+from engine.files.stages import stage_files
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are made with os.mkfifo (POSIX)")
+
+
+@pytest.fixture(autouse=True)
+def _no_waiting():
+    """A test that waits on a FIFO fails after 10 s instead of holding the suite."""
+    def stop(signum, frame):
+        raise TimeoutError("evalrun waited on a FIFO")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def _fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe"
+    os.mkfifo(path)
+    return path
+
+
+def test_a_fifo_is_refused_saying_what_it_is(tmp_path):
+    with pytest.raises(EvalrunError, match="FIFO") as caught:
+        read_file(_fifo(tmp_path), "projects/2025/部门/pipe.yaml")
+    assert str(caught.value).startswith("projects/2025/部门/pipe.yaml: ")
+    with pytest.raises(OSError, match="FIFO"):
+        open_plain(tmp_path / "pipe")
+
+
+def test_a_folder_is_refused_as_a_folder(tmp_path):
+    (tmp_path / "x.yaml").mkdir()
+    with pytest.raises(EvalrunError, match="文件夹"):
+        read_file(tmp_path / "x.yaml", "x.yaml")
+
+
+def test_a_link_to_a_fifo_among_the_project_files_fails_alone(run_cli, workspace):
+    folder = next((workspace / "projects" / "2025").iterdir())
+    (folder / "pipe.yaml").symlink_to(_fifo(workspace))
+    result = run_cli("--ruleset", "2025", "--json", "--no-db", workspace=workspace)
+    assert result.exit_code == 1
+    assert f"projects/2025/{folder.name}/pipe.yaml: 这不是普通文件，而是管道（FIFO）" in result.stderr
+    assert result.stdout.count('"grade": "优"') == 2  # the other projects are scored as ever
+
+
+def test_a_stage_run_looks_at_a_fifo_without_waiting(tmp_path):
+    link = tmp_path / "pipe.yaml"
+    link.symlink_to(_fifo(tmp_path))
+    assert stage_files([link], "target-review") == [link]  # kept: loading it says what is wrong
+
+
+def test_a_fifo_named_as_a_form_is_refused(run_cli, workspace):
+    os.mkfifo(workspace / "表.xlsx")
+    result = run_cli("import", str(workspace / "表.xlsx"), workspace=workspace)
+    assert result.exit_code != 0
+    assert "FIFO" in result.stderr and "Traceback" not in result.stderr
