@@ -56,7 +56,7 @@ def open_plain(path: Path):
     try:
         kind = _not_plain(os.fstat(handle).st_mode)
         if kind:
-            raise OSError(errno.EINVAL, tr("load.not_a_file", kind=tr(f"load.kind.{kind}")))
+            raise OSError(errno.EINVAL, tr("load.not_a_file", kind=_kind_words(kind)))
         return os.fdopen(handle, "rb")
     except BaseException:
         os.close(handle)
@@ -70,13 +70,19 @@ def _not_plain(mode: int) -> str:
     return "folder" if stat.S_ISDIR(mode) else "pipe" if stat.S_ISFIFO(mode) else "other"
 
 
+def _kind_words(kind: str) -> str:
+    if kind == "folder":
+        return tr("load.kind.folder")
+    return tr("load.kind.pipe") if kind == "pipe" else tr("load.kind.other")
+
+
 def _read_open(handle: int, name: str) -> bytes:
     """The bytes of the open file ``handle``: at most the limit, even if the file grew since its size was read."""
     try:
         status = os.fstat(handle)
         kind = _not_plain(status.st_mode)
         if kind:
-            raise EvalrunError(tr("load.not_a_file", kind=tr(f"load.kind.{kind}")), Source(name))
+            raise EvalrunError(tr("load.not_a_file", kind=_kind_words(kind)), Source(name))
         if status.st_size > MAX_FILE_BYTES:
             raise EvalrunError(
                 tr("load.file_too_big", size=f"{status.st_size / 1024 / 1024:.1f}",
