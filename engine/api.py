@@ -73,10 +73,17 @@ class RunResult:
     # a ProjectSummary for every evaluated project; kept on disk (rowspill.SpilledList) without keep_results
     summaries: list = field(default_factory=list)
     recorded: object = None  # engine.store.recorder.Recorded: what the run added to the results store
+    # how many of the summaries have an error finding, counted as the run collects them (``ok`` need not read
+    # back a SpilledList from disk); a plain list of summaries is looked through
+    with_errors: int = field(default=0, repr=False)
 
     @property
     def ok(self) -> bool:
-        return not self.failures and not any(s.has_errors for s in self.summaries)
+        if self.failures:
+            return False
+        if isinstance(self.summaries, list):
+            return not any(s.has_errors for s in self.summaries)
+        return not self.with_errors
 
 
 def parse_cache(options: RunOptions) -> ParseCache | None:
@@ -255,12 +262,14 @@ def _collect(outcome: RunResult, options: RunOptions, path: Path, result) -> boo
     if isinstance(result, EvalrunError):
         outcome.failures.append((path, result))
         return False
-    if isinstance(result, ProjectSummary):  # from engine.runner.parallel, when no results are kept
-        outcome.summaries.append(result)
-        return True
-    if options.keep_results:
-        outcome.results.append(result)
-    outcome.summaries.append(ProjectSummary.of(result))
+    if isinstance(result, ProjectSummary):  # from a run that keeps no results (engine.runner.kept, parallel)
+        summary = result
+    else:
+        summary = ProjectSummary.of(result)
+        if options.keep_results:
+            outcome.results.append(result)
+    outcome.summaries.append(summary)
+    outcome.with_errors += summary.has_errors
     return True
 
 

@@ -112,13 +112,14 @@ class FolderGuard:
         itself: its folder is refused, or its name is not a plain name."""
         if path.name in ("", ".", ".."):
             return None
-        folder = self._folders.get(path.parent, False)
+        key = os.path.dirname(path)  # text: a Path's parent is a new Path, hashed afresh each time
+        folder = self._folders.get(key, False)
         if folder is False:
             try:
                 folder = str(guard_path(self.root, path.parent, self.purpose))
             except EvalrunError:
                 folder = None
-            self._folders[path.parent] = folder
+            self._folders[key] = folder
         return folder
 
 

@@ -176,13 +176,14 @@ def _yaml_files(folder: Path) -> list[Path]:
 def shown_in_run(path: Path, workspace: Path, folders: dict) -> str:
     """``display(path, workspace)`` for a project file of ``project_files`` (never a link), resolving
     each folder once a run rather than every path."""
-    folder = folders.get(path.parent)
+    key = os.path.dirname(path)  # text: a Path's parent is a new Path, hashed afresh each time
+    folder = folders.get(key)
     if folder is None:
         try:
             folder = path.parent.resolve().relative_to(workspace.resolve()).as_posix()
         except ValueError:
             folder = ""  # outside the workspace: as display() shows it
-        folders[path.parent] = folder
+        folders[key] = folder
     if not folder:
         return display(path, workspace)
     return path.name if folder == "." else f"{folder}/{path.name}"
