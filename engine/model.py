@@ -6,6 +6,7 @@ on these. Every node keeps the ``Source`` it was read from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Mapping
 
@@ -177,7 +178,18 @@ class Ruleset:
     indicator_table: tuple = ()  # engine.rules.table.TableRow: third-level rows with 指标解释 and 评分标准
 
     def group(self, name: str) -> Group | None:
-        return next((g for g in self.groups if g.name == name), None)
+        try:
+            return self._groups_by_name.get(name)
+        except TypeError:  # not a name at all (a list where a text belongs)
+            return None
+
+    @cached_property
+    def _groups_by_name(self) -> dict:
+        """Each group by its name (the first, should two share one): asked for by every row of every project."""
+        found: dict = {}
+        for group in self.groups:
+            found.setdefault(group.name, group)
+        return found
 
     @property
     def ref(self) -> dict:
