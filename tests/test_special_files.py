@@ -72,3 +72,13 @@ def test_a_fifo_named_as_a_form_is_refused(run_cli, workspace):
     result = run_cli("import", str(workspace / "表.xlsx"), workspace=workspace)
     assert result.exit_code != 0
     assert "FIFO" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_page_shows_why_it_cannot_show_a_fifo(tmp_path):
+    from engine.web.importing import _bytes_now
+    from engine.web.rules import source_lines
+
+    fifo = _fifo(tmp_path)
+    lines, why = source_lines(fifo, "rulesets/2025/ruleset.yaml")
+    assert lines == [] and why.startswith("rulesets/2025/ruleset.yaml: ") and "FIFO" in why
+    assert _bytes_now(fifo) == b"<unreadable>"

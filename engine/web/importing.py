@@ -20,6 +20,7 @@ from pathlib import Path
 
 from engine.forms.cells import FormError
 from engine.errors import EvalrunError, EvalrunErrors, UsageError
+from engine.files.reading import open_plain
 from engine.forms.import_forms import ImportOptions, ImportResult, import_workbook
 from engine.forms.import_merge import shown as _shown
 from engine.rules.rulesets import display
@@ -87,6 +88,17 @@ def run_import(workspace: Path, fiscal_year: int, name: str, data: bytes, accept
     return outcome
 
 
+def _bytes_now(path: Path) -> bytes:
+    """The file's bytes, or a mark for a new file or one that cannot be read (never waiting on a FIFO)."""
+    if not path.exists():
+        return b"<new>"
+    try:
+        with open_plain(path) as handle:
+            return handle.read()
+    except OSError:
+        return b"<unreadable>"
+
+
 def digest(workspace: Path, outcome: Outcome) -> str:
     """What a preview showed: each plan's file, its bytes now and its text after the import."""
     h = hashlib.sha256()
@@ -94,7 +106,7 @@ def digest(workspace: Path, outcome: Outcome) -> str:
         return h.hexdigest()
     for sheet, plan in sorted(outcome.result.plans.items()):
         h.update(sheet.encode() + b"\0" + display(plan.path, workspace).encode() + b"\0")
-        h.update(plan.path.read_bytes() if plan.path.exists() else b"<new>")
+        h.update(_bytes_now(plan.path))
         h.update(b"\0" + (plan.text or "").encode() + b"\0")
     return h.hexdigest()
 

@@ -16,6 +16,7 @@ from engine.tools.diff import diff_data
 from engine.errors import EvalrunError, EvalrunErrors, UsageError
 from engine.tools.impact import impact
 from engine.files.load import decode
+from engine.files.reading import open_plain
 from engine.rules.rulesets import load_ruleset, resolve_data
 from engine.web.project import place
 
@@ -106,7 +107,8 @@ def source_file(workspace: Path, wanted: str) -> Path | None:
 def source_lines(path: Path, shown: str) -> tuple[list[str], str]:
     """The file's lines, or an empty list and why it cannot be shown (not UTF-8 text)."""
     try:
-        text = decode(path.read_bytes(), shown)
+        with open_plain(path) as handle:  # a file swapped for a FIFO since it was listed would hold the page
+            text = decode(handle.read(), shown)
     except EvalrunError as exc:
         return [], str(exc)
     except OSError as exc:
