@@ -1,4 +1,4 @@
-"""A file that is not a plain file (a FIFO, a folder) where evalrun expects one is refused at once, never waited on.
+"""What is not a plain file where evalrun reads one (a FIFO, a folder, a link in a loop or to nothing) fails alone, at once.
 
 A FIFO opened for reading waits until something writes to it: a link to one among the project files, or a
 form named like a workbook, would hold a run for ever. evalrun opens what it reads without waiting and
@@ -16,7 +16,7 @@ from engine.errors import EvalrunError
 from engine.files.reading import open_plain, read_file
 from engine.files.stages import stage_files
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are made with os.mkfifo (POSIX)")
+pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs and links are made the POSIX way")
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +82,22 @@ def test_the_page_shows_why_it_cannot_show_a_fifo(tmp_path):
     lines, why = source_lines(fifo, "rulesets/2025/ruleset.yaml")
     assert lines == [] and why.startswith("rulesets/2025/ruleset.yaml: ") and "FIFO" in why
     assert _bytes_now(fifo) == b"<unreadable>"
+
+
+def test_links_in_a_loop_or_to_nothing_fail_alone_named_as_listed(run_cli, workspace):
+    """The department's other projects are still listed and scored; each bad link fails with its own name."""
+    folder = workspace / "projects" / "2025" / "益阳市商务局"
+    (folder / "loop1.yaml").symlink_to("loop2.yaml")
+    (folder / "loop2.yaml").symlink_to("loop1.yaml")
+    (folder / "broken.yaml").symlink_to("moved-away.yaml")
+    result = run_cli("--ruleset", "2025", "--json", "--no-db", workspace=workspace)
+    assert result.exit_code == 1
+    assert "projects/2025/益阳市商务局/loop1.yaml: 无法读取文件：链接形成循环" in result.stderr
+    assert "projects/2025/益阳市商务局/broken.yaml: 无法读取文件：文件不存在" in result.stderr
+    assert "内部错误" not in result.stderr
+    import json
+
+    document = json.loads(result.stdout)
+    assert sorted(f["file"] for f in document["failures"]) == [
+        f"projects/2025/益阳市商务局/{name}.yaml" for name in ("broken", "loop1", "loop2")]
+    assert sorted(p["department"] for p in document["projects"]) == sorted(["益阳市商务局", "益阳市农业农村局"])

@@ -168,9 +168,19 @@ def _yaml_files(folder: Path) -> list[Path]:
     try:
         with os.scandir(folder) as entries:
             return [folder / entry.name for entry in entries
-                    if os.path.normcase(entry.name).endswith(".yaml") and (entry.is_file() or entry.is_symlink())]
+                    if os.path.normcase(entry.name).endswith(".yaml") and _file_or_link(entry)]
     except OSError:  # as glob: a folder that cannot be listed lists nothing
         return []
+
+
+def _file_or_link(entry: os.DirEntry) -> bool:
+    """A file, or a link (whatever it leads to: loading it says what is wrong)."""
+    try:
+        if entry.is_file():
+            return True
+    except OSError:  # a link in a loop: is_file raises where Path.is_file says False
+        pass
+    return entry.is_symlink()
 
 
 def shown_in_run(path: Path, workspace: Path, folders: dict) -> str:

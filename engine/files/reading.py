@@ -13,12 +13,26 @@ from engine.i18n import tr
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
+def os_reason(exc: OSError) -> str:
+    """Why the system refused a file, in the user's language where evalrun knows the reason, else the system's."""
+    number = exc.errno
+    if number == errno.ENOENT:
+        return tr("load.os.missing")
+    if number == errno.ELOOP:
+        return tr("load.os.loop")
+    if number in (errno.EACCES, errno.EPERM):
+        return tr("load.os.denied")
+    if number == errno.EISDIR:
+        return tr("load.os.folder")
+    return exc.strerror or str(exc)
+
+
 def read_file(path: Path, name: str) -> bytes:
     """The bytes of a YAML file, refusing one larger than the limit, or one that is not a plain file."""
     try:
         handle = os.open(path, _OPEN)  # without waiting: a FIFO would hold the run (refused below)
     except OSError as exc:
-        raise EvalrunError(tr("load.cannot_read_file", detail=exc.strerror), Source(name)) from None
+        raise EvalrunError(tr("load.cannot_read_file", detail=os_reason(exc)), Source(name)) from None
     try:
         return _read_open(handle, name)
     finally:
@@ -42,7 +56,7 @@ def read_guarded(guard, path: Path, name: str) -> bytes:
     except OSError as exc:
         if exc.errno in _A_LINK:
             return read_file(guard(path), name)
-        raise EvalrunError(tr("load.cannot_read_file", detail=exc.strerror), Source(name)) from None
+        raise EvalrunError(tr("load.cannot_read_file", detail=os_reason(exc)), Source(name)) from None
     try:
         return _read_open(handle, name)
     finally:
@@ -97,7 +111,7 @@ def _read_open(handle: int, name: str) -> bytes:
             parts.append(chunk)
             got += len(chunk)
     except OSError as exc:
-        raise EvalrunError(tr("load.cannot_read_file", detail=exc.strerror), Source(name)) from None
+        raise EvalrunError(tr("load.cannot_read_file", detail=os_reason(exc)), Source(name)) from None
     raw = b"".join(parts)  # one part: that part itself
     if len(raw) > MAX_FILE_BYTES:
         raise EvalrunError(tr("load.file_larger", limit=MAX_FILE_BYTES // 1024 // 1024), Source(name))

@@ -31,7 +31,7 @@ from engine.forms.import_scoring import check_scoring
 from engine.files.load import decode, load_file, load_text
 from engine.outputs.ooxml import WORKBOOK_LIMITS, PackageDamaged, check_package
 from engine.files.paths import guard_path
-from engine.files.reading import open_plain
+from engine.files.reading import open_plain, os_reason
 from engine.forms.projectedit import NotEditable, edit
 from engine.forms.projectfile import render
 from engine.rules.rulesets import RulesetCache, display
@@ -98,7 +98,7 @@ def open_workbook(path: Path, notices: list | None = None):
             head = handle.read(8)
         size = path.stat().st_size
     except OSError as exc:
-        raise FormError(tr("forms.cannot_read", detail=exc.strerror), where) from None
+        raise FormError(tr("forms.cannot_read", detail=os_reason(exc)), where) from None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise FormError(tr("forms.old_xls"), where)
     if not head.startswith(b"PK"):
@@ -111,7 +111,7 @@ def open_workbook(path: Path, notices: list | None = None):
             raw = handle.read(MAX_WORKBOOK_BYTES + 1)
         names = set(zipfile.ZipFile(io.BytesIO(raw)).namelist())
     except OSError as exc:
-        raise FormError(tr("forms.cannot_read", detail=exc.strerror), where) from None
+        raise FormError(tr("forms.cannot_read", detail=os_reason(exc)), where) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile):
         raise FormError(tr("forms.damaged"), where) from None
     if "xl/workbook.xml" not in names:
@@ -300,7 +300,7 @@ def _update(options: ImportOptions, sheet: SheetImport, path: Path, shown: str, 
         text = decode(raw, shown)
         data = load_text(text, shown)
     except OSError as exc:
-        sheet.errors.append(FormError(tr("forms.cannot_read_project", path=shown, detail=exc.strerror), where))
+        sheet.errors.append(FormError(tr("forms.cannot_read_project", path=shown, detail=os_reason(exc)), where))
         return None
     except EvalrunError as exc:
         sheet.errors.extend(getattr(exc, "errors", [exc]))

@@ -40,7 +40,7 @@ from engine.errors import EvalrunError, Source
 from engine.model import ProjectResult
 from engine.outputs.ooxml import WORD_TEMPLATE_LIMITS, PackageDamaged, check_package, reproducible
 from engine.files.paths import guard_path
-from engine.files.reading import open_plain
+from engine.files.reading import open_plain, os_reason
 from engine.i18n import tr
 from engine.outputs.render import chinese_date, number, refusal, template_roots
 from engine.outputs.sandbox import BoundedSandbox
@@ -171,7 +171,7 @@ def render_docx(workspace: Path, result: ProjectResult, bounds: Bounds | None = 
         with open_plain(path) as handle:  # a FIFO would hold the run
             content = handle.read()
     except OSError as exc:
-        raise EvalrunError(tr("word.cannot_read", detail=exc.strerror), Source(shown)) from None
+        raise EvalrunError(tr("word.cannot_read", detail=os_reason(exc)), Source(shown)) from None
     try:
         check_package(content, shown, WORD_TEMPLATE_LIMITS, "Word template")
     except PackageDamaged:

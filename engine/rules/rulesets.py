@@ -19,7 +19,7 @@ from engine.files.load import decode, load_file
 from engine.files.located import LDict
 from engine.i18n import tr
 from engine.model import Ruleset
-from engine.files.paths import guard_path, write_file
+from engine.files.paths import guard_path, shown, write_file
 from engine.files.reading import read_file
 from engine.rules.resolve import build_ruleset, ruleset_errors
 from engine.files.validate import check_schema, schema_errors
@@ -30,11 +30,15 @@ MAX_CHAIN = 20
 
 
 def display(path: Path, workspace: Path) -> str:
-    """A path as the user knows it: relative to the workspace, with / separators."""
+    """A path as the user knows it: relative to the workspace, with / separators. A link is named as
+    itself, not as where it leads (its folder is resolved, not the link)."""
     try:
-        return path.resolve().relative_to(workspace.resolve()).as_posix()
+        real = path.parent.resolve() / path.name if path.name not in ("", ".", "..") else path.resolve()
+        return real.relative_to(workspace.resolve()).as_posix()
     except ValueError:
         return str(path)
+    except (RuntimeError, OSError):  # a folder link in a loop (RuntimeError before Python 3.13): as written
+        return shown(path, workspace)
 
 
 def known_rulesets(workspace: Path) -> list[str]:
