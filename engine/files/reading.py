@@ -1,4 +1,5 @@
-"""reading: a YAML file's bytes, within the size limit, never through a link out of the workspace."""
+"""reading: the files users give evalrun, opened without waiting and refused unless plain files; a YAML file within
+the size limit, never through a link out of the workspace; why the system refused one, in the user's language."""
 from __future__ import annotations
 
 import errno
@@ -33,10 +34,7 @@ def read_file(path: Path, name: str) -> bytes:
         handle = os.open(path, _OPEN)  # without waiting: a FIFO would hold the run (refused below)
     except OSError as exc:
         raise EvalrunError(tr("load.cannot_read_file", detail=os_reason(exc)), Source(name)) from None
-    try:
-        return _read_open(handle, name)
-    finally:
-        os.close(handle)
+    return _read_and_close(handle, name)
 
 
 _OPEN = os.O_RDONLY | O_BINARY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -57,10 +55,7 @@ def read_guarded(guard, path: Path, name: str) -> bytes:
         if exc.errno in _A_LINK:
             return read_file(guard(path), name)
         raise EvalrunError(tr("load.cannot_read_file", detail=os_reason(exc)), Source(name)) from None
-    try:
-        return _read_open(handle, name)
-    finally:
-        os.close(handle)
+    return _read_and_close(handle, name)
 
 
 def open_plain(path: Path):
@@ -68,35 +63,34 @@ def open_plain(path: Path):
     until something wrote to it) with an OSError whose ``strerror`` says what it is, in the user's language."""
     handle = os.open(path, _OPEN)
     try:
-        kind = _not_plain(os.fstat(handle).st_mode)
-        if kind:
-            raise OSError(errno.EINVAL, tr("load.not_a_file", kind=_kind_words(kind)))
+        refused = _not_a_file(os.fstat(handle).st_mode)
+        if refused:
+            raise OSError(errno.EINVAL, refused)
         return os.fdopen(handle, "rb")
     except BaseException:
         os.close(handle)
         raise
 
 
-def _not_plain(mode: int) -> str:
-    """'' for a plain file, else what it is: folder, pipe or other."""
+def _not_a_file(mode: int) -> str:
+    """'' for a plain file, else the message saying what it is (a folder, a pipe, a device or socket)."""
     if stat.S_ISREG(mode):
         return ""
-    return "folder" if stat.S_ISDIR(mode) else "pipe" if stat.S_ISFIFO(mode) else "other"
+    if stat.S_ISDIR(mode):
+        kind = tr("load.kind.folder")
+    else:
+        kind = tr("load.kind.pipe") if stat.S_ISFIFO(mode) else tr("load.kind.other")
+    return tr("load.not_a_file", kind=kind)
 
 
-def _kind_words(kind: str) -> str:
-    if kind == "folder":
-        return tr("load.kind.folder")
-    return tr("load.kind.pipe") if kind == "pipe" else tr("load.kind.other")
-
-
-def _read_open(handle: int, name: str) -> bytes:
-    """The bytes of the open file ``handle``: at most the limit, even if the file grew since its size was read."""
+def _read_and_close(handle: int, name: str) -> bytes:
+    """The bytes of the open file ``handle``, which is then closed: at most the limit, even if the file grew
+    since its size was read."""
     try:
         status = os.fstat(handle)
-        kind = _not_plain(status.st_mode)
-        if kind:
-            raise EvalrunError(tr("load.not_a_file", kind=_kind_words(kind)), Source(name))
+        refused = _not_a_file(status.st_mode)
+        if refused:
+            raise EvalrunError(refused, Source(name))
         if status.st_size > MAX_FILE_BYTES:
             raise EvalrunError(
                 tr("load.file_too_big", size=f"{status.st_size / 1024 / 1024:.1f}",
@@ -112,6 +106,8 @@ def _read_open(handle: int, name: str) -> bytes:
             got += len(chunk)
     except OSError as exc:
         raise EvalrunError(tr("load.cannot_read_file", detail=os_reason(exc)), Source(name)) from None
+    finally:
+        os.close(handle)
     raw = b"".join(parts)  # one part: that part itself
     if len(raw) > MAX_FILE_BYTES:
         raise EvalrunError(tr("load.file_larger", limit=MAX_FILE_BYTES // 1024 // 1024), Source(name))

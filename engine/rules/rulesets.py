@@ -345,8 +345,8 @@ def carry_variants(workspace: Path, name: str, parent_name: str) -> list[tuple[P
     written = []
     for department in variant_departments(workspace, parent_name):
         source = variant_file(workspace, parent_name, department)
-        text = decode(read_file(guard_path(workspace, source, "read"), display(source, workspace)),
-                      display(source, workspace))
+        shown_as = display(source, workspace)
+        text = decode(read_file(guard_path(workspace, source, "read"), shown_as), shown_as)
         note = ""
         pattern = re.compile(rf"^extends:[ \t]*([\"']?){re.escape(parent_name)}\1[ \t]*(#.*)?$", re.M)
         if pattern.search(text):

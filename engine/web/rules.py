@@ -16,7 +16,7 @@ from engine.tools.diff import diff_data
 from engine.errors import EvalrunError, EvalrunErrors, UsageError
 from engine.tools.impact import impact
 from engine.files.load import decode
-from engine.files.reading import open_plain
+from engine.files.reading import open_plain, os_reason
 from engine.rules.rulesets import load_ruleset, resolve_data
 from engine.web.project import place
 
@@ -112,5 +112,5 @@ def source_lines(path: Path, shown: str) -> tuple[list[str], str]:
     except EvalrunError as exc:
         return [], str(exc)
     except OSError as exc:
-        return [], f"{shown}: {exc.strerror}"
+        return [], f"{shown}: {os_reason(exc)}"
     return text.splitlines(), ""
