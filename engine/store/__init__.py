@@ -3,12 +3,16 @@
 Modules: ``settings`` (which store: --db, EVALRUN_DB, evalrun.yaml, the
 default evalrun.db), ``schema`` (the tables), ``database`` (opening it, its
 locks, migrations), ``record`` (what is kept of a project, and its hash),
-``recorder`` (writing a run in one transaction), ``history`` (history,
-compare, the previous year), ``views`` (what history and compare print),
+``recorder`` (writing a run in one transaction), ``history`` (history and
+compare), ``previous`` (the year before, for reports), ``direct`` (a SQLite
+store at the head, through sqlite3), ``alchemy_writer`` (any other), ``tables``
+and ``failures`` (names and messages without SQLAlchemy), ``views`` (what history and compare print),
 ``export`` (CSV and Parquet), ``check`` (db check), ``migrations`` (Alembic).
 
-This module stays light: SQLAlchemy is imported only when a store is used,
-so ``evalrun --help`` and runs with ``--no-db`` do not pay for it.
+This module stays light: SQLAlchemy is imported only when a store is made,
+migrated, on PostgreSQL, or read by the ``db`` commands. ``evalrun --help``,
+runs with ``--no-db``, and runs recording into a SQLite store already at the
+schema's head (``direct``, through sqlite3) do not pay for it.
 """
 from __future__ import annotations
 
@@ -32,10 +36,10 @@ def open_recorder(options, ruleset):
     """The recorder of a run: opens the store now (so a wrong --db stops the run before any work)."""
     if not options.db:
         return _NoRecorder()
-    from engine.store import history
+    from engine.store.previous import forget
     from engine.store.recorder import Recorder
 
-    history.forget()  # this run reads the previous year afresh
+    forget()  # this run reads the previous year afresh
     return Recorder(options, ruleset)
 
 
@@ -43,6 +47,6 @@ def with_previous(options, result):
     """The result with ``previous`` (its project's result of the year before, from the store), if any."""
     if not options.db:
         return result
-    from engine.store.history import attach_previous
+    from engine.store.previous import attach_previous
 
     return attach_previous(options, result)

@@ -18,18 +18,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from engine.errors import UsageError
 from engine.i18n import tr
 from engine.store import schema
+from engine.store.failures import BUSY_SECONDS, StoreError, describe_failure, first_line
 from engine.store.settings import shown, sqlite_path
 
-BUSY_SECONDS = 120  # how long a run waits for another one's write transaction
 _ADVISORY_KEY = 0x65766C72  # "evlr": one lock for every writer of a PostgreSQL store
 MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-class StoreError(UsageError):
-    """The results store cannot be used: not reachable, not a store, busy, or of another version."""
 
 
 def connect(url: str, workspace: Path | None = None, create: bool = True) -> Engine:
@@ -152,18 +147,7 @@ def upgrade(connection: Connection, target: str = "head") -> None:
 
 def failure(exc: Exception, url: str, workspace: Path | None) -> StoreError:
     """A database error as one line a user can act on."""
-    where = shown(url, workspace)
-    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    lowered = detail.lower()
-    if "file is not a database" in lowered or "file is encrypted" in lowered:
-        return StoreError(tr("store.not_a_database", store=where))
-    if "database is locked" in lowered or "lock timeout" in lowered or "lock_timeout" in lowered:
-        return StoreError(tr("store.busy", store=where, seconds=BUSY_SECONDS))
-    if "readonly" in lowered or "read-only" in lowered:
-        return StoreError(tr("store.read_only", store=where, detail=detail))
-    if isinstance(exc, (OperationalError, DatabaseError)):
-        return StoreError(tr("store.cannot_use", store=where, detail=detail))
-    return StoreError(tr("store.failed", store=where, detail=detail))
+    return describe_failure(first_line(exc), isinstance(exc, (OperationalError, DatabaseError)), url, workspace)
 
 
 def upgrade_store(url: str, workspace: Path | None) -> tuple[str | None, str, str]:

@@ -6,7 +6,7 @@ highest run id. Earlier runs stay in the store (and in ``db export``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,28 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import UsageError, did_you_mean
 from engine.i18n import tr
-from engine.rules.targets import format_number
 from engine.store import schema
 from engine.store.database import StoreError, _engine, connect, failure, revision
+from engine.store.years import YearResult, latest_by_project, signed  # noqa: F401 - views.py takes them from here
 from engine.store.settings import shown, sqlite_path
-
-
-@dataclass(frozen=True)
-class YearResult:
-    fiscal_year: int
-    department: str
-    project: str
-    file: str
-    total: Decimal
-    grade: str
-    execution_rate: Decimal
-    execution_rate_text: str
-    ruleset_id: str
-    ruleset_version: str
-    variant: str
-    advice: str | None
-    run_id: int
-    run_at: object  # datetime
 
 
 def _latest(connection, *conditions) -> list[YearResult]:
@@ -141,57 +123,15 @@ def compare(url: str, workspace: Path | None, old_year: int, new_year: int,
     return [Change(department, project, old, new) for (department, project), (old, new) in sorted(pairs.items())]
 
 
-def signed(change: Decimal) -> str:
-    """+7.43, -2, 0."""
-    return ("+" if change > 0 else "") + format_number(change)
-
-
-# ---------------------------------------------------------------- the previous year, for reports and the 汇总
-
-_previous: dict = {}
-
-
-def forget() -> None:
-    """Drop what this process read of the store (each run reads it afresh)."""
-    _previous.clear()
-
-
-def previous_table(url: str, workspace: Path | None, year: int) -> dict:
-    """(department, project) -> YearResult of ``year``; empty when the store has none (or does not exist)."""
-    key = (url, year)
-    if key not in _previous:
-        _previous[key] = _read_year(url, year)
-    return _previous[key]
-
-
-def _read_year(url: str, year: int) -> dict:
-    path = sqlite_path(url)
-    if path is not None and not path.exists():
-        return {}
+def read_year(url: str, year: int) -> dict:
+    """engine.store.previous's table of ``year``, through SQLAlchemy (PostgreSQL, or a SQLite file not at the head)."""
     engine = _engine(url, None)
     try:
         with engine.connect() as connection:
             if revision(connection) != schema.HEAD:
                 return {}
-            return {(row.department, row.project): row
-                    for row in _latest(connection, schema.result.c.fiscal_year == year)}
+            return latest_by_project(_latest(connection, schema.result.c.fiscal_year == year))
     except SQLAlchemyError as exc:
         raise failure(exc, url, None) from None
     finally:
         engine.dispose()
-
-
-def attach_previous(options, result):
-    project = result.project
-    row = previous_table(options.db, options.workspace, project.fiscal_year - 1).get((project.department, project.name))
-    if row is None:
-        return result
-    change = result.total - row.total
-    words = f"提高 {format_number(change)} 分" if change > 0 else \
-        f"降低 {format_number(-change)} 分" if change < 0 else "持平"
-    return replace(result, previous={
-        "fiscal_year": row.fiscal_year, "total": row.total, "grade": row.grade,
-        "execution_rate_text": row.execution_rate_text, "ruleset_id": row.ruleset_id,
-        "ruleset_version": row.ruleset_version, "advice": row.advice, "run_id": row.run_id,
-        "change": change, "change_short": signed(change), "change_text": f"总分{words}",
-    })

@@ -56,6 +56,16 @@ def normal(value):
     return known
 
 
+def exact_number(value):
+    """An exact number as a database gives it back (SQLite: an int, a float or text; PostgreSQL: a Decimal) as
+    the Decimal it was stored as, or None."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    return normal(value if isinstance(value, Decimal) else Decimal(value))
+
+
 _NORMAL: dict = {}
 # The values met first: weights, full marks, common scores and amounts recur; a project's own numbers rarely do,
 # and 100,000 of them (a run of 4,000 projects) took 25 MB that stayed to the end of every larger run.

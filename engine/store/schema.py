@@ -31,11 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import NUMERIC, TypeDecorator, UserDefinedType
 
-from engine.store.record import normal
-
-PREFIX = "evalrun_"
-VERSION_TABLE = "evalrun_alembic_version"
-HEAD = "0002"  # the newest migration; a test checks it against migrations/versions
+from engine.store.record import exact_number
+from engine.store.tables import HEAD, PREFIX, VERSION_TABLE  # noqa: F401 - the names the store's modules use
 
 
 class _SqliteNumeric(UserDefinedType):
@@ -63,11 +60,7 @@ class Exact(TypeDecorator):
         return format(value, "f") if isinstance(value, Decimal) else value
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if isinstance(value, float):
-            value = Decimal(repr(value))
-        return normal(value if isinstance(value, Decimal) else Decimal(value))
+        return exact_number(value)
 
 
 metadata = MetaData(naming_convention={

@@ -313,7 +313,7 @@ class Site:
         """(department, project) -> the stored result of the year before, when the store has one."""
         if not self.options.db:
             return {}
-        from engine.store.history import forget, previous_table
+        from engine.store.previous import forget, previous_table
 
         forget()
         return previous_table(self.options.db, self.options.workspace, fiscal_year)

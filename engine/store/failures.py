@@ -1,0 +1,40 @@
+"""What a user is told when the results store cannot be used: one line to act on, in their language.
+
+No SQLAlchemy here: engine.store.direct (sqlite3) and engine.store.database
+(SQLAlchemy) both say it this way.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.errors import UsageError
+from engine.i18n import tr
+from engine.store.settings import shown
+
+BUSY_SECONDS = 120  # how long a run waits for another one's write transaction
+
+
+class StoreError(UsageError):
+    """The results store cannot be used: not reachable, not a store, busy, or of another version."""
+
+
+def describe_failure(detail: str, database_error: bool, url: str, workspace: Path | None) -> StoreError:
+    """The database's own ``detail`` (its first line) as a StoreError; ``database_error``: the database refused,
+    as opposed to a failure of evalrun's own."""
+    where = shown(url, workspace)
+    lowered = detail.lower()
+    if "file is not a database" in lowered or "file is encrypted" in lowered:
+        return StoreError(tr("store.not_a_database", store=where))
+    if "database is locked" in lowered or "lock timeout" in lowered or "lock_timeout" in lowered:
+        return StoreError(tr("store.busy", store=where, seconds=BUSY_SECONDS))
+    if "readonly" in lowered or "read-only" in lowered:
+        return StoreError(tr("store.read_only", store=where, detail=detail))
+    if database_error:
+        return StoreError(tr("store.cannot_use", store=where, detail=detail))
+    return StoreError(tr("store.failed", store=where, detail=detail))
+
+
+def first_line(exc: Exception) -> str:
+    """The first line of what an error says (of the driver's error a library wraps, where it has one)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
