@@ -175,3 +175,28 @@ def test_english_labels_in_the_rules_are_used_under_lang_en_only(run_cli, refere
     assert re.search(r"95\.53\s+Excellent", table.stdout), table.stdout
     report = (reference_workspace / "reports" / "out" / "2025").rglob(f"{project.stem}.md")
     assert "Excellent" not in next(report).read_text(encoding="utf-8")  # reports keep their templates' language
+
+
+def test_db_check_reports_in_the_language_of_the_console(run_cli, workspace):
+    """Every line `evalrun db check` prints, passed or not, is in Chinese by default, in English with --lang en."""
+    import sqlite3
+
+    assert run_cli("--ruleset", "2025", "--json", workspace=workspace).exit_code == 0
+    passed = run_cli("db", "check", workspace=workspace)
+    assert passed.exit_code == 0, passed.output
+    lines = passed.stdout.splitlines()
+    assert len(lines) == 7 and all(CJK.search(line) for line in lines), lines
+    assert "  通过：SQLite 文件完整，外键无误" in lines and "  通过：2 个不同结果，每个都有指标行且与其哈希相符" in lines
+    db = sqlite3.connect(workspace / "evalrun.db")
+    db.execute("UPDATE evalrun_result SET total = 99 WHERE project = '高标准农田建设项目'")
+    db.execute("UPDATE evalrun_run SET projects = 3")
+    db.commit()
+    db.close()
+    failed = run_cli("db", "check", workspace=workspace)
+    assert failed.exit_code != 0
+    problems = failed.stderr.splitlines()
+    assert problems == ["  问题：结果 #1（益阳市农业农村局 / 高标准农田建设项目，2025 年度）与其哈希不符：它在 evalrun 之外被改动过",
+                        "  问题：运行 #1 评价了 3 个项目，但只关联了 2 个结果"], problems
+    english = run_cli("db", "check", "--lang", "en", workspace=workspace)
+    assert "  problem: run #1 evaluated 3 project(s) but is linked to 2 result(s)" in english.stderr.splitlines()
+    assert not any(CJK.search(line) for line in english.stdout.splitlines()[1:])

@@ -54,28 +54,25 @@ def _check(connection, report: CheckReport, is_sqlite: bool) -> None:
     current = revision(connection)
     known = revisions()
     if current is None:
-        report.problems.append("no evalrun schema revision: the store was never set up by evalrun "
-                               "(a run creates it), or its version table was dropped")
+        report.problems.append(tr("check.no_revision"))
     elif current == schema.HEAD:
-        report.lines.append(f"schema revision {current}: the newest of this evalrun's migrations ({', '.join(known)})")
+        report.lines.append(tr("check.revision_head", revision=current, known=", ".join(known)))
     elif current in known:
-        report.problems.append(f"schema revision {current} is older than this evalrun's {schema.HEAD}: "
-                               "run `evalrun db upgrade`")
+        report.problems.append(tr("check.revision_older", revision=current, head=schema.HEAD))
     else:
-        report.problems.append(f"schema revision {current} is unknown to this evalrun (it knows {', '.join(known)}): "
-                               "a newer evalrun wrote it; upgrade evalrun")
+        report.problems.append(tr("check.revision_unknown", revision=current, known=", ".join(known)))
     differences = schema_differences(connection)
     report.problems += differences
     if not differences:
-        report.lines.append(f"tables match the migrations: {', '.join(t.name for t in schema.TABLES)}")
+        report.lines.append(tr("check.tables_match", tables=", ".join(t.name for t in schema.TABLES)))
     if is_sqlite:
         integrity = [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
         if integrity != ["ok"]:
-            report.problems += [f"SQLite integrity: {line}" for line in integrity]
+            report.problems += [tr("check.integrity", line=line) for line in integrity]
         broken = list(connection.exec_driver_sql("PRAGMA foreign_key_check"))
-        report.problems += [f"row {row[1]} of {row[0]} refers to a missing row of {row[2]}" for row in broken]
+        report.problems += [tr("check.foreign_key", row=row[1], table=row[0], parent=row[2]) for row in broken]
         if integrity == ["ok"] and not broken:
-            report.lines.append("SQLite file integrity and foreign keys: ok")
+            report.lines.append(tr("check.sqlite_ok"))
     if not differences and current is not None:
         _check_content(connection, report)
 
@@ -99,23 +96,26 @@ def schema_differences(connection) -> list[str]:
 
 def _describe(item) -> str:
     kind = item[0]
-    if kind == "add_table":
-        return f"table {item[1].name} is missing"
-    if kind == "remove_table":
-        return f"table {item[1].name} is not one evalrun makes"
-    if kind == "add_column":
-        return f"column {item[2]}.{item[3].name} is missing"
-    if kind == "remove_column":
-        return f"column {item[2]}.{item[3].name} is not one evalrun makes"
+    if kind in ("add_table", "remove_table"):
+        name = item[1].name
+        return tr("check.table_missing", name=name) if kind == "add_table" else tr("check.table_extra", name=name)
+    if kind in ("add_column", "remove_column"):
+        table, column = item[2], item[3].name
+        return (tr("check.column_missing", table=table, column=column) if kind == "add_column"
+                else tr("check.column_extra", table=table, column=column))
     if kind in ("add_index", "remove_index"):
-        return f"index {item[1].name} is {'missing' if kind == 'add_index' else 'not one evalrun makes'}"
+        name = item[1].name
+        return tr("check.index_missing", name=name) if kind == "add_index" else tr("check.index_extra", name=name)
     if kind in ("add_constraint", "remove_constraint"):
-        return f"constraint {item[1].name} is {'missing' if kind == 'add_constraint' else 'not one evalrun makes'}"
+        name = item[1].name
+        return (tr("check.constraint_missing", name=name) if kind == "add_constraint"
+                else tr("check.constraint_extra", name=name))
     if kind == "modify_type":
-        return f"column {item[2]}.{item[3]} is {item[5]}, expected {item[6]}"
+        return tr("check.column_type", table=item[2], column=item[3], found=item[5], expected=item[6])
     if kind == "modify_nullable":
-        return f"column {item[2]}.{item[3]} {'allows' if item[6] else 'does not allow'} empty values, expected otherwise"
-    return f"differs from the migrations: {item}"
+        return (tr("check.column_allows_empty", table=item[2], column=item[3]) if item[6]
+                else tr("check.column_refuses_empty", table=item[2], column=item[3]))
+    return tr("check.other_difference", item=item)
 
 
 def _check_content(connection, report: CheckReport) -> None:
@@ -128,22 +128,22 @@ def _check_content(connection, report: CheckReport) -> None:
     count, before = 0, len(report.problems)
     for result in connection.execute(select(r).order_by(r.c.id)):
         count += 1
-        label = f"result #{result.id} ({result.department} / {result.project}, {result.fiscal_year})"
+        label = tr("check.result_label", id=result.id, department=result.department, project=result.project,
+                   year=result.fiscal_year)
         if result.id not in rows:
-            report.problems.append(f"{label} has no indicator rows")
+            report.problems.append(tr("check.no_rows", label=label))
             continue
         fields = tuple(getattr(result, f) for f in RESULT_FIELDS)
         if record_hash(fields, tuple(rows[result.id]), tuple(findings.get(result.id, ()))) != result.hash:
-            report.problems.append(f"{label} does not match its hash: it was changed outside evalrun")
+            report.problems.append(tr("check.hash_differs", label=label))
     if len(report.problems) == before:
-        report.lines.append(f"{count} distinct result(s), each with its rows and matching its hash")
+        report.lines.append(tr("check.results_ok", count=count))
     run, rr = schema.run, schema.run_result
     links = dict(connection.execute(select(rr.c.run_id, func.count()).group_by(rr.c.run_id)).all())
     runs, before = 0, len(report.problems)
     for run_id, projects in connection.execute(select(run.c.id, run.c.projects)):
         runs += 1
         if links.get(run_id, 0) != projects:
-            report.problems.append(f"run #{run_id} evaluated {projects} project(s) but is linked to "
-                                   f"{links.get(run_id, 0)} result(s)")
+            report.problems.append(tr("check.run_links", run=run_id, projects=projects, links=links.get(run_id, 0)))
     if len(report.problems) == before:
-        report.lines.append(f"{runs} run(s), each linked to every project it evaluated")
+        report.lines.append(tr("check.runs_ok", count=runs))
