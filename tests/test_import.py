@@ -1,6 +1,8 @@
 """`evalrun import` and `evalrun export`: the 自评表 forms departments fill in Excel, read back into project files."""
 from __future__ import annotations
 
+import re
+
 from decimal import Decimal
 from pathlib import Path
 
@@ -165,9 +167,12 @@ def test_the_written_file_is_readable_yaml_with_a_header(reference_workspace, em
     exported = api.export_forms(api.ExportOptions("2025", reference_workspace))
     import_workbook(ImportOptions(exported.written[0], 2025, empty_workspace))
     text = (empty_workspace / "projects" / "2025" / DEPARTMENT / f"{REFERENCE_PROJECT}.yaml").read_text("utf-8")
-    assert text.startswith(f"# Imported by `evalrun import` from {DEPARTMENT}.xlsx, sheet {REFERENCE_PROJECT}.")
-    assert "分值 10" in text.splitlines()[3]
-    assert "  reported_rate: 55.32%   # 执行率 as the form states it\n" in text  # a run compares it
+    # in Chinese, as the rest of the file, whatever the console speaks (this test runs in English)
+    assert text.startswith(f"# 由 `evalrun import` 从 {DEPARTMENT}.xlsx 的工作表 {REFERENCE_PROJECT} 导入。\n")
+    assert "分值为 10" in text.splitlines()[3]
+    assert "  reported_rate: 55.32%   # 表中填报的执行率\n" in text  # a run compares it
+    comments = [line.partition("#")[2] for line in text.splitlines() if "#" in line]
+    assert not [c for c in comments if re.search(r"\b(as|the|form|weights|states)\b", c)], comments
     assert "  executed: 547.6879      # 全年执行数\n" in text
     assert "    target: 7000 万美元以上\n" in text and "    note: 不适应\n" in text
     keys = [line.split(":")[0] for line in text.splitlines() if line and line[0] not in "# "]

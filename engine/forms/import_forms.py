@@ -37,7 +37,7 @@ from engine.forms.projectfile import render
 from engine.rules.rulesets import RulesetCache, display
 from engine.rules.targets import format_number
 from engine.files.validate import schema_errors
-from engine.i18n import tr
+from engine.i18n import tr, tr_in
 from engine.runner.write import Staging, safe_name
 from engine.outputs.xlsx import sheet_title
 from engine.outputs.xlsxlayout import LABELS
@@ -333,10 +333,9 @@ def _update(options: ImportOptions, sheet: SheetImport, path: Path, shown: str, 
 
 
 def _header(options: ImportOptions, sheet: SheetImport, year: int) -> list[str]:
-    lines = [f"Imported by `evalrun import` from {options.form.name}, sheet {sheet.sheet}.",
-             "Targets and actual values are as the form writes them; edit them here, then check the file with",
-             f"`evalrun validate --ruleset {year}`."]
+    """The comment at the top of a project file made by an import: in Chinese, as the rest of the file."""
+    lines = [tr_in("zh_CN", "import.header.from", form=options.form.name, sheet=sheet.sheet),
+             tr_in("zh_CN", "import.header.as_written"), tr_in("zh_CN", "import.header.validate", year=year)]
     if "weight" in sheet.notes:
-        lines.append(f"The form states the budget row's 分值 {format_number(sheet.notes['weight'])}; evalrun takes it "
-                     "from the ruleset.")
+        lines.append(tr_in("zh_CN", "import.header.weight", weight=format_number(sheet.notes["weight"])))
     return lines

@@ -1,7 +1,8 @@
 """projectfile: project data -> a YAML project file a person can read and edit.
 
 Keys in the order of the bundled example, Chinese kept as written, each
-budget amount with its label as a comment. Text is written plain where
+budget amount with its label as a comment (comments in Chinese: the file is
+the department's, whatever language the console speaks). Text is written plain where
 YAML reads it back as the same text, otherwise double-quoted; ``render``
 checks that the file loads back to the same data and fits the schema.
 Editing a file that exists, in place: engine/forms/projectedit.py.
@@ -20,7 +21,7 @@ from engine.files.validate import schema_errors
 BUDGET_COMMENTS = {
     "initial": "年初预算数", "full_year": "全年预算数", "adjusted": "调整后预算数", "executed": "全年执行数",
     "current_appropriation": "其中：当年财政拨款", "carried_over": "上年结转资金", "other": "其他资金",
-    "reported_score": "自评得分 as the form states it", "reported_rate": "执行率 as the form states it",
+    "reported_score": "表中填报的自评得分", "reported_rate": "表中填报的执行率",
 }
 INDICATOR_KEYS = ("level1", "level2", "name", "applicable", "note", "target", "actual", "weight",
                   "reported_score", "explanation")
@@ -88,10 +89,10 @@ def render(data: dict, header: list[str]) -> str:
                 if "achieved" in goal:
                     lines.append(f"    achieved: {scalar(goal['achieved'])}")
         elif key == "stated_weights":
-            lines += ["", "stated_weights:           # 一级指标 weights as the form's headers state them"]
+            lines += ["", "stated_weights:           # 表头所列各一级指标的分值"]
             lines += [f"  {scalar(k)}: {scalar(v)}" for k, v in value.items()]
         elif key == "indicators":
-            lines += ["", "indicators:               # 绩效指标: 一级 / 二级 / 三级, 年度指标值, 实际完成值, 分值, 自评得分"]
+            lines += ["", "indicators:               # 绩效指标：一级、二级、三级指标，年度指标值，实际完成值，分值，自评得分"]
             for row in value:
                 keys = [k for k in INDICATOR_KEYS if k in row]
                 lines += [f"  - {k}: {scalar(row[k])}" if i == 0 else f"    {k}: {scalar(row[k])}"
@@ -100,9 +101,9 @@ def render(data: dict, header: list[str]) -> str:
                     lines.append("    parts:")
                     lines += [f"      - {flow_value({k: p[k] for k in PART_KEYS if k in p})}" for p in row["parts"]]
         elif key == "reported_total":
-            lines += ["", _pair("", key, value, "总分 as the form states it")]
+            lines += ["", _pair("", key, value, "表中填报的总分")]
         elif key == "reported_grade":
-            lines.append(_pair("", key, value, "评价等级 as the form states it"))
+            lines.append(_pair("", key, value, "表中填报的评价等级"))
         else:
             lines.append(_pair("", key, value))
     text = "\n".join(lines) + "\n"
