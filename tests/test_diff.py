@@ -89,7 +89,7 @@ def test_new_carries_the_department_variants_over(tmp_path, run_cli):
     assert made.exit_code == 0, made.output
     assert f"已写出 rulesets/2026/departments/{FARM}.yaml：该部门的部门规则，从 2025 带过来" in made.stdout
     carried = (ws / f"rulesets/2026/departments/{FARM}.yaml").read_text(encoding="utf-8")
-    assert carried.startswith(f"# Carried over from {VARIANT} by `evalrun new 2026 --from 2025`")
+    assert carried.startswith(f"# 由 `evalrun new 2026 --from 2025` 从 {VARIANT} 带过来：\n")
     assert (ws / VARIANT).read_text(encoding="utf-8") in carried, "the department's file, comments and all"
 
     _year_2026_projects(ws)

@@ -308,15 +308,15 @@ def new_ruleset(workspace: Path, name: str, parent_name: str) -> Path:
     text = (
         f"# {title}\n"
         f"#\n"
-        f"# Builds on the {parent_name} ruleset: everything not written here is inherited\n"
-        f"# from rulesets/{parent_name}/ruleset.yaml. Add only what changes, for example:\n"
+        f"# 建立在规则 {parent_name} 之上：这里没有写的内容都沿用\n"
+        f"# rulesets/{parent_name}/ruleset.yaml。只写改变的部分，例如：\n"
         f"#\n"
         f"#   framework:\n"
         f"#     - {{name: {parent.groups[0].name}, weight: {parent.groups[0].weight}}}\n"
         f"#   grades:\n"
         f"#     - {{grade: {parent.grades[0].grade}, min: {parent.grades[0].minimum}}}\n"
         f"#\n"
-        f"# `evalrun diff {parent_name} {name} --impact` shows what the changes do to scores.\n"
+        f"# `evalrun diff {parent_name} {name} --impact` 显示这些改变对得分的影响。\n"
         f"extends: \"{parent_name}\"\n"
         f"title: {title}\n"
         f"fiscal_year: {year}\n"
@@ -353,9 +353,9 @@ def carry_variants(workspace: Path, name: str, parent_name: str) -> list[tuple[P
             text = pattern.sub(f'extends: "{name}"', text, count=1)
         elif re.search(r"^extends:", text, re.M):
             note = tr("ruleset.carry_own_extends")
-        header = (f"# Carried over from {display(source, workspace)} by `evalrun new {name} --from {parent_name}`:\n"
-                  f"# {department}'s own differences, laid over the {name} ruleset as they were over {parent_name}'s.\n"
-                  f"# `evalrun diff {parent_name} {name}` compares the two.\n")
+        header = (f"# 由 `evalrun new {name} --from {parent_name}` 从 {shown_as} 带过来：\n"  # in Chinese, as the rules
+                  f"# {department}的部门规则，与它在 {parent_name} 之上的差异相同，现在建立在 {name} 之上。\n"
+                  f"# `evalrun diff {parent_name} {name}` 比较两者。\n")
         target = workspace / "rulesets" / name / "departments" / source.name
         _write(workspace, target, header + text)
         load_variant(workspace, name, department)  # the copy must resolve
