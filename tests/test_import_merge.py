@@ -168,7 +168,7 @@ def test_an_emptied_cell_removes_only_that_value(run_cli, workspace, forms):
     assert "  三级指标 带动农户增收 自评得分: 7 → (empty)" in result.stdout
     removed, added = changed_lines(before, path.read_bytes())
     assert removed == ["    explanation: 2 处渠道衬砌整改后复验。",
-                       "    reported_score: 7   # above its band (3–4): the rule takes the band's top and flags it"]
+                       "    reported_score: 7   # 高于该档区间（3–4 分）：按规则取该档上限，并提示"]
     assert added == []
 
 
@@ -202,7 +202,7 @@ def test_a_qualitative_level_and_the_rest_of_the_row_stay(run_cli, workspace, fo
     assert result.exit_code == 0, result.stderr
     removed, added = changed_lines(before, path.read_bytes())
     assert (removed, added) == (["    reported_score: 8"], ["    reported_score: 7"])
-    assert "    level: 部分达成并具有一定效果   # a deadline missed: the department picks the level\n" in \
+    assert "    level: 部分达成并具有一定效果   # 未按期完成：由部门选定档次\n" in \
         path.read_text("utf-8")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import tokenize
 
 from tests.helpers import REPO, copy_workspace
 
@@ -42,5 +43,13 @@ def test_the_names_the_readme_documents_are_the_librarys():
     assert issubclass(errors.EvalrunError, errors.EvalrunException)
 
 
+def without_comments(code: str) -> list:
+    """The code's tokens, its comments left out (each README comments the example in its own language)."""
+    return [(t.type, t.string) for t in tokenize.generate_tokens(io.StringIO(code).readline)
+            if t.type not in (tokenize.COMMENT, tokenize.NL)]
+
+
 def test_the_chinese_readme_shows_the_same_example():
-    assert readme_example("README.md", "库") == readme_example()
+    (chinese, printed), (english, printed_en) = readme_example("README.md", "库"), readme_example()
+    assert without_comments(chinese) == without_comments(english) and printed == printed_en
+    assert all(re.search(r"[\u4e00-\u9fff]", line) for line in chinese.splitlines() if line.lstrip().startswith("#"))

@@ -90,8 +90,8 @@ def test_the_total_never_exceeds_the_stated_total(tmp_path, run_cli):
 
 
 def _printed(text: str) -> str:
-    return (text.replace("  reported_score: 5.53  # 自评得分 as printed",
-                         "  reported_score: 5.53  # 自评得分 as printed\n  reported_rate: 55.33%")
+    return (text.replace("  reported_score: 5.53  # 表中印出的自评得分",
+                         "  reported_score: 5.53  # 表中印出的自评得分\n  reported_rate: 55.33%")
             .replace("reported_total: 95.53", "reported_total: 95.53\nreported_grade: 良\n"
                      "reported_subtotals: {产出指标: 65, 效益指标: 14}\nstated_weights: {产出指标: 65}"))
 
