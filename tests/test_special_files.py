@@ -101,3 +101,15 @@ def test_links_in_a_loop_or_to_nothing_fail_alone_named_as_listed(run_cli, works
     assert sorted(f["file"] for f in document["failures"]) == [
         f"projects/2025/益阳市商务局/{name}.yaml" for name in ("broken", "loop1", "loop2")]
     assert sorted(p["department"] for p in document["projects"]) == sorted(["益阳市商务局", "益阳市农业农村局"])
+
+
+@pytest.mark.parametrize("make, kind", [(os.mkfifo, "管道（FIFO）"), (os.mkdir, "文件夹")])
+def test_a_results_store_that_is_not_a_file_stops_the_run_saying_what_it_is(run_cli, workspace, make, kind):
+    """SQLite said "disk I/O error" of a FIFO named evalrun.db (or waited on it), "unable to open" of a folder."""
+    make(workspace / "evalrun.db")
+    for args in (("--ruleset", "2025", "--json"), ("history", "--department", "益阳市商务局"), ("db", "check")):
+        result = run_cli(*args, workspace=workspace)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr == f"evalrun：结果数据库 evalrun.db 不是普通文件，而是{kind}" + result.stderr.split(kind, 1)[1]
+        assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
+    assert not (workspace / "reports").exists() or not any((workspace / "reports").rglob("*.md"))

@@ -72,15 +72,19 @@ def open_plain(path: Path):
         raise
 
 
-def _not_a_file(mode: int) -> str:
-    """'' for a plain file, else the message saying what it is (a folder, a pipe, a device or socket)."""
+def kind_of(mode: int) -> str:
+    """'' for a plain file, else what it is, in the user's language (a folder, a pipe, a device or socket)."""
     if stat.S_ISREG(mode):
         return ""
     if stat.S_ISDIR(mode):
-        kind = tr("load.kind.folder")
-    else:
-        kind = tr("load.kind.pipe") if stat.S_ISFIFO(mode) else tr("load.kind.other")
-    return tr("load.not_a_file", kind=kind)
+        return tr("load.kind.folder")
+    return tr("load.kind.pipe") if stat.S_ISFIFO(mode) else tr("load.kind.other")
+
+
+def _not_a_file(mode: int) -> str:
+    """'' for a plain file, else the message saying what it is."""
+    kind = kind_of(mode)
+    return tr("load.not_a_file", kind=kind) if kind else ""
 
 
 def _read_and_close(handle: int, name: str) -> bytes:

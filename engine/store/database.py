@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from engine.files.reading import kind_of
 from engine.i18n import tr
 from engine.store import schema
 from engine.store.failures import BUSY_SECONDS, StoreError, describe_failure, first_line
@@ -43,6 +44,9 @@ def _engine(url: str, workspace: Path | None) -> Engine:
     if path is not None:
         if not path.parent.is_dir():
             raise StoreError(tr("store.no_folder", store=shown(url, workspace), folder=path.parent))
+        kind = _not_a_file(path)
+        if kind:  # SQLite would say "disk I/O error" of a pipe (or wait on it), "unable to open" of a folder
+            raise StoreError(tr("store.not_a_file", store=shown(url, workspace), kind=kind))
         engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_SECONDS})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -54,6 +58,14 @@ def _engine(url: str, workspace: Path | None) -> Engine:
     engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 15})
     event.listen(engine, "begin", _postgres_begin)
     return engine
+
+
+def _not_a_file(path: Path) -> str:
+    """What the store's path is when it is there and not a plain file (a folder, a pipe...), else ''."""
+    try:
+        return kind_of(path.stat().st_mode)
+    except OSError:  # not there (a new store), or not to be looked at: SQLite says why
+        return ""
 
 
 def _sqlite_connect(dbapi_connection, record) -> None:
