@@ -88,7 +88,7 @@ def rule_tests(ruleset, workspace):
     if not case_files(workspace, name):
         click.echo(tr("cli.test.none", name=name), err=True)
     for case in results:
-        click.echo(f"{'PASS' if case.passed else 'FAIL'}  {case.name}  ({case.source})")
+        click.echo(f"{tr('cli.test.passed') if case.passed else tr('cli.test.failed')}  {case.name}  ({case.source})")
         for difference in case.differences:
             click.echo(f"      {difference}")
     failed = sum(not c.passed for c in results)
