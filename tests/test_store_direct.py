@@ -165,3 +165,18 @@ def test_numbers_written_through_sqlite3_come_back_exactly(values):
     db.executemany("INSERT INTO t VALUES (?, ?)", rows)
     back = [exact_number(v) for (v,) in db.execute("SELECT value FROM t ORDER BY id")]
     assert [str(v) for v in back] == [str(v) for v in expected]
+
+
+def test_a_store_at_the_head_without_its_tables_stops_the_run_before_any_report(tmp_path):
+    """A version table saying 0002 and nothing else: one line naming the store as the user knows it."""
+    workspace = copy_workspace(tmp_path / "ws")
+    db = sqlite3.connect(workspace / "evalrun.db")
+    db.execute(f"CREATE TABLE {tables.VERSION_TABLE} (version_num VARCHAR(32) NOT NULL)")
+    db.execute(f"INSERT INTO {tables.VERSION_TABLE} VALUES (?)", (tables.HEAD,))
+    db.commit()
+    db.close()
+    result = evalrun(workspace, "--ruleset", "2025")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("evalrun：无法使用结果数据库 evalrun.db：no such table: evalrun_result")
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
+    assert not [p for p in (workspace / "reports").rglob("*") if p.is_file() and "out" in p.parts]  # no report

@@ -123,15 +123,15 @@ def compare(url: str, workspace: Path | None, old_year: int, new_year: int,
     return [Change(department, project, old, new) for (department, project), (old, new) in sorted(pairs.items())]
 
 
-def read_year(url: str, year: int) -> dict:
+def read_year(url: str, year: int, workspace: Path | None = None) -> dict:
     """engine.store.previous's table of ``year``, through SQLAlchemy (PostgreSQL, or a SQLite file not at the head)."""
-    engine = _engine(url, None)
+    engine = _engine(url, workspace)
     try:
         with engine.connect() as connection:
             if revision(connection) != schema.HEAD:
                 return {}
             return latest_by_project(_latest(connection, schema.result.c.fiscal_year == year))
     except SQLAlchemyError as exc:
-        raise failure(exc, url, None) from None
+        raise failure(exc, url, workspace) from None
     finally:
         engine.dispose()

@@ -26,21 +26,21 @@ def previous_table(url: str, workspace: Path | None, year: int) -> dict:
     """(department, project) -> YearResult of ``year``; empty when the store has none (or does not exist)."""
     key = (url, year)
     if key not in _previous:
-        _previous[key] = _read_year(url, year)
+        _previous[key] = _read_year(url, workspace, year)
     return _previous[key]
 
 
-def _read_year(url: str, year: int) -> dict:
+def _read_year(url: str, workspace: Path | None, year: int) -> dict:
     path = sqlite_path(url)
     if path is not None and not path.exists():
         return {}
     from engine.store.direct import open_direct
 
-    direct = open_direct(url, None)
+    direct = open_direct(url, workspace)  # the workspace: a message names the store as the user gave it
     if direct is None:  # PostgreSQL, or a SQLite file not at the head revision
         from engine.store.history import read_year
 
-        return read_year(url, year)
+        return read_year(url, year, workspace)
     try:
         return latest_by_project(YearResult(*row) for row in direct.latest_of_year(year))
     finally:
