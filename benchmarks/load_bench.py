@@ -67,25 +67,32 @@ def _floor(files: list[Path]) -> float:
 
 
 def _load_stage(workspace: Path, cached: bool) -> float:
-    """CPU seconds of api.load_project for every project, in this process (with the cache: from it)."""
+    """CPU seconds of api.load_project for every project, in this process (with the cache: from it), each file
+    read as a run reads it (engine.api.iter_results: through the run's FolderGuard, each folder resolved once)."""
     from engine import api
     from engine.files.cache import ParseCache
+    from engine.files.paths import FolderGuard
     from engine.files.projectset import shown_in_run
+    from engine.files.reading import read_guarded
 
     rulesets = api.RulesetCache(workspace, "bench")
     cache = ParseCache(workspace, "bench") if cached else None
     folders: dict = {}
     paths = api.project_files(workspace, rulesets.base)
-    if cache is not None:  # a --json run keeps results, not Projects: kept first, untimed, as a report run keeps them
+
+    def load_all(cache) -> None:
+        guard = FolderGuard(workspace)
         for path in paths:
-            api.load_project(path, rulesets.for_department(path.parent.name), workspace, cache,
-                             shown_in_run(path, workspace, folders))
+            shown = shown_in_run(path, workspace, folders)
+            api.load_project(path, rulesets.for_department(path.parent.name), workspace, cache, shown,
+                             read_guarded(guard, path, shown))
+
+    if cache is not None:  # a --json run keeps results, not Projects: kept first, untimed, as a report run keeps them
+        load_all(cache)
         cache.close()
         cache = ParseCache(workspace, "bench")
     started = time.process_time()
-    for path in paths:
-        api.load_project(path, rulesets.for_department(path.parent.name), workspace, cache,
-                         shown_in_run(path, workspace, folders))
+    load_all(cache)
     spent = time.process_time() - started
     if cache is not None:
         cache.close()
