@@ -83,6 +83,42 @@ def _year_2026_projects(ws: Path) -> None:
                           encoding="utf-8")
 
 
+def test_new_writes_a_title_yaml_would_misread_as_it_reads(tmp_path, run_cli):
+    """A parent title holding `: ` and ` #` (and a line break in a group name) once made `new` write a file that did
+    not load, and leave it behind."""
+    ws = copy_workspace(tmp_path / "ws")
+    ruleset = ws / "rulesets/2025/ruleset.yaml"
+    text = ruleset.read_text(encoding="utf-8")
+    assert "\ntitle: 2025 年度项目支出绩效自评评分规则\n" in text
+    ruleset.write_text(text.replace("\ntitle: 2025 年度项目支出绩效自评评分规则\n",
+                                    '\ntitle: "2025 年度: 项目支出 # 自评\u2028规则"\n'), encoding="utf-8")
+    made = run_cli("new", "2026", "--from", "2025", workspace=ws)
+    assert made.exit_code == 0, made.output
+    from engine.rules.rulesets import load_ruleset
+
+    assert load_ruleset(ws, "2026").title == "2026 年度: 项目支出 # 自评\u2028规则"
+    written = (ws / "rulesets/2026/ruleset.yaml").read_text(encoding="utf-8")
+    assert written.startswith("# 2026 年度: 项目支出 # 自评 规则\n#\n")  # the comment stays one line
+
+
+def test_a_new_year_that_does_not_resolve_leaves_nothing_behind(tmp_path, run_cli, monkeypatch):
+    """All or none: a department variant that cannot be carried over takes back the new ruleset too."""
+    from engine.errors import EvalrunError
+    from engine.rules import newyear
+
+    ws = copy_workspace(tmp_path / "ws")
+
+    def refuse(workspace, name, department):
+        raise EvalrunError(f"{department} 的部门规则无法建立在 {name} 之上")
+
+    monkeypatch.setattr(newyear, "load_variant", refuse)
+    made = run_cli("new", "2026", "--from", "2025", workspace=ws)
+    assert made.exit_code == 1 and f"{FARM} 的部门规则无法建立在 2026 之上" in made.stderr
+    assert not (ws / "rulesets/2026").exists()
+    monkeypatch.undo()
+    assert run_cli("new", "2026", "--from", "2025", workspace=ws).exit_code == 0  # and it can be made again
+
+
 def test_new_carries_the_department_variants_over(tmp_path, run_cli):
     ws = copy_workspace(tmp_path / "ws")
     made = run_cli("new", "2026", "--from", "2025", workspace=ws)

@@ -89,11 +89,11 @@ def _print_impact(workspace, old: str, new: str, year: int | None) -> None:
 def new(name, parent, workspace):
     """Start ruleset NAME as a small file that extends PARENT, carrying PARENT's department variants over."""
     from engine import api
-    from engine.rules.rulesets import carry_variants, new_ruleset
+    from engine.rules.newyear import start_ruleset
 
-    path = new_ruleset(workspace, name, parent)
+    path, variants = start_ruleset(workspace, name, parent)  # all written, or none
     click.echo(tr("cli.new.wrote", path=api.display(path, workspace), parent=parent, name=name))
-    for variant, note in carry_variants(workspace, name, parent):
+    for variant, note in variants:
         click.echo(tr("cli.new.wrote_variant", path=api.display(variant, workspace), parent=parent,
                       note=tr("cli.new.note", note=note) if note else ""))
 

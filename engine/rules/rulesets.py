@@ -15,12 +15,11 @@ from pathlib import Path
 from engine.errors import EvalrunError, Source, UsageError, did_you_mean, raise_all
 from engine.rules.inherit import merge
 from engine.rules.kinds import kind_fields
-from engine.files.load import decode, load_file
+from engine.files.load import load_file
 from engine.files.located import LDict
 from engine.i18n import tr
 from engine.model import Ruleset
-from engine.files.paths import guard_path, shown, write_file
-from engine.files.reading import read_file
+from engine.files.paths import guard_path, shown
 from engine.rules.resolve import build_ruleset, ruleset_errors
 from engine.files.validate import check_schema, schema_errors
 
@@ -293,71 +292,3 @@ class RulesetCache:
 
 
 __all__ = ["load_ruleset", "load_variant", "resolve_data", "ruleset_file", "RulesetCache", "Source"]
-
-
-def new_ruleset(workspace: Path, name: str, parent_name: str) -> Path:
-    """Start ruleset ``name`` as a small file that extends ``parent_name``."""
-    parent = load_ruleset(workspace, parent_name)
-    if not _NAME.match(name or "") or ".." in name:
-        raise UsageError(tr("ruleset.new_bad_name", name=name))
-    path = workspace / "rulesets" / name / "ruleset.yaml"
-    if path.exists():
-        raise UsageError(tr("ruleset.new_exists", path=display(path, workspace)))
-    year = int(name) if name.isdigit() and len(name) == 4 else parent.fiscal_year + 1
-    title = parent.title.replace(str(parent.fiscal_year), str(year))
-    text = (
-        f"# {title}\n"
-        f"#\n"
-        f"# 建立在规则 {parent_name} 之上：这里没有写的内容都沿用\n"
-        f"# rulesets/{parent_name}/ruleset.yaml。只写改变的部分，例如：\n"
-        f"#\n"
-        f"#   framework:\n"
-        f"#     - {{name: {parent.groups[0].name}, weight: {parent.groups[0].weight}}}\n"
-        f"#   grades:\n"
-        f"#     - {{grade: {parent.grades[0].grade}, min: {parent.grades[0].minimum}}}\n"
-        f"#\n"
-        f"# `evalrun diff {parent_name} {name} --impact` 显示这些改变对得分的影响。\n"
-        f"extends: \"{parent_name}\"\n"
-        f"title: {title}\n"
-        f"fiscal_year: {year}\n"
-        f"version: \"{year}.1\"\n"
-    )
-    if path.parent.exists():
-        raise UsageError(tr("ruleset.new_folder_exists", name=name))
-    _write(workspace, path, text)
-    load_ruleset(workspace, name)  # the new file must resolve
-    return path
-
-
-def _write(workspace: Path, path: Path, text: str) -> None:
-    """Written whole, through the workspace guard (never through a link; a full disk is one clear error)."""
-    write_file(workspace, path, text)
-
-
-def carry_variants(workspace: Path, name: str, parent_name: str) -> list[tuple[Path, str]]:
-    """Copy each department variant of ``parent_name`` to ``name``: the same differences over the new year's rules.
-
-    A variant extends its year's ruleset unless it names another, so the
-    copy lays the department's differences over ``name`` as they lay over
-    ``parent_name``; one that named ``parent_name`` explicitly now names
-    ``name``. Returns (file written, a note for the user or '').
-    """
-    written = []
-    for department in variant_departments(workspace, parent_name):
-        source = variant_file(workspace, parent_name, department)
-        shown_as = display(source, workspace)
-        text = decode(read_file(guard_path(workspace, source, "read"), shown_as), shown_as)
-        note = ""
-        pattern = re.compile(rf"^extends:[ \t]*([\"']?){re.escape(parent_name)}\1[ \t]*(#.*)?$", re.M)
-        if pattern.search(text):
-            text = pattern.sub(f'extends: "{name}"', text, count=1)
-        elif re.search(r"^extends:", text, re.M):
-            note = tr("ruleset.carry_own_extends")
-        header = (f"# 由 `evalrun new {name} --from {parent_name}` 从 {shown_as} 带过来：\n"  # in Chinese, as the rules
-                  f"# {department}的部门规则，与它在 {parent_name} 之上的差异相同，现在建立在 {name} 之上。\n"
-                  f"# `evalrun diff {parent_name} {name}` 比较两者。\n")
-        target = workspace / "rulesets" / name / "departments" / source.name
-        _write(workspace, target, header + text)
-        load_variant(workspace, name, department)  # the copy must resolve
-        written.append((target, note))
-    return written
