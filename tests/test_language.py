@@ -200,3 +200,17 @@ def test_db_check_reports_in_the_language_of_the_console(run_cli, workspace):
     english = run_cli("db", "check", "--lang", "en", workspace=workspace)
     assert "  problem: run #1 evaluated 3 project(s) but is linked to 2 result(s)" in english.stderr.splitlines()
     assert not any(CJK.search(line) for line in english.stdout.splitlines()[1:])
+
+
+def test_a_console_that_cannot_show_chinese_gets_escapes_not_a_failed_run(workspace):
+    """Output redirected on Windows is written in the code page (GBK), which lacks some characters a project may
+    hold; latin-1 here lacks them all. The run finishes, its reports written, each such character as \\uXXXX."""
+    import os
+
+    done = subprocess.run([sys.executable, "-m", "engine.cli", "--ruleset", "2025", "--no-db", "--workspace",
+                           str(workspace)], capture_output=True, timeout=120,
+                          env={**os.environ, "PYTHONIOENCODING": "latin-1", "EVALRUN_LANG": "zh_CN"})
+    assert done.returncode == 0, done.stderr.decode("latin-1")
+    out = done.stdout.decode("latin-1")
+    assert "95.53  \\u4f18" in out and "\\u5df2\\u5728 reports/out/2025/" in out  # 优, 已在
+    assert (workspace / "reports/out/2025/汇总.md").exists()

@@ -110,4 +110,19 @@ def main() -> None:
     # A run allocates millions of small objects that reference counting frees;
     # the cycle collector need not look at them every 700 allocations.
     gc.set_threshold(100_000, 50, 100)
+    _never_fail_to_print()
     cli(prog_name="evalrun")
+
+
+def _never_fail_to_print() -> None:
+    """A character the console's encoding lacks is printed as ``\\uXXXX``, never a failed run.
+
+    Output redirected to a file on Windows is written in the locale's code page (GBK), which lacks some
+    characters a project's text may hold; Python would stop the run at the first one."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a stream that cannot change now: left as it is
+                pass
