@@ -22,7 +22,7 @@ from engine.model import Project, ProjectResult, Ruleset
 from engine.outputs.formats import DEFAULT_FORMATS, FORMATS, built_in_workbook, summary_files
 from engine.files.paths import FolderGuard, guard_path
 from engine.files.projectset import (
-    duplicate_projects, folder_errors, project_files, raise_with, shown_in_run, year_files,
+    check_wanted, duplicate_projects, folder_errors, project_files, raise_with, shown_in_run, year_files,
 )
 from engine.rules.project import load_project
 from engine.rules.rulesets import RulesetCache, display, load_ruleset, resolve_data, ruleset_file, variant_departments  # noqa: F401
@@ -122,8 +122,9 @@ def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callab
     kept = KeptResults.for_run(cache, options, view, guard)
     folders: dict = {}
     try:
-        files = project_files(options.workspace, rulesets.base)
-        duplicates = duplicate_projects(files, options.workspace, kept.digests if kept else None, guard)
+        files, names = project_files(options.workspace, rulesets.base), {}
+        duplicates = duplicate_projects(files, options.workspace, kept.digests if kept else None, guard, names)
+        check_wanted(options.projects, files, names, rulesets.base.fiscal_year)  # a --project typo: said now
         for path in files:
             try:
                 ruleset = rulesets.for_department(path.parent.name)
@@ -236,7 +237,9 @@ def _results(options: RunOptions, rulesets: RulesetCache, on_project, view, rend
                       load_project=load_project, selected=_selected, evaluate=evaluate, with_previous=with_previous,
                       render_outputs=render_outputs, summary_of=ProjectSummary.of)
 
-        duplicates = duplicate_projects(project_files(options.workspace, rulesets.base), options.workspace)
+        files, names = project_files(options.workspace, rulesets.base), {}
+        duplicates = duplicate_projects(files, options.workspace, names=names)
+        check_wanted(options.projects, files, names, rulesets.base.fiscal_year)
         if duplicates and on_project:
             callback = on_project
             on_project = lambda path, result: callback(path, duplicates.get(path, result))  # noqa: E731

@@ -146,3 +146,19 @@ def test_numbers_come_back_from_sqlite_exactly(values):
         connection.execute(insert(table), [{"id": i, "value": v} for i, v in enumerate(expected)])
         back = [v for (v,) in connection.execute(select(table.c.value).order_by(table.c.id))]
     assert [str(v) for v in back] == [str(v) for v in expected]
+
+
+@pytest.mark.chinese
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_project_name_that_is_no_project_stops_the_run_before_any_work(run_cli, workspace, jobs):
+    """A --project typo ran the year with nothing in it (exit 0, 'no project files') and recorded an empty run."""
+    result = run_cli("--ruleset", "2025", "--project", "高标准农田", "--jobs", jobs, workspace=workspace)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == ("evalrun：2025 财政年度没有项目 `高标准农田`（是否想写 `高标准农田建设项目`？）；"
+                             "项目有：开放型经济发展与三产业发展引导资金, 高标准农田建设项目\n")
+    assert not (workspace / "reports" / "out").exists() or not any((workspace / "reports" / "out").rglob("*.*"))
+    assert run_cli("--ruleset", "2025", "--json", workspace=workspace).exit_code == 0
+    history = run_cli("history", "--department", "益阳市农业农村局", workspace=workspace)
+    assert "运行 #1" in history.stdout  # the failed run recorded nothing
+    by_file = run_cli("--ruleset", "2025", "--project", "高标准农田建设项目", "--json", "--no-db", workspace=workspace)
+    assert by_file.exit_code == 0 and by_file.stdout.count('"grade": "优"') == 1

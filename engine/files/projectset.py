@@ -14,7 +14,7 @@ import os
 import re
 from pathlib import Path
 
-from engine.errors import EvalrunError, EvalrunErrors, Source, raise_all
+from engine.errors import EvalrunError, EvalrunErrors, Source, UsageError, did_you_mean, raise_all
 from engine.files.load import load_file
 from engine.files.reading import read_guarded
 from engine.files.located import LDict
@@ -108,14 +108,17 @@ def _identity_loaded(path: Path, workspace: Path) -> tuple | None:
 
 
 def duplicate_projects(files: list[Path], workspace: Path, digests: dict | None = None,
-                       guard: FolderGuard | None = None) -> dict[Path, EvalrunError]:
+                       guard: FolderGuard | None = None, names: dict | None = None) -> dict[Path, EvalrunError]:
     """Files that describe the same department and project as another file: each gets an error naming the others.
 
-    With ``digests``, each file's sha256 as read goes in ``digests[file]``; ``guard``: the run's FolderGuard."""
+    With ``digests``, each file's sha256 as read goes in ``digests[file]``; with ``names``, its (department,
+    project) as the file says, or None where only loading it would tell; ``guard``: the run's FolderGuard."""
     seen: dict[tuple, list] = {}
     guard = guard or FolderGuard(workspace)
     for path in files:
         identity = _identity(path, workspace, digests, guard)
+        if names is not None:
+            names[path] = identity and identity[0]
         if identity is not None:
             seen.setdefault(identity[0], []).append((path, identity[1]))
     errors: dict[Path, EvalrunError] = {}
@@ -131,6 +134,18 @@ def duplicate_projects(files: list[Path], workspace: Path, digests: dict | None 
         errors[places[0][0]] = later[0] if len(later) == 1 else EvalrunErrors(later)
         errors.update((path, error) for (path, _), error in zip(places[1:], later))
     return errors
+
+
+def check_wanted(wanted, files: list[Path], names: dict, year: int) -> None:
+    """A UsageError for a --project name that is no project's name nor file name, before any work (a typo ran
+    the year with nothing in it, and recorded that). Said only where every file's name is known without loading."""
+    if not wanted or any(names.get(path) is None for path in files):
+        return
+    known = sorted({names[path][1] for path in files})
+    for name in wanted:
+        if name not in known and not any(path.stem == name for path in files):
+            raise UsageError(tr("api.no_project", name=name, year=year, suggestion=did_you_mean(name, known),
+                                known=tr("api.projects", names=", ".join(known)) if known else ""))
 
 
 def project_files(workspace: Path, ruleset: Ruleset) -> list[Path]:
