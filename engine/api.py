@@ -122,7 +122,7 @@ def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callab
     kept = KeptResults.for_run(cache, options, view, guard)
     folders: dict = {}
     try:
-        files, names = project_files(options.workspace, rulesets.base), {}
+        files, names = project_files(options.workspace, rulesets.base), ({} if options.projects else None)
         duplicates = duplicate_projects(files, options.workspace, kept.digests if kept else None, guard, names)
         check_wanted(options.projects, files, names, rulesets.base.fiscal_year)  # a --project typo: said now
         for path in files:
@@ -237,7 +237,7 @@ def _results(options: RunOptions, rulesets: RulesetCache, on_project, view, rend
                       load_project=load_project, selected=_selected, evaluate=evaluate, with_previous=with_previous,
                       render_outputs=render_outputs, summary_of=ProjectSummary.of)
 
-        files, names = project_files(options.workspace, rulesets.base), {}
+        files, names = project_files(options.workspace, rulesets.base), ({} if options.projects else None)
         duplicates = duplicate_projects(files, options.workspace, names=names)
         check_wanted(options.projects, files, names, rulesets.base.fiscal_year)
         if duplicates and on_project:
