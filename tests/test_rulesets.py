@@ -227,3 +227,17 @@ def test_a_wrong_expected_score_fails_with_a_readable_difference(tmp_path, run_c
     assert "FAIL  参考报告：益阳市商务局 2025 年度自评表" in result.stdout
     assert "引进 500 强企业: expected 9, got 10 (higher_is_better:" in result.stdout
     assert re.search(r"rule tests: \d+ passed, 1 failed", result.stdout)  # only the edited case fails
+
+
+@pytest.mark.chinese
+def test_run_from_inside_the_workspace_is_told_where_the_workspace_is(tmp_path, run_cli, monkeypatch):
+    """From projects/ (a new user's easy mistake), the message names the folder above that has the ruleset."""
+    ws = copy_workspace(tmp_path / "ws")
+    monkeypatch.chdir(ws / "projects" / "2025")
+    here = run_cli("--ruleset", "2025")
+    assert here.exit_code == 2
+    assert here.stderr.strip().endswith("工作目录似乎是 ../..（那里有 rulesets/2025）：请在那里运行，或加 --workspace ../..")
+    given = run_cli("--ruleset", "2025", workspace=ws / "projects")
+    assert f"工作目录似乎是 {ws.resolve()}（那里有 rulesets/2025）" in given.stderr
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("--ruleset", "2025").stderr.strip().endswith("；. 是 evalrun 的工作目录吗？")

@@ -8,6 +8,7 @@ data is what is validated, hashed and evaluated.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -51,11 +52,26 @@ def ruleset_file(workspace: Path, name: str) -> Path:
     path = workspace / "rulesets" / name / "ruleset.yaml"
     if not path.is_file():
         known = known_rulesets(workspace)
+        above = None if known else _workspace_above(workspace, name)
         raise UsageError(tr(
             "ruleset.missing", name=name, path=display(path, workspace),
             known=tr("ruleset.known_here", known=", ".join(known)) if known else
+            tr("ruleset.workspace_above", folder=above, name=name) if above else
             tr("ruleset.not_a_workspace", workspace=workspace)))
     return path
+
+
+def _workspace_above(workspace: Path, name: str) -> str | None:
+    """The nearest folder above ``workspace`` that holds rulesets/<name> (run from inside the workspace, say from
+    projects/), as the user would type it; None if there is none within a few levels."""
+    try:
+        start = workspace.resolve()
+    except (OSError, RuntimeError):
+        return None
+    for level, folder in enumerate(start.parents[:6], 1):
+        if (folder / "rulesets" / name / "ruleset.yaml").is_file():
+            return os.path.join(*[os.pardir] * level) if workspace == Path(".") else str(folder)
+    return None
 
 
 def _read(workspace: Path, path: Path) -> LDict:
