@@ -82,22 +82,23 @@ def compile_formula(text, source: Source, known_names, what: str | None = None) 
         raise EvalrunError(tr("formula.too_long", what=what, length=len(text), limit=MAX_FORMULA_LENGTH), source)
     try:
         tree = ast.parse(text, mode="eval")
-    except SyntaxError as exc:
-        detail = (exc.msg or "invalid syntax").split(" (")[0]
-        raise EvalrunError(
-            tr("formula.syntax", what=what, text=shown, detail=detail, column=exc.offset or 0), source) from None
+    except (SyntaxError, ValueError) as exc:  # ValueError: a NUL byte, on Python 3.10 (SyntaxError from 3.11)
+        detail = (getattr(exc, "msg", None) or str(exc) or "invalid syntax").split(" (")[0]
+        raise EvalrunError(tr("formula.syntax", what=what, text=shown, detail=detail,
+                              column=getattr(exc, "offset", None) or 0), source) from None
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_NODES:
         raise EvalrunError(tr("formula.too_complex", what=what, count=len(nodes), limit=MAX_NODES), source)
     known = set(known_names)
     used: set[str] = set()
     for node in nodes:
-        _check_node(node, shown, source, known, used, what)
+        _check_node(node, shown, source, known, used, what, text)
     tree = _DecimalConstants().visit(tree)
     return Formula(text, source, frozenset(used), tree)
 
 
-def _check_node(node, text, source, known, used, what) -> None:
+def _check_node(node, text, source, known, used, what, written: str = "") -> None:
+    """``text``: the formula as messages show it; ``written``: all of it, to quote a part as the user wrote it."""
     if isinstance(node, ast.Name):
         if node.id.startswith("_"):
             raise EvalrunError(tr("formula.underscore", what=what, text=text, name=node.id), source)
@@ -112,7 +113,8 @@ def _check_node(node, text, source, known, used, what) -> None:
         return
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+            name = node.func.id if isinstance(node.func, ast.Name) else \
+                (ast.get_source_segment(written, node.func) or ast.unparse(node.func))  # as written, on any Python
             raise EvalrunError(
                 tr("formula.call_refused", what=what, text=text, name=name, allowed=", ".join(sorted(FUNCTIONS))),
                 source,
