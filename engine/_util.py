@@ -18,6 +18,12 @@ import dataclasses
 _FACTORY = object()  # a field's default is made by its default_factory
 
 
+def one_line(text) -> str:
+    """Text for a YAML comment: every line break (YAML counts \\x85, \\u2028 and \\u2029 too) and run of spaces
+    one space, so that nothing after it is read as YAML."""
+    return " ".join(str(text).split())
+
+
 def quick_init(cls: type) -> type:
     """``cls`` (a frozen dataclass of plain fields) with the quick ``__init__``; a class decorator."""
     params = getattr(cls, "__dataclass_params__", None)

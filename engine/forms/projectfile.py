@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import yaml
 
+from engine._util import one_line
 from engine.errors import InternalError
 from engine.files.load import load_text
 from engine.rules.targets import format_number
@@ -74,7 +75,7 @@ def _pair(indent: str, key: str, value, comment: str = "") -> str:
 
 def render(data: dict, header: list[str]) -> str:
     """The file's text: ``header`` lines as comments, then the data."""
-    lines = [f"# {_one_line(h)}" for h in header]
+    lines = [f"# {one_line(h)}" for h in header]
     for key in TOP_KEYS:
         if key not in data:
             continue
@@ -109,10 +110,6 @@ def render(data: dict, header: list[str]) -> str:
     text = "\n".join(lines) + "\n"
     _check(text, data)
     return text
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
 
 
 def _canonical(value):

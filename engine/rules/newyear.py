@@ -13,6 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
+from engine._util import one_line
 from engine.errors import UsageError
 from engine.files.load import decode
 from engine.files.paths import guard_path, write_file
@@ -46,15 +47,15 @@ def new_ruleset(workspace: Path, name: str, parent_name: str) -> Path:
     title = parent.title.replace(str(parent.fiscal_year), str(year))
     group, grade = parent.groups[0], parent.grades[0]
     text = (
-        f"# {_one_line(title)}\n"
+        f"# {one_line(title)}\n"
         f"#\n"
         f"# 建立在规则 {parent_name} 之上：这里没有写的内容都沿用\n"
         f"# rulesets/{parent_name}/ruleset.yaml。只写改变的部分，例如：\n"
         f"#\n"
         f"#   framework:\n"
-        f"#     - {{name: {_one_line(group.name)}, weight: {group.weight}}}\n"
+        f"#     - {{name: {one_line(group.name)}, weight: {group.weight}}}\n"
         f"#   grades:\n"
-        f"#     - {{grade: {_one_line(grade.grade)}, min: {grade.minimum}}}\n"
+        f"#     - {{grade: {one_line(grade.grade)}, min: {grade.minimum}}}\n"
         f"#\n"
         f"# `evalrun diff {parent_name} {name} --impact` 显示这些改变对得分的影响。\n"
         f"extends: \"{parent_name}\"\n"
@@ -88,8 +89,8 @@ def carry_variants(workspace: Path, name: str, parent_name: str) -> list[tuple[P
             text = pattern.sub(f'extends: "{name}"', text, count=1)
         elif re.search(r"^extends:", text, re.M):
             note = tr("ruleset.carry_own_extends")
-        header = (f"# 由 `evalrun new {name} --from {parent_name}` 从 {_one_line(shown_as)} 带过来：\n"  # Chinese,
-                  f"# {_one_line(department)}的部门规则，与它在 {parent_name} 之上的差异相同，"  # as the rules
+        header = (f"# 由 `evalrun new {name} --from {parent_name}` 从 {one_line(shown_as)} 带过来：\n"  # Chinese,
+                  f"# {one_line(department)}的部门规则，与它在 {parent_name} 之上的差异相同，"  # as the rules
                   f"现在建立在 {name} 之上。\n"
                   f"# `evalrun diff {parent_name} {name}` 比较两者。\n")
         target = workspace / "rulesets" / name / "departments" / source.name
@@ -97,11 +98,6 @@ def carry_variants(workspace: Path, name: str, parent_name: str) -> list[tuple[P
         load_variant(workspace, name, department)  # the copy must resolve
         written.append((target, note))
     return written
-
-
-def _one_line(text) -> str:
-    """Text for a comment: every line break (YAML counts \\x85, \\u2028 and \\u2029 too) and space run one space."""
-    return " ".join(str(text).split())
 
 
 def _quoted(text: str) -> str:

@@ -14,7 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.store import schema
 from engine.store.database import connect, failure, writing
-from engine.store.tables import COLUMNS, insert_sql, sqlite_rows
+from engine.store.tables import given_columns, insert_sql, sqlite_rows
+
 
 class AlchemyStore:
     def __init__(self, url: str, workspace: Path | None):
@@ -61,9 +62,7 @@ class _Write:
             columns, rows = sqlite_rows(table, rows)
             connection.exec_driver_sql(insert_sql(table, columns), rows)
             return
-        columns = COLUMNS[table]
-        if columns[0] == "id":  # given as None: the database numbers the rows
-            columns, rows = columns[1:], [row[1:] for row in rows]
+        columns, rows = given_columns(table, rows)
         quote = dialect.identifier_preparer.quote
         names = ", ".join(quote(c) for c in columns)
         with connection.connection.driver_connection.cursor() as cursor, \

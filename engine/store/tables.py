@@ -52,12 +52,19 @@ def insert_sql(table: str, columns) -> str:
     return f'INSERT INTO {table} ({names}) VALUES ({", ".join("?" * len(columns))})'
 
 
+def given_columns(table: str, rows: list) -> tuple[tuple, list]:
+    """(columns, rows) of ``table`` as inserted: rows given in COLUMNS order, an ``id`` given as None left out (the
+    database numbers the rows)."""
+    columns = COLUMNS[table]
+    if columns[0] == "id":
+        return columns[1:], [row[1:] for row in rows]
+    return columns, rows
+
+
 def sqlite_rows(table: str, rows: list) -> tuple[tuple, list]:
     """(columns, rows) to insert into ``table`` on SQLite: rows given in COLUMNS order, an ``id`` given as None
     left to the database, exact numbers as text."""
-    columns = COLUMNS[table]
-    if columns[0] == "id":
-        columns, rows = columns[1:], [row[1:] for row in rows]
+    columns, rows = given_columns(table, rows)
     exact = [i for i, c in enumerate(columns) if c in EXACT.get(table, ())]
     if exact:
         rows = [_as_text(row, exact) for row in rows]
