@@ -22,7 +22,7 @@ def _row(row: Score) -> dict:
         "label": row.name or row.note, "weight": row.weight if row.applicable else None,
         "target": row.target, "actual": row.actual, "score": row.score,
         "applicable": row.applicable, "reported_score": row.reported_score,
-        "explanation": row.explanation, "method": row.trace.method if row.trace else None,
+        "explanation": row.explanation, "method": row.method,
     }
 
 
@@ -177,7 +177,7 @@ def result_json(result: ProjectResult) -> dict:
             "level1": row.level1, "level2": row.level2, "name": row.name or row.note,
             "weight": json_number(row.allotted if row.applicable else row.weight),
             "target": row.target, "actual": row.actual, "score": json_number(row.score),
-            "applicable": row.applicable, "method": row.trace.method if row.trace else None,
+            "applicable": row.applicable, "method": row.method,
             "reported_score": json_number(project.budget.reported_score if row is result.budget_row
                                           else row.reported_score),
         })

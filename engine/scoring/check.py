@@ -241,7 +241,7 @@ def _weights(found: _Findings, ruleset: Ruleset, project: Project, budget_row: S
 def _reported(found: _Findings, project: Project, rows, budget_row: Score, total: Decimal) -> None:
     reported_rows = [r for r in rows if r.applicable and r.reported_score is not None]
     for row in reported_rows:
-        band = row.trace.band if row.trace is not None else None
+        band = row.band  # the scorer's own: reading row.trace would make the trace
         if band is not None and not band[0] * row.allotted <= row.reported_score <= band[1] * row.allotted:
             low, high = band[0] * row.allotted, band[1] * row.allotted
             found.add("qualitative_band", "finding.qualitative_band", row.source, name=row.name,
@@ -249,10 +249,10 @@ def _reported(found: _Findings, project: Project, rows, budget_row: Score, total
                       band=band_text(low, high), weight=fmt(row.allotted))
         elif row.reported_score != row.score:
             below = not row.reported_score > row.score
-            met = lazy("finding.reported_score.met") if row.trace.met and below else ""
+            met = lazy("finding.reported_score.met") if row.met and below else ""
             found.add("reported_score", "finding.reported_score", row.source, name=row.name,
                       reported=fmt(row.reported_score), side=_side(below), score=fmt(row.score), met=met,
-                      method=lazy("finding.reported_score.method", method=row.trace.method))
+                      method=lazy("finding.reported_score.method", method=row.method))
     budget = project.budget
     if budget.reported_score is not None and budget.reported_score != budget_row.score:
         found.add("reported_score", "finding.reported_score", budget.sources.get("reported_score", budget.source),
@@ -305,10 +305,10 @@ def _explanations(found: _Findings, ruleset: Ruleset, project: Project, rows, bu
     for row in rows:
         if not row.applicable or row.explanation.strip():
             continue
-        if review.explain_missed_target and row.trace.met is False:
+        if review.explain_missed_target and row.met is False:
             found.add("explanation_required", "finding.explain_missed", row.source, name=row.name,
                       target=row.target, actual=row.actual)
-        elif review.explain_over_target is not None and row.trace.met:
+        elif review.explain_over_target is not None and row.met:
             target = next((i.value for i in row.trace.inputs if i.name == "target"), None)
             actual = next((i.value for i in row.trace.inputs if i.name == "actual"), None)
             if target and actual is not None and target > 0 and actual > target * review.explain_over_target:

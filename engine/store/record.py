@@ -101,7 +101,7 @@ def project_record(result, workspace: Path) -> tuple:
     rows = tuple(
         (position, row.level1, row.level2, row.name or row.note,
          normal(row.allotted if row.applicable else row.weight), row.target, row.actual, normal(row.score),
-         bool(row.applicable), row.trace.method if row.trace else None, normal(row.reported_score))
+         bool(row.applicable), row.method, normal(row.reported_score))
         for position, row in enumerate(result.all_rows)
     )
     findings = tuple(
