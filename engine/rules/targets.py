@@ -163,24 +163,24 @@ def _what(what: str) -> str:
 
 
 def _parse_measure(text, source: Source | None, what: str) -> Measure:
-    what = _what(what)
+    """``what``: "target", "actual" or a key, named in a message only (engine.i18n is not asked otherwise)."""
     if isinstance(text, bool) or text is None:
-        raise TargetError(tr("measure.empty", what=what), source)
+        raise TargetError(tr("measure.empty", what=_what(what)), source)
     if isinstance(text, (int, Decimal)):
         return Measure(str(text), QUANTITY, None, Decimal(text), "")
     original = str(text)
     if len(original) > MAX_TEXT:
-        raise TargetError(tr("measure.too_long", what=what, length=len(original), limit=MAX_TEXT), source)
+        raise TargetError(tr("measure.too_long", what=_what(what), length=len(original), limit=MAX_TEXT), source)
     flat = normalize(original)
     if not flat:
-        raise TargetError(tr("measure.empty", what=what), source)
+        raise TargetError(tr("measure.empty", what=_what(what)), source)
     if flat in ("正增长", "实现正增长", "保持正增长"):
         return Measure(original, GROWTH, ">", Decimal(0), "%")
     if flat in ("负增长",):
         return Measure(original, GROWTH, "<", Decimal(0), "%")
     if not _DIGIT.search(flat):
         if _COMPARISON.search(flat):
-            raise TargetError(tr("measure.no_digits", what=what, text=original), source)
+            raise TargetError(tr("measure.no_digits", what=_what(what), text=original), source)
         return Measure(original, QUALITATIVE)
     date = _DATE.match(flat)
     if date:
@@ -192,16 +192,18 @@ def _parse_measure(text, source: Source | None, what: str) -> Measure:
     digits = match["number"].replace(",", "")
     whole, _, places = digits.lstrip("+-").partition(".")
     if len(whole.lstrip("0")) > MAX_DIGITS:  # before Decimal(): a 10,000-digit text is refused as text
-        raise TargetError(tr("measure.too_many_digits", what=what, text=_short(original), limit=MAX_DIGITS), source)
+        raise TargetError(tr("measure.too_many_digits", what=_what(what), text=_short(original), limit=MAX_DIGITS),
+                          source)
     if len(places) > MAX_PLACES:
-        raise TargetError(tr("measure.too_many_places", what=what, text=_short(original), limit=MAX_PLACES), source)
+        raise TargetError(tr("measure.too_many_places", what=_what(what), text=_short(original), limit=MAX_PLACES),
+                          source)
     try:
         value = Decimal(digits)
     except InvalidOperation:  # pragma: no cover - the regex admits only numbers
         raise TargetError(_unreadable(original, what), source) from None
     unit = UNIT_ALIASES.get(match["unit"], match["unit"])
     if unit and not _UNIT_OK.match(unit):
-        raise TargetError(tr("measure.bad_unit", unit=match["unit"], what=what, text=original), source)
+        raise TargetError(tr("measure.bad_unit", unit=match["unit"], what=_what(what), text=original), source)
     kind = QUANTITY
     if match["growth"]:
         kind = GROWTH
@@ -215,6 +217,9 @@ def _short(text: str) -> str:
 
 
 def _one_comparator(original, match, source, what) -> str | None:
+    cmp1, word, cmp2, suffix = match.group("cmp1", "word", "cmp2", "suffix")
+    if not (word or cmp2 or suffix):  # nearly every value: one symbol in front, or none
+        return _SYMBOL_CMP.get(cmp1) if cmp1 else None
     found = [
         _SYMBOL_CMP.get(match["cmp1"] or ""),
         _WORD_CMP.get(match["word"] or ""),
@@ -224,7 +229,7 @@ def _one_comparator(original, match, source, what) -> str | None:
     found = [c for c in found if c]
     if len(set(found)) > 1:
         raise TargetError(
-            tr("measure.two_comparisons", what=what, text=original,
+            tr("measure.two_comparisons", what=_what(what), text=original,
                found=tr("measure.and").join(SYMBOL[c] for c in found)),
             source,
         )
@@ -235,7 +240,7 @@ def _date_measure(original, match, source, what) -> Measure:
     month = int(match["month"])
     day = int(match["day"]) if match["day"] else None
     if not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
-        raise TargetError(tr("measure.not_a_date", what=what, text=original), source)
+        raise TargetError(tr("measure.not_a_date", what=_what(what), text=original), source)
     comparator = _SYMBOL_CMP.get(match["cmp"] or "") or _SUFFIX_CMP.get(match["suffix"] or "")
     # month.day as one number: "9月前" is by the end of September (9.31).
     if day is None:
@@ -244,7 +249,7 @@ def _date_measure(original, match, source, what) -> Measure:
 
 
 def _unreadable(original: str, what: str) -> str:
-    return tr("measure.unreadable", what=what, text=original)
+    return tr("measure.unreadable", what=_what(what), text=original)
 
 
 def convert(value: Decimal, from_unit: str, to_unit: str) -> Decimal | None:
