@@ -52,9 +52,14 @@ def copy_workspace(target: Path, years=("2025",), projects=True, reference_only=
 
 
 def problem_lines(stderr: str) -> list[str]:
-    """What a run says is wrong: its stderr lines less the review findings of the data (`file:line:col: warning: ...`),
+    """What a run says is wrong: its stderr lines less the review findings of the data (`file:line:col: 提示：...`),
     which the example projects carry and which are not the problem a test provokes."""
-    return [line for line in stderr.splitlines() if line.strip() and ": warning: " not in line]
+    return [line for line in stderr.splitlines() if line.strip() and not is_warning_finding(line)]
+
+
+def is_warning_finding(line: str) -> bool:
+    """A console line of a warning finding, in either language: `file:line:col: 提示：...` or `...: warning: ...`."""
+    return ": 提示：" in line or ": warning: " in line
 
 
 REFERENCE_ROWS = [

@@ -122,5 +122,5 @@ def test_validate_reports_the_same_line(tmp_path, run_cli, name):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert f"{shown}:{case['line']}" in result.stderr
-    assert case["zh"].removeprefix("error: ") in result.stderr  # findings carry no prefix here
+    assert case["zh"].removeprefix("错误：") in result.stderr  # findings carry no prefix here
     assert written_files(workspace) == []

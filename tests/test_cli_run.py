@@ -42,7 +42,7 @@ def test_error_finding_gives_exit_code_1_and_still_reports(run_cli, workspace):
     path.write_text(text, encoding="utf-8")
     result = run_cli("--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 1
-    assert "error: 产出指标各三级指标分值合计 64，规则规定产出指标为 65 分" in result.stderr
+    assert "错误：产出指标各三级指标分值合计 64，规则规定产出指标为 65 分" in result.stderr
 
 
 @pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks
@@ -52,7 +52,7 @@ def test_warning_finding_keeps_exit_code_0(run_cli, workspace):
     path.write_text(text, encoding="utf-8")
     result = run_cli("--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 0
-    assert "warning: 20 条支出明细合计 547.6879 万元，与全年执行数 547.6878 万元 不符" in result.stderr
+    assert "提示：20 条支出明细合计 547.6879 万元，与全年执行数 547.6878 万元 不符" in result.stderr
 
 
 @pytest.mark.chinese  # reads the Chinese default: the findings, explain and store lines it checks

@@ -60,7 +60,7 @@ def test_in_a_ruleset_of_one_file_the_finding_is_printed_once_too(tmp_path, run_
     assert result.exit_code == 1
     lines = _total_weight_lines(result.stderr)
     assert len(lines) == 1 and lines[0].startswith("rulesets/2025/ruleset.yaml:"), lines
-    assert "error: 各项分值（预算执行率 10 + 产出指标 65 + 效益指标 15 + 满意度指标 12）合计 102，不是 100 分" in lines[0]
+    assert "错误：各项分值（预算执行率 10 + 产出指标 65 + 效益指标 15 + 满意度指标 12）合计 102，不是 100 分" in lines[0]
 
 
 def test_a_department_variant_that_breaks_the_weights_is_pointed_at(tmp_path, run_cli):
@@ -90,7 +90,7 @@ def test_a_project_with_an_error_finding_is_not_graded_anywhere(tmp_path, run_cl
     assert result.exit_code == 1
     row = next(line for line in result.stdout.splitlines() if line.startswith("甲单位"))
     assert "未定级" in row and "优" not in row and "1 条错误" in row
-    assert "error: 全年执行数 1200 万元 超过全年预算数 990 万元" in result.stderr
+    assert "错误：全年执行数 1200 万元 超过全年预算数 990 万元" in result.stderr
     assert not (ws / OUT / "甲单位").exists(), "its report is not written"
 
     md = (ws / OUT / "汇总.md").read_text(encoding="utf-8")

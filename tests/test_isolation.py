@@ -7,7 +7,7 @@ import pytest
 import json
 from pathlib import Path
 
-from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace
+from tests.helpers import REFERENCE_FILE, REFERENCE_PROJECT, copy_workspace, is_warning_finding
 
 # These tests read evalrun's English messages (--lang en); tests/test_language.py and test_bad_inputs.py check the Chinese default.
 pytestmark = pytest.mark.usefixtures("english")
@@ -44,7 +44,7 @@ def test_broken_projects_are_listed_and_the_good_one_is_written(workspace, run_c
     assert any("语法错误" in line and "失败" in line for line in summary)
     assert any("目标读不懂" in line and "失败" in line for line in summary)
     assert any(REFERENCE_PROJECT in line and "95.53" in line for line in summary)
-    errors = [line for line in result.stderr.splitlines() if ": warning: " not in line]  # the reference's own
+    errors = [line for line in result.stderr.splitlines() if not is_warning_finding(line)]  # the reference's own
     assert len(errors) == 2
     assert errors[0].startswith("projects/2025/乙局/目标读不懂.yaml:") or errors[1].startswith("projects/2025/乙局/目标读不懂.yaml:")
     assert any(e.startswith("projects/2025/甲局/语法错误.yaml:2:") for e in errors)
@@ -64,7 +64,7 @@ def test_a_project_with_an_error_finding_keeps_its_earlier_report(workspace, run
                      encoding="utf-8")
     result = run_cli("--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 1
-    assert "error: 全年执行数 1547.6879 万元 超过全年预算数 990 万元" in result.stderr
+    assert "错误：全年执行数 1547.6879 万元 超过全年预算数 990 万元" in result.stderr
     assert report.read_bytes() == before
     assert (workspace / GOOD).is_file()
 
@@ -76,7 +76,7 @@ def test_a_broken_department_template_fails_only_that_department(workspace, run_
     template.write_text("# {{ project.name }}\n{{ project.nmae }}\n", encoding="utf-8")
     result = run_cli("--ruleset", "2025", workspace=workspace)
     assert result.exit_code == 1
-    errors = [line for line in result.stderr.splitlines() if ": warning: " not in line]  # the reference's own
+    errors = [line for line in result.stderr.splitlines() if not is_warning_finding(line)]  # the reference's own
     assert errors[0].startswith("reports/templates/甲局/report.md.j2:2: the template uses an undefined name: ")
     assert "has no attribute 'nmae'" in errors[0] and len(errors) == 1
     assert (workspace / GOOD).is_file()

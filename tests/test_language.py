@@ -13,7 +13,7 @@ import click
 import pytest
 
 from engine.cli import cli
-from tests.helpers import REPO
+from tests.helpers import REFERENCE_PROJECT, REPO
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff01-\uff1f]")
@@ -214,3 +214,20 @@ def test_a_console_that_cannot_show_chinese_gets_escapes_not_a_failed_run(worksp
     out = done.stdout.decode("latin-1")
     assert "95.53  \\u4f18" in out and "\\u5df2\\u5728 reports/out/2025/" in out  # 优, 已在
     assert (workspace / "reports/out/2025/汇总.md").exists()
+
+
+def test_findings_on_the_console_say_their_severity_in_the_language(run_cli, reference_workspace):
+    """提示 and 错误 for Chinese staff, on every console that lists findings: the run, review and explain."""
+    run = run_cli("--ruleset", "2025", "--format", "md", "--no-db", workspace=reference_workspace).stderr
+    review = run_cli("review", "--ruleset", "2025", workspace=reference_workspace).stdout
+    explain = run_cli("explain", "--ruleset", "2025", "--project", REFERENCE_PROJECT,
+                      workspace=reference_workspace).stdout
+    assert re.search(r"\.yaml:\d+:\d+: 提示：\S", run)
+    assert re.search(r"^    提示：\S", review, re.M)
+    assert "审核提示：" in explain
+    for chinese in (run, review, explain):
+        assert not re.search(r"\b(warning|error)\b", chinese), chinese
+    english = run_cli("--lang", "en", "--ruleset", "2025", "--format", "md", "--no-db",
+                      workspace=reference_workspace).stderr
+    assert re.search(r"\.yaml:\d+:\d+: warning: \S", english)
+    assert "提示" not in english

@@ -489,4 +489,4 @@ def test_serve_on_another_address_says_who_can_reach_it(workspace):
         process.terminate()
         process.wait(timeout=10)
     assert re.match(r"evalrun serve: http://127\.0\.0\.1:\d+/ ", address)
-    assert warning.startswith("warning: 正在 0.0.0.0 上提供服务，不只是本机") and "没有登录" in warning
+    assert warning.startswith("警告：正在 0.0.0.0 上提供服务，不只是本机") and "没有登录" in warning

@@ -63,5 +63,7 @@ def print_json(data) -> None:
 
 def finding_line(finding) -> str:
     """A finding with its place and check, in the console's language."""
-    return tr("cli.review.finding", severity=finding.severity, text=finding.text, source=finding.source,
+    from engine.scoring.findings import severity_word
+
+    return tr("cli.review.finding", severity=severity_word(finding.severity), text=finding.text, source=finding.source,
               check=finding.check)

@@ -25,4 +25,11 @@ class Finding:
         return tr(self.key, **dict(self.fields)) if self.key else self.message
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.severity}: {self.text}"
+        return tr("finding.line", source=self.source, severity=severity_word(self.severity), text=self.text)
+
+
+def severity_word(severity: str) -> str:
+    """A finding's severity as the console says it (提示, 错误); the JSON and the store keep warning/error."""
+    if severity == "error":
+        return tr("finding.severity.error")
+    return tr("finding.severity.warning") if severity == "warning" else severity

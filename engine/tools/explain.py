@@ -7,6 +7,7 @@ from engine.errors import UsageError, did_you_mean
 from engine.i18n import is_english, label, language, tr
 from engine.model import ProjectResult, Score
 from engine.rules.targets import format_number
+from engine.scoring.findings import severity_word
 from engine.tools.explain_review import declared_rows, explain_review
 
 
@@ -143,7 +144,7 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
         for finding in result.findings:
             if ruleset.review_rules is not None and finding.check in {r.name for r in ruleset.review_rules.rules}:
                 continue  # shown with its rule below
-            out.append(tr("explain.finding", severity=finding.severity, text=finding.text, source=finding.source))
+            out.append(tr("explain.finding", severity=severity_word(finding.severity), text=finding.text, source=finding.source))
         if ruleset.review_rules is not None:  # review rules and their verdict (engine.scoring.review_rules)
             out.extend(explain_review(result))
             if result.verdict and result.grade == result.verdict:
