@@ -73,6 +73,37 @@ def test_library_results_are_the_same_with_two_jobs(busy_workspace):
     assert trace.formula is two.ruleset.methods[trace.method].formula and trace.inputs
 
 
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_workers_that_start_afresh_give_the_same_run(busy_workspace, tmp_path, monkeypatch, method):
+    """Windows and macOS start workers afresh (spawn), as Linux does beside threads (forkserver): nothing a
+    worker needs may come from the parent's memory. --json and the reports, as with --jobs 1."""
+    import multiprocessing
+
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} start on this platform")
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context(method))
+    seen = []
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}"
+        outcome = run(RunOptions(ruleset="2025", workspace=busy_workspace, jobs=jobs, output=out, db=None))
+        seen.append(([(s.name, s.total, s.grade, s.findings) for s in outcome.summaries],
+                     [(p, str(e)) for p, e in outcome.failures], reports(out)))
+    assert seen[0] == seen[1] and seen[0][0] and seen[0][2]
+
+
+def test_workers_fork_only_where_no_other_thread_runs(monkeypatch):
+    """A fork beside a running thread can deadlock the child (Python 3.12 warns of it; 3.14 stops forking)."""
+    import sys
+    import threading
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("Linux chooses between fork and forkserver; elsewhere the platform's default start")
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert parallel._context().get_start_method() == "fork"
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert parallel._context().get_start_method() == "forkserver"
+
+
 def test_a_ruleset_edited_as_the_run_starts_is_the_users_to_redo_not_a_bug(run_cli, tmp_path, monkeypatch):
     from engine.runner import parallel
 
