@@ -104,7 +104,7 @@ def test_the_chinese_messages_are_chinese_and_the_english_ones_english():
 
 # only punctuation around what they hold (Chinese or English punctuation: 、 or a comma), or words editors read
 # (`warning:`, `true`)
-SAME_IN_BOTH = {"value.bool", "finding.line", "schema.other", "finding.reported_score.method", "api.finding_error",
+SAME_IN_BOTH = {"value.bool", "finding.line", "store.detail.explained", "schema.other", "finding.reported_score.method", "api.finding_error",
                 "cli.import.warning", "cli.review.finding", "cli.review.department", "cli.new.note", "run.review_join",
                 "explain.total_rule_note", "diff.list_separator", "diff.part_separator", "diff.item", "diff.na.value",
                 "diff.changed", "diff.list_changed", "explain.declared.row", "review_rule.describe",

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from engine.cli import cli
 from engine.store import direct, schema, tables
-from engine.store.failures import StoreError
+from engine.store.failures import StoreError, describe_failure
 from engine.store.record import exact_number, normal
 from tests.helpers import REFERENCE_PROJECT, copy_workspace
 
@@ -177,6 +177,29 @@ def test_a_store_at_the_head_without_its_tables_stops_the_run_before_any_report(
     db.close()
     result = evalrun(workspace, "--ruleset", "2025")
     assert result.exit_code == 2, result.output
-    assert result.stderr.startswith("evalrun：无法使用结果数据库 evalrun.db：no such table: evalrun_result")
+    assert result.stderr.startswith("evalrun：无法使用结果数据库 evalrun.db：数据库中缺少 evalrun 的表或列"
+                                    "（文件可能被其他程序改动过，或只建了一半）（数据库原文：no such table: evalrun_result）")
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
+    english = evalrun(workspace, "--lang", "en", "--ruleset", "2025")
+    assert english.stderr.startswith("evalrun: cannot use the results store evalrun.db: evalrun's tables or columns are "
+                                     "missing (no such table: evalrun_result)")
     assert not [p for p in (workspace / "reports").rglob("*") if p.is_file() and "out" in p.parts]  # no report
+
+
+@pytest.mark.parametrize("driver, explained", [
+    ("no such table: evalrun_result", "数据库中缺少 evalrun 的表或列"),
+    ('relation "evalrun_run" does not exist', "数据库中缺少 evalrun 的表或列"),
+    ("unable to open database file", "打不开数据库文件"),
+    ("disk I/O error", "读写磁盘出错"),
+    ("database disk image is malformed", "数据库文件已损坏"),
+    ("database or disk is full", "磁盘已满"),
+    ('connection to server at "127.0.0.1", port 5432 failed: Connection refused', "数据库服务器拒绝连接"),
+    ('could not translate host name "db.example" to address', "找不到这个数据库服务器的主机名"),
+    ('password authentication failed for user "evalrun"', "数据库用户名或密码不正确"),
+    ('database "evalrun" does not exist', "数据库服务器上没有这个数据库"),
+])
+def test_what_the_driver_says_is_said_in_chinese_with_its_own_words_kept(driver, explained):
+    """The driver's English goes to whoever looks after the database, after a Chinese sentence staff can act on."""
+    said = str(describe_failure(driver, True, "sqlite:///evalrun.db", None))
+    assert explained in said and f"（数据库原文：{driver}）" in said
+    assert "\n" not in said

@@ -29,9 +29,39 @@ def describe_failure(detail: str, database_error: bool, url: str, workspace: Pat
         return StoreError(tr("store.busy", store=where, seconds=BUSY_SECONDS))
     if "readonly" in lowered or "read-only" in lowered:
         return StoreError(tr("store.read_only", store=where, detail=detail))
+    detail = _explained(detail, lowered)
     if database_error:
         return StoreError(tr("store.cannot_use", store=where, detail=detail))
     return StoreError(tr("store.failed", store=where, detail=detail))
+
+
+# What the drivers (sqlite3, psycopg) say most often, said in the user's language; the driver's own words follow
+# in brackets, for whoever looks after the database.
+_KNOWN = (
+    ("no such table", lambda: tr("store.detail.tables_missing")),
+    ("no such column", lambda: tr("store.detail.tables_missing")),
+    ('relation "', lambda: tr("store.detail.tables_missing")),  # PostgreSQL: relation "evalrun_run" does not exist
+    ('database "', lambda: tr("store.detail.no_database")),  # PostgreSQL: database "evalrun" does not exist
+    ("unable to open database file", lambda: tr("store.detail.cannot_open")),
+    ("disk i/o error", lambda: tr("store.detail.disk_io")),
+    ("malformed", lambda: tr("store.detail.damaged")),
+    ("database or disk is full", lambda: tr("store.detail.disk_full")),
+    ("no space left", lambda: tr("store.detail.disk_full")),
+    ("permission denied", lambda: tr("store.detail.permission")),
+    ("connection refused", lambda: tr("store.detail.refused")),
+    ("could not translate host name", lambda: tr("store.detail.no_host")),
+    ("name or service not known", lambda: tr("store.detail.no_host")),
+    ("password authentication failed", lambda: tr("store.detail.password")),
+    ("no password supplied", lambda: tr("store.detail.password")),
+    ("timeout expired", lambda: tr("store.detail.timeout")),
+)
+
+
+def _explained(detail: str, lowered: str) -> str:
+    for phrase, said in _KNOWN:
+        if phrase in lowered:
+            return tr("store.detail.explained", text=said(), detail=detail)
+    return detail
 
 
 def first_line(exc: Exception) -> str:
