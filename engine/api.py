@@ -108,7 +108,7 @@ def _selected(path: Path, name: str, wanted: Iterable[str]) -> bool:
 
 
 def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callable | None = None,
-                 view: Callable | None = None):
+                 view: Callable | None = None, stored: Callable | None = None):
     """(path, ProjectResult or EvalrunError) for each project, one at a time.
 
     Each project is scored by its department's ruleset: the year's, or the
@@ -119,7 +119,7 @@ def iter_results(options: RunOptions, rulesets: RulesetCache, on_project: Callab
     """
     cache = parse_cache(options)
     guard = FolderGuard(options.workspace)  # each department folder resolved once
-    kept = KeptResults.for_run(cache, options, view, guard)
+    kept = KeptResults.for_run(cache, options, view, guard, stored)  # stored: the recorder's, see Recorder
     folders: dict = {}
     try:
         files, names = project_files(options.workspace, rulesets.base), ({} if options.projects else None)
@@ -176,7 +176,7 @@ def run(options: RunOptions, on_project: Callable | None = None, *, view: Callab
     target = options.output_dir / safe_name(options.ruleset)
     record = open_recorder(options, rulesets.base)  # engine.store: the run, recorded in one transaction at its end
     if not options.write_reports:
-        for path, result in _results(options, rulesets, on_project, view):
+        for path, result in _results(options, rulesets, on_project, view, stored=record.stored):
             _collect(outcome, options, path, result)
             record.add(path, result)
         outcome.recorded = record.commit()
@@ -228,7 +228,7 @@ def render_outputs(options: RunOptions, path: Path, result: ProjectResult):
         return exc
 
 
-def _results(options: RunOptions, rulesets: RulesetCache, on_project, view, render: bool = False):
+def _results(options: RunOptions, rulesets: RulesetCache, on_project, view, render: bool = False, stored=None):
     """iter_results, with the rendered outputs when ``render``; in processes when options.jobs > 1."""
     if options.jobs > 1:
         from engine.runner.parallel import Steps, iter_results_parallel  # only a --jobs run starts processes
@@ -252,7 +252,8 @@ def _results(options: RunOptions, rulesets: RulesetCache, on_project, view, rend
         callback = on_project
         on_project = lambda path, result: callback(  # noqa: E731
             path, result if isinstance(result, EvalrunError) else view(result))
-    for path, result in iter_results(options, rulesets, on_project, view if on_project and not render else None):
+    for path, result in iter_results(options, rulesets, on_project, view if on_project and not render else None,
+                                     stored):
         if not render:
             yield path, result
         elif isinstance(result, EvalrunError) or result.has_errors:

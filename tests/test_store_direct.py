@@ -2,8 +2,10 @@
 SQLAlchemy: the same rows, the same year before, the same messages as SQLAlchemy's way."""
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from hypothesis import strategies as st
 
 from engine.cli import cli
 from engine.store import direct, schema, tables
+from engine.store import record as record_module
 from engine.store.failures import StoreError, describe_failure
 from engine.store.record import exact_number, normal
 from tests.helpers import REFERENCE_PROJECT, copy_workspace
@@ -203,3 +206,58 @@ def test_what_the_driver_says_is_said_in_chinese_with_its_own_words_kept(driver,
     said = str(describe_failure(driver, True, "sqlite:///evalrun.db", None))
     assert explained in said and f"（数据库原文：{driver}）" in said
     assert "\n" not in said
+
+
+def _made_records(monkeypatch) -> list:
+    """Every PackedRecord the run makes, as it makes them."""
+    made: list = []
+    original = record_module.PackedRecord.of.__func__
+
+    def of(cls, record, stored=None):
+        made.append(original(cls, record, stored))
+        return made[-1]
+
+    monkeypatch.setattr(record_module.PackedRecord, "of", classmethod(of))
+    return made
+
+
+def _stored_results(path: Path) -> tuple[int, int]:
+    db = sqlite3.connect(path)
+    try:
+        return (db.execute(f"SELECT count(*) FROM {tables.RESULT}").fetchone()[0],
+                db.execute(f"SELECT count(*) FROM {tables.RUN}").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_a_result_the_store_holds_is_linked_without_carrying_its_record(tmp_path, monkeypatch):
+    """A re-run (the parse cache gone, say after an upgrade) finds every result stored: it links them, and makes
+    no record to carry; kept without records, they are not trusted by a run into another store."""
+    workspace = copy_workspace(tmp_path / "ws")
+    assert evalrun(workspace, "--ruleset", "2025", "--json").exit_code == 0
+    made = _made_records(monkeypatch)
+    shutil.rmtree(workspace / ".evalrun-cache")
+    second = evalrun(workspace, "--ruleset", "2025", "--json")
+    assert second.exit_code == 0 and _stored_results(workspace / "evalrun.db") == (2, 2)
+    assert len(made) == 2 and all(r.data == b"" for r in made)
+    assert evalrun(workspace, "db", "check").exit_code == 0
+    # the cache now holds both projects without their records: another store gets them in full
+    made.clear()
+    other = evalrun(workspace, "--ruleset", "2025", "--json", "--db", str(tmp_path / "other.db"))
+    assert other.exit_code == 0 and _stored_results(tmp_path / "other.db") == (2, 1)
+    assert len(made) == 2 and all(r.data for r in made), "made again, with their records"
+    assert evalrun(workspace, "db", "check", "--db", str(tmp_path / "other.db")).exit_code == 0
+    assert json.loads(other.stdout) == json.loads(second.stdout)
+
+
+def test_a_store_that_lost_a_result_during_the_run_records_nothing(tmp_path, monkeypatch):
+    """Said stored as the run went, missing at its end (the file replaced meanwhile): one line, nothing recorded."""
+    workspace = copy_workspace(tmp_path / "ws")
+    assert evalrun(workspace, "--ruleset", "2025", "--json", "--project", REFERENCE_PROJECT).exit_code == 0
+    before = _stored_results(workspace / "evalrun.db")
+    monkeypatch.setattr(direct.SqliteStore, "has_result", lambda self, digest: True)
+    result = evalrun(workspace, "--ruleset", "2025", "--json", "--no-cache")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("evalrun：结果数据库 evalrun.db 在本次运行中被替换或改动过：本次运行没有记入任何内容")
+    assert len(result.stderr.splitlines()) == 1
+    assert _stored_results(workspace / "evalrun.db") == before

@@ -37,8 +37,9 @@ FORMAT = "results 1"  # bump when what an entry holds changes
 class KeptResults:
     """``project(...)`` for each project file of a run; ``digests`` filled by the check for duplicates."""
 
-    def __init__(self, cache, options, view: Callable, guard: Callable):
+    def __init__(self, cache, options, view: Callable, guard: Callable, stored: Callable | None = None):
         self.cache, self.options, self.view, self.guard = cache, options, view, guard  # guard: a FolderGuard
+        self.stored = stored  # whether the run's results store holds a hash (engine.store.recorder), if it says
         self.run = "\0".join((FORMAT, i18n.language(), f"{view.__module__}.{view.__qualname__}",
                               "record" if options.db else ""))
         self.digests: dict = {}  # project file -> the sha256 of its bytes, when the run has already read them
@@ -47,12 +48,13 @@ class KeptResults:
         cache.keep_projects = False  # nor read: what is kept of a project is its results
 
     @classmethod
-    def for_run(cls, cache, options, view: Callable | None, guard: Callable) -> "KeptResults | None":
+    def for_run(cls, cache, options, view: Callable | None, guard: Callable,
+                stored: Callable | None = None) -> "KeptResults | None":
         """The run's kept results: only for a run that keeps no results and has a view of each (--json).
-        ``guard`` is the run's FolderGuard."""
+        ``guard`` is the run's FolderGuard; ``stored``, the recorder's (engine.store.recorder.Recorder.stored)."""
         if cache is None or view is None or options.keep_results:
             return None
-        return cls(cache, options, view, guard)
+        return cls(cache, options, view, guard, stored)
 
     def project(self, path: Path, shown: str, ruleset, load: Callable, score: Callable, selected: Callable):
         """(ProjectSummary, view) of a project file, kept from an earlier run or made now; None when not selected.
@@ -74,7 +76,7 @@ class KeptResults:
         if not selected(project.name):
             return None
         result = score(project)
-        summary, viewed = ProjectSummary.of(result, self.options), self.view(result)
+        summary, viewed = ProjectSummary.of(result, self.options, self.stored), self.view(result)
         if not needs_previous_rows(project, ruleset):  # else its results depend on last year's too
             record = None if summary.record is None else (summary.record.hash, summary.record.data)
             kept = (project.name, tuple(getattr(summary, f) for f in self.fields), record, viewed)
@@ -94,4 +96,6 @@ class KeptResults:
             summary = ProjectSummary(**dict(zip(self.fields, values, strict=True)), record=record)
         except Exception:  # noqa: BLE001 - not what this evalrun keeps: made again
             return None
+        if record is not None and not record.data and not (self.stored and self.stored(record.hash)):
+            return None  # kept without its record, which this run's store lacks (another --db, or a new store)
         return name, summary, viewed

@@ -33,11 +33,12 @@ class ProjectSummary:
     errors: int = 0  # how many of the findings are errors
 
     @classmethod
-    def of(cls, result: ProjectResult, options: "RunOptions | None" = None) -> "ProjectSummary":
+    def of(cls, result: ProjectResult, options: "RunOptions | None" = None, stored=None) -> "ProjectSummary":
+        """``stored``: whether the run's results store holds a record's hash (engine.store.record.PackedRecord)."""
         project, ruleset = result.project, result.ruleset
         rules = ruleset.version + (" " + tr("run.variant") if ruleset.variant else "")
-        record = PackedRecord.of(project_record(result, options.workspace)) if options is not None and options.db \
-            else None
+        record = PackedRecord.of(project_record(result, options.workspace), stored) \
+            if options is not None and options.db else None
         errors = sum(f.severity == "error" for f in result.findings)
         return cls(project.department, project.name, project.file, result.total, result.grade,
                    len(result.findings), rules, record, errors)

@@ -22,6 +22,8 @@ from engine.store.settings import store_url  # noqa: F401 - the CLI's way to the
 class _NoRecorder:
     """A run with no store: records nothing."""
 
+    stored = None
+
     def add(self, path, outcome) -> None:
         pass
 

@@ -79,6 +79,14 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise self.failure(exc) from None
 
+    def has_result(self, digest: str) -> bool:
+        """Whether the store holds the result of this hash (as the run goes: it is then only linked to the run,
+        and its record is not carried); False when the store cannot say, which only costs that saving."""
+        try:
+            return self.db.execute(f"SELECT 1 FROM {RESULT} WHERE hash = ?", (digest,)).fetchone() is not None
+        except sqlite3.Error:
+            return False
+
     def failure(self, exc: sqlite3.Error) -> StoreError:
         return describe_failure(first_line(exc), isinstance(exc, sqlite3.DatabaseError), self.url, self.workspace)
 

@@ -17,9 +17,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from engine.errors import EvalrunError, EvalrunErrors
+from engine.i18n import tr
 from engine.runner.write import hold_for_tests
 from engine.rules.rulesets import display
 from engine.store.record import PackedRecord, command_line, evalrun_version, git_commit, project_record, who
+from engine.store.failures import StoreError
 from engine.store.settings import shown
 from engine.store.tables import FINDING, INDICATOR, RESULT, RUN_FAILURE, RUN_RESULT
 
@@ -43,6 +45,7 @@ class Recorder:
         self.options, self.ruleset = options, ruleset
         self.url = options.db
         self.store = open_store(self.url, options.workspace)  # fails now, before any work, if it cannot be used
+        self.stored = getattr(self.store, "has_result", None)  # the direct SQLite store says; SQLAlchemy's: never
         self.started = datetime.now(timezone.utc)
         self._spool = tempfile.TemporaryFile(prefix="evalrun-record-", buffering=1 << 16)  # fewer writes
         self.projects = self.failures = 0
@@ -54,7 +57,8 @@ class Recorder:
             item = ("failure", (display(path, self.options.workspace), "\n".join(str(e) for e in errors)))
             self.failures += 1
         else:
-            record = getattr(outcome, "record", None) or PackedRecord.of(project_record(outcome, self.options.workspace))
+            record = getattr(outcome, "record", None) or \
+                PackedRecord.of(project_record(outcome, self.options.workspace), self.stored)
             item = ("result", (record.hash, record.data))  # unpickled only if not stored yet
             self.projects += 1
         pickle.dump(item, self._spool, protocol=pickle.HIGHEST_PROTOCOL)
@@ -109,8 +113,7 @@ class Recorder:
         write.finish_run(run_id, new, datetime.now(timezone.utc))
         return run_id, new
 
-    @staticmethod
-    def _write_results(write, run_id: int, records: list) -> int:
+    def _write_results(self, write, run_id: int, records: list) -> int:
         """Store the results not stored yet, link all of them to the run; the number stored.
 
         ``records`` are (hash, the record pickled): only those not stored yet
@@ -119,9 +122,14 @@ class Recorder:
         """
         if not records:
             return 0
-        packed = dict(records)
+        packed: dict = {}
+        for digest, data in records:
+            if data or digest not in packed:
+                packed[digest] = data
         ids = write.result_ids(list(packed))
         new = [digest for digest in packed if digest not in ids]
+        if any(not packed[digest] for digest in new):  # stored when the run made it, gone now: a store replaced
+            raise StoreError(tr("store.changed_during_run", store=shown(self.url, self.options.workspace)))
         by_hash = {digest: PackedRecord(digest, packed[digest]).unpack() for digest in new}
         write.insert(RESULT, [(None, digest, *by_hash[digest][1]) for digest in new])
         ids.update(write.result_ids(new))
