@@ -165,3 +165,17 @@ def test_a_mistake_in_a_declaration_alone_is_told_once_at_its_place(workspace, r
     assert result.exit_code == 1
     errors = [e for e in result.stderr.splitlines() if str(COMMERCE) in e and not is_warning_finding(e)]
     assert len(errors) == 1 and errors[0].startswith(f"{COMMERCE}:{line}:") and "`十`" in errors[0], errors
+
+
+def test_the_json_of_a_target_review_gives_the_verdict_and_no_scores(workspace, run_cli):
+    """A target form is reviewed (通过/修改), not scored: --json has no total, no row or group score to mislead."""
+    import json
+
+    result = run_cli("--ruleset", "target-review-2025", "--json", "--no-db", workspace=workspace)
+    projects = json.loads(result.stdout)["projects"]
+    assert projects and all(p["total"] is None and p["max_total"] is None for p in projects)
+    assert all(row["score"] is None for p in projects for row in p["indicators"] + p["groups"])
+    assert {p["grade"] for p in projects} <= {"通过", "修改"}
+    assert all(p["review"]["verdict"] == p["grade"] for p in projects)
+    scored = json.loads(run_cli("--ruleset", "2025", "--json", "--no-db", workspace=workspace).stdout)["projects"]
+    assert all(p["total"] is not None for p in scored)

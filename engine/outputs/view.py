@@ -170,6 +170,15 @@ _JSON_NUMBERS: dict = {}
 
 
 def result_json(result: ProjectResult) -> dict:
+    data = _result_json(result)
+    if result.ruleset.kind == "target-review":  # a target form is reviewed (通过/修改), not scored: no scores
+        data["total"] = data["max_total"] = None
+        for item in data["indicators"] + data["groups"]:
+            item["score"] = None
+    return data
+
+
+def _result_json(result: ProjectResult) -> dict:
     project = result.project
     rows = []
     for row in result.all_rows:
