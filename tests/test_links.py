@@ -109,6 +109,34 @@ def test_a_department_folder_linking_inside_the_workspace_is_followed(evalrun, w
     assert (workspace / "reports" / "out" / "2025" / "共享单位" / "p.md").is_file()
 
 
+@pytest.mark.parametrize("pinned", [True, False], ids=["folder open", "folder not yet open"])
+def test_a_department_folder_swapped_for_a_link_during_the_run_is_not_read_through(workspace, outside, pinned):
+    """The run resolves each department folder once; swapped for a link out after that (mid-run), the folder is
+    not followed: its files are read from the folder that was checked, or the link is refused, never read."""
+    from engine.files.paths import FolderGuard
+    from engine.files.reading import read_guarded
+
+    if not hasattr(os, "O_NOFOLLOW"):
+        pytest.skip("no O_NOFOLLOW here: files are checked before they are opened instead")
+    department = workspace / "projects" / "2025" / DEPARTMENT
+    path = department / REFERENCE_FILE.name
+    (outside / REFERENCE_FILE.name).write_text(SECRET, encoding="utf-8")
+    guard = FolderGuard(workspace)
+    assert read_guarded(guard, path, "p.yaml") == path.read_bytes()  # the folder resolved (and opened)
+    if not pinned:
+        guard.close()
+    department.rename(department.with_name("moved"))
+    link(department, outside)
+    try:
+        read = read_guarded(guard, path, "p.yaml")
+    except LinkOutside:
+        read = None
+    finally:
+        guard.close()
+    assert read is None if not pinned else read == (department.with_name("moved") / path.name).read_bytes()
+    assert read is None or SECRET.encode() not in read
+
+
 def test_a_template_linking_out_is_refused(evalrun, workspace, outside):
     (outside / "report.md.j2").write_text(SECRET, encoding="utf-8")
     template = workspace / "reports" / "templates" / "report.md.j2"  # over the shipped one

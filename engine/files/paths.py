@@ -100,6 +100,36 @@ class FolderGuard:
     def __init__(self, root: Path, purpose: str = "read"):
         self.root, self.purpose = root, purpose
         self._folders: dict = {}
+        self._opened: tuple = ("", -1)  # (folder, descriptor): the folder files are being read from
+
+    def folder_fd(self, path: Path) -> int | None:
+        """A descriptor of ``path``'s real folder, opened folder by folder from the workspace without following
+        any link, or None (no such walk on this system, the folder refused, or it changed since it was resolved).
+        Files opened relative to it stay in that folder even if its name is swapped for a link meanwhile; it
+        stays open until a file of another folder is asked for (a run reads folder by folder) or ``close``."""
+        folder = self.folder(path) if _WALK else None
+        if folder is None:
+            return None
+        if self._opened[0] != folder:
+            self.close()
+            descriptor = _walk(os.path.realpath(self.root), folder)
+            if descriptor is None:
+                return None
+            self._opened = (folder, descriptor)
+        return self._opened[1]
+
+    def afresh(self, path: Path) -> Path:
+        """``self(path)`` where the folder walk is not possible (Windows); where it is but failed (a name on the
+        way became a link since it was resolved), ``guard_path`` again: such a link is judged now."""
+        return guard_path(self.root, path, self.purpose) if _WALK else self(path)
+
+    def close(self) -> None:
+        if self._opened[1] >= 0:
+            os.close(self._opened[1])
+        self._opened = ("", -1)
+
+    def __del__(self):
+        self.close()
 
     def __call__(self, path: Path) -> Path:
         folder = self.folder(path)
@@ -121,6 +151,30 @@ class FolderGuard:
                 folder = None
             self._folders[key] = folder
         return folder
+
+
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_WALK = bool(O_NOFOLLOW and _DIRECTORY) and os.open in os.supports_dir_fd  # POSIX; not Windows
+_FOLDER = os.O_RDONLY | _DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+
+
+def _walk(root_real: str, folder: str) -> int | None:
+    """``folder`` (a real path inside ``root_real``) opened name by name from the root, following no link."""
+    try:
+        descriptor = os.open(root_real, _FOLDER)
+    except OSError:
+        return None
+    try:
+        for name in Path(os.path.relpath(folder, root_real)).parts:
+            if name in (".", ".."):
+                continue
+            inner = os.open(name, _FOLDER | O_NOFOLLOW, dir_fd=descriptor)
+            os.close(descriptor)
+            descriptor = inner
+    except OSError:  # a name that became a link, or went: the caller takes the guarded way
+        os.close(descriptor)
+        return None
+    return descriptor
 
 
 def guard_given(root: Path, path: Path, purpose: str = "read") -> Path:

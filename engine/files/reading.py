@@ -43,14 +43,15 @@ _A_LINK = {errno.ELOOP, getattr(errno, "EMLINK", errno.ELOOP)}  # O_NOFOLLOW met
 
 def read_guarded(guard, path: Path, name: str) -> bytes:
     """``read_file(guard(path), name)`` for a run's project file (``guard``: the run's FolderGuard), in one
-    open: the file is opened without following a link, so a file that is no link (nearly all) needs no check
-    of its own, and one replaced by a link after the check cannot be read through it. A link goes the
-    guarded way (where it leads decides)."""
-    folder = guard.folder(path) if O_NOFOLLOW else None
-    if folder is None:
-        return read_file(guard(path), name)
+    open relative to its folder, opened link by link once (FolderGuard.folder_fd): the file is opened without
+    following a link, so a file that is no link (nearly all) needs no check of its own, and neither the file
+    nor its folder replaced by a link after the check can be read through. A link goes the guarded way
+    (where it leads decides)."""
+    descriptor = guard.folder_fd(path)  # the folder itself pinned: a name swapped for a link later is not followed
+    if descriptor is None:  # no such walk here (Windows), or it met a link: the path checked afresh, then read
+        return read_file(guard.afresh(path), name)
     try:
-        handle = os.open(os.path.join(folder, path.name), _OPEN | O_NOFOLLOW)
+        handle = os.open(path.name, _OPEN | O_NOFOLLOW, dir_fd=descriptor)
     except OSError as exc:
         if exc.errno in _A_LINK:
             return read_file(guard(path), name)
