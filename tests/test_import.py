@@ -405,6 +405,7 @@ def test_import_command_partial(run_cli, broken, empty_workspace):
     (b"project: x\n", "this is not an Excel workbook (.xlsx)"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "this is an old Excel 97-2003 workbook (.xls)"),
     (b"PK\x03\x04 broken", "the file is damaged (it cannot be unzipped)"),
+    (b"PK\x03\x04" + bytes(20 * 1024 * 1024), "the workbook is 20.0 MB; a 自评表 workbook is far smaller (at most 20 MB"),
 ])
 def test_a_file_that_is_not_an_xlsx_gets_one_line(run_cli, tmp_path, empty_workspace, content, message):
     path = tmp_path / "form.xls"

@@ -14,6 +14,7 @@ at its cell.
 from __future__ import annotations
 
 import io
+import os
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -94,24 +95,21 @@ def open_workbook(path: Path, notices: list | None = None):
     """
     where = CellSource(path.name)
     try:
-        with open_plain(path) as handle:  # a FIFO would hold the import
-            head = handle.read(8)
-        size = path.stat().st_size
+        with open_plain(path) as handle:  # once: what is checked is what is read (a FIFO would hold the import)
+            size = os.fstat(handle.fileno()).st_size
+            raw = handle.read(MAX_WORKBOOK_BYTES + 1) if size <= MAX_WORKBOOK_BYTES else handle.read(8)
     except OSError as exc:
         raise FormError(tr("forms.cannot_read", detail=os_reason(exc)), where) from None
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise FormError(tr("forms.old_xls"), where)
-    if not head.startswith(b"PK"):
+    if not raw.startswith(b"PK"):
         raise FormError(tr("forms.not_xlsx"), where)
+    size = max(size, len(raw))  # a file that grew past the limit since its size was read is refused too
     if size > MAX_WORKBOOK_BYTES:
         raise FormError(tr("forms.too_big", size=f"{size / 1024 / 1024:.1f}", limit=MAX_WORKBOOK_BYTES // 1024 // 1024),
                         where)
     try:
-        with open_plain(path) as handle:
-            raw = handle.read(MAX_WORKBOOK_BYTES + 1)
         names = set(zipfile.ZipFile(io.BytesIO(raw)).namelist())
-    except OSError as exc:
-        raise FormError(tr("forms.cannot_read", detail=os_reason(exc)), where) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile):
         raise FormError(tr("forms.damaged"), where) from None
     if "xl/workbook.xml" not in names:
