@@ -4,6 +4,8 @@ import types
 
 from engine.errors import EvalrunError
 
+__version__ = "0.1.0"  # written here only: pyproject.toml reads it, and a run records it without importlib.metadata
+
 __all__ = ["RunOptions", "RunResult", "run", "validate", "evaluate", "load_ruleset", "load_project", "EvalrunError"]
 
 
