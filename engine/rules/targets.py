@@ -220,12 +220,8 @@ def _one_comparator(original, match, source, what) -> str | None:
     cmp1, word, cmp2, suffix = match.group("cmp1", "word", "cmp2", "suffix")
     if not (word or cmp2 or suffix):  # nearly every value: one symbol in front, or none
         return _SYMBOL_CMP.get(cmp1) if cmp1 else None
-    found = [
-        _SYMBOL_CMP.get(match["cmp1"] or ""),
-        _WORD_CMP.get(match["word"] or ""),
-        _SYMBOL_CMP.get(match["cmp2"] or ""),
-        _SUFFIX_CMP.get(match["suffix"] or ""),
-    ]
+    found = [_SYMBOL_CMP.get(cmp1 or ""), _WORD_CMP.get(word or ""), _SYMBOL_CMP.get(cmp2 or ""),
+             _SUFFIX_CMP.get(suffix or "")]
     found = [c for c in found if c]
     if len(set(found)) > 1:
         raise TargetError(

@@ -37,29 +37,26 @@ def describe_failure(detail: str, database_error: bool, url: str, workspace: Pat
 
 # What the drivers (sqlite3, psycopg) say most often, said in the user's language; the driver's own words follow
 # in brackets, for whoever looks after the database.
+# (what the driver's text holds, any of them; the sentence). PostgreSQL says `relation "evalrun_run" does not
+# exist` and `database "evalrun" does not exist`.
 _KNOWN = (
-    ("no such table", lambda: tr("store.detail.tables_missing")),
-    ("no such column", lambda: tr("store.detail.tables_missing")),
-    ('relation "', lambda: tr("store.detail.tables_missing")),  # PostgreSQL: relation "evalrun_run" does not exist
-    ('database "', lambda: tr("store.detail.no_database")),  # PostgreSQL: database "evalrun" does not exist
-    ("unable to open database file", lambda: tr("store.detail.cannot_open")),
-    ("disk i/o error", lambda: tr("store.detail.disk_io")),
-    ("malformed", lambda: tr("store.detail.damaged")),
-    ("database or disk is full", lambda: tr("store.detail.disk_full")),
-    ("no space left", lambda: tr("store.detail.disk_full")),
-    ("permission denied", lambda: tr("store.detail.permission")),
-    ("connection refused", lambda: tr("store.detail.refused")),
-    ("could not translate host name", lambda: tr("store.detail.no_host")),
-    ("name or service not known", lambda: tr("store.detail.no_host")),
-    ("password authentication failed", lambda: tr("store.detail.password")),
-    ("no password supplied", lambda: tr("store.detail.password")),
-    ("timeout expired", lambda: tr("store.detail.timeout")),
+    (("no such table", "no such column", 'relation "'), lambda: tr("store.detail.tables_missing")),
+    (('database "',), lambda: tr("store.detail.no_database")),
+    (("unable to open database file",), lambda: tr("store.detail.cannot_open")),
+    (("disk i/o error",), lambda: tr("store.detail.disk_io")),
+    (("malformed",), lambda: tr("store.detail.damaged")),
+    (("database or disk is full", "no space left"), lambda: tr("store.detail.disk_full")),
+    (("permission denied",), lambda: tr("store.detail.permission")),
+    (("connection refused",), lambda: tr("store.detail.refused")),
+    (("could not translate host name", "name or service not known"), lambda: tr("store.detail.no_host")),
+    (("password authentication failed", "no password supplied"), lambda: tr("store.detail.password")),
+    (("timeout expired",), lambda: tr("store.detail.timeout")),
 )
 
 
 def _explained(detail: str, lowered: str) -> str:
-    for phrase, said in _KNOWN:
-        if phrase in lowered:
+    for phrases, said in _KNOWN:
+        if any(phrase in lowered for phrase in phrases):
             return tr("store.detail.explained", text=said(), detail=detail)
     return detail
 

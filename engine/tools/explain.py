@@ -144,7 +144,8 @@ def explain(result: ProjectResult, indicator: str | None = None) -> str:
         for finding in result.findings:
             if ruleset.review_rules is not None and finding.check in {r.name for r in ruleset.review_rules.rules}:
                 continue  # shown with its rule below
-            out.append(tr("explain.finding", severity=severity_word(finding.severity), text=finding.text, source=finding.source))
+            out.append(tr("explain.finding", severity=severity_word(finding.severity), text=finding.text,
+                          source=finding.source))
         if ruleset.review_rules is not None:  # review rules and their verdict (engine.scoring.review_rules)
             out.extend(explain_review(result))
             if result.verdict and result.grade == result.verdict:
